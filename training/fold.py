@@ -1,0 +1,88 @@
+"""Fold a trained BWSNN into the integer deploy artifact (the contract of sim/golden.py).
+
+Per hidden neuron the float model computes u = u * 2^-k + a*z + c (+ s_skip) and fires at u >= 1, where
+z is the integer synapse sum, a = BN gain * weight scale (/255 on the pixel layer) and c the BN offset.
+Dividing by |a| and scaling by 2^F gives integer units: the weights of a neuron with a < 0 are negated,
+bias = round(2^F c/|a|), threshold = skip_gain = round(2^F / |a|). F is chosen per layer for at least
+THRESH_RESOLUTION_BITS of threshold resolution while the current stays inside 32 bits.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from sim.artifact import ACC_BITS, Artifact, Layer, current_bound
+from training.model import BWSNN
+
+THRESH_RESOLUTION_BITS = 12
+OUT_FRAC_BITS = 8
+MAX_INV_GAIN = float(1 << 20)  # 1/|a| above this is a dead neuron; clamp keeps it inside 32 bits
+
+
+def _bits_for(v: float) -> int:
+    """Signed width holding -v..v."""
+    return int(np.ceil(np.log2(v + 1))) + 1
+
+
+def _mem_bits(bound_i: int, threshold: np.ndarray | None, leak_shift: int, T: int) -> int:
+    """Enough membrane bits that a trained model never saturates (saturation stays defined regardless)."""
+    reach = bound_i * sum(2.0 ** (-leak_shift * t) for t in range(T))
+    if threshold is not None:
+        reach += float(np.abs(threshold.astype(np.int64)).max(initial=0))
+    return min(32, max(8, _bits_for(reach)))
+
+
+def _fit_frac(art_layers: list[Layer], build, T: int, n_in_bits: int, f0: int) -> Layer:
+    """Largest F <= f0 whose layer keeps |I| < 2^(ACC_BITS-2) (one bit of headroom)."""
+    for f in range(f0, -1, -1):
+        layer = build(f)
+        probe = Artifact(T=T, input_shape=(0,), classes=[], layers=[*art_layers, layer], input_bits=n_in_bits)
+        if current_bound(probe, len(art_layers)) < 1 << (ACC_BITS - 2):
+            return layer
+    raise ValueError(f"layer {len(art_layers)}: no fractional width keeps the current inside {ACC_BITS} bits")
+
+
+@torch.no_grad()
+def fold(model: BWSNN, classes: list[str], input_shape: tuple[int, ...], info: dict | None = None) -> Artifact:
+    model = model.eval()
+    cfg = model.cfg
+    layers: list[Layer] = []
+    for i, (fc, bn) in enumerate(zip(model.fc, model.bn)):
+        qw = fc.quant_weight()
+        w_pos = (qw.value > 0).cpu().numpy()
+        a = (bn.weight / torch.sqrt(bn.running_var + bn.eps)).double() * float(qw.scale)
+        c = (bn.bias.double() - a * bn.running_mean.double()).cpu().numpy()
+        a = a.cpu().numpy() / (255.0 if i == 0 else 1.0)  # layer 0's z is in pixel units, x = pixel/255
+        w_pos = np.where((a < 0)[:, None], ~w_pos, w_pos)
+        inv = np.minimum(1.0 / np.maximum(np.abs(a), 1e-30), MAX_INV_GAIN)
+        skip = cfg.skip_from(i)
+        f0 = int(np.clip(np.ceil(THRESH_RESOLUTION_BITS - np.log2(inv.min())), 0, 24))
+
+        def build(f: int, w_pos=w_pos, inv=inv, c=c, skip=skip, i=i) -> Layer:
+            thr = np.round(inv * 2.0 ** f).astype(np.int64)
+            bias = np.clip(np.round(c * inv * 2.0 ** f), -(1 << 29), 1 << 29).astype(np.int32)
+            return Layer(n_in=w_pos.shape[1], n_out=w_pos.shape[0], name=f"fc{i}", spiking=True,
+                         weights=np.packbits(w_pos.astype(np.uint8), axis=1, bitorder="little"),
+                         bias=bias, threshold=thr.astype(np.int32), leak_shift=cfg.leak_shift, reset=cfg.reset,
+                         mem_bits=32, frac_bits=f, skip_from=skip,
+                         skip_gain=thr.astype(np.int32) if skip is not None else None)
+
+        layers.append(_fit_frac(layers, build, cfg.T, 8, f0))
+    qw = model.out.quant_weight()
+    alpha = float(qw.scale)
+    w_pos = (qw.value > 0).cpu().numpy()
+    if alpha < 0:
+        alpha, w_pos = -alpha, ~w_pos
+    b = model.out.bias.double().cpu().numpy()
+
+    def build_out(f: int) -> Layer:
+        return Layer(n_in=w_pos.shape[1], n_out=w_pos.shape[0], name="out", spiking=False,
+                     weights=np.packbits(w_pos.astype(np.uint8), axis=1, bitorder="little"),
+                     bias=np.round(b / alpha * 2.0 ** f).astype(np.int32), leak_shift=0, reset="hard",
+                     mem_bits=32, frac_bits=f)
+
+    layers.append(_fit_frac(layers, build_out, cfg.T, 8, OUT_FRAC_BITS))
+    art = Artifact(T=cfg.T, input_shape=tuple(input_shape), classes=list(classes), layers=layers, info=info or {})
+    for i, l in enumerate(layers):
+        l.mem_bits = _mem_bits(current_bound(art, i), l.threshold, l.leak_shift, cfg.T)
+    return art
