@@ -1,0 +1,32 @@
+"""Shared fixtures: the real trained default model (trained on demand if `make train` has not run)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BUILD = Path(os.environ.get("BWSNN_BUILD", ROOT / "build"))
+
+
+@pytest.fixture(scope="session")
+def trained_dir() -> Path:
+    """Directory holding model.bwsnn.npz + checkpoint.pt of the default preset."""
+    if not (BUILD / "model.bwsnn.npz").exists() or not (BUILD / "checkpoint.pt").exists():
+        from training import train
+
+        train.run(train.parse_args(["--out", str(BUILD)]))
+    return BUILD
+
+
+@pytest.fixture(scope="session")
+def trained_artifact_path(trained_dir: Path) -> Path:
+    return trained_dir / "model.bwsnn.npz"
+
+
+@pytest.fixture(scope="session")
+def digits():
+    from training.data import load_digits
+
+    return load_digits()

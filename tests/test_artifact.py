@@ -1,0 +1,132 @@
+"""The deploy artifact: round trip, and one clear line for every kind of corruption."""
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim import artifact
+from sim.artifact import ArtifactError
+from sim.random_artifact import random_artifact
+
+
+def _rewrite(src: Path, dst: Path, edit) -> None:
+    """Copy an artifact, letting `edit(meta, arrays)` change it, and re-sign it so only `edit` is wrong."""
+    with np.load(src) as z:
+        arrays = {k: z[k] for k in z.files}
+    meta = json.loads(arrays.pop("meta").tobytes())
+    arrays.pop("checksum")
+    edit(meta, arrays)
+    m = np.frombuffer(json.dumps(meta).encode(), np.uint8)
+    digest = artifact._checksum(m, arrays)
+    with open(dst, "wb") as f:
+        np.savez(f, meta=m, checksum=np.frombuffer(digest.encode(), np.uint8), **arrays)
+
+
+@pytest.fixture
+def saved(tmp_path: Path) -> Path:
+    p = tmp_path / "m.bwsnn.npz"
+    random_artifact((20, 16, 16, 3), seed=1).save(p)
+    return p
+
+
+def test_round_trip_keeps_every_field(saved: Path) -> None:
+    a = random_artifact((20, 16, 16, 3), seed=1)
+    b = artifact.load(saved)
+    assert b.meta() == a.meta()
+    for k, v in a.arrays().items():
+        np.testing.assert_array_equal(b.arrays()[k], v)
+    np.testing.assert_array_equal(b.layers[0].weights_pm1().shape, (16, 20))
+    assert set(np.unique(b.layers[0].weights_pm1())) <= {-1, 1}
+
+
+def test_trained_artifact_loads(trained_artifact_path: Path) -> None:
+    a = artifact.load(trained_artifact_path)
+    assert a.T == 2 and a.n_in == 64 and len(a.classes) == 10
+    assert [l.spiking for l in a.layers] == [True] * (len(a.layers) - 1) + [False]
+
+
+def _one_line(exc: pytest.ExceptionInfo) -> str:
+    msg = str(exc.value)
+    assert "\n" not in msg
+    return msg
+
+
+def test_flipped_byte_fails_checksum(saved: Path, tmp_path: Path) -> None:
+    with np.load(saved) as z:
+        arrays = {k: z[k].copy() for k in z.files}
+    arrays["L1_bias"][0] += 1
+    bad = tmp_path / "bad.npz"
+    with open(bad, "wb") as f:
+        np.savez(f, **arrays)
+    with pytest.raises(ArtifactError) as e:
+        artifact.load(bad)
+    assert "checksum" in _one_line(e) and str(bad) in str(e.value)
+
+
+@pytest.mark.parametrize("keep", [0.3, 0.9])
+def test_truncated_file(saved: Path, tmp_path: Path, keep: float) -> None:
+    raw = saved.read_bytes()
+    bad = tmp_path / "trunc.npz"
+    bad.write_bytes(raw[: int(len(raw) * keep)])
+    with pytest.raises(ArtifactError) as e:
+        artifact.load(bad)
+    assert "truncated or corrupt" in _one_line(e)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ArtifactError, match="no such file"):
+        artifact.load(tmp_path / "nope.npz")
+
+
+def test_not_a_zip(tmp_path: Path) -> None:
+    p = tmp_path / "x.npz"
+    p.write_text("hello")
+    with pytest.raises(ArtifactError):
+        artifact.load(p)
+
+
+@pytest.mark.parametrize("edit,field", [
+    (lambda m, a: m.update(version=99), "version"),
+    (lambda m, a: m.update(format="other"), "format"),
+    (lambda m, a: m.update(T=0), "T"),
+    (lambda m, a: m["layers"][1].update({"in": 15}), "layers[1].in"),
+    (lambda m, a: m["layers"][0].update(reset="sometimes"), "layers[0].reset"),
+    (lambda m, a: m["layers"][0].update(mem_bits=40), "layers[0].mem_bits"),
+    (lambda m, a: m["layers"][1].update(skip_from=2), "layers[1].skip_from"),
+    (lambda m, a: (m["layers"][2].update(spiking=True), a.update(L2_threshold=np.zeros(3, np.int32))),
+     "layers[2].spiking"),
+    (lambda m, a: m.update(classes=["a"]), "classes"),
+    (lambda m, a: a.update(L0_bias=a["L0_bias"].astype(np.int64)), "L0_bias"),
+    (lambda m, a: a.pop("L1_threshold"), "L1_threshold"),
+    (lambda m, a: a.update(L0_weights=a["L0_weights"] | 0xF0), "L0_weights"),  # 20 inputs: 4 padding bits
+    (lambda m, a: m["layers"][0].pop("leak_shift"), "layers[0].leak_shift"),
+    (lambda m, a: m["layers"][0].update(frac_bits=True), "layers[0].frac_bits"),
+    (lambda m, a: a.update(L0_bias=np.full(16, 2**31 - 1, np.int32)), "layers[0] current bound"),
+])
+def test_inconsistent_fields_name_the_field(saved: Path, tmp_path: Path, edit, field: str) -> None:
+    bad = tmp_path / "bad.npz"
+    _rewrite(saved, bad, edit)
+    with pytest.raises(ArtifactError) as e:
+        artifact.load(bad)
+    msg = _one_line(e)
+    assert f"'{field}" in msg and "expected" in msg and "got" in msg
+
+
+def test_save_refuses_an_invalid_artifact(tmp_path: Path) -> None:
+    a = random_artifact((20, 16, 16, 3), seed=1)
+    a.layers[1].threshold = None
+    with pytest.raises(ArtifactError, match="L1_threshold"):
+        a.save(tmp_path / "x.npz")
+    assert not (tmp_path / "x.npz").exists()
+
+
+def test_archive_is_plain_npz(saved: Path) -> None:
+    # one file, no pickles: anything that reads .npz can inspect it
+    with zipfile.ZipFile(saved) as z:
+        assert {"meta.npy", "checksum.npy", "L0_weights.npy"} <= set(z.namelist())
+    with np.load(saved, allow_pickle=False) as z:
+        assert json.loads(z["meta"].tobytes())["format"] == "bwsnn"

@@ -1,0 +1,135 @@
+"""Training side: quantizers, LIF dynamics, folding, integer deploy mode == golden on the real model."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from sim import artifact, golden
+from training import data, train
+from training.deploy import DeployModel
+from training.fold import fold
+from training.lif import LIF, ATanSpike
+from training.model import BWSNN, SNNConfig
+
+
+def test_binary_weights_are_plus_minus_one_and_learned_scale() -> None:
+    m = BWSNN(SNNConfig(n_in=10, n_classes=3, hidden=[8, 8]))
+    assert set(m.fc[1].quant_weight().value.unique().tolist()) <= {-1.0, 1.0}
+    out = m.out.quant_weight()
+    assert torch.allclose(out.value.abs(), out.scale.expand_as(out.value))
+    assert any("scaling_impl" in n for n, _ in m.out.named_parameters())  # the output scale is learned
+
+
+def test_pixel_quant_is_exact_on_8bit_pixels() -> None:
+    m = BWSNN(SNNConfig(n_in=256, n_classes=2, hidden=[4]))
+    x = torch.arange(256, dtype=torch.float32)[None] / 255
+    torch.testing.assert_close(m.inp(x) * 255, torch.arange(256, dtype=torch.float32)[None])
+
+
+@pytest.mark.parametrize("reset,expect_u", [("hard", [0.0, 0.6, 0.0]), ("soft", [0.2, 0.7, 0.35])])
+def test_lif_dynamics(reset: str, expect_u: list[float]) -> None:
+    lif = LIF(leak_shift=1, reset=reset)
+    cur = torch.tensor([1.2, 0.6, 1.0]).view(3, 1)
+    s, u = lif(cur, return_mem=True)
+    # step 0: 1.2 fires; step 1: u/2 + 0.6 < 1; step 2: u/2 + 1.0 fires
+    assert s.view(-1).tolist() == [1.0, 0.0, 1.0]
+    torch.testing.assert_close(u.view(-1), torch.tensor(expect_u))
+
+
+def test_surrogate_gradient_peaks_at_threshold() -> None:
+    x = torch.tensor([-1.0, 0.0, 1.0], requires_grad=True)
+    ATanSpike.apply(x).sum().backward()
+    g = x.grad.tolist()
+    assert g[1] == pytest.approx(ATanSpike.alpha / 2) and 0 < g[0] < g[1] and g[0] == pytest.approx(g[2])
+
+
+def test_shortcut_wiring() -> None:
+    cfg = SNNConfig(n_in=4, n_classes=2, hidden=[8, 8, 16, 16])
+    assert [cfg.skip_from(i) for i in range(4)] == [None, 0, None, 2]
+    cfg.shortcuts = False
+    assert [cfg.skip_from(i) for i in range(4)] == [None] * 4
+
+
+def _trained(trained_dir: Path) -> BWSNN:
+    ck = torch.load(trained_dir / "checkpoint.pt", map_location="cpu")
+    m = BWSNN(SNNConfig(**ck["config"]))
+    m.load_state_dict(ck["student"])
+    return m.eval()
+
+
+def test_deploy_mode_equals_golden_on_every_test_image(trained_dir: Path, digits) -> None:
+    """The contract on the real trained weights: torch integer deploy mode == numpy golden model."""
+    art = artifact.load(trained_dir / "model.bwsnn.npz")
+    deploy = DeployModel(art)(torch.from_numpy(digits.x_test)).numpy()
+    ref = golden.run(art, digits.x_test)
+    np.testing.assert_array_equal(deploy, ref.step_scores)
+    assert len(digits.x_test) == 360
+
+
+def test_fold_matches_the_stored_artifact_and_keeps_accuracy(trained_dir: Path, digits) -> None:
+    model = _trained(trained_dir)
+    art = artifact.load(trained_dir / "model.bwsnn.npz")
+    refolded = fold(model, digits.classes, digits.shape)
+    for a, b in zip(refolded.layers, art.layers):
+        np.testing.assert_array_equal(a.weights, b.weights)
+        np.testing.assert_array_equal(a.bias, b.bias)
+    with torch.no_grad():
+        float_pred = model(torch.from_numpy(digits.x_test).float() / 255).mean(0).argmax(-1).numpy()
+    int_pred = golden.run(art, digits.x_test).classes
+    acc_float = 100 * np.mean(float_pred == digits.y_test)
+    acc_int = 100 * np.mean(int_pred == digits.y_test)
+    assert abs(acc_float - acc_int) <= 0.3, (acc_float, acc_int)
+    report = json.loads((trained_dir / "train_report.json").read_text())
+    assert report["accuracy"]["deploy"] == pytest.approx(acc_int)
+
+
+def test_train_cli_writes_every_output(tmp_path: Path) -> None:
+    rep = train.run(train.parse_args(["--out", str(tmp_path), "--hidden", "32,32", "--epochs", "1",
+                                      "--teacher-epochs", "0", "--no-kd", "--no-shortcuts", "--T", "3"]))
+    for name in ("model.bwsnn.npz", "model.qonnx.onnx", "checkpoint.pt", "train_report.json", "train_curves.png"):
+        assert (tmp_path / name).stat().st_size > 0, name
+    saved = json.loads((tmp_path / "train_report.json").read_text())
+    assert saved["T"] == 3 and len(saved["accuracy"]["per_step"]) == 3 and saved["dataset"] == "digits"
+    assert saved["weight_bits"] == 64 * 32 + 32 * 32 + 32 * 10 == rep["weight_bits"]
+    art = artifact.load(tmp_path / "model.bwsnn.npz")
+    assert art.T == 3 and all(l.skip_from is None for l in art.layers)
+
+
+def test_digits_split_is_seeded_and_stratified() -> None:
+    a, b = data.load_digits(), data.load_digits()
+    np.testing.assert_array_equal(a.x_test, b.x_test)
+    assert a.x_train.dtype == np.uint8 and a.x_train.max() == 255 and len(a.x_test) == 360
+    assert np.bincount(a.y_test).min() >= 35
+
+
+def test_mnist_without_data_dir_is_one_clear_error(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.delenv("BWSNN_DATA_DIR", raising=False)
+    with pytest.raises(data.DataError, match="--data-dir"):
+        data.load("mnist")
+    with pytest.raises(data.DataError, match="train-images-idx3-ubyte"):
+        data.load("mnist", str(tmp_path))
+    with pytest.raises(SystemExit, match="error: .*--data-dir"):
+        train.main(["--preset", "mnist-mlp"])
+
+
+def test_mnist_idx_reader(tmp_path: Path) -> None:
+    import gzip
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 256, (5, 28, 28), dtype=np.uint8)
+    y = np.arange(5, dtype=np.uint8)
+    for name, arr in (("train-images-idx3-ubyte", x), ("t10k-images-idx3-ubyte", x)):
+        hdr = bytes([0, 0, 8, 3]) + b"".join(int(d).to_bytes(4, "big") for d in arr.shape)
+        with gzip.open(tmp_path / f"{name}.gz", "wb") as f:
+            f.write(hdr + arr.tobytes())
+    for name in ("train-labels-idx1-ubyte", "t10k-labels-idx1-ubyte"):
+        (tmp_path / name).write_bytes(bytes([0, 0, 8, 1]) + (5).to_bytes(4, "big") + y.tobytes())
+    ds = data.load("mnist", str(tmp_path))
+    np.testing.assert_array_equal(ds.x_train, x.reshape(5, -1))
+    assert ds.y_test.tolist() == [0, 1, 2, 3, 4]
+    (tmp_path / "t10k-labels-idx1-ubyte").write_bytes(bytes([0, 0, 8, 1]) + (9).to_bytes(4, "big") + y.tobytes())
+    with pytest.raises(data.DataError, match="truncated"):
+        data.load("mnist", str(tmp_path))
