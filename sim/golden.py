@@ -43,7 +43,8 @@ class GoldenResult:
     scores: np.ndarray  # int64 (N, C): output membranes after the last step
     step_scores: np.ndarray  # int64 (N, T, C): output membranes after each step
     spikes: list[np.ndarray] | None = None  # per spiking layer, bool (N, T, n)
-    membranes: list[np.ndarray] | None = None  # per layer, int64 (N, T, n), after reset
+    membranes: list[np.ndarray] | None = None  # per layer, int64 (N, T, n), after reset (the state)
+    potentials: list[np.ndarray] | None = None  # per layer, int64 (N, T, n), after integrate, before reset
 
 
 def check_images(art: Artifact, images: np.ndarray, src: str = "images") -> np.ndarray:
@@ -80,7 +81,8 @@ def run(art: Artifact, images: np.ndarray, trace: bool = False) -> GoldenResult:
     weights = [l.weights_pm1().astype(np.int64) for l in art.layers]
     z0 = x @ weights[0].T  # the direct-encoded layer's synapses: once per image
     mem = [np.zeros((n, l.n_out), np.int64) for l in art.layers]
-    steps, spk_trace, mem_trace = [], [[] for _ in art.layers], [[] for _ in art.layers]
+    steps = []
+    spk_trace, mem_trace, pot_trace = ([[] for _ in art.layers] for _ in range(3))
     for _t in range(art.T):
         spikes: list[np.ndarray] = []
         for i, l in enumerate(art.layers):
@@ -89,6 +91,8 @@ def run(art: Artifact, images: np.ndarray, trace: bool = False) -> GoldenResult:
             if l.skip_from is not None:
                 cur = cur + spikes[l.skip_from] * l.skip_gain.astype(np.int64)
             u = saturate((mem[i] >> l.leak_shift) + cur, l.mem_bits)
+            if trace:
+                pot_trace[i].append(u)
             if l.spiking:
                 thr = l.threshold.astype(np.int64)
                 s = u >= thr
@@ -106,4 +110,5 @@ def run(art: Artifact, images: np.ndarray, trace: bool = False) -> GoldenResult:
     if trace:
         result.spikes = [np.stack(s, axis=1) for s in spk_trace if s]
         result.membranes = [np.stack(m, axis=1) for m in mem_trace]
+        result.potentials = [np.stack(p, axis=1) for p in pot_trace]
     return result

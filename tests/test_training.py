@@ -133,3 +133,14 @@ def test_mnist_idx_reader(tmp_path: Path) -> None:
     (tmp_path / "t10k-labels-idx1-ubyte").write_bytes(bytes([0, 0, 8, 1]) + (9).to_bytes(4, "big") + y.tobytes())
     with pytest.raises(data.DataError, match="truncated"):
         data.load("mnist", str(tmp_path))
+
+
+def test_torchrun_ddp_trains_on_two_cpu_processes(tmp_path: Path) -> None:
+    """The multi-GPU path (DistributedDataParallel under torchrun), exercised with gloo on CPU."""
+    import subprocess
+    import sys
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "-m", "training.train",
+           "--hidden", "32,32", "--epochs", "1", "--teacher-epochs", "1", "--out", str(tmp_path), "--no-export"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=240, cwd=Path(__file__).parents[1])
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert artifact.load(tmp_path / "model.bwsnn.npz").layers[0].n_out == 32

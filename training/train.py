@@ -231,6 +231,9 @@ def main(argv: list[str] | None = None) -> None:
         run(parse_args(argv))
     except datasets.DataError as e:
         raise SystemExit(f"error: {e}") from None
+    finally:
+        if torch.distributed.is_initialized():
+            torch.distributed.destroy_process_group()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,100 @@
+"""Training benchmark -> build/bench/train.json (+ .md): the SEI-BWSNN ablation and training speed.
+
+Default preset: shortcuts x KD, over several seeds (one shared teacher per seed). The MNIST preset runs
+too when MNIST is found (--data-dir, BWSNN_DATA_DIR, or ../shared/data beside the repo).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from training import train
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _mnist_dir(arg: str | None) -> str | None:
+    for cand in (arg, os.environ.get("BWSNN_DATA_DIR"), str(ROOT.parent / "shared" / "data")):
+        if cand and (Path(cand) / "mnist.npz").exists():
+            return cand
+    return None
+
+
+def _run(argv: list[str]) -> dict:
+    rep = train.run(train.parse_args(argv))
+    return {"teacher": rep["accuracy"]["teacher"], "bwsnn": rep["accuracy"]["bwsnn"],
+            "deploy": rep["accuracy"]["deploy"], "per_step": rep["accuracy"]["per_step"],
+            "seconds": rep["seconds"], "seconds_per_epoch": rep["seconds_per_epoch"]}
+
+
+def ablation(seeds: list[int], work: Path) -> dict:
+    rows: dict[str, list[dict]] = {}
+    for seed in seeds:
+        teacher_dir = work / f"teacher{seed}"
+        base = _run(["--out", str(teacher_dir), "--seed", str(seed), "--no-export"])  # shortcuts + KD
+        ck = torch.load(teacher_dir / "checkpoint.pt", map_location="cpu")
+        teacher_path = teacher_dir / "teacher.pt"
+        torch.save(ck["teacher"], teacher_path)
+        rows.setdefault("shortcuts+kd", []).append(base)
+        for name, flags in (("shortcuts", ["--no-kd"]), ("kd", ["--no-shortcuts"]),
+                            ("plain", ["--no-kd", "--no-shortcuts"])):
+            rows.setdefault(name, []).append(_run(["--out", str(work / f"{name}{seed}"), "--seed", str(seed),
+                                                   "--teacher", str(teacher_path), "--no-export", *flags]))
+    summary = {}
+    for name, runs in rows.items():
+        dep = np.array([r["deploy"] for r in runs])
+        summary[name] = {"deploy_mean": float(dep.mean()), "deploy_std": float(dep.std()),
+                         "bwsnn_mean": float(np.mean([r["bwsnn"] for r in runs])),
+                         "teacher_mean": float(np.mean([r["teacher"] for r in runs])), "runs": runs}
+    return summary
+
+
+def markdown(result: dict) -> str:
+    lines = ["# Training benchmark", "", f"Dataset {result['dataset']}, T={result['T']}, seeds {result['seeds']}.",
+             "", "| variant | teacher % | BW-SNN % | deploy % (mean +/- std) | s/epoch |", "|---|---|---|---|---|"]
+    for name, r in result["ablation"].items():
+        spe = np.mean([x["seconds_per_epoch"] for x in r["runs"]])
+        lines.append(f"| {name} | {r['teacher_mean']:.2f} | {r['bwsnn_mean']:.2f} | "
+                     f"{r['deploy_mean']:.2f} +/- {r['deploy_std']:.2f} | {spe:.3f} |")
+    if "mnist" in result:
+        m = result["mnist"]
+        lines += ["", f"MNIST preset (mnist-mlp): teacher {m['teacher']:.2f}%, BW-SNN {m['bwsnn']:.2f}%, "
+                      f"deploy {m['deploy']:.2f}%, {m['seconds_per_epoch']:.1f} s/epoch, {m['seconds']:.0f} s total."]
+    else:
+        lines += ["", f"MNIST preset: skipped ({result['mnist_skipped']})."]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--seeds", default="0,1,2")
+    p.add_argument("--data-dir")
+    p.add_argument("--mnist-epochs", type=int, help="override the mnist-mlp preset's epochs")
+    p.add_argument("--skip-mnist", action="store_true")
+    p.add_argument("--out", default="build/bench")
+    a = p.parse_args(argv)
+    out = Path(a.out)
+    out.mkdir(parents=True, exist_ok=True)
+    seeds = [int(s) for s in a.seeds.split(",")]
+    with tempfile.TemporaryDirectory() as tmp:
+        result = {"dataset": "digits", "T": 2, "seeds": seeds, "ablation": ablation(seeds, Path(tmp))}
+        mnist = _mnist_dir(a.data_dir)
+        if a.skip_mnist or not mnist:
+            result["mnist_skipped"] = "--skip-mnist" if a.skip_mnist else "no mnist.npz found (pass --data-dir)"
+        else:
+            extra = ["--epochs", str(a.mnist_epochs)] if a.mnist_epochs else []
+            result["mnist"] = _run(["--preset", "mnist-mlp", "--data-dir", mnist, "--out", str(Path(tmp) / "mnist"),
+                                    "--no-export", *extra])
+    (out / "train.json").write_text(json.dumps(result, indent=2))
+    (out / "train.md").write_text(markdown(result))
+    print(markdown(result))
+
+
+if __name__ == "__main__":
+    main()
