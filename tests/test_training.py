@@ -144,3 +144,12 @@ def test_torchrun_ddp_trains_on_two_cpu_processes(tmp_path: Path) -> None:
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=240, cwd=Path(__file__).parents[1])
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert artifact.load(tmp_path / "model.bwsnn.npz").layers[0].n_out == 32
+
+
+def test_random_shift_translates_whole_images() -> None:
+    x = torch.randint(1, 256, (40, 25), dtype=torch.uint8)
+    y = train.random_shift(x, (5, 5), 1)
+    padded = torch.nn.functional.pad(x.view(-1, 5, 5), [1, 1, 1, 1])
+    for a, b in zip(padded, y.view(-1, 5, 5)):
+        assert any(torch.equal(a[dy:dy + 5, dx:dx + 5], b) for dy in range(3) for dx in range(3))
+    assert train.random_shift(x, (5, 5), 0) is x

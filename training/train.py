@@ -29,9 +29,9 @@ from training.model import BWSNN, SNNConfig, Teacher
 from training.report import plot_curves
 
 PRESETS = {
-    # name: (dataset, hidden sizes, student epochs, teacher epochs, batch size)
-    "digits": ("digits", [256, 256, 256], 60, 30, 64),
-    "mnist-mlp": ("mnist", [512, 512, 512], 30, 10, 256),
+    # name: (dataset, hidden sizes, student epochs, teacher epochs, batch size, max random shift in pixels)
+    "digits": ("digits", [256, 256, 256], 60, 30, 64, 0),
+    "mnist-mlp": ("mnist", [512, 512, 512], 30, 10, 256, 2),
 }
 
 
@@ -52,12 +52,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--kd-weight", type=float, default=0.7, help="weight of the KL term (CE gets 1 - this)")
     p.add_argument("--kd-temperature", type=float, default=4.0)
     p.add_argument("--teacher", help="load a teacher state_dict instead of training one")
+    p.add_argument("--shift", type=int, help="augmentation: random image shift up to N pixels (default: preset's)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default="build", help="output directory")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda[:i]")
     p.add_argument("--no-export", action="store_true", help="skip the QONNX export")
     args = p.parse_args(argv)
-    ds, hidden, ep, tep, bs = PRESETS[args.preset]
+    ds, hidden, ep, tep, bs, shift = PRESETS[args.preset]
+    args.shift = shift if args.shift is None else args.shift
     args.dataset = ds
     args.hidden = [int(h) for h in args.hidden.split(",")] if args.hidden else hidden
     args.epochs = ep if args.epochs is None else args.epochs
@@ -112,6 +114,19 @@ def to_input(pixels: torch.Tensor) -> torch.Tensor:
     return pixels.float() / 255.0
 
 
+def random_shift(pixels: torch.Tensor, shape: tuple[int, int], max_shift: int) -> torch.Tensor:
+    """Translate each (flattened) image by up to max_shift pixels in x and y, zero-filled."""
+    if max_shift <= 0:
+        return pixels
+    h, w = shape
+    pad = torch.nn.functional.pad(pixels.view(-1, 1, h, w), [max_shift] * 4)
+    dy, dx = torch.randint(0, 2 * max_shift + 1, (2, len(pixels)))
+    rows = (dy[:, None] + torch.arange(h)[None])[:, :, None].expand(-1, h, w)
+    cols = (dx[:, None] + torch.arange(w)[None])[:, None, :].expand(-1, h, w)
+    idx = torch.arange(len(pixels))[:, None, None].expand(-1, h, w)
+    return pad[idx, 0, rows, cols].reshape(len(pixels), h * w)
+
+
 @torch.no_grad()
 def accuracy(fn, x: np.ndarray, y: np.ndarray, device: torch.device, batch: int = 1000) -> float:
     correct = 0
@@ -135,7 +150,8 @@ def fit(model: torch.nn.Module, loss_fn, ds: datasets.Dataset, epochs: int, args
             loader.sampler.set_epoch(epoch)
         total, count = 0.0, 0
         for xb, yb in loader:
-            xb, yb = to_input(xb.to(dist.device)), yb.to(dist.device)
+            xb = to_input(random_shift(xb, ds.shape, args.shift).to(dist.device))
+            yb = yb.to(dist.device)
             loss = loss_fn(model, xb, yb)
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -215,7 +231,7 @@ def run(args: argparse.Namespace) -> dict:
         "weight_bits": art.weight_bits(), "seconds": time.time() - t0, "train_seconds": train_seconds,
         "seconds_per_epoch": train_seconds / max(1, args.epochs + (args.teacher_epochs if not args.teacher else 0)),
         "config": cfg.to_dict(), "kd": args.kd, "kd_weight": args.kd_weight, "epochs": args.epochs,
-        "teacher_epochs": args.teacher_epochs, "seed": args.seed, "history": history,
+        "teacher_epochs": args.teacher_epochs, "seed": args.seed, "shift": args.shift, "history": history,
         "mem_bits": [l.mem_bits for l in art.layers], "frac_bits": [l.frac_bits for l in art.layers],
     }
     (out / "train_report.json").write_text(json.dumps(report, indent=2))
