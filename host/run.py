@@ -1,0 +1,98 @@
+"""Run a test set through the accelerator and report accuracy, images/s and latency per image.
+
+    python -m host.run --bitfile bwsnn.bit --artifact model.bwsnn.npz --data test.npz [--limit N]
+    python -m host.run --backend sim --artifact model.bwsnn.npz --data test.npz --limit 50
+
+Every failure (bitstream, artifact, data, mismatch, DMA time-out) is one ``error: ...`` line and exit
+status 1; no traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from host import data
+from host.accelerator import BACKENDS, Accelerator, Prediction
+from host.errors import HostError
+from sim.artifact import ArtifactError
+from sim.golden import InputError
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m host.run", description=__doc__.split("\n\n")[0])
+    p.add_argument("--bitfile", help="overlay bitstream (X.bit, with X.hwh beside it); pynq backend")
+    p.add_argument("--artifact", required=True, help="deploy artifact (*.bwsnn.npz)")
+    p.add_argument("--data", required=True, help="test data .npz: 'images' uint8 (N, n_in), optional 'labels'")
+    p.add_argument("--limit", type=int, help="use the first N images only")
+    p.add_argument("--backend", choices=BACKENDS, default="pynq")
+    p.add_argument("--timeout", type=float, help="DMA time-out per transfer in seconds (simulated seconds "
+                   "on the sim backend)")
+    p.add_argument("--no-load-params", dest="load_params", action="store_false",
+                   help="use the weights built into the bitstream instead of loading the artifact's")
+    p.add_argument("--ip", help="the accelerator's IP name in the overlay (default: the one named *bwsnn*)")
+    p.add_argument("--dma", help="the AXI DMA's IP name in the overlay (default: the only axi_dma)")
+    p.add_argument("--simulator", choices=("verilator", "icarus"), default="verilator", help="sim backend")
+    p.add_argument("--json", help="also write the summary figures to this JSON file")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    a = p.parse_args(argv)
+    if a.limit is not None and a.limit < 1:
+        p.error("--limit must be >= 1")
+    return a
+
+
+def summarize(backend: str, pred: Prediction, labels: Any) -> dict[str, Any]:
+    n = len(pred.classes)
+    out: dict[str, Any] = {"backend": backend, "images": n, "images_per_s": pred.images_per_s,
+                           "seconds": pred.seconds}
+    if labels is not None:
+        out["correct"] = int((pred.classes == labels).sum())
+        out["accuracy"] = pred.accuracy(labels)
+    if pred.cycles is not None and n:
+        out.update(cycles_median=int(np.median(pred.cycles)),
+                   latency_s=pred.latency_s, clock_hz=pred.clock_hz)
+    if "wall_s" in pred.stats:
+        out["wall_s"] = pred.stats["wall_s"]
+    return out
+
+
+def summary_line(s: dict[str, Any]) -> str:
+    parts = [f"{s['backend']}: {s['images']} images"]
+    if "accuracy" in s:
+        parts.append(f"accuracy {100 * s['accuracy']:.2f}% ({s['correct']}/{s['images']})")
+    timebase = " (simulated board)" if s["backend"] == "sim" else ""
+    parts.append(f"{s['images_per_s']:,.0f} images/s{timebase}")
+    if "latency_s" in s:
+        parts.append(f"latency {1e6 * s['latency_s']:.2f} us/image ({s['cycles_median']} cycles at "
+                     f"{s['clock_hz'] / 1e6:g} MHz)")
+    else:
+        parts.append(f"{1e6 * s['seconds'] / max(s['images'], 1):.2f} us/image")
+    if "wall_s" in s:
+        parts.append(f"simulation wall time {s['wall_s']:.1f} s")
+    return ", ".join(parts)
+
+
+def main(argv: list[str] | None = None) -> int:
+    a = parse_args(argv)
+    try:
+        images, labels = data.load(a.data, a.limit)
+        with Accelerator(a.artifact, a.bitfile, a.backend, load_params=a.load_params, timeout_s=a.timeout,
+                         ip_name=a.ip, dma_name=a.dma, simulator=a.simulator) as acc:
+            pred = acc.predict(images, progress=not a.quiet)
+    except (HostError, ArtifactError, InputError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    s = summarize(a.backend, pred, labels)
+    print(summary_line(s))
+    if a.json:
+        Path(a.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(a.json).write_text(json.dumps(s, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

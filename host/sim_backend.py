@@ -1,0 +1,119 @@
+"""Host side of the ``sim`` backend: builds the RTL accelerator for an artifact and powers on a simulated
+board per ``predict``, on which the board's own driver runs (see :mod:`host.sim_cocotb`).
+
+A job directory carries the batch in and the results (or a one-line error) out; the simulation writes its
+progress there too so the host's progress bar moves while the simulator runs.
+"""
+from __future__ import annotations
+
+import json
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from host.accelerator import Prediction
+from host.errors import (AcceleratorError, BitstreamError, DataError, DmaError, DmaTimeout, HostError,
+                         MismatchError)
+from sim.artifact import Artifact, ArtifactError
+from sim.golden import InputError
+
+CLOCK_PERIOD_NS = 10  # 100 MHz, the PYNQ-Z2 overlay's fabric clock (FCLK0)
+REG_TIMEOUT_CYCLES = 1000  # an AXI-Lite access answers in a few cycles; this only catches a dead slave
+SIM_TIMEOUT_S = 2e-3  # default DMA time-out, simulated seconds (200k cycles: far above one image's latency)
+WALL_TIMEOUT_S = 120.0  # the whole simulation's wall-time limit is this plus WALL_S_PER_IMAGE per image
+WALL_S_PER_IMAGE = 2.0
+ROOT = Path(__file__).resolve().parents[1]
+
+_ERRORS = {c.__name__: c for c in (HostError, BitstreamError, MismatchError, DmaTimeout, DmaError,
+                                   AcceleratorError, DataError, ArtifactError, InputError)}
+
+
+def error_record(e: Exception) -> dict[str, str]:
+    return {"type": type(e).__name__, "message": str(e)}
+
+
+def raise_record(rec: dict[str, str]) -> None:
+    """Re-raise, in the host process, the one-line error the simulated board's driver raised."""
+    raise _ERRORS.get(rec["type"], HostError)(rec["message"])
+
+
+@dataclass
+class Job:
+    dir: Path
+    artifact: str
+    load_params: bool
+    timeout_s: float
+    wall_timeout_s: float
+
+    images = property(lambda self: self.dir / "images.npy")
+    result_file = property(lambda self: self.dir / "result.npz")
+    error_file = property(lambda self: self.dir / "error.json")
+    progress_file = property(lambda self: self.dir / "progress")
+
+    def save(self) -> None:
+        (self.dir / "job.json").write_text(json.dumps({k: str(v) if isinstance(v, Path) else v
+                                                       for k, v in asdict(self).items()}))
+
+    @classmethod
+    def from_dir(cls, d: Path) -> Job:
+        spec = json.loads((d / "job.json").read_text())
+        spec["dir"] = Path(spec["dir"])
+        return cls(**spec)
+
+
+class SimBoard:
+    """The RTL accelerator built for one artifact, ready to be powered on by :meth:`predict`."""
+
+    def __init__(self, art: Artifact, build_dir: str | Path | None = None, simulator: str = "verilator",
+                 load_params: bool = True, timeout_s: float | None = None) -> None:
+        from sim import rtl_build
+
+        self.art, self.load_params = art, load_params
+        self.timeout_s = SIM_TIMEOUT_S if timeout_s is None else timeout_s
+        self.build_dir = Path(build_dir or ROOT / "build" / "sim_host" / simulator)
+        self.build_dir.mkdir(parents=True, exist_ok=True)
+        self.runner = rtl_build.build(art, self.build_dir, simulator)
+        self.log = self.build_dir / "host_sim.log"
+
+    def predict(self, x: np.ndarray, progress: Callable[[int], object] | None = None) -> Prediction:
+        t0 = time.perf_counter()
+        with tempfile.TemporaryDirectory(dir=self.build_dir, prefix="job-") as d:
+            job = Job(Path(d), str(Path(d) / "model.bwsnn.npz"), self.load_params, self.timeout_s,
+                      WALL_TIMEOUT_S + WALL_S_PER_IMAGE * len(x))
+            self.art.save(job.artifact)
+            np.save(job.images, x)
+            job.save()
+            failure: list[BaseException] = []
+            sim = threading.Thread(target=self._simulate, args=(job, failure), daemon=True)
+            sim.start()
+            shown = 0
+            while sim.is_alive():
+                sim.join(0.2)
+                if progress is not None and job.progress_file.exists():
+                    done = int(job.progress_file.read_text() or 0)
+                    progress(done - shown)
+                    shown = done
+            if job.error_file.exists():
+                raise_record(json.loads(job.error_file.read_text()))
+            if failure or not job.result_file.exists():
+                raise HostError(f"the simulation ended without a result ({failure[0] if failure else 'no error'};"
+                                f" log: {self.log})")
+            with np.load(job.result_file) as r:
+                classes, scores, cycles = r["classes"], r["scores"], r["cycles"]
+                stats = json.loads(r["stats"].tobytes())
+        if progress is not None:
+            progress(len(x) - shown)
+        stats["wall_s"] = time.perf_counter() - t0
+        return Prediction(classes, scores, stats["infer"]["sim_ns"] * 1e-9, cycles, 1e9 / CLOCK_PERIOD_NS, stats)
+
+    def _simulate(self, job: Job, failure: list[BaseException]) -> None:
+        try:
+            self.runner.test(test_module="host.sim_cocotb", hdl_toplevel="bwsnn_top", test_dir=job.dir,
+                             extra_env={"BWSNN_HOST_JOB": str(job.dir)}, log_file=self.log)
+        except (RuntimeError, SystemExit) as e:  # the runner exits or raises when the simulator fails
+            failure.append(e)

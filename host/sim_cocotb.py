@@ -1,0 +1,189 @@
+"""cocotb side of the ``sim`` backend: the simulated board that :mod:`host.sim_backend` powers on.
+
+The simulator loads this module; its one test resets ``bwsnn_top`` and runs the host's synchronous
+:class:`host.driver.Driver` in a :func:`cocotb.task.bridge` thread. The driver talks to
+:class:`CocotbTransport`, whose every method is a :func:`cocotb.task.resume` call into cocotbext-axi
+(AxiLiteMaster for the registers, AxiStreamSource/Sink standing in for the AXI DMA's MM2S/S2MM, one packet
+per transfer like the real DMA). The driver code is the board's; only this transport is simulation.
+
+Job in / results out through the directory in ``BWSNN_HOST_JOB`` (see :mod:`host.sim_backend`).
+"""
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any, Coroutine
+
+import cocotb
+import numpy as np
+from cocotb.clock import Clock
+from cocotb.simtime import get_sim_time
+from cocotb.task import bridge, resume
+from cocotb.triggers import ClockCycles, SimTimeoutError, with_timeout
+from cocotbext.axi import (AxiLiteBus, AxiLiteMaster, AxiStreamBus, AxiStreamFrame, AxiStreamSink,
+                           AxiStreamSource)
+
+from host.driver import Driver
+from host.errors import AcceleratorError, DmaError, DmaTimeout, HostError
+from host.sim_backend import CLOCK_PERIOD_NS, REG_TIMEOUT_CYCLES, Job, error_record
+from sim import artifact as artifact_mod
+from sim.artifact import ArtifactError
+from sim.golden import InputError
+
+
+def _frame_bytes(tdata: Any, byte_size: int) -> bytes:
+    """A received frame's payload as little-endian bytes, whatever the bus's tkeep granularity."""
+    if byte_size == 8:
+        return bytes(tdata)
+    return b"".join(int(w).to_bytes(byte_size // 8, "little") for w in tdata)
+
+
+def _frame(data: bytes, byte_size: int) -> AxiStreamFrame:
+    if byte_size == 8:
+        return AxiStreamFrame(data)
+    n = byte_size // 8
+    return AxiStreamFrame([int.from_bytes(data[i:i + n], "little") for i in range(0, len(data), n)])
+
+
+class CocotbTransport:
+    """:class:`host.transport.Transport` over cocotbext-axi; call only from a bridge thread."""
+
+    clock_hz = 1e9 / CLOCK_PERIOD_NS
+
+    def __init__(self, dut: Any) -> None:
+        self.dut = dut
+        rst = dict(reset=dut.rst_n, reset_active_level=False)
+        self.axil = AxiLiteMaster(AxiLiteBus.from_prefix(dut, "s_axil"), dut.clk, **rst)
+        self.src = AxiStreamSource(AxiStreamBus.from_prefix(dut, "s_axis"), dut.clk, **rst)
+        self.sink = AxiStreamSink(AxiStreamBus.from_prefix(dut, "m_axis"), dut.clk, **rst)
+        self._recv: tuple[cocotb.task.Task, np.ndarray, int, int] | None = None
+        self.sim_wall_s = 0.0  # wall time spent simulating, to separate host overhead from simulation
+
+    def _run(self, coro_fn: Any, *args: Any) -> Any:
+        t0 = time.perf_counter()
+        try:
+            return resume(coro_fn)(*args)
+        finally:
+            self.sim_wall_s += time.perf_counter() - t0
+
+    async def _reg(self, what: str, coro: Coroutine) -> Any:
+        try:
+            return await with_timeout(coro, REG_TIMEOUT_CYCLES * CLOCK_PERIOD_NS, "ns")
+        except SimTimeoutError:
+            raise AcceleratorError(f"AXI-Lite {what} got no response within {REG_TIMEOUT_CYCLES} cycles") from None
+
+    async def _read(self, offset: int) -> int:
+        return await self._reg(f"read of 0x{offset:x}", self.axil.read_dword(offset))
+
+    async def _write(self, offset: int, value: int) -> None:
+        await self._reg(f"write of 0x{offset:x}", self.axil.write_dword(offset, value))
+
+    async def _write_words(self, offset: int, words: list[int]) -> None:
+        for w in words:
+            await self._write(offset, w)
+
+    def read(self, offset: int) -> int:
+        return self._run(self._read, offset)
+
+    def write(self, offset: int, value: int) -> None:
+        self._run(self._write, offset, int(value))
+
+    def write_words(self, offset: int, words: np.ndarray) -> None:
+        self._run(self._write_words, offset, words.tolist())  # one bridge crossing for the whole image
+
+    def alloc(self, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+        return np.zeros(shape, dtype)
+
+    async def _send(self, data: bytes) -> None:
+        await self.src.send(_frame(data, self.src.byte_size))
+
+    def start_send(self, buf: np.ndarray, start: int, nbytes: int) -> None:
+        self._run(self._send, buf.view(np.uint8).reshape(-1)[start:start + nbytes].tobytes())
+
+    async def _recv_frame(self) -> bytes:
+        return _frame_bytes((await self.sink.recv()).tdata, self.sink.byte_size)
+
+    async def _start_recv(self) -> cocotb.task.Task:
+        return cocotb.start_soon(self._recv_frame())
+
+    def start_recv(self, buf: np.ndarray, start: int, nbytes: int) -> None:
+        self._recv = (self._run(self._start_recv), buf, start, nbytes)
+
+    async def _wait(self, what: str, waitable: Any, timeout_s: float) -> Any:
+        try:
+            return await with_timeout(waitable, timeout_s * 1e9, "ns", round_mode="round")
+        except SimTimeoutError:
+            raise DmaTimeout(f"DMA {what} did not finish within {timeout_s:g} s of simulated time") from None
+
+    def wait_send(self, timeout_s: float) -> None:
+        self._run(self._wait, "send (MM2S)", self.src.wait(), timeout_s)
+
+    def wait_recv(self, timeout_s: float) -> int:
+        task, buf, start, nbytes = self._recv
+        data = self._run(self._wait, "receive (S2MM)", task, timeout_s)
+        if len(data) > nbytes:  # the AXI DMA's S2MM halts with an internal error on an over-long packet
+            raise DmaError(f"DMA receive (S2MM) packet of {len(data)} bytes overflows the {nbytes}-byte transfer")
+        buf.view(np.uint8).reshape(-1)[start:start + len(data)] = np.frombuffer(data, np.uint8)
+        return len(data)
+
+    async def _now_ns(self) -> float:
+        return get_sim_time("ns")
+
+    def now_ns(self) -> float:
+        return self._run(self._now_ns)
+
+    def close(self) -> None:
+        pass
+
+
+def run_job(tr: CocotbTransport, job: Job) -> None:
+    """The board's host program, inside the simulation: open, load parameters, stream the batch."""
+    try:
+        art = artifact_mod.load(job.artifact)
+        images = np.load(job.images)
+        t0, ns0 = time.perf_counter(), tr.now_ns()
+        drv = Driver(tr, art, load_params=job.load_params, timeout_s=job.timeout_s)
+        open_ops, open_wall, open_sim = dict(drv.ops), time.perf_counter() - t0, tr.sim_wall_s
+        drv.ops.clear()
+        sim0, ns1 = tr.sim_wall_s, tr.now_ns()
+        done = [0]
+
+        def progress(k: int) -> None:
+            done[0] += k
+            job.progress_file.write_text(str(done[0]))
+
+        r = drv.infer(images, progress)
+        ns2 = tr.now_ns()
+        stats = {"open": {"ops": open_ops, "wall_s": open_wall, "sim_wall_s": open_sim, "sim_ns": ns1 - ns0},
+                 "infer": {"ops": dict(drv.ops), "wall_s": r.seconds, "sim_wall_s": tr.sim_wall_s - sim0,
+                           "sim_ns": ns2 - ns1, "host_seconds": r.host_seconds}}
+        np.savez(job.result_file, classes=r.classes, scores=r.scores, cycles=r.cycles,
+                 stats=np.frombuffer(json.dumps(stats).encode(), np.uint8))
+    except (HostError, ArtifactError, InputError) as e:
+        job.error_file.write_text(json.dumps(error_record(e)))
+
+
+@cocotb.test()
+async def host_program(dut: Any) -> None:
+    job = Job.from_dir(Path(os.environ["BWSNN_HOST_JOB"]))
+    # The sim-time limits bound every wait; this bounds the whole run in wall time should the simulator
+    # itself stall, so a sim-backend call can never hang.
+    def expire() -> None:
+        job.error_file.write_text(json.dumps(error_record(
+            HostError(f"simulation exceeded its wall-time limit of {job.wall_timeout_s:g} s"))))
+        os._exit(3)
+
+    watchdog = threading.Timer(job.wall_timeout_s, expire)
+    watchdog.daemon = True
+    watchdog.start()
+    Clock(dut.clk, CLOCK_PERIOD_NS, unit="ns").start()
+    tr = CocotbTransport(dut)
+    dut.rst_n.value = 0
+    await ClockCycles(dut.clk, 8)
+    dut.rst_n.value = 1
+    await ClockCycles(dut.clk, 2)
+    await bridge(run_job)(tr, job)
+    watchdog.cancel()

@@ -1,0 +1,141 @@
+"""The seam under the driver: register access and DMA, on the board (pynq) or in simulation (cocotb).
+
+:class:`host.driver.Driver` only ever calls the methods of :class:`Transport`; :class:`PynqTransport` is
+the board's implementation, ``host.sim_cocotb.CocotbTransport`` the simulator's. pynq is imported only
+inside :class:`PynqTransport` so everything else runs where pynq does not.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from host.errors import BitstreamError, DmaError, DmaTimeout
+
+
+class Transport(Protocol):
+    clock_hz: float  # the accelerator's clock, to turn CYCLES_LAST into seconds
+
+    def read(self, offset: int) -> int:
+        """One 32-bit AXI-Lite read at a byte offset of the accelerator's register block."""
+
+    def write(self, offset: int, value: int) -> None:
+        """One 32-bit AXI-Lite write."""
+
+    def write_words(self, offset: int, words: np.ndarray) -> None:
+        """Write every word of ``words`` to the same register, in order (the PARAM_DATA port)."""
+
+    def alloc(self, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+        """A zeroed buffer the DMA can reach (physically contiguous on the board)."""
+
+    def start_send(self, buf: np.ndarray, start: int, nbytes: int) -> None:
+        """Start one MM2S transfer (one stream packet, TLAST on its last beat) of ``buf``'s bytes."""
+
+    def start_recv(self, buf: np.ndarray, start: int, nbytes: int) -> None:
+        """Start one S2MM transfer into ``buf``; it ends at the packet's TLAST or after ``nbytes``."""
+
+    def wait_send(self, timeout_s: float) -> None:
+        """Block until the send finished; :class:`DmaTimeout` after ``timeout_s``."""
+
+    def wait_recv(self, timeout_s: float) -> int:
+        """Block until the receive finished and return the bytes received; :class:`DmaTimeout` after ``timeout_s``."""
+
+    def close(self) -> None:
+        """Release buffers and the device."""
+
+
+def _pick_ip(ip_dict: dict[str, dict], name: str | None, match: Any, what: str, bitfile: Path) -> str:
+    if name is not None:
+        if name not in ip_dict:
+            raise BitstreamError(f"{bitfile}: no IP named '{name}' in the overlay (has: {', '.join(sorted(ip_dict))})")
+        return name
+    found = [n for n, d in ip_dict.items() if match(n, str(d.get("type", "")))]
+    if len(found) != 1:
+        raise BitstreamError(f"{bitfile}: expected one {what} in the overlay, found {len(found)} "
+                             f"({', '.join(sorted(found)) or 'IPs: ' + ', '.join(sorted(ip_dict))}); name it explicitly")
+    return found[0]
+
+
+class PynqTransport:
+    """The PYNQ-Z2: the overlay's accelerator register block through ``pynq.MMIO`` and its AXI DMA."""
+
+    def __init__(self, bitfile: str | Path, ip_name: str | None = None, dma_name: str | None = None) -> None:
+        bit = Path(bitfile)
+        if not bit.is_file():
+            raise BitstreamError(f"{bit}: no such bitstream file")
+        hwh = bit.with_suffix(".hwh")
+        if not hwh.is_file():
+            raise BitstreamError(f"{bit}: missing {hwh.name} beside it (the hardware handoff Vivado writes with "
+                                 "the bitstream; pynq needs it to find the IPs)")
+        try:
+            import pynq
+        except ImportError:
+            raise BitstreamError("the pynq backend needs the pynq package (on the board: pip install pynq==4.0.0);"
+                                 " off the board use --backend sim or golden") from None
+        try:
+            self.overlay = pynq.Overlay(str(bit))
+        except Exception as e:  # pynq raises many types for a bad .bit/.hwh or a missing device; all end here
+            msg = str(e).strip().splitlines()[0] if str(e).strip() else ""
+            raise BitstreamError(f"{bit}: pynq could not load the overlay: {type(e).__name__}: {msg}") from None
+        ips = self.overlay.ip_dict
+        acc = _pick_ip(ips, ip_name, lambda n, t: "bwsnn" in n.lower() or "bwsnn" in t.lower(), "bwsnn accelerator", bit)
+        dma = _pick_ip(ips, dma_name, lambda n, t: ":axi_dma:" in t, "AXI DMA", bit)
+        self.mmio = pynq.MMIO(ips[acc]["phys_addr"], ips[acc]["addr_range"])
+        self.dma = self.overlay
+        for part in dma.split("/"):  # hierarchical IPs are attributes of their hierarchy
+            self.dma = getattr(self.dma, part)
+        self._allocate = pynq.allocate
+        self._buffers: list[Any] = []
+        self.clock_hz = float(pynq.ps.Clocks.fclk0_mhz) * 1e6  # the overlay clocks the accelerator from FCLK0
+
+    def read(self, offset: int) -> int:
+        return int(self.mmio.read(offset))
+
+    def write(self, offset: int, value: int) -> None:
+        self.mmio.write(offset, int(value))  # pynq's MMIO takes Python ints only
+
+    def write_words(self, offset: int, words: np.ndarray) -> None:
+        for w in words.tolist():
+            self.mmio.write(offset, w)
+
+    def alloc(self, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+        buf = self._allocate(shape=shape, dtype=dtype)
+        buf[:] = 0
+        self._buffers.append(buf)
+        return buf
+
+    def start_send(self, buf: np.ndarray, start: int, nbytes: int) -> None:
+        self.dma.sendchannel.transfer(buf, start=start, nbytes=nbytes)  # flushes the cache itself
+
+    def start_recv(self, buf: np.ndarray, start: int, nbytes: int) -> None:
+        self.dma.recvchannel.transfer(buf, start=start, nbytes=nbytes)
+
+    def wait_send(self, timeout_s: float) -> None:
+        self._wait(self.dma.sendchannel, "send (MM2S)", timeout_s)
+
+    def wait_recv(self, timeout_s: float) -> int:
+        return self._wait(self.dma.recvchannel, "receive (S2MM)", timeout_s)
+
+    @staticmethod
+    def _wait(ch: Any, what: str, timeout_s: float) -> int:
+        # pynq's channel.wait() spins with no time-out: poll idle ourselves, then let wait() return at once
+        # to do its bookkeeping (cache invalidate after a receive, the `transferred` byte count).
+        deadline = time.monotonic() + timeout_s
+        while not ch.idle:
+            if ch.error:  # the engine halts on an error and never turns idle
+                raise DmaError(f"DMA {what} channel halted on an error (internal, slave or decode error: "
+                               "bad buffer address or length)")
+            if time.monotonic() > deadline:
+                raise DmaTimeout(f"DMA {what} did not finish within {timeout_s:g} s")
+        try:
+            ch.wait()
+        except RuntimeError as e:
+            raise DmaError(f"DMA {what} failed: {e}") from None
+        return int(ch.transferred)
+
+    def close(self) -> None:
+        for buf in self._buffers:
+            buf.freebuffer()
+        self._buffers.clear()

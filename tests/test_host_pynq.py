@@ -1,0 +1,337 @@
+"""The board code path (PynqTransport + Driver + Accelerator + CLI) against a fake ``pynq`` module.
+
+pynq has no device here, so ``sys.modules['pynq']`` is replaced by a fake that keeps pynq 4.0's API and
+its rules (MMIO takes Python ints, ``transfer`` refuses a busy channel, ``wait`` spins forever on a busy
+one, send flushes / receive invalidates the cache) and plays the accelerator from hw/regmap.json, read
+here on its own: it decodes the stream bytes itself and answers with the golden model's results.
+"""
+from __future__ import annotations
+
+import json
+import sys
+import time
+import types
+from collections import deque
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from host import data, run
+from host.accelerator import Accelerator
+from host.errors import AcceleratorError, BitstreamError, DmaError, DmaTimeout, MismatchError
+from host.protocol import param_image
+from sim import golden
+from sim.artifact import Artifact
+from sim.golden import InputError
+from sim.random_artifact import random_artifact, random_images
+
+SPEC = json.loads((Path(__file__).resolve().parents[1] / "hw" / "regmap.json").read_text())
+NAMES = {r["offset"]: name for name, r in SPEC["registers"].items()}
+BIT = {reg: r.get("fields", {}) for reg, r in SPEC["registers"].items()}
+CYCLES = 1234
+
+
+class FakeBuffer(np.ndarray):
+    """pynq.allocate's PynqBuffer: an ndarray with a physical address and cache maintenance."""
+
+    def __array_finalize__(self, obj: object) -> None:
+        self.physical_address = getattr(obj, "physical_address", 0)
+        self.flushes = self.invalidates = 0
+        self.freed = False
+
+    def flush(self) -> None:
+        self.flushes += 1
+
+    def invalidate(self) -> None:
+        self.invalidates += 1
+
+    def freebuffer(self) -> None:
+        self.freed = True
+
+
+class FakeAccelerator:
+    """The bwsnn register block and streams, per hw/regmap.json; ``mode`` injects a fault."""
+
+    def __init__(self, art: Artifact, mode: str = "ok") -> None:
+        self.art, self.mode = art, mode
+        self.regs = {"ID": SPEC["id_magic"], "N_IN": art.n_in, "N_CLASSES": len(art.classes), "T": art.T,
+                     "PARAM_WORDS": len(param_image(art)), "IMAGES_DONE": 0, "CYCLES_LAST": 0, "ERROR": 0,
+                     "CTRL": 0, "STATUS": 1 << BIT["STATUS"]["IDLE"], "PARAM_ADDR": 0}
+        self.params: dict[int, int] = {}
+        self.log: list[tuple[str, str, int | None]] = []
+        self.out: deque[bytes] = deque()
+
+    def read(self, offset: int) -> int:
+        name = NAMES[offset]
+        self.log.append(("r", name, None))
+        return self.regs[name]
+
+    def write(self, offset: int, value: int) -> None:
+        name = NAMES[offset]
+        self.log.append(("w", name, value))
+        if name == "CTRL":
+            if value >> BIT["CTRL"]["CLEAR"] & 1:
+                self.regs.update(IMAGES_DONE=0, CYCLES_LAST=0, ERROR=0)
+            self.regs["CTRL"] = value & (1 << BIT["CTRL"]["CONTINUOUS"])
+        elif name == "PARAM_ADDR":
+            self.regs["PARAM_ADDR"] = value
+        elif name == "PARAM_DATA":
+            addr = self.regs["PARAM_ADDR"]
+            if addr >= self.regs["PARAM_WORDS"]:
+                self.regs["ERROR"] |= 1 << BIT["ERROR"]["PARAM_ADDR"]
+            self.params[addr] = value
+            self.regs["PARAM_ADDR"] = addr + 1
+
+    def accept(self, packet: bytes) -> bool:
+        """One input packet (TLAST on its last beat); False = never accepted (a stalled input)."""
+        if self.mode == "no_input":
+            return False
+        beats = -(-self.art.n_in // SPEC["stream_in"]["pixels_per_beat"])
+        assert len(packet) == beats * SPEC["stream_in"]["tdata_bits"] // 8, "one image per packet"
+        pixels = np.frombuffer(packet, np.uint8)  # pixel k of beat b in bits 8k+7..8k: plain byte order
+        assert not pixels[self.art.n_in:].any(), "padding must be zero"
+        r = golden.run(self.art, pixels[None, :self.art.n_in])
+        words = np.concatenate([r.classes, r.scores[0]]).astype("<i4").tobytes()
+        if self.mode != "no_output":
+            self.out.append(words[:-4] if self.mode == "short" else words)
+        self.regs["IMAGES_DONE"] += 1
+        self.regs["CYCLES_LAST"] = CYCLES
+        if self.mode == "long_image":
+            self.regs["ERROR"] |= 1 << BIT["ERROR"]["LONG_IMAGE"]
+        return True
+
+
+class FakeChannel:
+    """pynq.lib.dma._SDMAChannel's public behaviour."""
+
+    def __init__(self, acc: FakeAccelerator, tx: bool) -> None:
+        self.acc, self.tx = acc, tx
+        self._running, self._busy, self._first, self._error = True, False, True, False
+        self.transferred, self.transfers, self._buf = 0, 0, None
+
+    @property
+    def running(self) -> bool:
+        return self._running
+
+    @property
+    def error(self) -> bool:
+        return self._error
+
+    @property
+    def idle(self) -> bool:
+        if self._busy and not self.tx and self.acc.out:
+            packet = self.acc.out.popleft()
+            flat = self._buf.view(np.uint8).reshape(-1)
+            flat[self._start:self._start + len(packet)] = np.frombuffer(packet, np.uint8)
+            self._busy, self._got = False, len(packet)
+        return not self._busy
+
+    def transfer(self, array: FakeBuffer, start: int = 0, nbytes: int = 0) -> None:
+        if not self.running:
+            raise RuntimeError("DMA channel not started")
+        if not self.idle and not self._first:
+            raise RuntimeError("DMA channel not idle")
+        assert isinstance(array, FakeBuffer), "DMA buffers must come from pynq.allocate"
+        nbytes = nbytes or array.nbytes - start
+        assert start + nbytes <= array.nbytes
+        if (array.physical_address + start) % 8:
+            raise RuntimeError("DMA does not support unaligned transfers")
+        self._buf, self._start, self._first, self._busy = array, start, False, True
+        self.transfers += 1
+        self.transferred = 0
+        if self.acc.mode == "dma_error":
+            self._error, self._running = True, False
+        elif self.tx:
+            array.flush()
+            self._got = nbytes
+            self._busy = not self.acc.accept(array.view(np.uint8).reshape(-1)[start:start + nbytes].tobytes())
+
+    def wait(self) -> None:
+        if not self.running:
+            raise RuntimeError("DMA channel not started")
+        if not self.idle:
+            raise AssertionError("wait() on a busy channel spins forever on the board")
+        if not self.tx:
+            self._buf.invalidate()
+        self.transferred = self._got
+
+
+class FakePynq:
+    """The fake module: Overlay, MMIO, allocate, ps.Clocks."""
+
+    def __init__(self, art: Artifact, mode: str = "ok") -> None:
+        self.acc = FakeAccelerator(art, mode)
+        self.buffers: list[FakeBuffer] = []
+        self.ip_dict = {"bwsnn_0": {"type": "bwsnn:user:bwsnn_top:1.0", "phys_addr": 0x43C00000, "addr_range": 0x1000},
+                        "axi_dma_0": {"type": "xilinx.com:ip:axi_dma:7.1", "phys_addr": 0x40400000,
+                                      "addr_range": 0x10000}}
+        self.overlay_error: Exception | None = None
+        fake = self
+        dma = types.SimpleNamespace(sendchannel=FakeChannel(self.acc, True), recvchannel=FakeChannel(self.acc, False))
+        self.dma = dma
+
+        class Overlay:
+            def __init__(self, bitfile: str) -> None:
+                if fake.overlay_error:
+                    raise fake.overlay_error
+                self.ip_dict = fake.ip_dict
+                self.axi_dma_0 = dma
+
+        class MMIO:
+            def __init__(self, base: int, length: int) -> None:
+                assert (base, length) == (0x43C00000, 0x1000)
+
+            def read(self, offset: int) -> int:
+                return fake.acc.read(offset)
+
+            def write(self, offset: int, value: object) -> None:
+                if not isinstance(value, int):
+                    raise ValueError("Data type must be int or bytes.")
+                fake.acc.write(offset, value)
+
+        def allocate(shape: tuple[int, ...], dtype: object) -> FakeBuffer:
+            buf = np.zeros(shape, dtype).view(FakeBuffer)
+            buf.physical_address = 0x10000000 + 0x100000 * len(fake.buffers)
+            fake.buffers.append(buf)
+            return buf
+
+        self.module = types.ModuleType("pynq")
+        self.module.Overlay, self.module.MMIO, self.module.allocate = Overlay, MMIO, allocate
+        self.module.ps = types.SimpleNamespace(Clocks=types.SimpleNamespace(fclk0_mhz=100.0))
+
+
+@pytest.fixture
+def board(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> types.SimpleNamespace:
+    art = random_artifact((64, 32, 32, 10), T=3, seed=5)
+    art.save(tmp_path / "m.bwsnn.npz")
+    bit = tmp_path / "bwsnn.bit"
+    bit.write_bytes(b"\x00")
+    bit.with_suffix(".hwh").write_text("<hwh/>")
+    fake = FakePynq(art)
+    monkeypatch.setitem(sys.modules, "pynq", fake.module)
+    return types.SimpleNamespace(art=art, art_path=tmp_path / "m.bwsnn.npz", bit=bit, fake=fake, dir=tmp_path)
+
+
+def compress(log: list[tuple[str, str, int | None]]) -> list[tuple[str, str, int | None, int]]:
+    """Runs of identical register accesses as (op, reg, value, count); PARAM_DATA values folded."""
+    out: list = []
+    for op, reg, val in log:
+        key = (op, reg, None if reg == "PARAM_DATA" else val)
+        if out and out[-1][:3] == key:
+            out[-1] = (*key, out[-1][3] + 1)
+        else:
+            out.append((*key, 1))
+    return out
+
+
+def test_board_path_streams_a_batch_bit_exactly(board: types.SimpleNamespace) -> None:
+    n = 300  # more than one buffer fill (host.driver.CHUNK)
+    images = random_images(board.art, n, seed=1)
+    ctrl = {f: 1 << b for f, b in BIT["CTRL"].items()}
+    words = len(param_image(board.art))
+    with Accelerator(board.art_path, board.bit, "pynq") as acc:
+        pred = acc.predict(images)
+        log = compress(board.fake.acc.log)
+    want = golden.run(board.art, images)
+    assert np.array_equal(pred.classes, want.classes) and np.array_equal(pred.scores, want.scores)
+    assert pred.cycles.tolist() == [CYCLES] * n and pred.latency_s == CYCLES / 100e6
+    assert [board.fake.acc.params[i] for i in range(words)] == param_image(board.art).tolist()
+    assert log == [("r", "ID", None, 1), ("r", "N_IN", None, 1), ("r", "N_CLASSES", None, 1), ("r", "T", None, 1),
+                   ("r", "PARAM_WORDS", None, 1),
+                   ("w", "CTRL", ctrl["CLEAR"], 1), ("w", "PARAM_ADDR", 0, 1), ("w", "PARAM_DATA", None, words),
+                   ("r", "ERROR", None, 1),
+                   ("w", "CTRL", ctrl["CLEAR"], 1), ("w", "CTRL", ctrl["CONTINUOUS"], 1),
+                   ("r", "CYCLES_LAST", None, n), ("w", "CTRL", 0, 1), ("r", "ERROR", None, 1),
+                   ("r", "IMAGES_DONE", None, 1)]
+    tx, rx = board.fake.dma.sendchannel, board.fake.dma.recvchannel
+    assert tx.transfers == rx.transfers == n
+    inbuf, outbuf = board.fake.buffers
+    assert inbuf.flushes == n and outbuf.invalidates == n  # pynq's own cache maintenance ran for each transfer
+    assert inbuf.freed and outbuf.freed  # close() returned the contiguous memory
+
+
+def test_bitstream_weights_are_kept_without_load_params(board: types.SimpleNamespace) -> None:
+    with Accelerator(board.art_path, board.bit, "pynq", load_params=False) as acc:
+        acc.predict(random_images(board.art, 2))
+    assert not board.fake.acc.params and all(reg != "PARAM_ADDR" for _, reg, _ in board.fake.acc.log)
+
+
+@pytest.mark.parametrize("reg,value,msg", [("ID", 0xDEADBEEF, "not a bwsnn accelerator"),
+                                           ("N_IN", 784, "N_IN 784 vs 64"), ("T", 2, "T 2 vs 3"),
+                                           ("PARAM_WORDS", 5, "PARAM_WORDS 5 vs")])
+def test_artifact_bitstream_mismatch(board: types.SimpleNamespace, reg: str, value: int, msg: str) -> None:
+    board.fake.acc.regs[reg] = value
+    with pytest.raises(MismatchError, match=msg):
+        Accelerator(board.art_path, board.bit, "pynq")
+    assert all(b.freed for b in board.fake.buffers)
+
+
+def test_bitstream_errors(board: types.SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> None:
+    def fails(bit: Path, msg: str, **kw: str) -> None:
+        with pytest.raises(BitstreamError, match=msg) as e:
+            Accelerator(board.art_path, bit, "pynq", **kw)
+        assert "\n" not in str(e.value)
+
+    fails(board.dir / "none.bit", "no such bitstream")
+    board.bit.with_suffix(".hwh").rename(board.dir / "x.hwh")
+    fails(board.bit, "missing bwsnn.hwh")
+    (board.dir / "x.hwh").rename(board.bit.with_suffix(".hwh"))
+    fails(board.bit, "no IP named 'acc'", ip_name="acc")
+    board.fake.ip_dict["axi_dma_1"] = dict(board.fake.ip_dict["axi_dma_0"])
+    fails(board.bit, "expected one AXI DMA in the overlay, found 2")
+    board.fake.overlay_error = RuntimeError("Bitstream file bwsnn.bit does not exist.\nmore detail")
+    fails(board.bit, "pynq could not load the overlay: RuntimeError: Bitstream file bwsnn.bit does not exist.$")
+    with pytest.raises(BitstreamError, match="needs a bitstream"):
+        Accelerator(board.art_path, None, "pynq")
+    monkeypatch.setitem(sys.modules, "pynq", None)  # import pynq -> ImportError, as on a machine without it
+    fails(board.bit, "needs the pynq package")
+
+
+@pytest.mark.parametrize("mode,where", [("no_output", "receive \\(S2MM\\)"), ("no_input", "send \\(MM2S\\)")])
+def test_dma_time_out_never_hangs(board: types.SimpleNamespace, mode: str, where: str) -> None:
+    acc = Accelerator(board.art_path, board.bit, "pynq", timeout_s=0.05)
+    board.fake.acc.mode = mode
+    t0 = time.monotonic()
+    with pytest.raises(DmaTimeout, match=f"image 0: DMA {where} did not finish within 0.05 s.*reload") as e:
+        acc.predict(random_images(board.art, 4))
+    assert time.monotonic() - t0 < 1.0 and "\n" not in str(e.value)
+    with pytest.raises(AcceleratorError, match="unusable after: image 0"):
+        acc.predict(random_images(board.art, 1))
+    acc.close()
+
+
+@pytest.mark.parametrize("mode,err,msg", [("dma_error", DmaError, "halted on an error"),
+                                          ("short", DmaError, "got 40 bytes, expected 44"),
+                                          ("long_image", AcceleratorError, "ERROR 0x2 \\(LONG_IMAGE\\)")])
+def test_dma_and_accelerator_errors(board: types.SimpleNamespace, mode: str, err: type, msg: str) -> None:
+    with Accelerator(board.art_path, board.bit, "pynq") as acc:
+        board.fake.acc.mode = mode
+        with pytest.raises(err, match=msg):
+            acc.predict(random_images(board.art, 3))
+
+
+def test_bad_images_fail_before_any_transfer(board: types.SimpleNamespace) -> None:
+    with Accelerator(board.art_path, board.bit, "pynq") as acc:
+        for bad, msg in [(np.zeros((2, 63), np.uint8), "expected shape"), (np.full((2, 64), 256), "0..255"),
+                         (np.zeros((2, 64), np.float32), "integer pixels")]:
+            with pytest.raises(InputError, match=msg):
+                acc.predict(bad)
+    assert board.fake.dma.sendchannel.transfers == 0
+
+
+def test_cli_on_the_board_path(board: types.SimpleNamespace, capsys: pytest.CaptureFixture) -> None:
+    images = random_images(board.art, 40, seed=2)
+    labels = golden.run(board.art, images).classes
+    labels[:4] = (labels[:4] + 1) % 10  # 36 of 40 right
+    data.save(board.dir / "test.npz", images, labels)
+    args = ["--bitfile", str(board.bit), "--artifact", str(board.art_path), "--data", str(board.dir / "test.npz"),
+            "--quiet", "--json", str(board.dir / "s.json")]
+    assert run.main(args) == 0
+    out = capsys.readouterr().out.strip()
+    assert out.startswith("pynq: 40 images, accuracy 90.00% (36/40), ") and "latency 12.34 us/image" in out
+    assert json.loads((board.dir / "s.json").read_text())["correct"] == 36
+    board.fake.acc.regs["N_CLASSES"] = 11
+    assert run.main(args) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: artifact does not match the bitstream") and err.count("\n") == 1
