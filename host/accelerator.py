@@ -53,12 +53,15 @@ class Accelerator:
     ``timeout_s`` bounds each DMA transfer: host seconds on the board (default 1 s), simulated seconds on
     the ``sim`` backend (default :data:`host.sim_backend.SIM_TIMEOUT_S`). ``load_params=False`` trusts the
     weights the bitstream was built with (ID and shape registers are still checked).
+
+    ``sim`` backend only: ``simulator`` (verilator or icarus), ``sim_build`` (build directory) and
+    ``sim_hw``, the artifact the simulated bitstream is built from (default: ``artifact``).
     """
 
     def __init__(self, artifact: str | Path | Artifact, bitfile: str | Path | None = None, backend: str = "pynq",
                  *, load_params: bool = True, timeout_s: float | None = None, ip_name: str | None = None,
-                 dma_name: str | None = None, sim_build: str | Path | None = None,
-                 simulator: str = "verilator") -> None:
+                 dma_name: str | None = None, simulator: str = "verilator", sim_build: str | Path | None = None,
+                 sim_hw: str | Path | Artifact | None = None) -> None:
         if backend not in BACKENDS:
             raise ValueError(f"unknown backend '{backend}': choose one of {', '.join(BACKENDS)}")
         self.backend = backend
@@ -80,7 +83,8 @@ class Accelerator:
         elif backend == "sim":
             from host.sim_backend import SimBoard
 
-            self._sim = SimBoard(self.art, build_dir=sim_build, simulator=simulator, load_params=load_params,
+            hw = artifact_mod.load(sim_hw) if isinstance(sim_hw, (str, Path)) else sim_hw
+            self._sim = SimBoard(self.art, hw, build_dir=sim_build, simulator=simulator, load_params=load_params,
                                  timeout_s=timeout_s)
 
     def predict(self, images: np.ndarray, progress: bool | Callable[[int], object] = False) -> Prediction:

@@ -6,7 +6,9 @@ progress there too so the host's progress bar moves while the simulator runs.
 """
 from __future__ import annotations
 
+import fcntl
 import json
+import shutil
 import tempfile
 import threading
 import time
@@ -54,6 +56,7 @@ class Job:
     result_file = property(lambda self: self.dir / "result.npz")
     error_file = property(lambda self: self.dir / "error.json")
     progress_file = property(lambda self: self.dir / "progress")
+    log = property(lambda self: self.dir / "sim.log")
 
     def save(self) -> None:
         (self.dir / "job.json").write_text(json.dumps({k: str(v) if isinstance(v, Path) else v
@@ -69,16 +72,20 @@ class Job:
 class SimBoard:
     """The RTL accelerator built for one artifact, ready to be powered on by :meth:`predict`."""
 
-    def __init__(self, art: Artifact, build_dir: str | Path | None = None, simulator: str = "verilator",
-                 load_params: bool = True, timeout_s: float | None = None) -> None:
+    def __init__(self, art: Artifact, hw_art: Artifact | None = None, build_dir: str | Path | None = None,
+                 simulator: str = "verilator", load_params: bool = True, timeout_s: float | None = None) -> None:
+        """``hw_art``: the artifact the simulated bitstream is built from (default ``art``): what a .bit is
+        on the board. The driver loads ``art`` into it (unless ``load_params`` is False)."""
         from sim import rtl_build
 
         self.art, self.load_params = art, load_params
         self.timeout_s = SIM_TIMEOUT_S if timeout_s is None else timeout_s
         self.build_dir = Path(build_dir or ROOT / "build" / "sim_host" / simulator)
         self.build_dir.mkdir(parents=True, exist_ok=True)
-        self.runner = rtl_build.build(art, self.build_dir, simulator)
-        self.log = self.build_dir / "host_sim.log"
+        with open(self.build_dir / ".lock", "w") as lock:  # concurrent users (pytest -n) share one build
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            self.runner = rtl_build.build(hw_art or art, self.build_dir, simulator)
+        self.failed_log = self.build_dir / "host_sim_failed.log"
 
     def predict(self, x: np.ndarray, progress: Callable[[int], object] | None = None) -> Prediction:
         t0 = time.perf_counter()
@@ -101,8 +108,10 @@ class SimBoard:
             if job.error_file.exists():
                 raise_record(json.loads(job.error_file.read_text()))
             if failure or not job.result_file.exists():
+                if job.log.exists():
+                    shutil.copyfile(job.log, self.failed_log)
                 raise HostError(f"the simulation ended without a result ({failure[0] if failure else 'no error'};"
-                                f" log: {self.log})")
+                                f" log: {self.failed_log})")
             with np.load(job.result_file) as r:
                 classes, scores, cycles = r["classes"], r["scores"], r["cycles"]
                 stats = json.loads(r["stats"].tobytes())
@@ -114,6 +123,6 @@ class SimBoard:
     def _simulate(self, job: Job, failure: list[BaseException]) -> None:
         try:
             self.runner.test(test_module="host.sim_cocotb", hdl_toplevel="bwsnn_top", test_dir=job.dir,
-                             extra_env={"BWSNN_HOST_JOB": str(job.dir)}, log_file=self.log)
+                             extra_env={"BWSNN_HOST_JOB": str(job.dir)}, log_file=job.log)
         except (RuntimeError, SystemExit) as e:  # the runner exits or raises when the simulator fails
             failure.append(e)

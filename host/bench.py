@@ -1,0 +1,98 @@
+"""Host benchmark: ``python -m host.bench`` writes build/bench/host.json.
+
+* ``sim``: the board's driver on the simulated board. Host overhead per image is the driver's wall time
+  minus the time spent inside the simulator (packing, unpacking, bookkeeping, the Python side of every
+  register and DMA call), with the register and DMA operation counts per image; the simulated board's
+  throughput comes from simulated time at the 100 MHz clock.
+* ``golden``: numpy model speed, for scale.
+
+A driver regression (extra register traffic, slower packing) shows up in these numbers.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from host import data
+from host.accelerator import Accelerator
+from host.errors import HostError
+from host.sim_backend import CLOCK_PERIOD_NS
+from sim.artifact import ArtifactError
+from sim.golden import InputError
+
+
+def bench_sim(acc: Accelerator, x: np.ndarray) -> dict[str, Any]:
+    pred = acc.predict(x, progress=True)
+    n = len(x)
+    infer, opened = pred.stats["infer"], pred.stats["open"]
+    host_s = infer["wall_s"] - infer["sim_wall_s"]
+    sim_cycles = infer["sim_ns"] / CLOCK_PERIOD_NS
+    return {
+        "images": n,
+        "host_overhead_us_per_image": 1e6 * host_s / n,
+        "pack_us_per_image": 1e6 * infer["host_seconds"]["pack"] / n,
+        "unpack_us_per_image": 1e6 * infer["host_seconds"]["unpack"] / n,
+        "reg_accesses_per_image": (infer["ops"].get("reg_read", 0) + infer["ops"].get("reg_write", 0)) / n,
+        "dma_transfers_per_image": (infer["ops"]["dma_send"] + infer["ops"]["dma_recv"]) / n,
+        "open_reg_accesses": opened["ops"].get("reg_read", 0) + opened["ops"].get("reg_write", 0),
+        "param_words": opened["ops"].get("param_word", 0),
+        "open_sim_us": opened["sim_ns"] / 1e3,
+        "open_wall_s": opened["wall_s"],
+        "board_cycles_per_image": sim_cycles / n,
+        "board_images_per_s_100mhz": n / (infer["sim_ns"] * 1e-9),
+        "cycles_last_median": int(np.median(pred.cycles)),
+        "latency_us": 1e6 * pred.latency_s,
+        "sim_images_per_wall_s": n / infer["wall_s"],
+        "sim_wall_s_total": pred.stats["wall_s"],
+    }
+
+
+def bench_golden(acc: Accelerator, x: np.ndarray, repeats: int = 3) -> dict[str, Any]:
+    best = min(acc.predict(x).seconds for _ in range(repeats))
+    return {"images": len(x), "images_per_s": len(x) / best, "us_per_image": 1e6 * best / len(x)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m host.bench", description=__doc__.split("\n\n")[0])
+    p.add_argument("--artifact", default="build/model.bwsnn.npz")
+    p.add_argument("--data", default="build/test_images.npz",
+                   help="test data .npz (see host.data); random pixels when the file does not exist")
+    p.add_argument("--images", type=int, default=100, help="images through the simulated board")
+    p.add_argument("--simulator", choices=("verilator", "icarus"), default="verilator")
+    p.add_argument("--out", default="build/bench/host.json")
+    a = p.parse_args(argv)
+    try:
+        golden_acc = Accelerator(a.artifact, backend="golden")
+        if Path(a.data).exists():
+            x, _ = data.load(a.data)
+            source = a.data
+        else:
+            x = np.random.default_rng(0).integers(0, 256, (max(a.images, 1000), golden_acc.art.n_in), np.uint8)
+            source = "uniform random pixels, seed 0"
+        t0 = time.perf_counter()
+        sim = bench_sim(Accelerator(golden_acc.art, backend="sim", simulator=a.simulator), x[:a.images])
+        sim["build_and_run_s"] = time.perf_counter() - t0
+        report = {"artifact": a.artifact, "images_from": source, "machine": platform.machine(),
+                  "python": platform.python_version(), "clock_mhz": 1e3 / CLOCK_PERIOD_NS,
+                  "simulator": a.simulator, "sim": sim, "golden": bench_golden(golden_acc, x)}
+    except (HostError, ArtifactError, InputError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    Path(a.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(a.out).write_text(json.dumps(report, indent=1))
+    print(f"host bench -> {a.out}: sim host overhead {sim['host_overhead_us_per_image']:.0f} us/image "
+          f"({sim['reg_accesses_per_image']:.1f} register accesses, {sim['dma_transfers_per_image']:.0f} DMA "
+          f"transfers), simulated board {sim['board_images_per_s_100mhz']:,.0f} images/s at 100 MHz "
+          f"({sim['board_cycles_per_image']:.0f} cycles/image), golden {report['golden']['images_per_s']:,.0f} images/s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

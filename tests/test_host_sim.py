@@ -1,0 +1,64 @@
+"""The sim backend: the board's driver runs against the REAL RTL (bwsnn_top) under Verilator, on the real
+trained artifact, and must agree with the golden model on every image, classes and scores."""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from host.accelerator import Accelerator
+from host.errors import DmaTimeout, MismatchError
+from sim import artifact, golden
+from sim.random_artifact import random_artifact
+
+N_IMAGES = 36
+
+
+@pytest.fixture(scope="module")
+def real(trained_artifact_path: Path) -> artifact.Artifact:
+    return artifact.load(trained_artifact_path)
+
+
+def check_bit_exact(art: artifact.Artifact, x: np.ndarray, **kw: object) -> None:
+    done: list[int] = []
+    pred = Accelerator(art, backend="sim", **kw).predict(x, progress=done.append)
+    want = golden.run(art, x)
+    assert np.array_equal(pred.classes, want.classes), np.flatnonzero(pred.classes != want.classes)
+    assert np.array_equal(pred.scores, want.scores), np.flatnonzero((pred.scores != want.scores).any(axis=1))
+    assert sum(done) == len(x)
+    assert (pred.cycles > 0).all() and pred.latency_s > 0 and pred.images_per_s > 0
+    ops = pred.stats["infer"]["ops"]
+    assert ops["dma_send"] == ops["dma_recv"] == len(x)
+
+
+def test_sim_backend_agrees_with_golden_on_every_image(real: artifact.Artifact, digits) -> None:
+    check_bit_exact(real, digits.x_test[:N_IMAGES])
+
+
+def test_parameters_reload_into_a_bitstream_built_for_other_weights(real: artifact.Artifact, digits) -> None:
+    # Same shapes, different weights, biases and thresholds: the simulated bitstream holds `real`, the
+    # driver writes `other` through PARAM_ADDR/PARAM_DATA and the results must be `other`'s.
+    rng = np.random.default_rng(0)
+    layers = [dataclasses.replace(l, weights=l.weights ^ rng.integers(0, 256, l.weights.shape, np.uint8) & 0x11,
+                                  bias=(l.bias + rng.integers(-64, 65, l.n_out)).astype(np.int32))
+              for l in real.layers]
+    other = dataclasses.replace(real, layers=layers)
+    artifact.validate(other)
+    x = digits.x_test[:12]
+    assert (golden.run(other, x).scores != golden.run(real, x).scores).any()
+    check_bit_exact(other, x, sim_hw=real)
+
+
+def test_sim_rejects_an_artifact_the_bitstream_was_not_built_for(real: artifact.Artifact) -> None:
+    small = random_artifact((64, 32, 10), T=3, seed=1)
+    with pytest.raises(MismatchError, match="T 2 vs 3, PARAM_WORDS"):
+        Accelerator(small, backend="sim", sim_hw=real).predict(np.zeros((1, 64), np.uint8))
+
+
+def test_sim_dma_time_out_is_one_line(real: artifact.Artifact, digits) -> None:
+    # 10 ns of simulated time is one clock: no image can come back that fast
+    with pytest.raises(DmaTimeout, match=r"^image 0: DMA (send|receive).* within 1e-08 s of simulated time") as e:
+        Accelerator(real, backend="sim", timeout_s=1e-8).predict(digits.x_test[:2])
+    assert "\n" not in str(e.value)
