@@ -1,0 +1,191 @@
+"""The AXI4-Stream top shared with the RTL accelerator (hw/regmap.json), written by an hls4ml writer pass.
+
+hls4ml's VivadoAccelerator wrapper sends one value per beat; the RTL's host program sends 8 pixels per
+64-bit beat and reads class + C scores as 32-bit words with TLAST on the last. :class:`WriteBwsnnAxiTop`
+runs after ``vivadoaccelerator:write_hls`` in the writer flow and replaces ``<project>_axi.{h,cpp}`` (the
+top that ``build_prj.tcl`` synthesises and ``build_lib.sh`` compiles), the Python bridge (so ``predict()``
+runs the stream top, packing included) and the C-sim testbench, which drives the top with ``tb_data`` and
+counts mismatches against the golden outputs there.
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+
+from hls4ml.model.optimizer import ModelOptimizerPass
+
+REGMAP = Path(__file__).resolve().parent.parent / "hw" / "regmap.json"
+
+_HEADER = """#ifndef {P}_AXI_H_
+#define {P}_AXI_H_
+// AXI4-Stream packing of hw/regmap.json: in = {in_bits}-bit beats of {ppb} pixels (pixel k in bits 8k+7:8k,
+// TLAST on the last beat), out = {out_bits}-bit words: class, then the {C} scores (TLAST on the last).
+#include "{p}.h"
+#if __has_include(<ap_axi_sdata.h>)
+#include <ap_axi_sdata.h>
+typedef ap_axiu<{in_bits}, 0, 0, 0> bwsnn_in_beat;
+typedef ap_axiu<{out_bits}, 0, 0, 0> bwsnn_out_beat;
+#else  // g++ C-sim with hls4ml's open ap_types: same members as ap_axiu
+template <int W> struct bwsnn_axiu {{
+    ap_uint<W> data;
+    ap_uint<W / 8> keep;
+    ap_uint<W / 8> strb;
+    ap_uint<1> last;
+}};
+typedef bwsnn_axiu<{in_bits}> bwsnn_in_beat;
+typedef bwsnn_axiu<{out_bits}> bwsnn_out_beat;
+#endif
+#include "hls_stream.h"
+
+static const unsigned N_PIXELS = {n_in};
+static const unsigned N_BEATS = {n_beats};
+static const unsigned N_WORDS = {n_words};
+
+void {p}_axi(hls::stream<bwsnn_in_beat> &in, hls::stream<bwsnn_out_beat> &out);
+
+#ifndef __SYNTHESIS__
+// C-sim driver shared by the testbench and the Python bridge (predict): packs one image the way the DMA
+// delivers it, runs the top, unpacks the words; false if the word count or TLAST placement is wrong.
+template <class px_T, class word_T> bool bwsnn_csim_image(const px_T px[N_PIXELS], word_T words[N_WORDS]) {{
+    hls::stream<bwsnn_in_beat> in("in");
+    hls::stream<bwsnn_out_beat> out("out");
+    for (unsigned b = 0; b < N_BEATS; b++) {{
+        bwsnn_in_beat beat;
+        beat.data = 0;  // the last beat is zero-padded
+        for (unsigned k = 0; k < {ppb} && b * {ppb} + k < N_PIXELS; k++)
+            beat.data.range(8 * k + 7, 8 * k) = (unsigned)px[b * {ppb} + k];
+        beat.keep = -1;
+        beat.strb = -1;
+        beat.last = b == N_BEATS - 1;
+        in.write(beat);
+    }}
+    {p}_axi(in, out);
+    bool ok = out.size() == N_WORDS;
+    for (unsigned i = 0; i < N_WORDS && !out.empty(); i++) {{
+        bwsnn_out_beat w = out.read();
+        words[i] = (long long)(ap_int<{out_bits}>)w.data;
+        ok &= w.last == (i == N_WORDS - 1);
+    }}
+    return ok && in.empty();
+}}
+#endif
+#endif
+"""
+
+_TOP = """#include "{p}_axi.h"
+
+void {p}_axi(hls::stream<bwsnn_in_beat> &in, hls::stream<bwsnn_out_beat> &out) {{
+    #pragma HLS INTERFACE axis port=in
+    #pragma HLS INTERFACE axis port=out
+    #pragma HLS INTERFACE ap_ctrl_none port=return
+    {in_t} x[N_PIXELS];
+    {out_t} y[N_WORDS];
+Unpack:
+    for (unsigned b = 0; b < N_BEATS; b++) {{
+        #pragma HLS PIPELINE II=1
+        bwsnn_in_beat beat = in.read();
+        for (unsigned k = 0; k < {ppb}; k++) {{
+            #pragma HLS UNROLL
+            if (b * {ppb} + k < N_PIXELS) x[b * {ppb} + k] = beat.data.range(8 * k + 7, 8 * k);
+        }}
+    }}
+    {p}(x, y);
+Pack:
+    for (unsigned i = 0; i < N_WORDS; i++) {{
+        #pragma HLS PIPELINE II=1
+        bwsnn_out_beat word;
+        word.data = y[i];  // int32 scores, sign-extended to the word
+        word.keep = -1;
+        word.strb = -1;
+        word.last = i == N_WORDS - 1;
+        out.write(word);
+    }}
+}}
+"""
+
+_BRIDGE = """// Wrapper of top level function for Python bridge: predict() runs the AXI4-Stream top
+void {p}_float(float *x, float *y) {{ bwsnn_csim_image(x, y); }}
+
+void {p}_double(double *x, double *y) {{ bwsnn_csim_image(x, y); }}
+}}
+
+#endif
+"""
+
+_TB = """// C-sim testbench of the AXI top: tb_data/tb_input_features.dat (pixels, one image a line) in,
+// compared word by word with tb_data/tb_output_predictions.dat (class, then scores: the golden model).
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "firmware/{p}_axi.h"
+
+static std::vector<long long> numbers(const std::string &line) {{
+    std::istringstream ss(line);
+    std::vector<long long> v;
+    double d;
+    while (ss >> d) v.push_back((long long)d);
+    return v;
+}}
+
+int main() {{
+    std::ifstream fin("tb_data/tb_input_features.dat"), fpr("tb_data/tb_output_predictions.dat");
+    if (!fin.is_open() || !fpr.is_open()) {{
+        std::printf("ERROR: tb_data/tb_input_features.dat or tb_output_predictions.dat missing\\n");
+        return 2;
+    }}
+    std::string iline, pline;
+    int images = 0, mismatches = 0;
+    while (std::getline(fin, iline) && std::getline(fpr, pline)) {{
+        std::vector<long long> px = numbers(iline), want = numbers(pline);
+        if (px.size() != N_PIXELS || want.size() != N_WORDS) {{
+            std::printf("ERROR: image %d: expected %u pixels and %u outputs\\n", images, N_PIXELS, N_WORDS);
+            return 2;
+        }}
+        long long got[N_WORDS];
+        bool bad = !bwsnn_csim_image(&px[0], got);
+        for (unsigned i = 0; i < N_WORDS; i++) bad |= got[i] != want[i];
+        if (bad) std::printf("MISMATCH image %d\\n", images);
+        mismatches += bad;
+        images++;
+    }}
+    std::printf("images %d mismatches %d\\n", images, mismatches);
+    return mismatches != 0 || images == 0;
+}}
+"""
+
+
+def regmap_streams(path: Path = REGMAP) -> tuple[int, int, int]:
+    """(input tdata bits, pixels per input beat, output tdata bits) from the shared register map."""
+    rm = json.loads(path.read_text())
+    return rm["stream_in"]["tdata_bits"], rm["stream_in"]["pixels_per_beat"], rm["stream_out"]["tdata_bits"]
+
+
+class WriteBwsnnAxiTop(ModelOptimizerPass):
+    """Writer pass: the regmap-packed AXI4-Stream top, its C-sim testbench, and the DMA widths."""
+
+    def __init__(self) -> None:
+        self.name = "write_bwsnn_axi_top"
+
+    def transform(self, model) -> bool:
+        odir, p = Path(model.config.get_output_dir()), model.config.get_project_name()
+        in_bits, ppb, out_bits = regmap_streams()
+        x, y = model.get_input_variables()[0], model.get_output_variables()[0]
+        n_in, n_words = x.size(), y.size()
+        fmt = dict(p=p, P=p.upper(), in_bits=in_bits, ppb=ppb, out_bits=out_bits, n_in=n_in, C=n_words - 1,
+                   n_beats=math.ceil(n_in / ppb), n_words=n_words, in_t=x.type.name, out_t=y.type.name)
+        (odir / "firmware" / f"{p}_axi.h").write_text(_HEADER.format(**fmt))
+        (odir / "firmware" / f"{p}_axi.cpp").write_text(_TOP.format(**fmt))
+        (odir / f"{p}_test.cpp").write_text(_TB.format(**fmt))
+        bridge = odir / f"{p}_bridge.cpp"
+        text = bridge.read_text()
+        bridge.write_text(text[:text.index("// Wrapper of top level function")] + _BRIDGE.format(**fmt))
+        # hls4ml 1.3.0 writes the two DMA widths swapped (input width as bit_width_hls_output); set both
+        tcl = odir / "project.tcl"
+        text = re.sub(r"set bit_width_hls_output \d+", f"set bit_width_hls_output {out_bits}", tcl.read_text())
+        tcl.write_text(re.sub(r"set bit_width_hls_input \d+", f"set bit_width_hls_input {in_bits}", text))
+        return False

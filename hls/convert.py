@@ -1,0 +1,64 @@
+"""Deploy artifact -> hls4ml ModelGraph, through hls4ml's layer-list frontend and the bwsnn extension.
+
+One ``BwsnnDense`` node per artifact layer (the shortcut source is a second input); the ``bwsnn_lower`` pass
+turns them into the kernel layers of :mod:`hls.layers`. Every number the hardware uses is an integer taken
+from the artifact as is: no scale is left for hls4ml to quantise.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import hls4ml
+from hls4ml.backends import get_backend
+from hls4ml.model import ModelGraph
+
+from hls import layers
+from hls.axi import WriteBwsnnAxiTop
+from hls.targets import Target
+from sim.artifact import Artifact
+
+PROJECT = "bwsnn"
+_registered = False
+
+
+def register() -> None:
+    """Register the bwsnn layers, passes, templates and sources with hls4ml once per process."""
+    global _registered
+    if not _registered:
+        layers.register()
+        get_backend("VivadoAccelerator").register_pass("write_bwsnn_axi_top", WriteBwsnnAxiTop,
+                                                       flow="vivadoaccelerator:write")
+        _registered = True
+
+
+def layer_list(art: Artifact) -> list[dict]:
+    """hls4ml's frontend representation: the pixel input, then one generic node per artifact layer."""
+    nodes: list[dict] = [{"class_name": "InputLayer", "name": "x", "input_shape": [art.n_in]}]
+    for i, l in enumerate(art.layers):
+        inputs = ["x" if i == 0 else f"l{i - 1}"] + ([] if l.skip_from is None else [f"l{l.skip_from}"])
+        node = {"class_name": "BwsnnDense", "name": f"l{i}", "inputs": inputs, "n_in": l.n_in, "n_out": l.n_out,
+                "T": art.T, "mem_bits": l.mem_bits, "leak_shift": l.leak_shift, "frac_bits": l.frac_bits,
+                "soft_reset": l.reset == "soft", "spiking": l.spiking, "encode": i == 0,
+                "weight_data": l.weights, "bias_data": l.bias}
+        if l.spiking:
+            node["threshold_data"] = l.threshold
+        if l.skip_from is not None:
+            node["skip_gain_data"] = l.skip_gain
+        nodes.append(node)
+    return nodes
+
+
+def convert(art: Artifact, target: Target, out_dir: str | Path, project: str = PROJECT) -> ModelGraph:
+    """The hls4ml project for ``target`` (not yet written: call ``write()`` / ``compile()``)."""
+    register()
+    backend = "VivadoAccelerator" if target.board else "Vivado"
+    extra = dict(board=target.board, interface="axi_stream", driver="python") if target.board else {}
+    config = hls4ml.converters.create_config(
+        backend=backend, output_dir=str(out_dir), project_name=project, part=target.part,
+        clock_period=target.clock_period_ns, io_type="io_parallel", **extra)
+    config["HLSConfig"] = {
+        # dataflow: layers are sequential loops over neurons, not one fully unrolled pipeline
+        "Model": {"Precision": "ap_int<32>", "ReuseFactor": 1, "Strategy": "Latency", "PipelineStyle": "dataflow"},
+        "LayerName": {"x": {"Precision": {"result": "ap_uint<8>"}}},
+    }
+    return ModelGraph.from_layer_list(config, layer_list(art))

@@ -1,0 +1,205 @@
+"""``make hls``: artifact -> hls4ml project -> bit-exact C-simulation -> vendor steps where the tools exist.
+
+    python -m hls.flow --target pynq-z2 --artifact build/model.bwsnn.npz --out build/hls [--bitstream]
+
+Writes ``<out>/<target>/`` (the hls4ml project) and ``<out>/<target>/csim.json``. The C-simulation is
+hls4ml's ``compile()`` + ``predict()`` (g++, open ap_types), which runs the AXI4-Stream top; the project's
+own testbench (what vivado_hls' csim/cosim would run) is built with g++ too and run on the same images.
+Both must equal the golden model, classes and scores, on every image. Vendor steps run only where their
+tool is on PATH; otherwise one line says what was skipped. Errors are one line and exit status 2.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from hls.convert import PROJECT, convert
+from hls.targets import Target, TargetError, get_target
+from sim import golden
+from sim.artifact import Artifact, ArtifactError, load
+from sim.random_artifact import random_images
+
+HW_VIVADO = Path(__file__).resolve().parent.parent / "hw" / "vivado"
+
+
+class FlowError(RuntimeError):
+    """A step of the flow failed (one line)."""
+
+
+@dataclass
+class CsimResult:
+    images: int
+    mismatches: int  # images whose class or any score differs from the golden model (predict())
+    testbench_mismatches: int  # the same through the project's C++ testbench
+    seconds: float  # predict() over all images
+    compile_seconds: float
+    source: str
+
+    def as_dict(self) -> dict:
+        return {"images": self.images, "mismatches": self.mismatches, "seconds": round(self.seconds, 4),
+                "seconds_per_image": round(self.seconds / max(self.images, 1), 6),
+                "compile_seconds": round(self.compile_seconds, 2),
+                "testbench_mismatches": self.testbench_mismatches, "source": self.source}
+
+
+def test_images(art: Artifact, limit: int | None, data_dir: str | None = None) -> tuple[np.ndarray, str]:
+    """The test set of the artifact's dataset (first ``limit``); random images if it has none we can load."""
+    from training.data import DataError, load as load_dataset
+
+    name = art.info.get("dataset")
+    try:
+        ds = load_dataset(name, data_dir) if isinstance(name, str) else None
+    except (DataError, OSError):
+        ds = None
+    if ds is not None and ds.x_test.shape[1] == art.n_in:
+        x, source = ds.x_test, f"{name} test set"
+    else:
+        x, source = random_images(art, limit or 100), "random images (edge cases first)"
+    return x[:limit], source
+
+
+def expected_words(art: Artifact, x: np.ndarray) -> np.ndarray:
+    """What the accelerator streams out per image: class, then the C final scores (int64 (N, 1 + C))."""
+    g = golden.run(art, x)
+    return np.concatenate([g.classes[:, None], g.scores], axis=1)
+
+
+def run_testbench(prj: Path, x: np.ndarray, want: np.ndarray, project: str = PROJECT) -> int:
+    """Build the project's testbench with g++, run it on ``x``; the number of mismatching images."""
+    tb = prj / "tb_data"
+    tb.mkdir(exist_ok=True)
+    np.savetxt(tb / "tb_input_features.dat", x, fmt="%d")
+    np.savetxt(tb / "tb_output_predictions.dat", want, fmt="%d")
+    exe = prj / "csim_tb"
+    weights = f'-DWEIGHTS_DIR="{(prj / "firmware" / "weights").resolve()}"'  # as build_lib.sh sets it
+    cmd = ["g++", "-O2", "-std=c++11", "-Ifirmware", "-Ifirmware/ap_types", weights, f"{project}_test.cpp",
+           f"firmware/{project}.cpp", f"firmware/{project}_axi.cpp", "-o", exe.name]
+    build = subprocess.run(cmd, cwd=prj, capture_output=True, text=True)
+    if build.returncode:
+        raise FlowError(f"testbench build failed: {build.stderr.strip().splitlines()[-1]}")
+    run = subprocess.run([f"./{exe.name}"], cwd=prj, capture_output=True, text=True)
+    last = (run.stdout.strip().splitlines() or ["no output"])[-1]
+    if not last.startswith("images "):
+        raise FlowError(f"testbench failed (exit {run.returncode}): {last}")
+    images, mismatches = int(last.split()[1]), int(last.split()[3])
+    if images != len(x):
+        raise FlowError(f"testbench ran {images} images, expected {len(x)}")
+    return mismatches
+
+
+def csim(model, art: Artifact, x: np.ndarray, source: str, batch: int = 32) -> CsimResult:
+    """Compile the project (g++) and compare predict() and the testbench with the golden model."""
+    t0 = time.perf_counter()
+    model.compile()
+    compile_s = time.perf_counter() - t0
+    want = expected_words(art, x)
+    got, seconds = [], 0.0
+    for i in tqdm(range(0, len(x), batch), desc="C-sim", unit="batch", file=sys.stderr):
+        chunk = x[i:i + batch].astype(np.float64)  # exact for 0..255; outputs are int32 in double
+        t = time.perf_counter()
+        got.append(np.asarray(model.predict(chunk)).reshape(len(chunk), -1))
+        seconds += time.perf_counter() - t
+    got_words = np.concatenate(got).astype(np.int64)
+    mismatches = int(np.any(got_words != want, axis=1).sum())
+    tb = run_testbench(Path(model.config.get_output_dir()), x, want) if _has_axi_top(model) else -1
+    return CsimResult(len(x), mismatches, tb, seconds, compile_s, source)
+
+
+def _has_axi_top(model) -> bool:
+    return (Path(model.config.get_output_dir()) / "firmware" / f"{PROJECT}_axi.cpp").exists()
+
+
+def vendor_hls(model, prj: Path) -> str:
+    """C-synthesis, co-simulation and IP export with vivado_hls (via hls4ml) or vitis_hls; csynth.json."""
+    from hls4ml.report import parse_vivado_report
+
+    if shutil.which("vivado_hls"):
+        model.build(reset=True, csim=False, synth=True, cosim=True, export=True)
+    elif shutil.which("vitis_hls"):  # the same build script hls4ml hands vivado_hls
+        subprocess.run(["vitis_hls", "-f", "build_prj.tcl", "reset=1 csim=0 synth=1 cosim=1 validation=0 "
+                        "export=1 vsynth=0 fifo_opt=0"], cwd=prj, check=True)
+    else:
+        return "skipped C-synthesis, co-simulation and IP export: neither vivado_hls nor vitis_hls is on PATH"
+    report = parse_vivado_report(str(prj))
+    if not report or "CSynthesisReport" not in report:
+        raise FlowError(f"{prj}: no C-synthesis report after the vendor run")
+    (prj / "csynth.json").write_text(json.dumps(report, indent=2, default=str))
+    return f"C-synthesis report: {prj / 'csynth.json'}"
+
+
+def vendor_bitstream(target: Target, prj: Path, accel: str) -> str:
+    """The bitstream, from hw/vivado's block design (accelerator kind + IP repo) or hls4ml's design.tcl."""
+    if not shutil.which("vivado"):
+        return "skipped bitstream: vivado is not on PATH"
+    ip_repo = prj / f"{PROJECT}_prj" / "solution1" / "impl" / "ip"
+    if not ip_repo.exists() and accel == "hls":
+        raise FlowError(f"{ip_repo}: no exported HLS IP (C-synthesis + export must run first)")
+    script = HW_VIVADO / "build.tcl"
+    if script.exists():
+        cmd = ["vivado", "-mode", "batch", "-source", str(script), "-tclargs", target.name, accel, str(ip_repo)]
+    elif target.board and accel == "hls":
+        cmd = ["vivado", "-mode", "batch", "-source", "design.tcl"]  # hls4ml's PS + AXI DMA block design
+    else:
+        raise FlowError(f"no block design for target '{target.name}' with the {accel} accelerator: "
+                        f"{script} does not exist")
+    subprocess.run(cmd, cwd=prj, check=True)
+    return f"bitstream built in {prj}"
+
+
+def run_flow(target_name: str, artifact: str | Path, out: str | Path, images: int | None = None,
+             data_dir: str | None = None, bitstream: bool = False, accel: str = "hls") -> dict:
+    """The whole flow; returns what csim.json holds."""
+    target = get_target(target_name)
+    art = load(artifact)
+    prj = Path(out) / target.name
+    if prj.exists():
+        shutil.rmtree(prj)  # hls4ml leaves stale files (old weights, tarballs) otherwise
+    model = convert(art, target, prj)
+    x, source = test_images(art, images, data_dir)
+    result = csim(model, art, x, source)
+    summary = {"target": target.name, "part": target.part, "clock_mhz": target.clock_mhz,
+               "artifact": str(artifact), **result.as_dict()}
+    (prj / "csim.json").write_text(json.dumps(summary, indent=2) + "\n")
+    print(f"C-sim {target.name}: {result.images} images ({source}), {result.mismatches} mismatches "
+          f"(testbench: {result.testbench_mismatches}), {result.seconds:.2f} s -> {prj / 'csim.json'}")
+    if result.mismatches or result.testbench_mismatches > 0:
+        raise FlowError(f"C-sim is not bit-exact: {result.mismatches} predict() and "
+                        f"{result.testbench_mismatches} testbench mismatches of {result.images} images")
+    print(vendor_hls(model, prj))
+    if bitstream:
+        print(vendor_bitstream(target, prj, accel))
+    return summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m hls.flow", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--target", default="pynq-z2")
+    ap.add_argument("--artifact", default="build/model.bwsnn.npz")
+    ap.add_argument("--out", default="build/hls")
+    ap.add_argument("--images", type=int, default=None, help="first N test images (default: whole test set)")
+    ap.add_argument("--data-dir", default=None, help="dataset directory (MNIST)")
+    ap.add_argument("--bitstream", action="store_true", help="also build the bitstream (needs vivado)")
+    ap.add_argument("--accel", choices=("hls", "rtl"), default="hls", help="accelerator in the bitstream")
+    a = ap.parse_args(argv)
+    try:
+        run_flow(a.target, a.artifact, a.out, a.images, a.data_dir, a.bitstream, a.accel)
+    except (TargetError, ArtifactError, FlowError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except subprocess.CalledProcessError as e:
+        print(f"error: {e.cmd[0]} failed with exit status {e.returncode}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

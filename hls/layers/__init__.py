@@ -1,0 +1,178 @@
+"""bwsnn layers for hls4ml, added through its extension API (no fork, no vendored hls4ml).
+
+Per layer type: a :class:`hls4ml.model.layers.Layer` subclass (registered with ``register_layer``), a config
+template and a function-call template (``backend.register_template``); the C++ kernels are one header,
+``nnet_bwsnn.h``, copied into every project by ``backend.register_source``. The optimizer pass
+:class:`BwsnnLower` turns the frontend's one generic node per artifact layer into the kernel layer type.
+
+Tensors between layers: a spike train is ``T * ceil(n/8)`` packed bytes (``ap_uint<8>``, the artifact's
+little bit order); the last layer's output is ``1 + C`` int32 words: class, then the scores (stream_out).
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+from hls4ml.backends import get_backend
+from hls4ml.backends.template import FunctionCallTemplate, LayerConfigTemplate
+from hls4ml.model.attributes import Attribute
+from hls4ml.model.layers import Layer, register_layer
+from hls4ml.model.optimizer import OptimizerPass
+from hls4ml.model.types import IntegerPrecisionType
+
+SOURCE = Path(__file__).resolve().parent / "nnet_bwsnn.h"
+BYTE = IntegerPrecisionType(8, signed=False)
+INT32 = IntegerPrecisionType(32, signed=True)
+# the generic flow that vivado:init_layers requires: lowering happens before any backend pass
+LOWER_FLOW = "optimize"
+
+_COMMON = [Attribute("n_in"), Attribute("n_out"), Attribute("T"), Attribute("mem_bits"),
+           Attribute("leak_shift"), Attribute("frac_bits"), Attribute("soft_reset", value_type=bool)]
+
+
+class BwsnnDense(Layer):
+    """What the frontend emits for one artifact layer (attributes + ``*_data`` arrays); lowered before writing."""
+
+    _expected_attributes = _COMMON + [Attribute("spiking", value_type=bool), Attribute("encode", value_type=bool)]
+
+    def initialize(self) -> None:
+        self.add_output_variable([self.get_attr("n_out")], precision=INT32)
+
+
+class _BwsnnKernel(Layer):
+    """Common part of the kernel layers: packed +/-1 weights and the int32 per-neuron parameters."""
+
+    _expected_attributes = _COMMON
+    params: tuple[str, ...] = ("bias",)
+    kernel = ""  # C++ function in nnet_bwsnn.h (+ "_skip" with a shortcut input)
+
+    def initialize(self) -> None:
+        self.add_weights_variable(name="weight", var_name="w{index}", precision=BYTE,
+                                  data=np.asarray(self.get_attr("weight_data"), np.uint8).ravel())
+        for p in self.params + (("skip_gain",) if len(self.inputs) > 1 else ()):
+            self.add_weights_variable(name=p, var_name=f"{p[0]}{{index}}", precision=INT32,
+                                      data=np.asarray(self.get_attr(f"{p}_data"), np.int32))
+        self.add_output_variable(self.output_shape(), precision=self.output_precision())
+
+    def output_shape(self) -> list[int]:
+        return [self.get_attr("T") * math.ceil(self.get_attr("n_out") / 8)]
+
+    def output_precision(self) -> IntegerPrecisionType:
+        return BYTE
+
+
+class BwsnnEncodeLIF(_BwsnnKernel):
+    """Layer 0: 8-bit pixels (same at every step) -> spike train."""
+
+    kernel = "bwsnn_encode_lif"
+
+    params = ("bias", "threshold")
+
+
+class BwsnnLIF(_BwsnnKernel):
+    """Hidden layer: spike train (+ optional shortcut spike train) -> spike train."""
+
+    kernel = "bwsnn_lif"
+
+    params = ("bias", "threshold")
+
+
+class BwsnnIntegrator(_BwsnnKernel):
+    """Output layer: spike train (+ optional shortcut) -> class and C scores; never fires."""
+
+    kernel = "bwsnn_integrator"
+
+    def output_shape(self) -> list[int]:
+        return [self.get_attr("n_out") + 1]
+
+    def output_precision(self) -> IntegerPrecisionType:
+        return INT32
+
+
+KERNELS = (BwsnnEncodeLIF, BwsnnLIF, BwsnnIntegrator)
+
+
+class BwsnnLower(OptimizerPass):
+    """Replace a generic :class:`BwsnnDense` node by the kernel layer for its position in the network."""
+
+    def match(self, node: Layer) -> bool:
+        return isinstance(node, BwsnnDense)
+
+    def transform(self, model, node: Layer) -> bool:
+        if node.get_attr("encode"):
+            kind = BwsnnEncodeLIF
+        else:
+            kind = BwsnnLIF if node.get_attr("spiking") else BwsnnIntegrator
+        keep = {a.name for a in _COMMON}
+        attrs = {k: v for k, v in node.attributes.items() if k in keep or k.endswith("_data")}
+        new = model.make_node(kind, node.name, attrs, list(node.inputs), list(node.outputs))
+        model.replace_node(node, new)
+        return True
+
+
+_CONFIG = """struct config{index} : nnet::bwsnn_config {{
+    static const unsigned n_in = {n_in};
+    static const unsigned n_out = {n_out};
+    static const unsigned in_bytes = {in_bytes};
+    static const unsigned out_bytes = {out_bytes};
+    static const unsigned T = {T};
+    static const unsigned mem_bits = {mem_bits};
+    static const unsigned leak_shift = {leak_shift};
+    static const unsigned frac_bits = {frac_bits};
+    static const bool soft_reset = {soft_reset};
+    typedef {weight_t} weight_t;
+    typedef {int_t} bias_t;
+    typedef {int_t} threshold_t;
+    typedef {int_t} gain_t;
+}};
+"""
+
+
+class BwsnnConfigTemplate(LayerConfigTemplate):
+    def __init__(self) -> None:
+        super().__init__(KERNELS)
+        self.template = _CONFIG
+
+    def format(self, node: Layer) -> str:
+        params = self._default_config_params(node)
+        params["in_bytes"] = math.ceil(node.get_attr("n_in") / 8)
+        params["out_bytes"] = math.ceil(node.get_attr("n_out") / 8)
+        params["weight_t"] = node.get_weights("weight").type.name
+        params["int_t"] = node.get_weights("bias").type.name
+        return self.template.format(**params)
+
+
+class BwsnnFunctionTemplate(FunctionCallTemplate):
+    """``nnet::bwsnn_<kernel>[_skip]<types, config>(inputs..., output, weights...)``."""
+
+    def __init__(self) -> None:
+        super().__init__(KERNELS, include_header=["nnet_utils/nnet_bwsnn.h"])
+
+    def format(self, node: Layer) -> str:
+        ins = [node.get_input_variable(i) for i in node.inputs]
+        weights = [node.get_weights(p).name for p in ("weight",) + node.params]
+        if len(ins) > 1:
+            weights.append(node.get_weights("skip_gain").name)
+        out = node.get_output_variable()
+        name = node.kernel + ("_skip" if len(ins) > 1 else "")
+        types = ", ".join([v.type.name for v in ins] + [out.type.name, f"config{node.index}"])
+        args = ", ".join([v.name for v in ins] + [out.name] + weights)
+        return f"nnet::{name}<{types}>({args});"
+
+
+def register() -> None:
+    """Register the layers, the lowering pass, the templates and the C++ header (idempotent).
+
+    The VivadoAccelerator backend runs Vivado's flows (``vivado:ip``), so pass and templates go to Vivado;
+    each backend copies only its own registered sources, so the header goes to both.
+    """
+    register_layer("BwsnnDense", BwsnnDense)
+    for cls in KERNELS:
+        register_layer(cls.__name__, cls)
+    vivado = get_backend("Vivado")
+    vivado.register_pass("bwsnn_lower", BwsnnLower, flow=LOWER_FLOW)
+    vivado.register_template(BwsnnConfigTemplate)
+    vivado.register_template(BwsnnFunctionTemplate)
+    for name in ("Vivado", "VivadoAccelerator"):
+        get_backend(name).register_source(SOURCE)
