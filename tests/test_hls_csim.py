@@ -1,0 +1,69 @@
+"""HLS C-simulation (hls4ml compile()/predict() + the project's testbench, g++) equals the golden model."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+pytest.importorskip("hls4ml")
+
+from hls.convert import convert
+from hls.flow import csim, expected_words, run_flow
+from hls.targets import get_target
+from sim import golden
+from sim.artifact import Artifact, validate
+from sim.random_artifact import random_artifact, random_images
+
+
+def _output_skip_artifact() -> Artifact:
+    """Hidden width == classes, so the output integrator takes a shortcut (bwsnn_integrator_skip)."""
+    art = random_artifact(sizes=(40, 10, 10), T=3, seed=7, reset="soft", leak_shift=1)
+    out = art.layers[-1]
+    out.skip_from = 0
+    out.skip_gain = np.random.default_rng(7).integers(-300, 300, out.n_out).astype(np.int32)
+    validate(art, "output-skip artifact")
+    return art
+
+
+CASES = {
+    # 8-bit membranes: the sums clip; soft reset; fan-ins not multiples of 8 (packing padding); T = 3
+    "saturation_soft": lambda: random_artifact(sizes=(50, 13, 13, 7), T=3, seed=3, mem_bits=8, reset="soft",
+                                               leak_shift=2),
+    # mixed hard/soft resets and leaks per layer, two chained shortcuts, T = max
+    "mixed_shortcuts": lambda: random_artifact(sizes=(64, 24, 24, 24, 10), T=8, seed=11),
+    "output_shortcut": _output_skip_artifact,
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_csim_bit_exact(case: str, tmp_path) -> None:
+    art = CASES[case]()
+    x = random_images(art, 48, seed=5)
+    g = golden.run(art, x, trace=True)
+    # the edge cases are really exercised, not just allowed
+    if case == "saturation_soft":
+        lo, hi = -(1 << 7), (1 << 7) - 1
+        assert any(((p == lo) | (p == hi)).any() for p in g.potentials[:-1])
+    spikes = np.concatenate([s.reshape(-1) for s in g.spikes])
+    assert 0 < spikes.mean() < 1
+
+    model = convert(art, get_target("pynq-z2"), tmp_path / "prj")
+    res = csim(model, art, x, "random")
+    got = np.asarray(model.predict(x.astype(np.float64))).reshape(len(x), -1).astype(np.int64)
+    np.testing.assert_array_equal(got, expected_words(art, x))
+    assert (res.images, res.mismatches, res.testbench_mismatches) == (len(x), 0, 0)
+
+
+def test_flow_writes_csim_json(tmp_path, monkeypatch, capsys) -> None:
+    """The CLI path end to end on a saved artifact; vendor steps are reported as skipped without tools."""
+    monkeypatch.setattr("hls.flow.shutil.which", lambda _name: None)
+    art = random_artifact(seed=2)
+    path = tmp_path / "a.bwsnn.npz"
+    art.save(path)
+    summary = run_flow("pynq-z2", path, tmp_path / "hls", images=20)
+    on_disk = json.loads((tmp_path / "hls" / "pynq-z2" / "csim.json").read_text())
+    assert on_disk == summary
+    assert on_disk["images"] == 20 and on_disk["mismatches"] == 0 and on_disk["testbench_mismatches"] == 0
+    assert on_disk["seconds"] > 0 and on_disk["part"] == "xc7z020clg400-1"
+    assert "skipped C-synthesis" in capsys.readouterr().out

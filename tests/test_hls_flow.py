@@ -1,0 +1,82 @@
+"""Targets, one-line errors and the generated TCL / AXI top (no compiler, no vendor tools needed)."""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+pytest.importorskip("hls4ml")
+
+from hls.axi import regmap_streams
+from hls.convert import PROJECT, convert
+from hls.targets import TARGETS, TargetError, get_target
+from sim.random_artifact import random_artifact
+
+
+def test_target_table() -> None:
+    assert get_target("pynq-z2").part == "xc7z020clg400-1"
+    assert get_target("pynq-z2").clock_period_ns == 10.0
+    for t in TARGETS.values():
+        assert t.part and t.clock_mhz > 0
+    with pytest.raises(TargetError, match="unknown target 'nope': expected one of pynq-z2"):
+        get_target("nope")
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "hls.flow", *args], capture_output=True, text=True)
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--target", "de10"), "error: unknown target 'de10'"),
+    (("--artifact", "/nonexistent/m.bwsnn.npz"), "error: /nonexistent/m.bwsnn.npz: no such file"),
+])
+def test_cli_errors_are_one_line(args, message, tmp_path) -> None:
+    r = _cli(*args, "--out", str(tmp_path))
+    assert r.returncode == 2
+    assert r.stderr.startswith(message) and r.stderr.count("\n") == 1
+
+
+def test_cli_corrupt_artifact(tmp_path) -> None:
+    path = tmp_path / "bad.bwsnn.npz"
+    random_artifact(seed=0).save(path)
+    data = bytearray(path.read_bytes())
+    path.write_bytes(bytes(data[: len(data) // 2]))  # truncated
+    r = _cli("--artifact", str(path), "--out", str(tmp_path / "hls"))
+    assert r.returncode == 2 and r.stderr.count("\n") == 1
+    assert "not a readable .npz archive" in r.stderr
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    prj = tmp_path_factory.mktemp("tcl") / "pynq-z2"
+    model = convert(random_artifact(sizes=(64, 16, 10), seed=1), get_target("pynq-z2"), prj)
+    model.write()
+    return prj
+
+
+def test_tcl_part_clock_ports(written) -> None:
+    in_bits, _, out_bits = regmap_streams()
+    project = (written / "project.tcl").read_text()
+    assert 'set part "xc7z020clg400-1"' in project
+    assert re.search(r"set clock_period 10(\.0)?\n", project)
+    # the DMA's stream widths are the regmap's (hls4ml 1.3.0 swaps them; the writer pass fixes that)
+    assert f"set bit_width_hls_input {in_bits}\n" in project and f"set bit_width_hls_output {out_bits}\n" in project
+    design = (written / "design.tcl").read_text()
+    assert "-part xc7z020clg400-1" in design and "processing_system7" in design and "axi_dma" in design
+    assert "FCLK_CLK0 (100 MHz)" in design and "Freq {100}" in design
+    assert "[get_bd_intf_pins axi_dma_0/M_AXIS_MM2S] [get_bd_intf_pins ${project_name}_axi_0/in_r]" in design
+    assert "[get_bd_intf_pins ${project_name}_axi_0/out_r] [get_bd_intf_pins axi_dma_0/S_AXIS_S2MM]" in design
+    assert "set_top ${project_name}_axi\n" in (written / "build_prj.tcl").read_text()  # the stream top
+
+
+def test_axi_top_matches_regmap(written) -> None:
+    in_bits, ppb, out_bits = regmap_streams()
+    header = (written / "firmware" / f"{PROJECT}_axi.h").read_text()
+    top = (written / "firmware" / f"{PROJECT}_axi.cpp").read_text()
+    assert f"ap_axiu<{in_bits}, 0, 0, 0> bwsnn_in_beat" in header
+    assert f"ap_axiu<{out_bits}, 0, 0, 0> bwsnn_out_beat" in header
+    assert "N_BEATS = 8;" in header and "N_WORDS = 11;" in header  # 64 pixels / 8 per beat; class + 10
+    assert "#pragma HLS INTERFACE axis port=in" in top and "#pragma HLS INTERFACE axis port=out" in top
+    assert f"for (unsigned k = 0; k < {ppb}; k++)" in top and "word.last = i == N_WORDS - 1;" in top
