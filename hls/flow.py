@@ -39,20 +39,24 @@ class FlowError(RuntimeError):
 class CsimResult:
     images: int
     mismatches: int  # images whose class or any score differs from the golden model (predict())
-    testbench_mismatches: int  # the same through the project's C++ testbench
+    testbench_mismatches: int | None  # the same through the AXI top's C++ testbench (None: no AXI top)
     seconds: float  # predict() over all images
     compile_seconds: float
     source: str
+    accuracy: float | None  # classes vs the dataset's labels: the deployed accuracy, as a cross-check
 
     def as_dict(self) -> dict:
         return {"images": self.images, "mismatches": self.mismatches, "seconds": round(self.seconds, 4),
                 "seconds_per_image": round(self.seconds / max(self.images, 1), 6),
                 "compile_seconds": round(self.compile_seconds, 2),
-                "testbench_mismatches": self.testbench_mismatches, "source": self.source}
+                "testbench_mismatches": self.testbench_mismatches, "source": self.source,
+                "accuracy": self.accuracy}
 
 
-def test_images(art: Artifact, limit: int | None, data_dir: str | None = None) -> tuple[np.ndarray, str]:
-    """The test set of the artifact's dataset (first ``limit``); random images if it has none we can load."""
+def test_images(art: Artifact, limit: int | None,
+                data_dir: str | None = None) -> tuple[np.ndarray, np.ndarray | None, str]:
+    """Images, labels (None for random images) and their source: the artifact's dataset's test set (first
+    ``limit``), or random images when it names none we can load."""
     from training.data import DataError, load as load_dataset
 
     name = art.info.get("dataset")
@@ -61,10 +65,8 @@ def test_images(art: Artifact, limit: int | None, data_dir: str | None = None) -
     except (DataError, OSError):
         ds = None
     if ds is not None and ds.x_test.shape[1] == art.n_in:
-        x, source = ds.x_test, f"{name} test set"
-    else:
-        x, source = random_images(art, limit or 100), "random images (edge cases first)"
-    return x[:limit], source
+        return ds.x_test[:limit], ds.y_test[:limit], f"{name} test set"
+    return random_images(art, limit or 100), None, "random images (edge cases first)"
 
 
 def expected_words(art: Artifact, x: np.ndarray) -> np.ndarray:
@@ -96,7 +98,8 @@ def run_testbench(prj: Path, x: np.ndarray, want: np.ndarray, project: str = PRO
     return mismatches
 
 
-def csim(model, art: Artifact, x: np.ndarray, source: str, batch: int = 32) -> CsimResult:
+def csim(model, art: Artifact, x: np.ndarray, source: str, labels: np.ndarray | None = None,
+         batch: int = 32) -> CsimResult:
     """Compile the project (g++) and compare predict() and the testbench with the golden model."""
     t0 = time.perf_counter()
     model.compile()
@@ -110,12 +113,11 @@ def csim(model, art: Artifact, x: np.ndarray, source: str, batch: int = 32) -> C
         seconds += time.perf_counter() - t
     got_words = np.concatenate(got).astype(np.int64)
     mismatches = int(np.any(got_words != want, axis=1).sum())
-    tb = run_testbench(Path(model.config.get_output_dir()), x, want) if _has_axi_top(model) else -1
-    return CsimResult(len(x), mismatches, tb, seconds, compile_s, source)
-
-
-def _has_axi_top(model) -> bool:
-    return (Path(model.config.get_output_dir()) / "firmware" / f"{PROJECT}_axi.cpp").exists()
+    prj = Path(model.config.get_output_dir())
+    has_axi_top = (prj / "firmware" / f"{PROJECT}_axi.cpp").exists()  # VivadoAccelerator boards only
+    tb = run_testbench(prj, x, want) if has_axi_top else None
+    accuracy = None if labels is None else round(100.0 * float(np.mean(got_words[:, 0] == labels)), 3)
+    return CsimResult(len(x), mismatches, tb, seconds, compile_s, source, accuracy)
 
 
 def vendor_hls(model, prj: Path) -> str:
@@ -156,28 +158,28 @@ def vendor_bitstream(target: Target, prj: Path, accel: str) -> str:
 
 
 def run_flow(target_name: str, artifact: str | Path, out: str | Path, images: int | None = None,
-             data_dir: str | None = None, bitstream: bool = False, accel: str = "hls") -> dict:
-    """The whole flow; returns what csim.json holds."""
+             data_dir: str | None = None, bitstream: bool = False, accel: str = "hls") -> tuple[dict, object]:
+    """The whole flow; returns what csim.json holds and the compiled hls4ml ModelGraph."""
     target = get_target(target_name)
     art = load(artifact)
     prj = Path(out) / target.name
     if prj.exists():
         shutil.rmtree(prj)  # hls4ml leaves stale files (old weights, tarballs) otherwise
     model = convert(art, target, prj)
-    x, source = test_images(art, images, data_dir)
-    result = csim(model, art, x, source)
+    x, labels, source = test_images(art, images, data_dir)
+    result = csim(model, art, x, source, labels)
     summary = {"target": target.name, "part": target.part, "clock_mhz": target.clock_mhz,
                "artifact": str(artifact), **result.as_dict()}
     (prj / "csim.json").write_text(json.dumps(summary, indent=2) + "\n")
     print(f"C-sim {target.name}: {result.images} images ({source}), {result.mismatches} mismatches "
           f"(testbench: {result.testbench_mismatches}), {result.seconds:.2f} s -> {prj / 'csim.json'}")
-    if result.mismatches or result.testbench_mismatches > 0:
+    if result.mismatches or result.testbench_mismatches:
         raise FlowError(f"C-sim is not bit-exact: {result.mismatches} predict() and "
                         f"{result.testbench_mismatches} testbench mismatches of {result.images} images")
     print(vendor_hls(model, prj))
     if bitstream:
         print(vendor_bitstream(target, prj, accel))
-    return summary
+    return summary, model
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,7 +9,7 @@ import pytest
 pytest.importorskip("hls4ml")
 
 from hls.convert import convert
-from hls.flow import csim, expected_words, run_flow
+from hls.flow import csim, expected_words, run_flow, run_testbench
 from hls.targets import get_target
 from sim import golden
 from sim.artifact import Artifact, validate
@@ -61,9 +61,14 @@ def test_flow_writes_csim_json(tmp_path, monkeypatch, capsys) -> None:
     art = random_artifact(seed=2)
     path = tmp_path / "a.bwsnn.npz"
     art.save(path)
-    summary = run_flow("pynq-z2", path, tmp_path / "hls", images=20)
+    summary, _ = run_flow("pynq-z2", path, tmp_path / "hls", images=20)
     on_disk = json.loads((tmp_path / "hls" / "pynq-z2" / "csim.json").read_text())
     assert on_disk == summary
     assert on_disk["images"] == 20 and on_disk["mismatches"] == 0 and on_disk["testbench_mismatches"] == 0
     assert on_disk["seconds"] > 0 and on_disk["part"] == "xc7z020clg400-1"
     assert "skipped C-synthesis" in capsys.readouterr().out
+    # the testbench really compares: one wrong expected score is one mismatching image
+    x = random_images(art, 20)
+    want = expected_words(art, x)
+    want[3, 2] += 1
+    assert run_testbench(tmp_path / "hls" / "pynq-z2", x, want) == 1

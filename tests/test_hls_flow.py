@@ -71,6 +71,14 @@ def test_tcl_part_clock_ports(written) -> None:
     assert "set_top ${project_name}_axi\n" in (written / "build_prj.tcl").read_text()  # the stream top
 
 
+def test_boardless_target_part(tmp_path) -> None:
+    """Targets without a VivadoAccelerator board get the HLS project for their own part and clock."""
+    t = get_target("zcu104")
+    convert(random_artifact(sizes=(64, 16, 10), seed=1), t, tmp_path).write()
+    project = (tmp_path / "project.tcl").read_text()
+    assert f'set part "{t.part}"' in project and re.search(r"set clock_period 10(\.0)?\n", project)
+
+
 def test_axi_top_matches_regmap(written) -> None:
     in_bits, ppb, out_bits = regmap_streams()
     header = (written / "firmware" / f"{PROJECT}_axi.h").read_text()

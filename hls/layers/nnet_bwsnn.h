@@ -59,12 +59,15 @@ template <typename CONFIG_T> inline bwsnn_wide_t bwsnn_integrate(bwsnn_wide_t u,
 
 // I = (z << frac_bits) + bias with z = 2*popcount(s & w) - popcount(s): AND + popcount, no multiplier
 template <class data_T, typename CONFIG_T>
-void bwsnn_binary_current(const data_T s[CONFIG_T::in_bytes], const typename CONFIG_T::weight_t w[],
+void bwsnn_binary_current(const data_T s[CONFIG_T::T * CONFIG_T::in_bytes], unsigned t,
+                          const typename CONFIG_T::weight_t w[CONFIG_T::n_out * CONFIG_T::in_bytes],
                           const typename CONFIG_T::bias_t b[CONFIG_T::n_out], bwsnn_cur_t cur[CONFIG_T::n_out]) {
+    const int row = CONFIG_T::in_bytes;  // one neuron's packed weights per cycle
+    #pragma HLS ARRAY_RESHAPE variable=w cyclic factor=row
     ap_int<32> ns = 0;
     for (unsigned k = 0; k < CONFIG_T::in_bytes; k++) {
         #pragma HLS UNROLL
-        ns += bwsnn_popcount8(s[k]);
+        ns += bwsnn_popcount8(s[t * CONFIG_T::in_bytes + k]);
     }
 Neurons:
     for (unsigned n = 0; n < CONFIG_T::n_out; n++) {
@@ -72,7 +75,7 @@ Neurons:
         ap_int<32> pos = 0;
         for (unsigned k = 0; k < CONFIG_T::in_bytes; k++) {
             #pragma HLS UNROLL
-            pos += bwsnn_popcount8(ap_uint<8>(s[k] & w[n * CONFIG_T::in_bytes + k]));
+            pos += bwsnn_popcount8(ap_uint<8>(s[t * CONFIG_T::in_bytes + k] & w[n * CONFIG_T::in_bytes + k]));
         }
         cur[n] = (bwsnn_wide_t(2 * pos - ns) << CONFIG_T::frac_bits) + bwsnn_wide_t(b[n]);
     }
@@ -80,21 +83,22 @@ Neurons:
 
 // identity shortcut: I += skip_gain where the skip layer spiked at this step
 template <class skip_T, typename CONFIG_T>
-void bwsnn_add_skip(const skip_T s[CONFIG_T::out_bytes], const typename CONFIG_T::gain_t g[CONFIG_T::n_out],
-                    bwsnn_cur_t cur[CONFIG_T::n_out]) {
+void bwsnn_add_skip(const skip_T s[CONFIG_T::T * CONFIG_T::out_bytes], unsigned t,
+                    const typename CONFIG_T::gain_t g[CONFIG_T::n_out], bwsnn_cur_t cur[CONFIG_T::n_out]) {
     for (unsigned n = 0; n < CONFIG_T::n_out; n++) {
         #pragma HLS PIPELINE II=1
-        if (s[n / 8][n % 8]) cur[n] += g[n];
+        if (s[t * CONFIG_T::out_bytes + n / 8][n % 8]) cur[n] += g[n];
     }
 }
 
 // one LIF step: integrate, fire (U >= threshold), hard or soft reset; writes this step's packed spikes
 template <class res_T, typename CONFIG_T>
 void bwsnn_fire(const bwsnn_cur_t cur[CONFIG_T::n_out], ap_int<CONFIG_T::mem_bits> u[CONFIG_T::n_out],
-                const typename CONFIG_T::threshold_t thr[CONFIG_T::n_out], res_T s[CONFIG_T::out_bytes]) {
+                const typename CONFIG_T::threshold_t thr[CONFIG_T::n_out],
+                res_T s[CONFIG_T::T * CONFIG_T::out_bytes], unsigned t) {
     for (unsigned k = 0; k < CONFIG_T::out_bytes; k++) {
         #pragma HLS UNROLL
-        s[k] = 0;
+        s[t * CONFIG_T::out_bytes + k] = 0;
     }
     for (unsigned n = 0; n < CONFIG_T::n_out; n++) {
         #pragma HLS PIPELINE II=1
@@ -102,15 +106,17 @@ void bwsnn_fire(const bwsnn_cur_t cur[CONFIG_T::n_out], ap_int<CONFIG_T::mem_bit
         bool spike = v >= bwsnn_wide_t(thr[n]);
         if (spike) v = CONFIG_T::soft_reset ? bwsnn_sat<CONFIG_T>(v - bwsnn_wide_t(thr[n])) : bwsnn_wide_t(0);
         u[n] = v;
-        s[n / 8][n % 8] = spike;
+        s[t * CONFIG_T::out_bytes + n / 8][n % 8] = spike;
     }
 }
 
 // Layer 0: direct-encoded pixels. z = 2*sum(x where w = +1) - sum(x) is computed once per image.
 template <class data_T, class res_T, typename CONFIG_T>
 void bwsnn_encode_lif(const data_T x[CONFIG_T::n_in], res_T spikes[CONFIG_T::T * CONFIG_T::out_bytes],
-                      const typename CONFIG_T::weight_t w[], const typename CONFIG_T::bias_t b[CONFIG_T::n_out],
+                      const typename CONFIG_T::weight_t w[CONFIG_T::n_out * CONFIG_T::in_bytes], const typename CONFIG_T::bias_t b[CONFIG_T::n_out],
                       const typename CONFIG_T::threshold_t thr[CONFIG_T::n_out]) {
+    const int row = CONFIG_T::in_bytes;  // one neuron's packed weights per cycle
+    #pragma HLS ARRAY_RESHAPE variable=w cyclic factor=row
     bwsnn_cur_t cur[CONFIG_T::n_out];
     ap_int<CONFIG_T::mem_bits> u[CONFIG_T::n_out];
     ap_int<32> total = 0;
@@ -131,22 +137,22 @@ Neurons:
     bwsnn_zero<CONFIG_T>(u);
 Steps:
     for (unsigned t = 0; t < CONFIG_T::T; t++) {
-        bwsnn_fire<res_T, CONFIG_T>(cur, u, thr, &spikes[t * CONFIG_T::out_bytes]);
+        bwsnn_fire<res_T, CONFIG_T>(cur, u, thr, spikes, t);
     }
 }
 
 // Hidden layer: spike train in, spike train out
 template <class data_T, class res_T, typename CONFIG_T>
 void bwsnn_lif(const data_T s_in[CONFIG_T::T * CONFIG_T::in_bytes], res_T s_out[CONFIG_T::T * CONFIG_T::out_bytes],
-               const typename CONFIG_T::weight_t w[], const typename CONFIG_T::bias_t b[CONFIG_T::n_out],
+               const typename CONFIG_T::weight_t w[CONFIG_T::n_out * CONFIG_T::in_bytes], const typename CONFIG_T::bias_t b[CONFIG_T::n_out],
                const typename CONFIG_T::threshold_t thr[CONFIG_T::n_out]) {
     bwsnn_cur_t cur[CONFIG_T::n_out];
     ap_int<CONFIG_T::mem_bits> u[CONFIG_T::n_out];
     bwsnn_zero<CONFIG_T>(u);
 Steps:
     for (unsigned t = 0; t < CONFIG_T::T; t++) {
-        bwsnn_binary_current<data_T, CONFIG_T>(&s_in[t * CONFIG_T::in_bytes], w, b, cur);
-        bwsnn_fire<res_T, CONFIG_T>(cur, u, thr, &s_out[t * CONFIG_T::out_bytes]);
+        bwsnn_binary_current<data_T, CONFIG_T>(s_in, t, w, b, cur);
+        bwsnn_fire<res_T, CONFIG_T>(cur, u, thr, s_out, t);
     }
 }
 
@@ -154,7 +160,7 @@ Steps:
 template <class data_T, class skip_T, class res_T, typename CONFIG_T>
 void bwsnn_lif_skip(const data_T s_in[CONFIG_T::T * CONFIG_T::in_bytes],
                     const skip_T s_skip[CONFIG_T::T * CONFIG_T::out_bytes],
-                    res_T s_out[CONFIG_T::T * CONFIG_T::out_bytes], const typename CONFIG_T::weight_t w[],
+                    res_T s_out[CONFIG_T::T * CONFIG_T::out_bytes], const typename CONFIG_T::weight_t w[CONFIG_T::n_out * CONFIG_T::in_bytes],
                     const typename CONFIG_T::bias_t b[CONFIG_T::n_out],
                     const typename CONFIG_T::threshold_t thr[CONFIG_T::n_out],
                     const typename CONFIG_T::gain_t g[CONFIG_T::n_out]) {
@@ -163,9 +169,9 @@ void bwsnn_lif_skip(const data_T s_in[CONFIG_T::T * CONFIG_T::in_bytes],
     bwsnn_zero<CONFIG_T>(u);
 Steps:
     for (unsigned t = 0; t < CONFIG_T::T; t++) {
-        bwsnn_binary_current<data_T, CONFIG_T>(&s_in[t * CONFIG_T::in_bytes], w, b, cur);
-        bwsnn_add_skip<skip_T, CONFIG_T>(&s_skip[t * CONFIG_T::out_bytes], g, cur);
-        bwsnn_fire<res_T, CONFIG_T>(cur, u, thr, &s_out[t * CONFIG_T::out_bytes]);
+        bwsnn_binary_current<data_T, CONFIG_T>(s_in, t, w, b, cur);
+        bwsnn_add_skip<skip_T, CONFIG_T>(s_skip, t, g, cur);
+        bwsnn_fire<res_T, CONFIG_T>(cur, u, thr, s_out, t);
     }
 }
 
@@ -186,13 +192,13 @@ void bwsnn_emit(const ap_int<CONFIG_T::mem_bits> u[CONFIG_T::n_out], res_T res[C
 // Output integrator: leak + integrate, never fires
 template <class data_T, class res_T, typename CONFIG_T>
 void bwsnn_integrator(const data_T s_in[CONFIG_T::T * CONFIG_T::in_bytes], res_T res[CONFIG_T::n_out + 1],
-                      const typename CONFIG_T::weight_t w[], const typename CONFIG_T::bias_t b[CONFIG_T::n_out]) {
+                      const typename CONFIG_T::weight_t w[CONFIG_T::n_out * CONFIG_T::in_bytes], const typename CONFIG_T::bias_t b[CONFIG_T::n_out]) {
     bwsnn_cur_t cur[CONFIG_T::n_out];
     ap_int<CONFIG_T::mem_bits> u[CONFIG_T::n_out];
     bwsnn_zero<CONFIG_T>(u);
 Steps:
     for (unsigned t = 0; t < CONFIG_T::T; t++) {
-        bwsnn_binary_current<data_T, CONFIG_T>(&s_in[t * CONFIG_T::in_bytes], w, b, cur);
+        bwsnn_binary_current<data_T, CONFIG_T>(s_in, t, w, b, cur);
         for (unsigned n = 0; n < CONFIG_T::n_out; n++) {
             #pragma HLS PIPELINE II=1
             u[n] = bwsnn_integrate<CONFIG_T>(u[n], cur[n]);
@@ -204,15 +210,15 @@ Steps:
 template <class data_T, class skip_T, class res_T, typename CONFIG_T>
 void bwsnn_integrator_skip(const data_T s_in[CONFIG_T::T * CONFIG_T::in_bytes],
                            const skip_T s_skip[CONFIG_T::T * CONFIG_T::out_bytes], res_T res[CONFIG_T::n_out + 1],
-                           const typename CONFIG_T::weight_t w[], const typename CONFIG_T::bias_t b[CONFIG_T::n_out],
+                           const typename CONFIG_T::weight_t w[CONFIG_T::n_out * CONFIG_T::in_bytes], const typename CONFIG_T::bias_t b[CONFIG_T::n_out],
                            const typename CONFIG_T::gain_t g[CONFIG_T::n_out]) {
     bwsnn_cur_t cur[CONFIG_T::n_out];
     ap_int<CONFIG_T::mem_bits> u[CONFIG_T::n_out];
     bwsnn_zero<CONFIG_T>(u);
 Steps:
     for (unsigned t = 0; t < CONFIG_T::T; t++) {
-        bwsnn_binary_current<data_T, CONFIG_T>(&s_in[t * CONFIG_T::in_bytes], w, b, cur);
-        bwsnn_add_skip<skip_T, CONFIG_T>(&s_skip[t * CONFIG_T::out_bytes], g, cur);
+        bwsnn_binary_current<data_T, CONFIG_T>(s_in, t, w, b, cur);
+        bwsnn_add_skip<skip_T, CONFIG_T>(s_skip, t, g, cur);
         for (unsigned n = 0; n < CONFIG_T::n_out; n++) {
             #pragma HLS PIPELINE II=1
             u[n] = bwsnn_integrate<CONFIG_T>(u[n], cur[n]);
