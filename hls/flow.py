@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from hls.convert import PROJECT, convert
+from hls.convert import PROJECT, ConvertError, convert
 from hls.targets import Target, TargetError, get_target
 from sim import golden
 from sim.artifact import Artifact, ArtifactError, load
@@ -194,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
     try:
         run_flow(a.target, a.artifact, a.out, a.images, a.data_dir, a.bitstream, a.accel)
-    except (TargetError, ArtifactError, FlowError) as e:
+    except (TargetError, ArtifactError, ConvertError, FlowError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except subprocess.CalledProcessError as e:

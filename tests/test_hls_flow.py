@@ -38,6 +38,14 @@ def test_cli_errors_are_one_line(args, message, tmp_path) -> None:
     assert r.stderr.startswith(message) and r.stderr.count("\n") == 1
 
 
+def test_cli_output_layer_only(tmp_path) -> None:
+    path = tmp_path / "linear.bwsnn.npz"
+    random_artifact(sizes=(64, 10), seed=0).save(path)  # valid artifact, but nothing spikes
+    r = _cli("--artifact", str(path), "--out", str(tmp_path / "hls"))
+    assert r.returncode == 2 and r.stderr.count("\n") == 1
+    assert "needs at least one spiking layer" in r.stderr
+
+
 def test_cli_corrupt_artifact(tmp_path) -> None:
     path = tmp_path / "bad.bwsnn.npz"
     random_artifact(seed=0).save(path)

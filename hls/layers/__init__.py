@@ -37,6 +37,7 @@ class BwsnnDense(Layer):
     _expected_attributes = _COMMON + [Attribute("spiking", value_type=bool), Attribute("encode", value_type=bool)]
 
     def initialize(self) -> None:
+        # placeholder until bwsnn_lower: the kernel layer declares the real output (spike train or scores)
         self.add_output_variable([self.get_attr("n_out")], precision=INT32)
 
 
@@ -66,7 +67,6 @@ class BwsnnEncodeLIF(_BwsnnKernel):
     """Layer 0: 8-bit pixels (same at every step) -> spike train."""
 
     kernel = "bwsnn_encode_lif"
-
     params = ("bias", "threshold")
 
 
@@ -74,7 +74,6 @@ class BwsnnLIF(_BwsnnKernel):
     """Hidden layer: spike train (+ optional shortcut spike train) -> spike train."""
 
     kernel = "bwsnn_lif"
-
     params = ("bias", "threshold")
 
 
