@@ -1,0 +1,56 @@
+// LIF unit, two pipeline stages, in sim/golden.py's order of operations:
+//   I = (z << frac) + bias + (skip ? gain : 0)   (exact in 32 bits: artifact validation bounds |I|)
+//   U = sat(U >> leak + I); spike = U >= thr; hard: U = 0 / soft: U = sat(U - thr) where spiking.
+// sat clamps to mem_bits (2..32); 34-bit intermediates make every sum exact before clamping.
+`default_nettype none
+module bwsnn_lif (
+    input  wire               clk,
+    input  wire               in_valid,
+    input  wire signed [31:0] z,
+    input  wire [4:0]         frac_bits,
+    input  wire signed [31:0] bias,
+    input  wire               skip_spike,
+    input  wire signed [31:0] skip_gain,
+    input  wire               first_step,  // membrane starts at 0: ignore u_old
+    input  wire signed [31:0] u_old,
+    input  wire [4:0]         leak_shift,
+    input  wire [5:0]         mem_bits,
+    input  wire signed [31:0] threshold,
+    input  wire               soft_reset,
+    input  wire               spiking,
+    output reg                out_valid,
+    output reg  signed [31:0] u_new,
+    output reg                spike
+);
+    // stage A: current, leak, saturation bound
+    reg               a_valid, a_soft, a_spiking;
+    reg signed [31:0] a_cur, a_leaked, a_thr;
+    reg signed [33:0] a_hi;
+    wire signed [31:0] u_prev = first_step ? 32'sd0 : u_old;
+    always @(posedge clk) begin
+        a_valid   <= in_valid;
+        a_cur     <= (z <<< frac_bits) + bias + (skip_spike ? skip_gain : 32'sd0);
+        a_leaked  <= u_prev >>> leak_shift;
+        a_hi      <= (34'sd1 <<< (mem_bits - 6'd1)) - 34'sd1;
+        a_thr     <= threshold;
+        a_soft    <= soft_reset;
+        a_spiking <= spiking;
+    end
+
+    // stage B: integrate, fire, reset
+    function automatic signed [33:0] sat(input signed [33:0] v, input signed [33:0] hi);
+        sat = v > hi ? hi : (v < ~hi ? ~hi : v);
+    endfunction
+    wire signed [33:0] u_int = sat({{2{a_leaked[31]}}, a_leaked} + {{2{a_cur[31]}}, a_cur}, a_hi);
+    wire signed [33:0] thr34 = {{2{a_thr[31]}}, a_thr};
+    wire               fire  = a_spiking && u_int >= thr34;
+    /* verilator lint_off UNUSEDSIGNAL */  // saturated to <= 32 bits: [33:32] are sign copies
+    wire signed [33:0] u_soft = sat(u_int - thr34, a_hi);
+    /* verilator lint_on UNUSEDSIGNAL */
+    always @(posedge clk) begin
+        out_valid <= a_valid;
+        spike     <= fire;
+        u_new     <= !fire ? u_int[31:0] : (a_soft ? u_soft[31:0] : 32'sd0);
+    end
+endmodule
+`default_nettype wire
