@@ -13,6 +13,9 @@ export PYTHONPATH := $(CURDIR)
 .PHONY: all demo train test sim hls bitstream bench lint clean distclean help
 all: demo
 
+demo: $(VENV)/.stamp  ## the whole flow on the embedded default -> build/report.md
+	$(PY) -m host.demo --build $(BUILD) --target $(TARGET)
+
 $(VENV)/.stamp: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
@@ -28,6 +31,17 @@ train: $(VENV)/.stamp  ## train the default (digits) BW-SNN: build/model.bwsnn.n
 
 test: $(VENV)/.stamp $(ARTIFACT)  ## the test suite (unit, golden, RTL lint + cocotb, HLS C-sim, host)
 	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
+
+hls: $(VENV)/.stamp $(ARTIFACT)  ## hls4ml project + bit-exact C-sim for TARGET (vendor steps if tools exist)
+	$(PY) -m hls.flow --target $(TARGET) --artifact $(ARTIFACT) --out $(BUILD)/hls
+
+bitstream: $(VENV)/.stamp $(ARTIFACT)  ## PYNQ-Z2 bitstream (needs vivado; ACCEL=hls|rtl)
+	$(PY) -m hls.flow --target $(TARGET) --artifact $(ARTIFACT) --out $(BUILD)/hls --bitstream --accel $(or $(ACCEL),hls)
+
+bench: $(VENV)/.stamp $(ARTIFACT)  ## benchmarks -> build/bench/{train,hw,hls,host}.json
+	$(PY) -m training.bench --out $(BUILD)/bench $(if $(DATA_DIR),--data-dir $(DATA_DIR))
+	$(PY) -m hls.bench
+	$(PY) -m host.bench
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
