@@ -153,3 +153,13 @@ def test_random_shift_translates_whole_images() -> None:
     for a, b in zip(padded, y.view(-1, 5, 5)):
         assert any(torch.equal(a[dy:dy + 5, dx:dx + 5], b) for dy in range(3) for dx in range(3))
     assert train.random_shift(x, (5, 5), 0) is x
+
+
+def test_training_is_reproducible_with_a_seed(tmp_path: Path) -> None:
+    arts = []
+    for run_dir in ("a", "b"):
+        train.run(train.parse_args(["--out", str(tmp_path / run_dir), "--hidden", "32,32", "--epochs", "2",
+                                    "--teacher-epochs", "1", "--no-export", "--seed", "7"]))
+        arts.append(artifact.load(tmp_path / run_dir / "model.bwsnn.npz").arrays())
+    for k in arts[0]:
+        np.testing.assert_array_equal(arts[0][k], arts[1][k], err_msg=k)
