@@ -166,7 +166,7 @@ def regmap_streams(path: Path = REGMAP) -> tuple[int, int, int]:
 
 
 class WriteBwsnnAxiTop(ModelOptimizerPass):
-    """Writer pass: the regmap-packed AXI4-Stream top, its C-sim testbench, and the DMA widths."""
+    """Writer pass: the regmap-packed AXI4-Stream top, its C-sim testbench, the bridge, the DMA widths."""
 
     def __init__(self) -> None:
         self.name = "write_bwsnn_axi_top"
@@ -184,6 +184,9 @@ class WriteBwsnnAxiTop(ModelOptimizerPass):
         bridge = odir / f"{p}_bridge.cpp"
         text = bridge.read_text()
         bridge.write_text(text[:text.index("// Wrapper of top level function")] + _BRIDGE.format(**fmt))
+        # hls4ml's PYNQ driver sends one value per word and all images as one packet: wrong for this top,
+        # whose host program is host/ (one DMA packet per image each way, as for the RTL accelerator)
+        (odir / "axi_stream_driver.py").unlink(missing_ok=True)
         # hls4ml 1.3.0 writes the two DMA widths swapped (input width as bit_width_hls_output); set both
         tcl = odir / "project.tcl"
         text = re.sub(r"set bit_width_hls_output \d+", f"set bit_width_hls_output {out_bits}", tcl.read_text())

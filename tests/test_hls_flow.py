@@ -77,6 +77,7 @@ def test_tcl_part_clock_ports(written) -> None:
     assert "[get_bd_intf_pins axi_dma_0/M_AXIS_MM2S] [get_bd_intf_pins ${project_name}_axi_0/in_r]" in design
     assert "[get_bd_intf_pins ${project_name}_axi_0/out_r] [get_bd_intf_pins axi_dma_0/S_AXIS_S2MM]" in design
     assert "set_top ${project_name}_axi\n" in (written / "build_prj.tcl").read_text()  # the stream top
+    assert not (written / "axi_stream_driver.py").exists()  # hls4ml's driver does not speak the regmap packing
 
 
 def test_boardless_target_part(tmp_path) -> None:
