@@ -14,6 +14,7 @@ import math
 import re
 from pathlib import Path
 
+from hls4ml.model import ModelGraph
 from hls4ml.model.optimizer import ModelOptimizerPass
 
 REGMAP = Path(__file__).resolve().parent.parent / "hw" / "regmap.json"
@@ -171,7 +172,7 @@ class WriteBwsnnAxiTop(ModelOptimizerPass):
     def __init__(self) -> None:
         self.name = "write_bwsnn_axi_top"
 
-    def transform(self, model) -> bool:
+    def transform(self, model: ModelGraph) -> bool:
         odir, p = Path(model.config.get_output_dir()), model.config.get_project_name()
         in_bits, ppb, out_bits = regmap_streams()
         x, y = model.get_input_variables()[0], model.get_output_variables()[0]

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from hls4ml.model import ModelGraph
 from tqdm import tqdm
 
 from hls.convert import PROJECT, ConvertError, convert
@@ -95,7 +96,7 @@ def run_testbench(prj: Path, x: np.ndarray, want: np.ndarray, project: str = PRO
     return mismatches
 
 
-def csim(model, art: Artifact, x: np.ndarray, source: str, labels: np.ndarray | None = None,
+def csim(model: ModelGraph, art: Artifact, x: np.ndarray, source: str, labels: np.ndarray | None = None,
          batch: int = 32) -> CsimResult:
     """Compile the project (g++) and compare predict() and the testbench with the golden model."""
     t0 = time.perf_counter()
@@ -117,7 +118,7 @@ def csim(model, art: Artifact, x: np.ndarray, source: str, labels: np.ndarray | 
     return CsimResult(len(x), mismatches, tb, seconds, compile_s, source, accuracy)
 
 
-def vendor_hls(model, prj: Path) -> str:
+def vendor_hls(model: ModelGraph, prj: Path) -> str:
     """C-synthesis, co-simulation and IP export with vivado_hls (via hls4ml) or vitis_hls; csynth.json."""
     from hls4ml.report import parse_vivado_report
 
@@ -150,7 +151,7 @@ def vendor_bitstream(target: Target, prj: Path, accel: str) -> str:
 
 
 def run_flow(target_name: str, artifact: str | Path, out: str | Path, images: int | None = None,
-             data_dir: str | None = None, bitstream: bool = False, accel: str = "hls") -> tuple[dict, object]:
+             data_dir: str | None = None, bitstream: bool = False, accel: str = "hls") -> tuple[dict, ModelGraph]:
     """The whole flow; returns what csim.json holds and the compiled hls4ml ModelGraph."""
     target = get_target(target_name)
     art = load(artifact)

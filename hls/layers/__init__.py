@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 from hls4ml.backends import get_backend
 from hls4ml.backends.template import FunctionCallTemplate, LayerConfigTemplate
+from hls4ml.model import ModelGraph
 from hls4ml.model.attributes import Attribute
 from hls4ml.model.layers import Layer, register_layer
 from hls4ml.model.optimizer import OptimizerPass
@@ -98,7 +99,7 @@ class BwsnnLower(OptimizerPass):
     def match(self, node: Layer) -> bool:
         return isinstance(node, BwsnnDense)
 
-    def transform(self, model, node: Layer) -> bool:
+    def transform(self, model: ModelGraph, node: Layer) -> bool:
         if node.get_attr("encode"):
             kind = BwsnnEncodeLIF
         else:
