@@ -14,8 +14,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from host import data
 from host.accelerator import BACKENDS, Accelerator, Prediction
 from host.errors import HostError
@@ -48,15 +46,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def summarize(backend: str, pred: Prediction, labels: Any) -> dict[str, Any]:
     n = len(pred.classes)
     out: dict[str, Any] = {"backend": backend, "images": n, "images_per_s": pred.images_per_s,
-                           "seconds": pred.seconds}
+                           "seconds": pred.seconds if pred.board_seconds is None else pred.board_seconds}
     if labels is not None:
         out["correct"] = int((pred.classes == labels).sum())
         out["accuracy"] = pred.accuracy(labels)
     if pred.cycles is not None and n:
-        out.update(cycles_median=int(np.median(pred.cycles)),
-                   latency_s=pred.latency_s, clock_hz=pred.clock_hz)
-    if "wall_s" in pred.stats:
-        out["wall_s"] = pred.stats["wall_s"]
+        out.update(latency_cycles=int(pred.cycles.min()), latency_s=pred.latency_s, clock_hz=pred.clock_hz)
+    if backend == "sim":
+        out["wall_s"] = pred.seconds
     return out
 
 
@@ -67,7 +64,7 @@ def summary_line(s: dict[str, Any]) -> str:
     timebase = " (simulated board)" if s["backend"] == "sim" else ""
     parts.append(f"{s['images_per_s']:,.0f} images/s{timebase}")
     if "latency_s" in s:
-        parts.append(f"latency {1e6 * s['latency_s']:.2f} us/image ({s['cycles_median']} cycles at "
+        parts.append(f"latency {1e6 * s['latency_s']:.2f} us/image ({s['latency_cycles']} cycles at "
                      f"{s['clock_hz'] / 1e6:g} MHz)")
     else:
         parts.append(f"{1e6 * s['seconds'] / max(s['images'], 1):.2f} us/image")

@@ -102,9 +102,10 @@ class SimBoard:
             while sim.is_alive():
                 sim.join(0.2)
                 if progress is not None and job.progress_file.exists():
-                    done = int(job.progress_file.read_text() or 0)
-                    progress(done - shown)
-                    shown = done
+                    done = int(job.progress_file.read_text() or 0)  # empty while being rewritten
+                    if done > shown:
+                        progress(done - shown)
+                        shown = done
             if job.error_file.exists():
                 raise_record(json.loads(job.error_file.read_text()))
             if failure or not job.result_file.exists():
@@ -117,8 +118,8 @@ class SimBoard:
                 stats = json.loads(r["stats"].tobytes())
         if progress is not None:
             progress(len(x) - shown)
-        stats["wall_s"] = time.perf_counter() - t0
-        return Prediction(classes, scores, stats["infer"]["sim_ns"] * 1e-9, cycles, 1e9 / CLOCK_PERIOD_NS, stats)
+        return Prediction(classes, scores, time.perf_counter() - t0, cycles, 1e9 / CLOCK_PERIOD_NS,
+                          stats["infer"]["sim_ns"] * 1e-9, stats)
 
     def _simulate(self, job: Job, failure: list[BaseException]) -> None:
         try:

@@ -82,11 +82,8 @@ class CocotbTransport:
         await self._reg(f"write of 0x{offset:x}", self.axil.write_dword(offset, value))
 
     async def _write_words(self, offset: int, words: list[int]) -> None:
-        # queued all at once (AXI-Lite completes them in order): the master overlaps address, data and
-        # response phases instead of paying a full round trip per word
-        done = [self.axil.init_write(offset, w.to_bytes(4, "little")) for w in words]
-        for i, ev in enumerate(done):
-            await self._reg(f"write {i} of {len(words)} to 0x{offset:x}", ev.wait())
+        for w in words:
+            await self._write(offset, w)
 
     def read(self, offset: int) -> int:
         return self._run(self._read, offset)
