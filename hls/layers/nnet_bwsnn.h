@@ -113,7 +113,8 @@ void bwsnn_fire(const bwsnn_cur_t cur[CONFIG_T::n_out], ap_int<CONFIG_T::mem_bit
 // Layer 0: direct-encoded pixels. z = 2*sum(x where w = +1) - sum(x) is computed once per image.
 template <class data_T, class res_T, typename CONFIG_T>
 void bwsnn_encode_lif(const data_T x[CONFIG_T::n_in], res_T spikes[CONFIG_T::T * CONFIG_T::out_bytes],
-                      const typename CONFIG_T::weight_t w[CONFIG_T::n_out * CONFIG_T::in_bytes], const typename CONFIG_T::bias_t b[CONFIG_T::n_out],
+                      const typename CONFIG_T::weight_t w[CONFIG_T::n_out * CONFIG_T::in_bytes],
+                      const typename CONFIG_T::bias_t b[CONFIG_T::n_out],
                       const typename CONFIG_T::threshold_t thr[CONFIG_T::n_out]) {
     const int row = CONFIG_T::in_bytes;  // one neuron's packed weights per cycle
     #pragma HLS ARRAY_RESHAPE variable=w cyclic factor=row
@@ -144,7 +145,8 @@ Steps:
 // Hidden layer: spike train in, spike train out
 template <class data_T, class res_T, typename CONFIG_T>
 void bwsnn_lif(const data_T s_in[CONFIG_T::T * CONFIG_T::in_bytes], res_T s_out[CONFIG_T::T * CONFIG_T::out_bytes],
-               const typename CONFIG_T::weight_t w[CONFIG_T::n_out * CONFIG_T::in_bytes], const typename CONFIG_T::bias_t b[CONFIG_T::n_out],
+               const typename CONFIG_T::weight_t w[CONFIG_T::n_out * CONFIG_T::in_bytes],
+               const typename CONFIG_T::bias_t b[CONFIG_T::n_out],
                const typename CONFIG_T::threshold_t thr[CONFIG_T::n_out]) {
     bwsnn_cur_t cur[CONFIG_T::n_out];
     ap_int<CONFIG_T::mem_bits> u[CONFIG_T::n_out];
@@ -160,7 +162,8 @@ Steps:
 template <class data_T, class skip_T, class res_T, typename CONFIG_T>
 void bwsnn_lif_skip(const data_T s_in[CONFIG_T::T * CONFIG_T::in_bytes],
                     const skip_T s_skip[CONFIG_T::T * CONFIG_T::out_bytes],
-                    res_T s_out[CONFIG_T::T * CONFIG_T::out_bytes], const typename CONFIG_T::weight_t w[CONFIG_T::n_out * CONFIG_T::in_bytes],
+                    res_T s_out[CONFIG_T::T * CONFIG_T::out_bytes],
+                    const typename CONFIG_T::weight_t w[CONFIG_T::n_out * CONFIG_T::in_bytes],
                     const typename CONFIG_T::bias_t b[CONFIG_T::n_out],
                     const typename CONFIG_T::threshold_t thr[CONFIG_T::n_out],
                     const typename CONFIG_T::gain_t g[CONFIG_T::n_out]) {
@@ -172,6 +175,15 @@ Steps:
         bwsnn_binary_current<data_T, CONFIG_T>(s_in, t, w, b, cur);
         bwsnn_add_skip<skip_T, CONFIG_T>(s_skip, t, g, cur);
         bwsnn_fire<res_T, CONFIG_T>(cur, u, thr, s_out, t);
+    }
+}
+
+// one output-integrator step: leak + integrate, never fires
+template <typename CONFIG_T>
+void bwsnn_accumulate(const bwsnn_cur_t cur[CONFIG_T::n_out], ap_int<CONFIG_T::mem_bits> u[CONFIG_T::n_out]) {
+    for (unsigned n = 0; n < CONFIG_T::n_out; n++) {
+        #pragma HLS PIPELINE II=1
+        u[n] = bwsnn_integrate<CONFIG_T>(u[n], cur[n]);
     }
 }
 
@@ -189,28 +201,28 @@ void bwsnn_emit(const ap_int<CONFIG_T::mem_bits> u[CONFIG_T::n_out], res_T res[C
     }
 }
 
-// Output integrator: leak + integrate, never fires
+// Output layer: spike train in, class + scores out
 template <class data_T, class res_T, typename CONFIG_T>
 void bwsnn_integrator(const data_T s_in[CONFIG_T::T * CONFIG_T::in_bytes], res_T res[CONFIG_T::n_out + 1],
-                      const typename CONFIG_T::weight_t w[CONFIG_T::n_out * CONFIG_T::in_bytes], const typename CONFIG_T::bias_t b[CONFIG_T::n_out]) {
+                      const typename CONFIG_T::weight_t w[CONFIG_T::n_out * CONFIG_T::in_bytes],
+                      const typename CONFIG_T::bias_t b[CONFIG_T::n_out]) {
     bwsnn_cur_t cur[CONFIG_T::n_out];
     ap_int<CONFIG_T::mem_bits> u[CONFIG_T::n_out];
     bwsnn_zero<CONFIG_T>(u);
 Steps:
     for (unsigned t = 0; t < CONFIG_T::T; t++) {
         bwsnn_binary_current<data_T, CONFIG_T>(s_in, t, w, b, cur);
-        for (unsigned n = 0; n < CONFIG_T::n_out; n++) {
-            #pragma HLS PIPELINE II=1
-            u[n] = bwsnn_integrate<CONFIG_T>(u[n], cur[n]);
-        }
+        bwsnn_accumulate<CONFIG_T>(cur, u);
     }
     bwsnn_emit<res_T, CONFIG_T>(u, res);
 }
 
+// Output layer with a shortcut
 template <class data_T, class skip_T, class res_T, typename CONFIG_T>
 void bwsnn_integrator_skip(const data_T s_in[CONFIG_T::T * CONFIG_T::in_bytes],
                            const skip_T s_skip[CONFIG_T::T * CONFIG_T::out_bytes], res_T res[CONFIG_T::n_out + 1],
-                           const typename CONFIG_T::weight_t w[CONFIG_T::n_out * CONFIG_T::in_bytes], const typename CONFIG_T::bias_t b[CONFIG_T::n_out],
+                           const typename CONFIG_T::weight_t w[CONFIG_T::n_out * CONFIG_T::in_bytes],
+                           const typename CONFIG_T::bias_t b[CONFIG_T::n_out],
                            const typename CONFIG_T::gain_t g[CONFIG_T::n_out]) {
     bwsnn_cur_t cur[CONFIG_T::n_out];
     ap_int<CONFIG_T::mem_bits> u[CONFIG_T::n_out];
@@ -219,10 +231,7 @@ Steps:
     for (unsigned t = 0; t < CONFIG_T::T; t++) {
         bwsnn_binary_current<data_T, CONFIG_T>(s_in, t, w, b, cur);
         bwsnn_add_skip<skip_T, CONFIG_T>(s_skip, t, g, cur);
-        for (unsigned n = 0; n < CONFIG_T::n_out; n++) {
-            #pragma HLS PIPELINE II=1
-            u[n] = bwsnn_integrate<CONFIG_T>(u[n], cur[n]);
-        }
+        bwsnn_accumulate<CONFIG_T>(cur, u);
     }
     bwsnn_emit<res_T, CONFIG_T>(u, res);
 }
