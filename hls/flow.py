@@ -136,14 +136,15 @@ def vendor_hls(model: ModelGraph, prj: Path) -> str:
     return f"C-synthesis report: {prj / 'csynth.json'}"
 
 
-def vendor_bitstream(target: Target, prj: Path, accel: str) -> str:
-    """The bitstream: hls4ml's PS7 + AXI DMA block design (design.tcl) around the exported HLS IP."""
+def vendor_bitstream(target: Target, prj: Path) -> str:
+    """The bitstream: hls4ml's PS7 + AXI DMA block design (design.tcl) around the exported HLS IP.
+
+    hw/vivado's block design (accelerator kind rtl|hls + IP repo) is meant to replace this; it did not
+    exist when this was written, so only VivadoAccelerator boards get a bitstream here."""
     if not shutil.which("vivado"):
         return "skipped bitstream: vivado is not on PATH"
-    if accel != "hls" or not target.board:
-        # the RTL accelerator and board-less targets need hw/vivado's block design (not wired in here yet)
-        raise FlowError(f"no block design here for target '{target.name}' with the {accel} accelerator: "
-                        f"use hw/vivado")
+    if not target.board:
+        raise FlowError(f"no block design for target '{target.name}' (no hls4ml VivadoAccelerator board)")
     if not (prj / f"{PROJECT}_prj" / "solution1" / "impl" / "ip").exists():
         raise FlowError(f"{prj}: no exported HLS IP (C-synthesis + export must run first)")
     subprocess.run(["vivado", "-mode", "batch", "-source", "design.tcl"], cwd=prj, check=True)
@@ -151,7 +152,7 @@ def vendor_bitstream(target: Target, prj: Path, accel: str) -> str:
 
 
 def run_flow(target_name: str, artifact: str | Path, out: str | Path, images: int | None = None,
-             data_dir: str | None = None, bitstream: bool = False, accel: str = "hls") -> tuple[dict, ModelGraph]:
+             data_dir: str | None = None, bitstream: bool = False) -> tuple[dict, ModelGraph]:
     """The whole flow; returns what csim.json holds and the compiled hls4ml ModelGraph."""
     target = get_target(target_name)
     art = load(artifact)
@@ -171,7 +172,7 @@ def run_flow(target_name: str, artifact: str | Path, out: str | Path, images: in
                         f"{result.testbench_mismatches} testbench mismatches of {result.images} images")
     print(vendor_hls(model, prj))
     if bitstream:
-        print(vendor_bitstream(target, prj, accel))
+        print(vendor_bitstream(target, prj))
     return summary, model
 
 
@@ -183,10 +184,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--images", type=int, default=None, help="first N test images (default: whole test set)")
     ap.add_argument("--data-dir", default=None, help="dataset directory (MNIST)")
     ap.add_argument("--bitstream", action="store_true", help="also build the bitstream (needs vivado)")
-    ap.add_argument("--accel", choices=("hls", "rtl"), default="hls", help="accelerator in the bitstream")
     a = ap.parse_args(argv)
     try:
-        run_flow(a.target, a.artifact, a.out, a.images, a.data_dir, a.bitstream, a.accel)
+        run_flow(a.target, a.artifact, a.out, a.images, a.data_dir, a.bitstream)
     except (TargetError, ArtifactError, ConvertError, FlowError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

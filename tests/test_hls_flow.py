@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -11,6 +12,7 @@ pytest.importorskip("hls4ml")
 
 from hls.axi import regmap_streams
 from hls.convert import PROJECT, convert
+from hls.flow import FlowError, vendor_hls
 from hls.targets import TARGETS, TargetError, get_target
 from sim.random_artifact import random_artifact
 
@@ -57,11 +59,16 @@ def test_cli_corrupt_artifact(tmp_path) -> None:
 
 
 @pytest.fixture(scope="module")
-def written(tmp_path_factory):
+def written_model(tmp_path_factory):
     prj = tmp_path_factory.mktemp("tcl") / "pynq-z2"
     model = convert(random_artifact(sizes=(64, 16, 10), seed=1), get_target("pynq-z2"), prj)
     model.write()
-    return prj
+    return model
+
+
+@pytest.fixture(scope="module")
+def written(written_model) -> Path:
+    return Path(written_model.config.get_output_dir())
 
 
 def test_tcl_part_clock_ports(written) -> None:
@@ -97,3 +104,13 @@ def test_axi_top_matches_regmap(written) -> None:
     assert "N_BEATS = 8;" in header and "N_WORDS = 11;" in header  # 64 pixels / 8 per beat; class + 10
     assert "#pragma HLS INTERFACE axis port=in" in top and "#pragma HLS INTERFACE axis port=out" in top
     assert f"for (unsigned k = 0; k < {ppb}; k++)" in top and "word.last = i == N_WORDS - 1;" in top
+
+
+def test_failed_vendor_run_is_an_error(written_model, written, tmp_path, monkeypatch) -> None:
+    """A vivado_hls that produces no report must fail the flow, never pass as synthesised."""
+    fake = tmp_path / "vivado_hls"
+    fake.write_text("#!/bin/sh\nexit 1\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:/usr/bin:/bin")
+    with pytest.raises(FlowError, match="no C-synthesis report after the vendor run"):
+        vendor_hls(written_model, written)
