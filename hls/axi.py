@@ -48,18 +48,20 @@ void {p}_axi(hls::stream<bwsnn_in_beat> &in, hls::stream<bwsnn_out_beat> &out);
 
 #ifndef __SYNTHESIS__
 // C-sim driver shared by the testbench and the Python bridge (predict): packs one image the way the DMA
-// delivers it, runs the top, unpacks the words; false if the word count or TLAST placement is wrong.
-template <class px_T, class word_T> bool bwsnn_csim_image(const px_T px[N_PIXELS], word_T words[N_WORDS]) {{
+// delivers it, as a packet of `beats` beats (N_BEATS; fewer or more to test the framing), runs the top,
+// unpacks the words; false if a beat is left unread or the word count or TLAST placement is wrong.
+template <class px_T, class word_T>
+bool bwsnn_csim_packet(const px_T px[N_PIXELS], unsigned beats, word_T words[N_WORDS]) {{
     hls::stream<bwsnn_in_beat> in("in");
     hls::stream<bwsnn_out_beat> out("out");
-    for (unsigned b = 0; b < N_BEATS; b++) {{
+    for (unsigned b = 0; b < beats; b++) {{
         bwsnn_in_beat beat;
         beat.data = 0;  // the last beat is zero-padded
         for (unsigned k = 0; k < {ppb} && b * {ppb} + k < N_PIXELS; k++)
             beat.data.range(8 * k + 7, 8 * k) = (unsigned)px[b * {ppb} + k];
         beat.keep = -1;
         beat.strb = -1;
-        beat.last = b == N_BEATS - 1;
+        beat.last = b == beats - 1;
         in.write(beat);
     }}
     {p}_axi(in, out);
@@ -70,6 +72,10 @@ template <class px_T, class word_T> bool bwsnn_csim_image(const px_T px[N_PIXELS
         ok &= w.last == (i == N_WORDS - 1);
     }}
     return ok && in.empty();
+}}
+
+template <class px_T, class word_T> bool bwsnn_csim_image(const px_T px[N_PIXELS], word_T words[N_WORDS]) {{
+    return bwsnn_csim_packet(px, N_BEATS, words);
 }}
 #endif
 #endif
@@ -83,14 +89,27 @@ void {p}_axi(hls::stream<bwsnn_in_beat> &in, hls::stream<bwsnn_out_beat> &out) {
     #pragma HLS INTERFACE ap_ctrl_none port=return
     {in_t} x[N_PIXELS];
     {out_t} y[N_WORDS];
+    // one image per TLAST-delimited packet, whatever its length: a short one reads as zero pixels, a
+    // long one's extra beats are dropped, so a bad packet never shifts the images after it
+    bool last = false;
 Unpack:
     for (unsigned b = 0; b < N_BEATS; b++) {{
         #pragma HLS PIPELINE II=1
-        bwsnn_in_beat beat = in.read();
+        bwsnn_in_beat beat;
+        beat.data = 0;
+        if (!last) {{
+            beat = in.read();
+            last = beat.last;
+        }}
         for (unsigned k = 0; k < {ppb}; k++) {{
             #pragma HLS UNROLL
             if (b * {ppb} + k < N_PIXELS) x[b * {ppb} + k] = beat.data.range(8 * k + 7, 8 * k);
         }}
+    }}
+Drain:
+    while (!last) {{
+        #pragma HLS PIPELINE II=1
+        last = in.read().last;
     }}
     {p}(x, y);
 Pack:
@@ -140,7 +159,7 @@ int main() {{
         return 2;
     }}
     std::string iline, pline;
-    int images = 0, mismatches = 0;
+    int images = 0, mismatches = 0, framing = 0;
     while (std::getline(fin, iline) && std::getline(fpr, pline)) {{
         std::vector<long long> px = numbers(iline), want = numbers(pline);
         if (px.size() != N_PIXELS || want.size() != N_WORDS) {{
@@ -152,10 +171,19 @@ int main() {{
         for (unsigned i = 0; i < N_WORDS; i++) bad |= got[i] != want[i];
         if (bad) std::printf("MISMATCH image %d\\n", images);
         mismatches += bad;
+        if (images == 0) {{
+            // framing: a long packet (zero beats past the image) gives the same result; a short one gives
+            // a well-formed result; the images after them are checked by the loop going on
+            bool ok = bwsnn_csim_packet(&px[0], N_BEATS + 2, got);
+            for (unsigned i = 0; i < N_WORDS; i++) ok &= got[i] == want[i];
+            ok &= N_BEATS < 2 || bwsnn_csim_packet(&px[0], N_BEATS - 1, got);
+            if (!ok) std::printf("FRAMING ERROR\\n");
+            framing += !ok;
+        }}
         images++;
     }}
-    std::printf("images %d mismatches %d\\n", images, mismatches);
-    return mismatches != 0 || images == 0;
+    std::printf("images %d mismatches %d framing_errors %d\\n", images, mismatches, framing);
+    return mismatches != 0 || framing != 0 || images == 0;
 }}
 """
 

@@ -74,7 +74,10 @@ def expected_words(art: Artifact, x: np.ndarray) -> np.ndarray:
 
 
 def run_testbench(prj: Path, x: np.ndarray, want: np.ndarray, project: str = PROJECT) -> int:
-    """Build the project's testbench with g++, run it on ``x``; the number of mismatching images."""
+    """Build the project's testbench with g++, run it on ``x``; the number of mismatching images.
+
+    The testbench also sends the first image as a too-long and a too-short packet; any framing error
+    (the top out of step with the packets) raises :class:`FlowError`."""
     tb = prj / "tb_data"
     tb.mkdir(exist_ok=True)
     np.savetxt(tb / "tb_input_features.dat", x, fmt="%d")
@@ -90,9 +93,11 @@ def run_testbench(prj: Path, x: np.ndarray, want: np.ndarray, project: str = PRO
     last = (run.stdout.strip().splitlines() or ["no output"])[-1]
     if not last.startswith("images "):
         raise FlowError(f"testbench failed (exit {run.returncode}): {last}")
-    images, mismatches = int(last.split()[1]), int(last.split()[3])
+    images, mismatches, framing = (int(v) for v in last.split()[1::2])
     if images != len(x):
         raise FlowError(f"testbench ran {images} images, expected {len(x)}")
+    if framing:
+        raise FlowError("testbench: the AXI top lost the packet framing (too-long / too-short image)")
     return mismatches
 
 
