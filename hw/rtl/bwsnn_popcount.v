@@ -1,26 +1,21 @@
-// Popcount as an adder tree (not a chain) so the depth grows with log2(P); P must be a power of two >= 2.
+// Popcount as a balanced adder tree written as one function: synthesis unrolls it into log2(N) levels
+// (not a chain), and event-driven simulators evaluate it as one process instead of N nets.
 `default_nettype none
 module bwsnn_popcount #(
-    parameter integer N = 256,
+    parameter integer N = 256,  // a power of two
     parameter integer W = $clog2(N + 1)
 ) (
     input  wire [N-1:0] x,
-    output wire [W-1:0] count
+    output reg  [W-1:0] count
 );
-    localparam integer LV = $clog2(N);
-    genvar k, i;
-    generate
-        for (k = 1; k <= LV; k = k + 1) begin : lvl
-            wire [(N >> k) * (k + 1) - 1:0] s;
-            for (i = 0; i < (N >> k); i = i + 1) begin : add
-                if (k == 1) begin : leaf
-                    assign s[2*i +: 2] = {1'b0, x[2*i]} + {1'b0, x[2*i+1]};
-                end else begin : node
-                    assign s[i*(k+1) +: k+1] = {1'b0, lvl[k-1].s[2*i*k +: k]} + {1'b0, lvl[k-1].s[(2*i+1)*k +: k]};
-                end
-            end
-        end
-    endgenerate
-    assign count = lvl[LV].s;
+    integer k, i;
+    reg [N*W-1:0] s;  // s[i*W +: W]: partial sums of the current level
+    always @(*) begin
+        s = {(N*W){1'b0}};
+        for (i = 0; i < N; i = i + 1) s[i*W +: W] = {{(W-1){1'b0}}, x[i]};
+        for (k = N / 2; k >= 1; k = k / 2)
+            for (i = 0; i < k; i = i + 1) s[i*W +: W] = s[2*i*W +: W] + s[(2*i+1)*W +: W];
+        count = s[W-1:0];
+    end
 endmodule
 `default_nettype wire

@@ -291,6 +291,7 @@ module bwsnn_top (
     reg [LW-1:0] f_layer;
     wire       f_done = f_k == DESC_STRIDE[3:0] && !f_pending;
     assign f_addr = {f_layer, f_k[2:0]};
+    wire [2:0] f_prev = f_k[2:0] - 3'd1;  // the word desc_q holds (explicit width: 8 wraps to 7)
 
     wire       is_last_layer = 32'(l) == N_LAYERS - 1;
     wire       is_last_step = 32'(t) == T_STEPS - 1;
@@ -318,7 +319,7 @@ module bwsnn_top (
             f_pending <= 1'b0;
             f_layer <= is_last_layer ? {LW{1'b0}} : l + 1'b1;
         end else begin
-            if (f_pending) nxt[f_k[2:0] - 3'd1] <= desc_q;
+            if (f_pending) nxt[f_prev] <= desc_q;
             f_pending <= f_k != DESC_STRIDE[3:0] && !f_pending;
             if (f_k != DESC_STRIDE[3:0] && !f_pending) f_k <= f_k + 4'd1;
         end
@@ -405,13 +406,15 @@ module bwsnn_top (
             for (j = 0; j < P; j = j + 1) begin : bit_
                 assign plane[j] = pix_chunk[8*j + b];
             end
-            wire [P-1:0] lane_s;
+            wire [P-1:0] lane_s, lane_w;
             if (b == 0) begin : shared  // lane 0 also serves the spiking layers
                 assign lane_s = l0t0 ? plane : s_word;
-            end else begin : pixel_only
+                assign lane_w = w_q;
+            end else begin : pixel_only  // idle (no toggling) outside layer 0's pixel pass
                 assign lane_s = plane;
+                assign lane_w = l0t0 ? w_q : {P{1'b0}};
             end
-            bwsnn_synapse #(.P(P), .CW(CW)) syn (.s(lane_s), .w(w_q), .term(lane_term[b]));
+            bwsnn_synapse #(.P(P), .CW(CW)) syn (.s(lane_s), .w(lane_w), .term(lane_term[b]));
         end
     endgenerate
 
@@ -419,7 +422,7 @@ module bwsnn_top (
     reg signed [CW:0] s2_term [0:7];
     reg          s2_valid, s2_first, s2_last;
     reg [15:0]   s2_n;
-    integer q;
+    integer q, r;
     always @(posedge clk) begin
         s2_valid <= !rst && s1_valid;
         s2_first <= s1_first;
@@ -427,10 +430,10 @@ module bwsnn_top (
         s2_n     <= s1_n;
         for (q = 0; q < 8; q = q + 1) s2_term[q] <= lane_term[q];
     end
-    reg signed [31:0] planes_sum;
+    reg signed [31:0] planes_sum;  // sum_b term_b * 2^b: the pixels' 8 bit-planes recombined
     always @(*) begin
         planes_sum = 32'sd0;
-        for (q = 0; q < 8; q = q + 1) planes_sum = planes_sum + ($signed({{(31-CW){s2_term[q][CW]}}, s2_term[q]}) <<< q);
+        for (r = 0; r < 8; r = r + 1) planes_sum = planes_sum + ($signed({{(31-CW){s2_term[r][CW]}}, s2_term[r]}) <<< r);
     end
     wire signed [31:0] term = l0t0 ? planes_sum : (l0z0 ? z0_q : $signed({{(31-CW){s2_term[0][CW]}}, s2_term[0]}));
     reg  signed [31:0] acc;

@@ -1,0 +1,121 @@
+"""Run the cocotb benches of the RTL: the full-network bench (sim/tb/tb_top.py) and the unit benches.
+
+Used by tests/test_rtl_*.py and, with many images and JUnit output, by ``make sim``:
+
+    python -m sim.run_rtl [--images 300] [--sim verilator icarus]
+
+which runs the real artifact (build/ref/model.bwsnn.npz, digits test set) and random artifacts (saturation,
+both resets, multi-chunk fan-in, parameter reload) on each simulator; JUnit xml per run under build/sim/.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+from cocotb_tools.runner import get_results
+
+from hw.gen import DEFAULT_LANES
+from sim import rtl_build
+from sim.artifact import Artifact, load
+from sim.random_artifact import random_artifact, random_images
+
+ROOT = Path(__file__).resolve().parents[1]
+SIM_BUILD = ROOT / "build" / "sim"
+REF_ARTIFACT = ROOT / "build" / "ref" / "model.bwsnn.npz"
+UNIT_SOURCES = {"bwsnn_synapse": ["bwsnn_synapse.v", "bwsnn_popcount.v"], "bwsnn_lif": ["bwsnn_lif.v"]}
+
+
+def _check(results_xml: Path) -> None:
+    tests, failed = get_results(results_xml)
+    if failed or not tests:
+        raise AssertionError(f"{failed} of {tests} cocotb tests failed: see {results_xml}")
+
+
+def digits_images(n: int) -> np.ndarray:
+    from training.data import load_digits
+
+    x = np.asarray(load_digits().x_test)
+    return x.reshape(len(x), -1)[:n].astype(np.uint8)
+
+
+def run_top(art: Artifact | str | Path, images: np.ndarray, build_dir: str | Path, simulator: str = "verilator",
+            lanes: int = DEFAULT_LANES, reload: Artifact | None = None, pauses: bool = True, seed: int = 1,
+            testcase: str | list[str] | None = None) -> dict | None:
+    """Build bwsnn_top for ``art`` and run sim/tb/tb_top.py on ``images``; raises on any failure.
+
+    Returns what test_stream measured (``cycles_per_image`` between results, ``cycles_last``) when it ran.
+    """
+    d = Path(build_dir).resolve()
+    d.mkdir(parents=True, exist_ok=True)
+    if isinstance(art, Artifact):
+        art.save(d / "model.bwsnn.npz")
+        art = d / "model.bwsnn.npz"
+    np.save(d / "images.npy", np.asarray(images, np.uint8))
+    env = {"BWSNN_TB_ARTIFACT": str(Path(art).resolve()), "BWSNN_TB_IMAGES": str(d / "images.npy"),
+           "BWSNN_TB_LANES": str(lanes), "BWSNN_TB_PAUSES": "1" if pauses else "0", "BWSNN_TB_SEED": str(seed),
+           "BWSNN_TB_REPORT": str(d / "report.json")}
+    if reload is not None:
+        reload.save(d / "reload.bwsnn.npz")
+        env["BWSNN_TB_RELOAD"] = str(d / "reload.bwsnn.npz")
+    (d / "report.json").unlink(missing_ok=True)
+    runner = rtl_build.build(art, d, simulator, lanes)
+    xml = runner.test(test_module="sim.tb.tb_top", hdl_toplevel=rtl_build.TOPLEVEL, testcase=testcase,
+                      extra_env=env, waves=rtl_build.waves_enabled(), results_xml=str(d / "results.xml"),
+                      log_file=d / "test.log")
+    _check(Path(xml))
+    return json.loads((d / "report.json").read_text()) if (d / "report.json").exists() else None
+
+
+def run_unit(module: str, build_dir: str | Path, simulator: str = "verilator", lanes: int = 64,
+             vectors: int = 2000) -> None:
+    """Unit bench of bwsnn_synapse (P = ``lanes``) or bwsnn_lif with ``vectors`` random inputs."""
+    d = Path(build_dir).resolve()
+    params = {"P": lanes} if module == "bwsnn_synapse" else {}
+    runner = rtl_build.build_sources([rtl_build.RTL_DIR / f for f in UNIT_SOURCES[module]], module, d, simulator,
+                                     parameters=params)
+    xml = runner.test(test_module=f"sim.tb.tb_{module.removeprefix('bwsnn_')}", hdl_toplevel=module,
+                      extra_env={"BWSNN_TB_VECTORS": str(vectors), "BWSNN_TB_LANES": str(lanes)},
+                      waves=rtl_build.waves_enabled(), results_xml=str(d / "results.xml"), log_file=d / "test.log")
+    _check(Path(xml))
+
+
+# Random artifacts for the full-network bench: name -> (random_artifact kwargs, P).
+RANDOM_CASES = {
+    # 8-bit membranes saturate all the time; soft reset; one chunk per neuron
+    "sat_soft": (dict(sizes=(64, 32, 32, 10), T=3, mem_bits=8, reset="soft", seed=11), 64),
+    # fan-in of several chunks, the last one partial (200 = 3*64 + 8), hard reset, mixed widths
+    "fanin_hard": (dict(sizes=(200, 130, 130, 10), T=2, reset="hard", seed=12, frac_bits=3), 64),
+}
+
+
+def random_case(name: str, reload: bool = False) -> tuple[Artifact, int]:
+    """The case's artifact (or, with ``reload``, a second one of the same shape and different values)."""
+    kwargs, lanes = RANDOM_CASES[name]
+    if reload:
+        kwargs = {**kwargs, "seed": kwargs["seed"] + 100, "reset": None, "mem_bits": None}
+    return random_artifact(**kwargs), lanes
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description="full RTL benches with JUnit output under build/sim/")
+    ap.add_argument("--images", type=int, default=int(os.environ.get("BWSNN_SIM_IMAGES", 300)))
+    ap.add_argument("--sim", nargs="+", default=list(rtl_build.SIMULATORS), choices=rtl_build.SIMULATORS)
+    a = ap.parse_args(argv)
+    for sim in a.sim:
+        for module in UNIT_SOURCES:
+            run_unit(module, SIM_BUILD / f"unit_{module}_{sim}", sim, vectors=20000)
+            print(f"{sim} {module}: pass")
+        run_top(REF_ARTIFACT, digits_images(a.images), SIM_BUILD / f"make_ref_{sim}", sim)
+        print(f"{sim} reference artifact, {a.images} digits images: pass")
+        for name in RANDOM_CASES:
+            art, lanes = random_case(name)
+            run_top(art, random_images(art, a.images, seed=3), SIM_BUILD / f"make_{name}_{sim}", sim, lanes,
+                    reload=random_case(name, reload=True)[0])
+            print(f"{sim} random {name}, {a.images} images: pass")
+
+
+if __name__ == "__main__":
+    main()
