@@ -61,7 +61,7 @@ class Accelerator:
     the ``sim`` backend (default :data:`host.sim_backend.SIM_TIMEOUT_S`). ``load_params=False`` trusts the
     weights the bitstream was built with (ID and shape registers are still checked).
 
-    ``sim`` backend only: ``simulator`` (verilator or icarus), ``sim_build`` (build directory) and
+    ``sim`` backend only: ``simulator`` (verilator or icarus), ``sim_build`` (where the per-artifact builds go) and
     ``sim_hw``, the artifact the simulated bitstream is built from (default: ``artifact``).
     """
 

@@ -7,6 +7,7 @@ progress there too so the host's progress bar moves while the simulator runs.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import shutil
 import tempfile
@@ -51,6 +52,7 @@ class Job:
     load_params: bool
     timeout_s: float
     wall_timeout_s: float
+    progress: bool  # report progress to the host (a file write a few times a second)
 
     images = property(lambda self: self.dir / "images.npy")
     result_file = property(lambda self: self.dir / "result.npz")
@@ -78,20 +80,26 @@ class SimBoard:
         on the board. The driver loads ``art`` into it (unless ``load_params`` is False)."""
         from sim import rtl_build
 
+        from host.protocol import param_image
+
         self.art, self.load_params = art, load_params
         self.timeout_s = SIM_TIMEOUT_S if timeout_s is None else timeout_s
-        self.build_dir = Path(build_dir or ROOT / "build" / "sim_host" / simulator)
+        hw_art = hw_art or art
+        # One build per hardware artifact, like one .bit per design: its .mem files are part of the build,
+        # so two artifacts sharing a directory would overwrite each other's initial weights.
+        key = hashlib.sha256(param_image(hw_art).tobytes()).hexdigest()[:12]
+        self.build_dir = Path(build_dir or ROOT / "build" / "sim_host") / f"{simulator}-{key}"
         self.build_dir.mkdir(parents=True, exist_ok=True)
         with open(self.build_dir / ".lock", "w") as lock:  # concurrent users (pytest -n) share one build
             fcntl.flock(lock, fcntl.LOCK_EX)
-            self.runner = rtl_build.build(hw_art or art, self.build_dir, simulator)
+            self.runner = rtl_build.build(hw_art, self.build_dir, simulator)
         self.failed_log = self.build_dir / "host_sim_failed.log"
 
     def predict(self, x: np.ndarray, progress: Callable[[int], object] | None = None) -> Prediction:
         t0 = time.perf_counter()
         with tempfile.TemporaryDirectory(dir=self.build_dir, prefix="job-") as d:
             job = Job(Path(d), str(Path(d) / "model.bwsnn.npz"), self.load_params, self.timeout_s,
-                      WALL_TIMEOUT_S + WALL_S_PER_IMAGE * len(x))
+                      WALL_TIMEOUT_S + WALL_S_PER_IMAGE * len(x), progress is not None)
             self.art.save(job.artifact)
             np.save(job.images, x)
             job.save()

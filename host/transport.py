@@ -53,8 +53,9 @@ def _pick_ip(ip_dict: dict[str, dict], name: str | None, match: Any, what: str, 
         return name
     found = [n for n, d in ip_dict.items() if match(n, str(d.get("type", "")))]
     if len(found) != 1:
-        raise BitstreamError(f"{bitfile}: expected one {what} in the overlay, found {len(found)} "
-                             f"({', '.join(sorted(found)) or 'IPs: ' + ', '.join(sorted(ip_dict))}); name it explicitly")
+        seen = ", ".join(sorted(found)) or "IPs: " + ", ".join(sorted(ip_dict))
+        raise BitstreamError(f"{bitfile}: expected one {what} in the overlay, found {len(found)} ({seen}); "
+                             "name it explicitly")
     return found[0]
 
 
@@ -80,7 +81,7 @@ class PynqTransport:
             msg = str(e).strip().splitlines()[0] if str(e).strip() else ""
             raise BitstreamError(f"{bit}: pynq could not load the overlay: {type(e).__name__}: {msg}") from None
         ips = self.overlay.ip_dict
-        acc = _pick_ip(ips, ip_name, lambda n, t: "bwsnn" in n.lower() or "bwsnn" in t.lower(), "bwsnn accelerator", bit)
+        acc = _pick_ip(ips, ip_name, lambda n, t: "bwsnn" in (n + t).lower(), "bwsnn accelerator", bit)
         dma = _pick_ip(ips, dma_name, lambda n, t: ":axi_dma:" in t, "AXI DMA", bit)
         self.mmio = pynq.MMIO(ips[acc]["phys_addr"], ips[acc]["addr_range"])
         self.dma = self.overlay
