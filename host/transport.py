@@ -46,6 +46,11 @@ class Transport(Protocol):
         """Release buffers and the device."""
 
 
+def _first_line(e: Exception) -> str:
+    lines = str(e).strip().splitlines()
+    return f"{type(e).__name__}: {lines[0] if lines else ''}"
+
+
 def _pick_ip(ip_dict: dict[str, dict], name: str | None, match: Any, what: str, bitfile: Path) -> str:
     if name is not None:
         if name not in ip_dict:
@@ -75,11 +80,12 @@ class PynqTransport:
         except ImportError:
             raise BitstreamError("the pynq backend needs the pynq package (on the board: pip install pynq==4.0.0);"
                                  " off the board use --backend sim or golden") from None
+        except Exception as e:  # off the board pynq may fail while probing for a device
+            raise BitstreamError(f"pynq could not start: {_first_line(e)}") from None
         try:
             self.overlay = pynq.Overlay(str(bit))
         except Exception as e:  # pynq raises many types for a bad .bit/.hwh or a missing device; all end here
-            msg = str(e).strip().splitlines()[0] if str(e).strip() else ""
-            raise BitstreamError(f"{bit}: pynq could not load the overlay: {type(e).__name__}: {msg}") from None
+            raise BitstreamError(f"{bit}: pynq could not load the overlay: {_first_line(e)}") from None
         ips = self.overlay.ip_dict
         acc = _pick_ip(ips, ip_name, lambda n, t: "bwsnn" in (n + t).lower(), "bwsnn accelerator", bit)
         dma = _pick_ip(ips, dma_name, lambda n, t: ":axi_dma:" in t, "AXI DMA", bit)

@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from host import sim_backend
 from host.accelerator import Accelerator
-from host.errors import DmaTimeout, MismatchError
+from host.errors import DmaTimeout, HostError, MismatchError
 from sim import artifact, golden
 from sim.random_artifact import random_artifact
 
@@ -62,3 +63,12 @@ def test_sim_dma_time_out_is_one_line(real: artifact.Artifact, digits) -> None:
     with pytest.raises(DmaTimeout, match=r"^image 0: DMA (send|receive).* within 1e-08 s of simulated time") as e:
         Accelerator(real, backend="sim", timeout_s=1e-8).predict(digits.x_test[:2])
     assert "\n" not in str(e.value)
+
+
+def test_a_stalled_simulation_is_cut_off_in_wall_time(real: artifact.Artifact, digits,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    # The parameter load alone takes seconds of wall time: a 1 s limit must end the run with one line.
+    monkeypatch.setattr(sim_backend, "WALL_TIMEOUT_S", 1.0)
+    monkeypatch.setattr(sim_backend, "WALL_S_PER_IMAGE", 0.0)
+    with pytest.raises(HostError, match="^simulation exceeded its wall-time limit of 1 s$"):
+        Accelerator(real, backend="sim").predict(digits.x_test[:2])
