@@ -76,16 +76,20 @@ def expected_words(art: Artifact, x: np.ndarray) -> np.ndarray:
 def run_testbench(prj: Path, x: np.ndarray, want: np.ndarray, project: str = PROJECT) -> int:
     """Build the project's testbench with g++, run it on ``x``; the number of mismatching images.
 
-    The testbench also sends the first image as a too-long and a too-short packet; any framing error
-    (the top out of step with the packets) raises :class:`FlowError`."""
+    The testbench links the design compile() built (``firmware/<project>-<stamp>.so``, the same sources)
+    instead of compiling it again. It also sends the first image as a too-long and a too-short packet;
+    any framing error (the top out of step with the packets) raises :class:`FlowError`."""
+    libs = sorted(prj.glob(f"firmware/{project}-*.so"), key=lambda p: p.stat().st_mtime)
+    if not libs:
+        raise FlowError(f"{prj}: no compiled design (firmware/{project}-*.so): compile() first")
     tb = prj / "tb_data"
     tb.mkdir(exist_ok=True)
     np.savetxt(tb / "tb_input_features.dat", x, fmt="%d")
     np.savetxt(tb / "tb_output_predictions.dat", want, fmt="%d")
     exe = prj / "csim_tb"
-    weights = f'-DWEIGHTS_DIR="{(prj / "firmware" / "weights").resolve()}"'  # as build_lib.sh sets it
-    cmd = ["g++", "-O2", "-std=c++11", "-Ifirmware", "-Ifirmware/ap_types", weights, f"{project}_test.cpp",
-           f"firmware/{project}.cpp", f"firmware/{project}_axi.cpp", "-o", exe.name]
+    lib = libs[-1].resolve()
+    cmd = ["g++", "-O2", "-std=c++11", "-Ifirmware", "-Ifirmware/ap_types", f"{project}_test.cpp", str(lib),
+           f"-Wl,-rpath,{lib.parent}", "-o", exe.name]
     build = subprocess.run(cmd, cwd=prj, capture_output=True, text=True)
     if build.returncode:
         raise FlowError(f"testbench build failed: {build.stderr.strip().splitlines()[-1]}")

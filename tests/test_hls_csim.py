@@ -12,7 +12,7 @@ from hls.convert import convert
 from hls.flow import csim, expected_words, run_flow, run_testbench
 from hls.targets import get_target
 from sim import golden
-from sim.artifact import Artifact, validate
+from sim.artifact import Artifact, current_bound, validate
 from sim.random_artifact import random_artifact, random_images
 
 
@@ -26,6 +26,19 @@ def _output_skip_artifact() -> Artifact:
     return art
 
 
+def _int32_extremes_artifact() -> Artifact:
+    """32-bit membranes with currents at the validation limit: sums need 33+ bits, scores hit +/-2^31."""
+    art = random_artifact(sizes=(4, 64, 64, 10), mem_bits=32, frac_bits=20, seed=30, T=8, leak_shift=0)
+    rng = np.random.default_rng(1)
+    for i, l in enumerate(art.layers):
+        l.bias = np.zeros_like(l.bias)
+        l.bias = (rng.choice([-1, 1], l.n_out) * ((1 << 31) - 1 - current_bound(art, i))).astype(np.int32)
+        if l.threshold is not None:
+            l.threshold = rng.choice([2**31 - 1, -2**31, 2**30, -2**30], l.n_out).astype(np.int32)
+    validate(art, "int32-extremes artifact")
+    return art
+
+
 CASES = {
     # 8-bit membranes: the sums clip; soft reset; fan-ins not multiples of 8 (packing padding); T = 3
     "saturation_soft": lambda: random_artifact(sizes=(50, 13, 13, 7), T=3, seed=3, mem_bits=8, reset="soft",
@@ -33,6 +46,7 @@ CASES = {
     # mixed hard/soft resets and leaks per layer, two chained shortcuts, T = max
     "mixed_shortcuts": lambda: random_artifact(sizes=(64, 24, 24, 24, 10), T=8, seed=11),
     "output_shortcut": _output_skip_artifact,
+    "int32_extremes": _int32_extremes_artifact,
 }
 
 
@@ -42,9 +56,10 @@ def test_csim_bit_exact(case: str, tmp_path) -> None:
     x = random_images(art, 48, seed=5)
     g = golden.run(art, x, trace=True)
     # the edge cases are really exercised, not just allowed
-    if case == "saturation_soft":
-        lo, hi = -(1 << 7), (1 << 7) - 1
-        assert any(((p == lo) | (p == hi)).any() for p in g.potentials[:-1])
+    bits = art.layers[0].mem_bits
+    if case in ("saturation_soft", "int32_extremes"):
+        lo, hi = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+        assert any(((p == lo) | (p == hi)).any() for p in g.potentials)
     spikes = np.concatenate([s.reshape(-1) for s in g.spikes])
     assert 0 < spikes.mean() < 1
 
