@@ -31,7 +31,7 @@ def _int32_extremes_artifact() -> Artifact:
     art = random_artifact(sizes=(4, 64, 64, 10), mem_bits=32, frac_bits=20, seed=30, T=8, leak_shift=0)
     rng = np.random.default_rng(1)
     for i, l in enumerate(art.layers):
-        l.bias = np.zeros_like(l.bias)
+        l.bias = np.zeros_like(l.bias)  # so current_bound is the bias-free part
         l.bias = (rng.choice([-1, 1], l.n_out) * ((1 << 31) - 1 - current_bound(art, i))).astype(np.int32)
         if l.threshold is not None:
             l.threshold = rng.choice([2**31 - 1, -2**31, 2**30, -2**30], l.n_out).astype(np.int32)
