@@ -61,8 +61,8 @@ class Accelerator:
     the ``sim`` backend (default :data:`host.sim_backend.SIM_TIMEOUT_S`). ``load_params=False`` trusts the
     weights the bitstream was built with (ID and shape registers are still checked).
 
-    ``sim`` backend only: ``simulator`` (verilator or icarus), ``sim_build`` (where the per-artifact builds go) and
-    ``sim_hw``, the artifact the simulated bitstream is built from (default: ``artifact``).
+    ``sim`` backend only: ``simulator`` (verilator or icarus), ``sim_build`` (where the per-artifact
+    builds go) and ``sim_hw``, the artifact the simulated bitstream is built from (default: ``artifact``).
     """
 
     def __init__(self, artifact: str | Path | Artifact, bitfile: str | Path | None = None, backend: str = "pynq",

@@ -40,6 +40,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     a = p.parse_args(argv)
     if a.limit is not None and a.limit < 1:
         p.error("--limit must be >= 1")
+    if a.timeout is not None and a.timeout <= 0:
+        p.error("--timeout must be > 0")
     return a
 
 

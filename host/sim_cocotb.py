@@ -54,7 +54,6 @@ class CocotbTransport:
     clock_hz = 1e9 / CLOCK_PERIOD_NS
 
     def __init__(self, dut: Any) -> None:
-        self.dut = dut
         rst = dict(reset=dut.rst_n, reset_active_level=False)
         self.axil = AxiLiteMaster(AxiLiteBus.from_prefix(dut, "s_axil"), dut.clk, **rst)
         self.src = AxiStreamSource(AxiStreamBus.from_prefix(dut, "s_axis"), dut.clk, **rst)
@@ -138,7 +137,7 @@ class CocotbTransport:
         return self._run(self._now_ns)
 
     def close(self) -> None:
-        pass
+        """Nothing to release: the buffers are plain numpy arrays and the simulator ends with the test."""
 
 
 def run_job(tr: CocotbTransport, job: Job) -> None:
@@ -181,9 +180,10 @@ def run_job(tr: CocotbTransport, job: Job) -> None:
 @cocotb.test()
 async def host_program(dut: Any) -> None:
     job = Job.from_dir(Path(os.environ["BWSNN_HOST_JOB"]))
-    # The sim-time limits bound every wait; this bounds the whole run in wall time should the simulator
-    # itself stall, so a sim-backend call can never hang.
+
     def expire() -> None:
+        """The sim-time limits bound every wait; this bounds the whole run in wall time should the simulator
+        itself stall, so a sim-backend call can never hang."""
         job.error_file.write_text(json.dumps(error_record(
             HostError(f"simulation exceeded its wall-time limit of {job.wall_timeout_s:g} s"))))
         os._exit(3)
