@@ -67,8 +67,8 @@ def test_sim_dma_time_out_is_one_line(real: artifact.Artifact, digits) -> None:
 
 def test_a_stalled_simulation_is_cut_off_in_wall_time(real: artifact.Artifact, digits,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    # The parameter load alone takes seconds of wall time: a 1 s limit must end the run with one line.
-    monkeypatch.setattr(sim_backend, "WALL_TIMEOUT_S", 1.0)
+    # The parameter load alone takes seconds of wall time: a 0.5 s limit must end the run with one line.
+    monkeypatch.setattr(sim_backend, "WALL_TIMEOUT_S", 0.5)
     monkeypatch.setattr(sim_backend, "WALL_S_PER_IMAGE", 0.0)
-    with pytest.raises(HostError, match="^simulation exceeded its wall-time limit of 1 s$"):
+    with pytest.raises(HostError, match="^simulation exceeded its wall-time limit of 0.5 s$"):
         Accelerator(real, backend="sim").predict(digits.x_test[:2])
