@@ -29,6 +29,8 @@ from sim import golden
 from sim.artifact import Artifact, ArtifactError, load
 from sim.random_artifact import random_images
 
+HW_VIVADO = Path(__file__).resolve().parent.parent / "hw" / "vivado"  # the block design shared with the RTL
+
 class FlowError(RuntimeError):
     """A step of the flow failed (one line)."""
 
@@ -145,19 +147,20 @@ def vendor_hls(model: ModelGraph, prj: Path) -> str:
     return f"C-synthesis report: {prj / 'csynth.json'}"
 
 
-def vendor_bitstream(target: Target, prj: Path) -> str:
-    """The bitstream: hls4ml's PS7 + AXI DMA block design (design.tcl) around the exported HLS IP.
-
-    hw/vivado's block design (accelerator kind rtl|hls + IP repo) is meant to replace this; it did not
-    exist when this was written, so only VivadoAccelerator boards get a bitstream here."""
+def vendor_bitstream(target: Target, prj: Path, artifact: str | Path) -> str:
+    """The bitstream from hw/vivado's block design (PS7 + AXI DMA + accelerator) with the exported HLS IP."""
     if not shutil.which("vivado"):
         return "skipped bitstream: vivado is not on PATH"
-    if not target.board:
-        raise FlowError(f"no block design for target '{target.name}' (no hls4ml VivadoAccelerator board)")
-    if not (prj / f"{PROJECT}_prj" / "solution1" / "impl" / "ip").exists():
-        raise FlowError(f"{prj}: no exported HLS IP (C-synthesis + export must run first)")
-    subprocess.run(["vivado", "-mode", "batch", "-source", "design.tcl"], cwd=prj, check=True)
-    return f"bitstream built in {prj / (PROJECT + '_vivado_accelerator')}"
+    if target.name != "pynq-z2":
+        raise FlowError(f"no block design for target '{target.name}': {HW_VIVADO} builds the PYNQ-Z2 only")
+    ip_repo = prj / f"{PROJECT}_prj" / "solution1" / "impl" / "ip"
+    if not ip_repo.exists():
+        raise FlowError(f"{ip_repo}: no exported HLS IP (C-synthesis + export must run first)")
+    # the HLS IP's names: vivado_hls renames the C++ ports in/out (reserved words) to in_r/out_r
+    subprocess.run([str(HW_VIVADO / "build.sh"), str(artifact), "kind=hls", f"ip_repo={ip_repo.resolve()}",
+                    f"vlnv=xilinx.com:hls:{PROJECT}_axi:1.0", "s_axis=in_r", "m_axis=out_r", "clk=ap_clk",
+                    f"out={(prj / 'vivado').resolve()}"], check=True)
+    return f"bitstream: {prj / 'vivado' / 'bwsnn.bit'}"
 
 
 def run_flow(target_name: str, artifact: str | Path, out: str | Path, images: int | None = None,
@@ -181,7 +184,7 @@ def run_flow(target_name: str, artifact: str | Path, out: str | Path, images: in
                         f"{result.testbench_mismatches} testbench mismatches of {result.images} images")
     print(vendor_hls(model, prj))
     if bitstream:
-        print(vendor_bitstream(target, prj))
+        print(vendor_bitstream(target, prj, artifact))
     return summary, model
 
 

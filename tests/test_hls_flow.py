@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -114,3 +115,30 @@ def test_failed_vendor_run_is_an_error(written_model, written, tmp_path, monkeyp
     monkeypatch.setenv("PATH", f"{tmp_path}:/usr/bin:/bin")
     with pytest.raises(FlowError, match="no C-synthesis report after the vendor run"):
         vendor_hls(written_model, written)
+
+
+def test_bitstream_uses_hw_vivado_interface(written, tmp_path, monkeypatch) -> None:
+    """The bitstream step calls hw/vivado with keys its build.tcl accepts and the HLS IP's real names."""
+    from hls import flow
+
+    tcl = flow.HW_VIVADO / "build.tcl"
+    if not tcl.exists():
+        pytest.skip("hw/vivado/build.tcl is not there")
+    keys = set(re.search(r"array set opt \[list (.*?)\]", tcl.read_text(), re.S).group(1).split()[::2])
+    prj = tmp_path / "pynq-z2"
+    shutil.copytree(written, prj)
+    (prj / f"{PROJECT}_prj" / "solution1" / "impl" / "ip").mkdir(parents=True)  # as if exported
+    calls = []
+    monkeypatch.setattr(flow.shutil, "which", lambda name: f"/opt/{name}")
+    monkeypatch.setattr(flow.subprocess, "run", lambda cmd, **kw: calls.append(cmd))
+    flow.vendor_bitstream(get_target("pynq-z2"), prj, "a.bwsnn.npz")
+    (cmd,) = calls
+    assert cmd[0] == str(flow.HW_VIVADO / "build.sh") and cmd[1] == "a.bwsnn.npz"
+    args = dict(a.split("=", 1) for a in cmd[2:])
+    assert set(args) <= keys and args["kind"] == "hls"
+    # the same IP name hls4ml's own block design instantiates, and the ports it connects to the DMA
+    design = (prj / "design.tcl").read_text()
+    assert args["vlnv"].replace(PROJECT, "${project_name}") in design
+    assert f"_axi_0/{args['s_axis']}]" in design and f"_axi_0/{args['m_axis']}]" in design
+    with pytest.raises(FlowError, match="builds the PYNQ-Z2 only"):
+        flow.vendor_bitstream(get_target("zcu104"), prj, "a.bwsnn.npz")
