@@ -177,8 +177,9 @@ def run_flow(target_name: str, artifact: str | Path, out: str | Path, images: in
     summary = {"target": target.name, "part": target.part, "clock_mhz": target.clock_mhz,
                "artifact": str(artifact), **result.as_dict()}
     (prj / "csim.json").write_text(json.dumps(summary, indent=2) + "\n")
+    tb = "no AXI top" if result.testbench_mismatches is None else result.testbench_mismatches
     print(f"C-sim {target.name}: {result.images} images ({source}), {result.mismatches} mismatches "
-          f"(testbench: {result.testbench_mismatches}), {result.seconds:.2f} s -> {prj / 'csim.json'}")
+          f"(AXI testbench: {tb}), {result.seconds:.2f} s -> {prj / 'csim.json'}")
     if result.mismatches or result.testbench_mismatches:
         raise FlowError(f"C-sim is not bit-exact: {result.mismatches} predict() and "
                         f"{result.testbench_mismatches} testbench mismatches of {result.images} images")
