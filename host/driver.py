@@ -67,7 +67,11 @@ class Driver:
 
     def load_params(self, image: np.ndarray) -> None:
         """Write the parameter image through PARAM_ADDR/PARAM_DATA: new weights without resynthesis."""
-        self.write("CTRL", self.rm.mask("CTRL", "CLEAR"))
+        self.write("CTRL", self.rm.mask("CTRL", "CLEAR"))  # also leaves CONTINUOUS off
+        status = self.read("STATUS")
+        if not status & self.rm.mask("STATUS", "IDLE"):  # PARAM_DATA is only defined while idle
+            raise AcceleratorError(f"cannot load parameters: the accelerator is not idle (STATUS 0x{status:x}: "
+                                   f"{', '.join(self.rm.flags('STATUS', status)) or 'no flags'}); reload the bitstream")
         self.write("PARAM_ADDR", 0)
         self.ops["param_word"] += len(image)
         self.t.write_words(self.rm.offset("PARAM_DATA"), np.asarray(image, np.uint32))

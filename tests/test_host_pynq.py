@@ -239,7 +239,8 @@ def test_board_path_streams_a_batch_bit_exactly(board: types.SimpleNamespace) ->
     assert [board.fake.acc.params[i] for i in range(words)] == param_image(board.art).tolist()
     assert log == [("r", "ID", None, 1), ("r", "N_IN", None, 1), ("r", "N_CLASSES", None, 1), ("r", "T", None, 1),
                    ("r", "PARAM_WORDS", None, 1),
-                   ("w", "CTRL", ctrl["CLEAR"], 1), ("w", "PARAM_ADDR", 0, 1), ("w", "PARAM_DATA", None, words),
+                   ("w", "CTRL", ctrl["CLEAR"], 1), ("r", "STATUS", None, 1),
+                   ("w", "PARAM_ADDR", 0, 1), ("w", "PARAM_DATA", None, words),
                    ("r", "ERROR", None, 1),
                    ("w", "CTRL", ctrl["CLEAR"], 1), ("w", "CTRL", ctrl["CONTINUOUS"], 1),
                    ("r", "CYCLES_LAST", None, n), ("w", "CTRL", 0, 1), ("r", "ERROR", None, 1),
@@ -265,6 +266,13 @@ def test_artifact_bitstream_mismatch(board: types.SimpleNamespace, reg: str, val
     with pytest.raises(MismatchError, match=msg):
         Accelerator(board.art_path, board.bit, "pynq")
     assert all(b.freed for b in board.fake.buffers)
+
+
+def test_parameters_are_not_loaded_into_a_busy_accelerator(board: types.SimpleNamespace) -> None:
+    board.fake.acc.regs["STATUS"] = 1 << BIT["STATUS"]["BUSY"]
+    with pytest.raises(AcceleratorError, match=r"not idle \(STATUS 0x1: BUSY\)"):
+        Accelerator(board.art_path, board.bit, "pynq")
+    assert not board.fake.acc.params
 
 
 def test_bitstream_errors(board: types.SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> None:
