@@ -6,11 +6,12 @@ module bwsnn_synapse #(
 ) (
     input  wire [P-1:0]         s,     // spike (or input bit-plane) chunk
     input  wire [P-1:0]         w,     // weight bits: 1 = +1, 0 = -1
-    output wire signed [CW:0]   term
+    output wire signed [CW:0]   term,
+    output wire [CW-1:0]        pos    // popcount(s & w)
 );
-    wire [CW-1:0] n_on, n_pos;
+    wire [CW-1:0] n_on;
     bwsnn_popcount #(.N(P), .W(CW)) pc_s (.x(s), .count(n_on));
-    bwsnn_popcount #(.N(P), .W(CW)) pc_p (.x(s & w), .count(n_pos));
-    assign term = $signed({n_pos, 1'b0}) - $signed({1'b0, n_on});
+    bwsnn_popcount #(.N(P), .W(CW)) pc_p (.x(s & w), .count(pos));
+    assign term = $signed({pos, 1'b0}) - $signed({1'b0, n_on});
 endmodule
 `default_nettype wire

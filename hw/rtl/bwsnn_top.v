@@ -58,6 +58,7 @@ module bwsnn_top (
     localparam integer SW     = SPK_WORDS > 1 ? $clog2(SPK_WORDS) : 1;
     localparam integer ZW     = Z0_DEPTH > 1 ? $clog2(Z0_DEPTH) : 1;
     localparam integer ICW    = IN_CHUNKS > 1 ? $clog2(IN_CHUNKS) : 1;
+    localparam integer PSW    = LOG2P + 9;                    // pixel sum of a chunk: up to 255 * P
     localparam integer LW     = N_LAYERS > 1 ? $clog2(N_LAYERS) : 1;
     localparam integer TW     = $clog2(T_STEPS + 1);
     localparam integer BEATS  = (N_IN + PIXELS_PER_BEAT - 1) / PIXELS_PER_BEAT;
@@ -232,6 +233,21 @@ module bwsnn_top (
     wire rx_last = 32'(rx_beat) == BEATS - 1;
     wire rx_write = (rx_fire && rx_state == RX_DATA) || rx_state == RX_PAD;
     wire [63:0] rx_pixels = rx_state == RX_PAD ? 64'd0 : (rx_last ? s_axis_tdata & LAST_MASK : s_axis_tdata);
+    // per input chunk, the sum of its pixels (layer 0's pop(s) term)
+    reg  [PSW-1:0] psum [0:IN_CHUNKS-1];
+    reg  [10:0]    beat_sum;
+    integer px;
+    always @(*) begin
+        beat_sum = 11'd0;
+        for (px = 0; px < 8; px = px + 1) beat_sum = beat_sum + {3'd0, rx_pixels[8*px +: 8]};
+    end
+    /* verilator lint_off UNUSEDSIGNAL */  // beat index = {chunk, beat within the chunk}
+    wire [31:0] rx_beat32 = 32'(rx_beat);
+    /* verilator lint_on UNUSEDSIGNAL */
+    wire [ICW-1:0] rx_chunk = IN_CHUNKS > 1 ? rx_beat32[ICW+LOG2P-4:LOG2P-3] : {ICW{1'b0}};
+    wire rx_chunk_first = rx_beat32[LOG2P-4:0] == 0;
+    always @(posedge clk)
+        if (rx_write) psum[rx_chunk] <= (rx_chunk_first ? {PSW{1'b0}} : psum[rx_chunk]) + {{(PSW-11){1'b0}}, beat_sum};
 
     always @(posedge clk) begin
         err_short <= 1'b0;
@@ -396,9 +412,12 @@ module bwsnn_top (
     always @(posedge clk) z0_q <= z0_ram[z0_raddr];  // read in S1's cycle: data in S2 (matches s2_* below)
 
     // ------------------------------------------------------------------ S1: popcount lanes
+    // Spiking layers: lane 0, 2*pop(s & w) - pop(s). Layer 0 at t = 0: z = sum_j x_j w_j
+    // = 2 * sum_b 2^b pop(plane_b & w) - sum_j x_j, with the chunk's pixel sum taken at reception.
     wire [P*8-1:0] pix_chunk = inbuf[s1_c * (P * 8) +: P * 8];
     wire [P-1:0] s_word = spk[s1_sidx * P +: P];
-    wire signed [CW:0] lane_term [0:7];
+    wire [CW-1:0] lane_pos [0:7];
+    wire signed [CW:0] spk_term;
     genvar b, j;
     generate
         for (b = 0; b < 8; b = b + 1) begin : planes
@@ -406,20 +425,19 @@ module bwsnn_top (
             for (j = 0; j < P; j = j + 1) begin : bit_
                 assign plane[j] = pix_chunk[8*j + b];
             end
-            wire [P-1:0] lane_s, lane_w;
             if (b == 0) begin : shared  // lane 0 also serves the spiking layers
-                assign lane_s = l0t0 ? plane : s_word;
-                assign lane_w = w_q;
+                bwsnn_synapse #(.P(P), .CW(CW)) syn (
+                    .s(l0t0 ? plane : s_word), .w(w_q), .term(spk_term), .pos(lane_pos[0]));
             end else begin : pixel_only  // idle (no toggling) outside layer 0's pixel pass
-                assign lane_s = plane;
-                assign lane_w = l0t0 ? w_q : {P{1'b0}};
+                bwsnn_popcount #(.N(P), .W(CW)) pc (.x(l0t0 ? plane & w_q : {P{1'b0}}), .count(lane_pos[b]));
             end
-            bwsnn_synapse #(.P(P), .CW(CW)) syn (.s(lane_s), .w(lane_w), .term(lane_term[b]));
         end
     endgenerate
 
     // ------------------------------------------------------------------ S2: accumulate
-    reg signed [CW:0] s2_term [0:7];
+    reg [CW-1:0]      s2_pos [0:7];
+    reg signed [CW:0] s2_spk_term;
+    reg [PSW-1:0]     s2_psum;
     reg          s2_valid, s2_first, s2_last;
     reg [15:0]   s2_n;
     integer q, r;
@@ -428,14 +446,17 @@ module bwsnn_top (
         s2_first <= s1_first;
         s2_last  <= s1_last;
         s2_n     <= s1_n;
-        for (q = 0; q < 8; q = q + 1) s2_term[q] <= lane_term[q];
+        for (q = 0; q < 8; q = q + 1) s2_pos[q] <= lane_pos[q];
+        s2_spk_term <= spk_term;
+        s2_psum <= psum[s1_c];
     end
-    reg signed [31:0] planes_sum;  // sum_b term_b * 2^b: the pixels' 8 bit-planes recombined
+    reg [31:0] planes_pos;  // sum_b pop(plane_b & w) * 2^b = sum of the chunk's pixels with weight +1
     always @(*) begin
-        planes_sum = 32'sd0;
-        for (r = 0; r < 8; r = r + 1) planes_sum = planes_sum + ($signed({{(31-CW){s2_term[r][CW]}}, s2_term[r]}) <<< r);
+        planes_pos = 32'd0;
+        for (r = 0; r < 8; r = r + 1) planes_pos = planes_pos + ({{(32-CW){1'b0}}, s2_pos[r]} << r);
     end
-    wire signed [31:0] term = l0t0 ? planes_sum : (l0z0 ? z0_q : $signed({{(31-CW){s2_term[0][CW]}}, s2_term[0]}));
+    wire signed [31:0] pix_term = $signed({planes_pos[30:0], 1'b0}) - $signed({{(32-PSW){1'b0}}, s2_psum});
+    wire signed [31:0] term = l0t0 ? pix_term : (l0z0 ? z0_q : $signed({{(31-CW){s2_spk_term[CW]}}, s2_spk_term}));
     reg  signed [31:0] acc;
     wire signed [31:0] acc_next = (s2_first ? 32'sd0 : acc) + term;
     wire s2_done = s2_valid && s2_last;

@@ -1,4 +1,4 @@
-"""cocotb bench of the popcount synapse lane bwsnn_synapse: term = 2*popcount(s & w) - popcount(s)."""
+"""cocotb bench of the popcount synapse lane bwsnn_synapse: term = 2*popcount(s & w) - popcount(s), pos = popcount(s & w)."""
 from __future__ import annotations
 
 import os
@@ -29,3 +29,4 @@ async def test_synapse(dut: Any) -> None:
         want = int(popcount_current(s[i][None], w[i][None])[0, 0])
         got = dut.term.value.to_signed()
         assert got == want, f"vector {i}: term {got}, expected {want}"
+        assert int(dut.pos.value) == int((s[i] & w[i]).sum()), f"vector {i}: pos"
