@@ -40,13 +40,12 @@ class LIF(nn.Module):
         if reset not in ("hard", "soft"):
             raise ValueError(f"LIF reset: expected 'hard' or 'soft', got {reset!r}")
         self.leak_shift, self.reset = leak_shift, reset
-        # Export path: a 1-bit unsigned quantizer on (u - 0.5) is the traceable form of (u >= 1) for
-        # integer-valued margins; training never uses it.
+        # Export path: clamp(floor(relu(u)), 0, 1) == (u >= 1), as a traceable 1-bit quantizer.
         self.export_act = QuantReLU(act_quant=SpikeQuant)
         self.exporting = False
 
     def fire(self, u: torch.Tensor) -> torch.Tensor:
-        return self.export_act(u - 0.5) if self.exporting else ATanSpike.apply(u - 1.0)
+        return self.export_act(u) if self.exporting else ATanSpike.apply(u - 1.0)
 
     def forward(self, current: torch.Tensor, return_mem: bool = False):
         u = torch.zeros_like(current[0])

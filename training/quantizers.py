@@ -1,5 +1,5 @@
 """Brevitas quantizers of the binary-weight SNN (swappable classes, as brevitas does it)."""
-from brevitas.inject.enum import ScalingImplType
+from brevitas.inject.enum import FloatToIntImplType, ScalingImplType
 from brevitas.quant.binary import SignedBinaryWeightPerTensorConst
 from brevitas.quant.scaled_int import Uint8ActPerTensorFloat
 
@@ -29,8 +29,12 @@ class PixelQuant(Uint8ActPerTensorFloat):
 
 
 class SpikeQuant(Uint8ActPerTensorFloat):
-    """Unsigned 1-bit {0, 1} activation, used for the spikes in the QONNX export only."""
+    """Unsigned 1-bit {0, 1} activation with floor rounding: on a ReLU it is exactly (u >= 1).
 
+    Used for the spikes in the QONNX export only (training uses the surrogate-gradient spike).
+    """
+
+    float_to_int_impl_type = FloatToIntImplType.FLOOR
     scaling_impl_type = ScalingImplType.CONST
     scaling_const = 1.0
     max_val = 1.0
