@@ -35,12 +35,21 @@ test: $(VENV)/.stamp $(ARTIFACT)  ## the test suite (unit, golden, RTL lint + co
 hls: $(VENV)/.stamp $(ARTIFACT)  ## hls4ml project + bit-exact C-sim for TARGET (vendor steps if tools exist)
 	$(PY) -m hls.flow --target $(TARGET) --artifact $(ARTIFACT) --out $(BUILD)/hls
 
-bitstream: $(VENV)/.stamp $(ARTIFACT)  ## PYNQ-Z2 bitstream (needs vivado; ACCEL=hls|rtl)
-	$(PY) -m hls.flow --target $(TARGET) --artifact $(ARTIFACT) --out $(BUILD)/hls --bitstream --accel $(or $(ACCEL),hls)
+ACCEL ?= rtl
+bitstream: $(VENV)/.stamp $(ARTIFACT)  ## PYNQ-Z2 bitstream with ACCEL=rtl (hw/) or hls (needs vivado)
+ifeq ($(ACCEL),hls)
+	$(PY) -m hls.flow --target $(TARGET) --artifact $(ARTIFACT) --out $(BUILD)/hls --bitstream
+else
+	hw/vivado/build.sh $(ARTIFACT)
+endif
+
+sim: $(VENV)/.stamp $(ARTIFACT)  ## cocotb RTL benches, hundreds of images, JUnit in build/sim (WAVES=1: waveforms)
+	BWSNN_WAVES=$(or $(WAVES),0) $(PY) -m sim.run_rtl --images $(or $(IMAGES),300)
 
 bench: $(VENV)/.stamp $(ARTIFACT)  ## benchmarks -> build/bench/{train,hw,hls,host}.json
 	$(PY) -m training.bench --out $(BUILD)/bench $(if $(DATA_DIR),--data-dir $(DATA_DIR))
-	$(PY) -m hls.bench
+	$(PY) -m hw.bench
+	$(PY) -m hls.bench --target $(TARGET) --artifact $(ARTIFACT) --hls-out $(BUILD)/hls --out $(BUILD)/bench/hls.json
 	$(PY) -m host.bench
 
 help:

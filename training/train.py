@@ -31,7 +31,7 @@ from training.report import plot_curves
 PRESETS = {
     # name: (dataset, hidden sizes, student epochs, teacher epochs, batch size, max random shift in pixels)
     "digits": ("digits", [256, 256, 256], 60, 30, 64, 0),
-    "mnist-mlp": ("mnist", [512, 512, 512], 30, 10, 256, 2),
+    "mnist-mlp": ("mnist", [1024, 1024, 1024], 40, 10, 256, 2),
 }
 
 
