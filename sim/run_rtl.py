@@ -2,7 +2,7 @@
 
 Used by tests/test_rtl_*.py and, with many images and JUnit output, by ``make sim``:
 
-    python -m sim.run_rtl [--images 300] [--sim verilator icarus]
+    python -m sim.run_rtl [--images 300] [--icarus-images 24] [--sim verilator icarus]
 
 which runs the real artifact (:func:`reference_artifact`, digits test set) and random artifacts (saturation,
 both resets, multi-chunk fan-in, parameter reload) on each simulator; JUnit xml per run under build/sim/.
@@ -106,20 +106,23 @@ def random_case(name: str, reload: bool = False) -> tuple[Artifact, int]:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description="full RTL benches with JUnit output under build/sim/")
-    ap.add_argument("--images", type=int, default=int(os.environ.get("BWSNN_SIM_IMAGES", 300)))
+    ap.add_argument("--images", type=int, default=int(os.environ.get("BWSNN_SIM_IMAGES", 300)),
+                    help="images per network bench on Verilator")
+    ap.add_argument("--icarus-images", type=int, default=24, help="the same on Icarus (about 30x slower)")
     ap.add_argument("--sim", nargs="+", default=list(rtl_build.SIMULATORS), choices=rtl_build.SIMULATORS)
     a = ap.parse_args(argv)
     for sim in a.sim:
+        n = a.images if sim == "verilator" else a.icarus_images
         for module in UNIT_SOURCES:
-            run_unit(module, SIM_BUILD / f"unit_{module}_{sim}", sim, vectors=20000)
-            print(f"{sim} {module}: pass")
-        run_top(reference_artifact(), digits_images(a.images), SIM_BUILD / f"make_ref_{sim}", sim)
-        print(f"{sim} reference artifact, {a.images} digits images: pass")
+            run_unit(module, SIM_BUILD / f"make_{module}_{sim}", sim, vectors=20000)
+            print(f"{sim} {module}: pass", flush=True)
+        run_top(reference_artifact(), digits_images(n), SIM_BUILD / f"make_ref_{sim}", sim)
+        print(f"{sim} reference artifact, {n} digits test images: pass", flush=True)
         for name in RANDOM_CASES:
             art, lanes = random_case(name)
-            run_top(art, random_images(art, a.images, seed=3), SIM_BUILD / f"make_{name}_{sim}", sim, lanes,
+            run_top(art, random_images(art, n, seed=3), SIM_BUILD / f"make_{name}_{sim}", sim, lanes,
                     reload=random_case(name, reload=True)[0])
-            print(f"{sim} random {name}, {a.images} images: pass")
+            print(f"{sim} random artifact {name}, {n} images: pass", flush=True)
 
 
 if __name__ == "__main__":

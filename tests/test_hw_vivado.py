@@ -89,7 +89,7 @@ def test_hls_kind(tmp_path: Path) -> None:
 
 @needs_tclsh
 def test_bad_argument_is_one_error(tmp_path: Path) -> None:
-    r = tclsh(tmp_path, STUBS + f"set argv {{kind=vhdl}}\nsource {{{TCL}}}\n")
+    r = tclsh(tmp_path, STUBS + f"set argv {{kind=vhdl out={tmp_path}}}\nsource {{{TCL}}}\n")
     assert r.returncode != 0 and "kind must be rtl or hls" in r.stderr
 
 

@@ -63,6 +63,9 @@ class TB:
         if os.environ.get("BWSNN_TB_PAUSES", "1") != "0":
             self.src.set_pause_generator(pauses(self.rng, 0.3))
             self.sink.set_pause_generator(pauses(self.rng, 0.3))
+            w, r = self.axil.write_if, self.axil.read_if
+            for channel in (w.aw_channel, w.w_channel, w.b_channel, r.ar_channel, r.r_channel):
+                channel.set_pause_generator(pauses(self.rng, 0.2))
         Clock(dut.clk, CLK_NS, unit="ns").start()
 
     async def reset(self) -> None:
