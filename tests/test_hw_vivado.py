@@ -63,6 +63,7 @@ def test_rtl_kind(tmp_path: Path) -> None:
     calls = run_stubbed(tmp_path, "kind=rtl", f"params={params}")
     assert has(calls, "create_project", "bwsnn", "-part xc7z020clg400-1")
     assert has(calls, "ipx::package_project")
+    assert has(calls, "set_property file_type SystemVerilog")
     for busif in ("s_axil", "s_axis", "m_axis"):
         assert has(calls, "ipx::associate_bus_interfaces", f"-busif {busif}", "-clock clk")
     assert has(calls, "set_property", "board_part", "pynq-z2")

@@ -3,8 +3,8 @@
 // One layer engine walks the network of the parameter image (see hw/gen.py) time step by time step:
 // per cycle it reads one P-bit weight row (neuron n, input chunk c), popcounts it against the matching
 // spike chunk and accumulates the neuron's current; after the neuron's last chunk the LIF unit updates
-// its membrane. Layer 0 sees the 8 bit-planes of the pixels (8 lanes, weighted by 2^b: no multiplier);
-// its synaptic sums are computed at t = 0 only and re-read from z0_ram at t > 0.
+// its membrane. Layer 0 takes the 8-bit pixels as 8 bit-planes (8 popcount lanes weighted by 2^b, no
+// multiplier); its synaptic sums are computed at t = 0 only and re-read from z0_ram at t > 0.
 // The shape (memory depths, N_IN, T, ...) comes from the generated bwsnn_params.vh; all arithmetic
 // parameters (descriptors, weights, bias, threshold, gain) come from the reloadable parameter image.
 //

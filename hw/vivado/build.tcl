@@ -34,6 +34,7 @@ if {$opt(kind) eq "rtl"} {
     add_files [glob $here/../rtl/*.v]
     add_files [glob $params/*.vh]
     add_files [glob $params/*.mem]
+    set_property file_type SystemVerilog [get_files *.v]  ;# size casts (32'(x)) are SystemVerilog
     set_property file_type {Verilog Header} [get_files *.vh]
     set_property include_dirs [list $params] [current_fileset]
     set_property top bwsnn_top [current_fileset]
