@@ -20,7 +20,7 @@ $(VENV)/.stamp: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	# one command, torch pinned: keeps the CPU wheel (see pyproject.toml)
-	$(PY) -m pip install -q torch==2.13.0 -e ".[training,sim,hls,host,dev]"
+	$(PY) -m pip install -q torch==2.13.0 -e ".[training,sim,hls,dev]"
 	touch $@
 
 $(ARTIFACT): $(VENV)/.stamp
