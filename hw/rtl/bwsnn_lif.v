@@ -1,4 +1,4 @@
-// LIF unit, two pipeline stages, in sim/golden.py's order of operations:
+// LIF unit, three pipeline stages (current | integrate | fire + reset), in sim/golden.py's order:
 //   I = (z << frac) + bias + (skip ? gain : 0)   (exact in 32 bits: artifact validation bounds |I|)
 //   U = sat(U >> leak + I); spike = U >= thr; hard: U = 0 / soft: U = sat(U - thr) where spiking.
 // sat clamps to mem_bits (2..32); 34-bit intermediates make every sum exact before clamping.
@@ -37,20 +37,30 @@ module bwsnn_lif (
         a_spiking <= spiking;
     end
 
-    // stage B: integrate, fire, reset
+    // stage B: integrate
     function automatic signed [33:0] sat(input signed [33:0] v, input signed [33:0] hi);
         sat = v > hi ? hi : (v < ~hi ? ~hi : v);
     endfunction
-    wire signed [33:0] u_int = sat({{2{a_leaked[31]}}, a_leaked} + {{2{a_cur[31]}}, a_cur}, a_hi);
-    wire signed [33:0] thr34 = {{2{a_thr[31]}}, a_thr};
-    wire               fire  = a_spiking && u_int >= thr34;
+    reg               b_valid, b_soft, b_spiking;
+    reg signed [33:0] b_u, b_hi, b_thr;
+    always @(posedge clk) begin
+        b_valid   <= a_valid;
+        b_u       <= sat({{2{a_leaked[31]}}, a_leaked} + {{2{a_cur[31]}}, a_cur}, a_hi);
+        b_hi      <= a_hi;
+        b_thr     <= {{2{a_thr[31]}}, a_thr};
+        b_soft    <= a_soft;
+        b_spiking <= a_spiking;
+    end
+
+    // stage C: fire, reset
+    wire fire = b_spiking && b_u >= b_thr;
     /* verilator lint_off UNUSEDSIGNAL */  // saturated to <= 32 bits: [33:32] are sign copies
-    wire signed [33:0] u_soft = sat(u_int - thr34, a_hi);
+    wire signed [33:0] u_soft = sat(b_u - b_thr, b_hi);
     /* verilator lint_on UNUSEDSIGNAL */
     always @(posedge clk) begin
-        out_valid <= a_valid;
+        out_valid <= b_valid;
         spike     <= fire;
-        u_new     <= !fire ? u_int[31:0] : (a_soft ? u_soft[31:0] : 32'sd0);
+        u_new     <= !fire ? b_u[31:0] : (b_soft ? u_soft[31:0] : 32'sd0);
     end
 endmodule
 `default_nettype wire

@@ -8,8 +8,8 @@
 // The shape (memory depths, N_IN, T, ...) comes from the generated bwsnn_params.vh; all arithmetic
 // parameters (descriptors, weights, bias, threshold, gain) come from the reloadable parameter image.
 //
-// Pipeline: S0 issue (addresses) -> S1 RAM data, popcount -> S2 accumulate -> S3 LIF stage A ->
-// LIF stage B -> S5 write-back. The engine drains it at each layer end (layer l+1 needs all of l's spikes).
+// Pipeline: S0 issue (addresses) -> S1 RAM data, popcount -> S2 accumulate -> S3..S5 LIF stages ->
+// S6 write-back. The engine drains it at each layer end (layer l+1 needs all of l's spikes).
 `default_nettype none
 module bwsnn_top (
     input  wire        clk,
@@ -476,16 +476,16 @@ module bwsnn_top (
     assign np_addr = cur_nbase + s2_n[NW-1:0];  // bias/threshold/gain/membrane: data in S3
     always @(posedge clk) u_q <= mem_ram[np_addr];
 
-    // ------------------------------------------------------------------ S3..S5: LIF, write-back
+    // ------------------------------------------------------------------ S3..S6: LIF, write-back
     /* verilator lint_off UNUSEDSIGNAL */  // spike bit addresses: only the spike memory's width is used
     wire [31:0] skip_bit = 32'(cur_skipsb) * P + 32'(s3_n);  // spike word skipsb + n/P, bit n%P
-    wire [31:0] wb_bit = 32'(cur_outsb) * P + 32'(s5_n);
+    wire [31:0] wb_bit = 32'(cur_outsb) * P + 32'(wb_n);
     /* verilator lint_on UNUSEDSIGNAL */
     wire        skip_spike = cur_skip && spk[skip_bit[SW+LOG2P-1:0]];
     wire        lif_valid, lif_spike;
     wire signed [31:0] lif_u;
-    reg  [15:0] s4_n, s5_n;
-    reg         s4_valid;
+    reg  [15:0] s4_n, s5_n, wb_n;
+    reg         s4_valid, s5_valid;
     bwsnn_lif lif (
         .clk(clk), .in_valid(s3_valid && !rst), .z(s3_z), .frac_bits(cur_frac), .bias(bias_q),
         .skip_spike(skip_spike), .skip_gain(gain_q), .first_step(t == 0), .u_old(u_q),
@@ -493,19 +493,21 @@ module bwsnn_top (
         .spiking(cur_spiking), .out_valid(lif_valid), .u_new(lif_u), .spike(lif_spike));
     always @(posedge clk) begin
         s4_valid <= !rst && s3_valid;
+        s5_valid <= !rst && s4_valid;
         s4_n <= s3_n;
         s5_n <= s4_n;
+        wb_n <= s5_n;
     end
-    wire s5_valid = lif_valid && !rst;
-    assign pipe_busy = s1_valid || s2_valid || s3_valid || s4_valid || s5_valid;
+    wire wb_valid = lif_valid && !rst;
+    assign pipe_busy = s1_valid || s2_valid || s3_valid || s4_valid || s5_valid || wb_valid;
 
-    wire [NW-1:0] wb_addr = cur_nbase + s5_n[NW-1:0];
+    wire [NW-1:0] wb_addr = cur_nbase + wb_n[NW-1:0];
     always @(posedge clk) begin
-        if (s5_valid) mem_ram[wb_addr] <= lif_u;
+        if (wb_valid) mem_ram[wb_addr] <= lif_u;
     end
     always @(posedge clk) begin
         if (rst) spk <= {(P*SPK_WORDS){1'b0}};
-        else if (s5_valid && cur_spiking) spk[wb_bit[SW+LOG2P-1:0]] <= lif_spike;
+        else if (wb_valid && cur_spiking) spk[wb_bit[SW+LOG2P-1:0]] <= lif_spike;
     end
 
     // ------------------------------------------------------------------ output buffer, argmax, stream out
@@ -513,11 +515,11 @@ module bwsnn_top (
     reg signed [31:0] best_u;
     reg [CLW-1:0] best_n, o_idx;
     always @(posedge clk) begin
-        if (s5_valid && out_final) begin
-            obuf[s5_n[CLW-1:0]] <= lif_u;
-            if (s5_n == 16'd0 || lif_u > best_u) begin  // strictly greater: lowest index wins ties
+        if (wb_valid && out_final) begin
+            obuf[wb_n[CLW-1:0]] <= lif_u;
+            if (wb_n == 16'd0 || lif_u > best_u) begin  // strictly greater: lowest index wins ties
                 best_u <= lif_u;
-                best_n <= s5_n[CLW-1:0];
+                best_n <= wb_n[CLW-1:0];
             end
         end
     end

@@ -15,7 +15,7 @@ from cocotb.triggers import RisingEdge
 
 from sim.golden import saturate
 
-LATENCY = 2
+LATENCY = 3
 
 
 def reference(v: dict[str, int]) -> tuple[int, int]:
