@@ -16,6 +16,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from host.transport import ACCELS  # imports pynq only when a PynqTransport opens
 from sim import artifact as artifact_mod
 from sim import golden
 from sim.artifact import Artifact
@@ -61,16 +62,23 @@ class Accelerator:
     the ``sim`` backend (default :data:`host.sim_backend.SIM_TIMEOUT_S`). ``load_params=False`` trusts the
     weights the bitstream was built with (ID and shape registers are still checked).
 
+    ``accel`` (pynq backend): ``rtl`` (register block + DMA), ``hls`` (the stream-only hls4ml IP: DMA only,
+    no checks, synthesized weights, so ``load_params=False``; ``cycles``/``latency_s`` are None and
+    throughput is host wall time) or ``auto`` (rtl if the overlay has a bwsnn register block).
+
     ``sim`` backend only: ``simulator`` (verilator or icarus), ``sim_build`` (where the per-artifact
     builds go) and ``sim_hw``, the artifact the simulated bitstream is built from (default: ``artifact``).
     """
 
     def __init__(self, artifact: str | Path | Artifact, bitfile: str | Path | None = None, backend: str = "pynq",
-                 *, load_params: bool = True, timeout_s: float | None = None, ip_name: str | None = None,
-                 dma_name: str | None = None, simulator: str = "verilator", sim_build: str | Path | None = None,
-                 sim_hw: str | Path | Artifact | None = None) -> None:
+                 *, accel: str = "auto", load_params: bool = True, timeout_s: float | None = None,
+                 ip_name: str | None = None, dma_name: str | None = None, simulator: str = "verilator",
+                 sim_build: str | Path | None = None, sim_hw: str | Path | Artifact | None = None) -> None:
         if backend not in BACKENDS:
             raise ValueError(f"unknown backend '{backend}': choose one of {', '.join(BACKENDS)}")
+        if accel not in ACCELS or (accel == "hls" and backend != "pynq"):
+            raise ValueError(f"accel '{accel}' with backend '{backend}': choose one of {', '.join(ACCELS)}; "
+                             "hls on the pynq backend only")
         self.backend = backend
         self.art = artifact if isinstance(artifact, Artifact) else artifact_mod.load(artifact)
         self._driver = self._sim = None
@@ -81,9 +89,10 @@ class Accelerator:
 
             if bitfile is None:
                 raise BitstreamError("the pynq backend needs a bitstream (--bitfile X.bit, with X.hwh beside it)")
-            transport = PynqTransport(bitfile, ip_name, dma_name)
+            transport = PynqTransport(bitfile, ip_name, dma_name, accel)
             try:
-                self._driver = Driver(transport, self.art, load_params, 1.0 if timeout_s is None else timeout_s)
+                self._driver = Driver(transport, self.art, load_params, 1.0 if timeout_s is None else timeout_s,
+                                      registers=transport.registers)
             except BaseException:
                 transport.close()
                 raise
@@ -111,7 +120,8 @@ class Accelerator:
         if self._driver is not None:
             r = self._driver.infer(x, progress)
             return Prediction(r.classes, r.scores, r.seconds, r.cycles, self._driver.t.clock_hz, r.seconds,
-                              {"host_seconds": r.host_seconds, "ops": dict(self._driver.ops)})
+                              {"host_seconds": r.host_seconds, "ops": dict(self._driver.ops),
+                               "accel": "rtl" if self._driver.registers else "hls"})
         if self._sim is not None:
             return self._sim.predict(x, progress)
         t0 = time.perf_counter()

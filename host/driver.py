@@ -2,9 +2,13 @@
 
 numpy only. It runs unchanged on the board (over :class:`host.transport.PynqTransport`) and inside the
 RTL simulation (over ``host.sim_cocotb.CocotbTransport``): only the transport differs.
+
+``registers=False`` drives the stream-only hls4ml accelerator (hls/): the same DMA packets, and every
+register access (identity/shape check, parameter load, CONTINUOUS, CYCLES_LAST, ERROR, IMAGES_DONE) left out.
 """
 from __future__ import annotations
 
+import logging
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -20,26 +24,38 @@ from sim.golden import check_images
 
 ALIGN = 64  # bytes between per-image DMA slots: any AXI DMA data width (no DRE needed), whole cache lines
 CHUNK = 256  # images per buffer fill: bounds the contiguous memory a batch pins
+log = logging.getLogger(__name__)
 
 
 @dataclass
 class BatchResult:
     classes: np.ndarray  # int64 (N,)
     scores: np.ndarray  # int64 (N, C)
-    cycles: np.ndarray  # int64 (N,): CYCLES_LAST read as each image's result arrived
+    cycles: np.ndarray | None  # int64 (N,): CYCLES_LAST read as each image's result arrived; None without registers
     seconds: float  # wall time of the batch on the host
     host_seconds: dict[str, float] = field(default_factory=dict)  # pack / unpack time
 
 
 class Driver:
-    """Opens the accelerator (identity + shape check against the artifact, parameter load) and runs batches."""
+    """Opens the accelerator (identity + shape check against the artifact, parameter load) and runs batches.
+
+    ``registers=False``: the accelerator has no AXI-Lite block (the HLS design); nothing can be checked or
+    loaded, so ``load_params`` must be False.
+    """
 
     def __init__(self, transport: Transport, art: Artifact, load_params: bool = True, timeout_s: float = 1.0,
-                 regmap: Regmap = REGMAP) -> None:
-        self.t, self.art, self.rm, self.timeout_s = transport, art, regmap, timeout_s
+                 regmap: Regmap = REGMAP, *, registers: bool = True) -> None:
+        self.t, self.art, self.rm, self.timeout_s, self.registers = transport, art, regmap, timeout_s, registers
         self.ops: Counter[str] = Counter()  # register reads/writes, parameter words, DMA transfers
         self._broken = ""
         self._bufs: tuple[np.ndarray, np.ndarray] | None = None
+        if not registers:
+            if load_params:
+                raise AcceleratorError("the stream-only (HLS) accelerator has no parameter port: its weights are "
+                                       "fixed at synthesis; use --no-load-params (load_params=False)")
+            log.warning("stream-only (HLS) accelerator: no registers, so the artifact cannot be checked against "
+                        "the bitstream and the weights are the ones synthesized into it; no cycle counts")
+            return
         image = param_image(art)
         self.check(len(image))
         if load_params:
@@ -102,11 +118,12 @@ class Driver:
         x = check_images(self.art, images)
         n, c = len(x), len(self.art.classes)
         words = np.empty((n, self.rm.out_words(c)), np.uint32)
-        cycles = np.empty(n, np.int64)
+        cycles = np.empty(n, np.int64) if self.registers else None
         t_pack = t_unpack = 0.0
         t0 = time.perf_counter()
-        self.write("CTRL", self.rm.mask("CTRL", "CLEAR"))
-        self.write("CTRL", self.rm.mask("CTRL", "CONTINUOUS"))
+        if self.registers:
+            self.write("CTRL", self.rm.mask("CTRL", "CLEAR"))
+            self.write("CTRL", self.rm.mask("CTRL", "CONTINUOUS"))
         inbuf, outbuf = self._buffers()
         for lo in range(0, n, CHUNK):
             hi = min(lo + CHUNK, n)
@@ -114,22 +131,23 @@ class Driver:
             beats = pack_images(x[lo:hi], self.rm)
             inbuf[:hi - lo, :beats.shape[1]] = beats
             t_pack += time.perf_counter() - t1
-            self._stream(inbuf, outbuf, lo, hi - lo, cycles[lo:hi], progress)
+            self._stream(inbuf, outbuf, lo, hi - lo, None if cycles is None else cycles[lo:hi], progress)
             t1 = time.perf_counter()
             words[lo:hi] = outbuf[:hi - lo, :words.shape[1]]
             t_unpack += time.perf_counter() - t1
-        self.write("CTRL", 0)
-        self.check_error("after the batch")
-        done = self.read("IMAGES_DONE")
-        if done != n:
-            raise AcceleratorError(f"IMAGES_DONE reads {done} after a batch of {n} images")
+        if self.registers:
+            self.write("CTRL", 0)
+            self.check_error("after the batch")
+            done = self.read("IMAGES_DONE")
+            if done != n:
+                raise AcceleratorError(f"IMAGES_DONE reads {done} after a batch of {n} images")
         t1 = time.perf_counter()
         classes, scores = unpack_results(words, c, self.rm)
         t_unpack += time.perf_counter() - t1
         return BatchResult(classes, scores, cycles, time.perf_counter() - t0,
                            {"pack": t_pack, "unpack": t_unpack})
 
-    def _stream(self, inbuf: np.ndarray, outbuf: np.ndarray, first: int, n: int, cycles: np.ndarray,
+    def _stream(self, inbuf: np.ndarray, outbuf: np.ndarray, first: int, n: int, cycles: np.ndarray | None,
                 progress: Callable[[int], object] | None) -> None:
         """One DMA packet per image each way (the AXI DMA ends a transfer at TLAST); image i+1 is sent while
         image i's result is awaited so the accelerator never waits for the host between images."""
@@ -148,7 +166,8 @@ class Driver:
                 got = self.t.wait_recv(self.timeout_s)
                 if got != out_bytes:
                     raise DmaError(f"DMA receive (S2MM) got {got} bytes, expected {out_bytes}")
-                cycles[i] = self.read("CYCLES_LAST")
+                if cycles is not None:
+                    cycles[i] = self.read("CYCLES_LAST")
                 if i + 1 < n:
                     self.t.start_recv(outbuf, (i + 1) * out_stride, out_bytes)
                 if progress is not None:

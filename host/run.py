@@ -1,6 +1,7 @@
 """Run a test set through the accelerator and report accuracy, images/s and latency per image.
 
     python -m host.run --bitfile bwsnn.bit --artifact model.bwsnn.npz --data test.npz [--limit N]
+    python -m host.run --bitfile hls.bit --no-load-params --artifact model.bwsnn.npz --data test.npz  # HLS IP
     python -m host.run --backend sim --artifact model.bwsnn.npz --data test.npz --limit 50
 
 Every failure (bitstream, artifact, data, mismatch, DMA time-out) is one ``error: ...`` line and exit
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from host import data
-from host.accelerator import BACKENDS, Accelerator, Prediction
+from host.accelerator import ACCELS, BACKENDS, Accelerator, Prediction
 from host.errors import HostError
 from sim.artifact import ArtifactError
 from sim.golden import InputError
@@ -28,6 +29,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--data", required=True, help="test data .npz: 'images' uint8 (N, n_in), optional 'labels'")
     p.add_argument("--limit", type=int, help="use the first N images only")
     p.add_argument("--backend", choices=BACKENDS, default="pynq")
+    p.add_argument("--accel", choices=ACCELS, default="auto",
+                   help="pynq: rtl (bwsnn register block + DMA), hls (stream-only hls4ml IP, DMA only; needs "
+                   "--no-load-params) or auto (rtl if the overlay has a bwsnn register block)")
     p.add_argument("--timeout", type=float, help="DMA time-out per transfer in seconds (simulated seconds "
                    "on the sim backend)")
     p.add_argument("--no-load-params", dest="load_params", action="store_false",
@@ -42,6 +46,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         p.error("--limit must be >= 1")
     if a.timeout is not None and a.timeout <= 0:
         p.error("--timeout must be > 0")
+    if a.accel == "hls" and a.backend != "pynq":
+        p.error("--accel hls needs --backend pynq (sim and golden model the RTL accelerator)")
     return a
 
 
@@ -56,6 +62,8 @@ def summarize(backend: str, pred: Prediction, labels: Any) -> dict[str, Any]:
         out.update(latency_cycles=int(pred.cycles.min()), latency_s=pred.latency_s, clock_hz=pred.clock_hz)
     if backend == "sim":
         out["wall_s"] = pred.seconds
+    if "accel" in pred.stats:
+        out["accel"] = pred.stats["accel"]
     return out
 
 
@@ -79,8 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     a = parse_args(argv)
     try:
         images, labels = data.load(a.data, a.limit)
-        with Accelerator(a.artifact, a.bitfile, a.backend, load_params=a.load_params, timeout_s=a.timeout,
-                         ip_name=a.ip, dma_name=a.dma, simulator=a.simulator) as acc:
+        with Accelerator(a.artifact, a.bitfile, a.backend, accel=a.accel, load_params=a.load_params,
+                         timeout_s=a.timeout, ip_name=a.ip, dma_name=a.dma, simulator=a.simulator) as acc:
             pred = acc.predict(images, progress=not a.quiet)
     except (HostError, ArtifactError, InputError) as e:
         print(f"error: {e}", file=sys.stderr)

@@ -6,6 +6,7 @@ inside :class:`PynqTransport` so everything else runs where pynq does not.
 """
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import Any, Protocol
@@ -51,12 +52,22 @@ def _first_line(e: Exception) -> str:
     return f"{type(e).__name__}: {lines[0] if lines else ''}"
 
 
+ACCELS = ("auto", "rtl", "hls")  # which accelerator the overlay holds; auto: a bwsnn register block means rtl
+HLS_VLNV = "xilinx.com:hls:bwsnn_axi:"  # hls/README.md: stream-only, no AXI-Lite, so no address in the .hwh
+
+
+def _is_register_block(name: str, d: dict) -> bool:
+    """The RTL accelerator's AXI-Lite block; an HLS IP would only appear here with an (ap_ctrl) address."""
+    vlnv = str(d.get("type", ""))
+    return "bwsnn" in (name + vlnv).lower() and HLS_VLNV not in vlnv and d.get("phys_addr") is not None
+
+
 def _pick_ip(ip_dict: dict[str, dict], name: str | None, match: Any, what: str, bitfile: Path) -> str:
     if name is not None:
         if name not in ip_dict:
             raise BitstreamError(f"{bitfile}: no IP named '{name}' in the overlay (has: {', '.join(sorted(ip_dict))})")
         return name
-    found = [n for n, d in ip_dict.items() if match(n, str(d.get("type", "")))]
+    found = [n for n, d in ip_dict.items() if match(n, d)]
     if len(found) != 1:
         seen = ", ".join(sorted(found)) or "IPs: " + ", ".join(sorted(ip_dict))
         raise BitstreamError(f"{bitfile}: expected one {what} in the overlay, found {len(found)} ({seen}); "
@@ -65,10 +76,20 @@ def _pick_ip(ip_dict: dict[str, dict], name: str | None, match: Any, what: str, 
 
 
 class PynqTransport:
-    """The PYNQ-Z2: the overlay's accelerator register block through ``pynq.MMIO`` and its AXI DMA."""
+    """The PYNQ-Z2: the overlay's accelerator register block through ``pynq.MMIO`` and its AXI DMA.
 
-    def __init__(self, bitfile: str | Path, ip_name: str | None = None, dma_name: str | None = None) -> None:
+    ``accel``: ``rtl`` needs the bwsnn register block, ``hls`` drives the DMA only (the hls4ml IP has no
+    AXI-Lite), ``auto`` picks rtl when the overlay has a bwsnn register block (or ``ip_name`` is given).
+    :attr:`registers` says which; without registers :meth:`read`/:meth:`write` must not be called.
+    """
+
+    def __init__(self, bitfile: str | Path, ip_name: str | None = None, dma_name: str | None = None,
+                 accel: str = "auto") -> None:
+        if accel not in ACCELS:
+            raise ValueError(f"unknown accel '{accel}': choose one of {', '.join(ACCELS)}")
         bit = Path(bitfile)
+        if accel == "hls" and ip_name is not None:
+            raise BitstreamError(f"--ip {ip_name} names a register block, but the HLS accelerator has none")
         if not bit.is_file():
             raise BitstreamError(f"{bit}: no such bitstream file")
         hwh = bit.with_suffix(".hwh")
@@ -87,9 +108,17 @@ class PynqTransport:
         except Exception as e:  # pynq raises many types for a bad .bit/.hwh or a missing device; all end here
             raise BitstreamError(f"{bit}: pynq could not load the overlay: {_first_line(e)}") from None
         ips = self.overlay.ip_dict
-        acc = _pick_ip(ips, ip_name, lambda n, t: "bwsnn" in (n + t).lower(), "bwsnn accelerator", bit)
-        dma = _pick_ip(ips, dma_name, lambda n, t: ":axi_dma:" in t, "AXI DMA", bit)
-        self.mmio = pynq.MMIO(ips[acc]["phys_addr"], ips[acc]["addr_range"])
+        self.registers = accel == "rtl" or (accel == "auto" and (
+            ip_name is not None or any(_is_register_block(n, d) for n, d in ips.items())))
+        self.mmio: Any = None  # pynq.MMIO of the register block
+        if self.registers:
+            acc = _pick_ip(ips, ip_name, _is_register_block, "bwsnn accelerator register block", bit)
+            self.mmio = pynq.MMIO(ips[acc]["phys_addr"], ips[acc]["addr_range"])
+        elif not re.search(r'VLNV="[^"]*bwsnn[^"]*"', hwh.read_text(errors="replace")):
+            # the stream-only IP is not in ip_dict: at least make sure the design holds a bwsnn IP at all
+            raise BitstreamError(f"{hwh}: no bwsnn accelerator in the design (no bwsnn register block in the "
+                                 "overlay, no bwsnn IP in the hardware handoff)")
+        dma = _pick_ip(ips, dma_name, lambda n, d: ":axi_dma:" in str(d.get("type", "")), "AXI DMA", bit)
         self.dma = self.overlay
         for part in dma.split("/"):  # hierarchical IPs are attributes of their hierarchy
             self.dma = getattr(self.dma, part)

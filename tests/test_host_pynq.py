@@ -339,7 +339,87 @@ def test_cli_on_the_board_path(board: types.SimpleNamespace, capsys: pytest.Capt
     out = capsys.readouterr().out.strip()
     assert out.startswith("pynq: 40 images, accuracy 90.00% (36/40), ") and "latency 12.34 us/image" in out
     assert json.loads((board.dir / "s.json").read_text())["correct"] == 36
+    assert json.loads((board.dir / "s.json").read_text())["accel"] == "rtl"  # auto found the register block
     board.fake.acc.regs["N_CLASSES"] = 11
     assert run.main(args) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: artifact does not match the bitstream") and err.count("\n") == 1
+
+
+# ---------------------------------------------------------------- the stream-only hls4ml accelerator (hls/)
+HLS_HWH = '<MODULE FULLNAME="/bwsnn_0" INSTANCE="bwsnn_0" MODTYPE="bwsnn_axi" VLNV="xilinx.com:hls:bwsnn_axi:1.0"/>'
+
+
+@pytest.fixture
+def hls_board(board: types.SimpleNamespace) -> types.SimpleNamespace:
+    """The HLS overlay: the same DMA and stream; its IP has no AXI-Lite, so pynq's ip_dict lists only the DMA."""
+    del board.fake.ip_dict["bwsnn_0"]
+    board.bit.with_suffix(".hwh").write_text(HLS_HWH)
+    return board
+
+
+def test_hls_design_streams_a_batch_bit_exactly(hls_board: types.SimpleNamespace,
+                                                caplog: pytest.LogCaptureFixture) -> None:
+    n = 300  # more than one buffer fill
+    images = random_images(hls_board.art, n, seed=3)
+    with Accelerator(hls_board.art_path, hls_board.bit, "pynq", load_params=False) as acc:  # accel="auto"
+        pred = acc.predict(images)
+    want = golden.run(hls_board.art, images)
+    assert np.array_equal(pred.classes, want.classes) and np.array_equal(pred.scores, want.scores)
+    assert pred.cycles is None and pred.latency_s is None and 0 < pred.images_per_s < float("inf")
+    assert pred.stats["accel"] == "hls" and "reg_read" not in pred.stats["ops"]
+    assert hls_board.fake.acc.log == []  # not one register access
+    assert hls_board.fake.dma.sendchannel.transfers == hls_board.fake.dma.recvchannel.transfers == n
+    notes = [r.getMessage() for r in caplog.records]
+    assert len(notes) == 1 and "cannot be checked against the bitstream" in notes[0] and "synthesized" in notes[0]
+
+
+def test_accel_option_overrides_detection(board: types.SimpleNamespace) -> None:
+    board.bit.with_suffix(".hwh").write_text('<MODULE INSTANCE="bwsnn_0" VLNV="bwsnn:accel:bwsnn_top:1.0"/>')
+    with Accelerator(board.art_path, board.bit, "pynq", accel="hls", load_params=False) as acc:
+        pred = acc.predict(random_images(board.art, 3))
+    assert pred.cycles is None and board.fake.acc.log == []  # the register block is there but left alone
+    with pytest.raises(BitstreamError, match="--ip bwsnn_0 names a register block, but the HLS accelerator has none"):
+        Accelerator(board.art_path, board.bit, "pynq", accel="hls", load_params=False, ip_name="bwsnn_0")
+    with pytest.raises(ValueError, match="hls on the pynq backend only"):
+        Accelerator(board.art_path, None, "golden", accel="hls")
+    with pytest.raises(SystemExit):
+        run.parse_args(["--artifact", "a", "--data", "d", "--backend", "sim", "--accel", "hls"])
+
+
+def test_hls_overlay_errors(hls_board: types.SimpleNamespace) -> None:
+    with pytest.raises(BitstreamError, match="expected one bwsnn accelerator register block in the overlay, found 0"):
+        Accelerator(hls_board.art_path, hls_board.bit, "pynq", accel="rtl")
+    with pytest.raises(AcceleratorError, match="weights are fixed at synthesis; use --no-load-params") as e:
+        Accelerator(hls_board.art_path, hls_board.bit, "pynq")
+    assert "\n" not in str(e.value)
+    hls_board.bit.with_suffix(".hwh").write_text("<MODULE VLNV=\"xilinx.com:ip:axi_dma:7.1\"/>")
+    with pytest.raises(BitstreamError, match="no bwsnn accelerator in the design"):
+        Accelerator(hls_board.art_path, hls_board.bit, "pynq", load_params=False)
+
+
+@pytest.mark.parametrize("mode,where", [("no_output", "receive \\(S2MM\\)"), ("no_input", "send \\(MM2S\\)")])
+def test_hls_dma_time_out_never_hangs(hls_board: types.SimpleNamespace, mode: str, where: str) -> None:
+    with Accelerator(hls_board.art_path, hls_board.bit, "pynq", load_params=False, timeout_s=0.05) as acc:
+        hls_board.fake.acc.mode = mode
+        t0 = time.monotonic()
+        with pytest.raises(DmaTimeout, match=f"image 0: DMA {where} did not finish within 0.05 s.*reload") as e:
+            acc.predict(random_images(hls_board.art, 4))
+        assert time.monotonic() - t0 < 1.0 and "\n" not in str(e.value)
+
+
+def test_cli_on_the_hls_design(hls_board: types.SimpleNamespace, capsys: pytest.CaptureFixture) -> None:
+    images = random_images(hls_board.art, 40, seed=2)
+    labels = golden.run(hls_board.art, images).classes
+    labels[:4] = (labels[:4] + 1) % 10  # 36 of 40 right
+    data.save(hls_board.dir / "test.npz", images, labels)
+    args = ["--bitfile", str(hls_board.bit), "--artifact", str(hls_board.art_path), "--data",
+            str(hls_board.dir / "test.npz"), "--quiet", "--json", str(hls_board.dir / "s.json")]
+    assert run.main(args) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: the stream-only (HLS) accelerator has no parameter port") and err.count("\n") == 1
+    assert run.main(args + ["--no-load-params"]) == 0
+    out = capsys.readouterr().out.strip()
+    assert out.startswith("pynq: 40 images, accuracy 90.00% (36/40), ") and out.endswith(" us/image")
+    s = json.loads((hls_board.dir / "s.json").read_text())
+    assert s["accel"] == "hls" and s["correct"] == 36 and "latency_s" not in s
