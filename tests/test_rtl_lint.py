@@ -9,7 +9,7 @@ import pytest
 from hw.gen import write_params
 from sim import rtl_build
 from sim.artifact import load
-from sim.run_rtl import RANDOM_CASES, SIM_BUILD, random_case, reference_artifact
+from sim.run_rtl import RANDOM_CASES, SIM_BUILD, random_case
 
 
 def lint(top: str, sources: list[Path], includes: list[Path] = (), params: dict[str, int] | None = None) -> None:
@@ -21,8 +21,8 @@ def lint(top: str, sources: list[Path], includes: list[Path] = (), params: dict[
 
 
 @pytest.mark.parametrize("case", ["reference", *sorted(RANDOM_CASES)])
-def test_lint_top(case: str) -> None:
-    art, lanes = (load(reference_artifact()), 256) if case == "reference" else random_case(case)
+def test_lint_top(case: str, trained_artifact_path) -> None:
+    art, lanes = (load(trained_artifact_path), 256) if case == "reference" else random_case(case)
     params = write_params(art, SIM_BUILD / f"lint_{case}", lanes)
     lint("bwsnn_top", rtl_build.rtl_sources(), [params])
 

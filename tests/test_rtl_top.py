@@ -12,7 +12,7 @@ import pytest
 
 from sim import golden
 from sim.random_artifact import random_images
-from sim.run_rtl import RANDOM_CASES, SIM_BUILD, digits_images, random_case, reference_artifact, run_top
+from sim.run_rtl import RANDOM_CASES, SIM_BUILD, digits_images, random_case, run_top
 
 SIMS = ["verilator", "icarus"]
 
@@ -23,8 +23,8 @@ def n_images(simulator: str) -> int:
 
 
 @pytest.mark.parametrize("simulator", SIMS)
-def test_reference_artifact(simulator: str) -> None:
-    report = run_top(reference_artifact(), digits_images(n_images(simulator)), SIM_BUILD / f"test_ref_{simulator}",
+def test_reference_artifact(simulator: str, trained_artifact_path) -> None:
+    report = run_top(trained_artifact_path, digits_images(n_images(simulator)), SIM_BUILD / f"test_ref_{simulator}",
                      simulator)
     assert report is not None and report["images"] == n_images(simulator)
 
