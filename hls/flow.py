@@ -156,9 +156,11 @@ def vendor_bitstream(target: Target, prj: Path, artifact: str | Path) -> str:
     ip_repo = prj / f"{PROJECT}_prj" / "solution1" / "impl" / "ip"
     if not ip_repo.exists():
         raise FlowError(f"{ip_repo}: no exported HLS IP (C-synthesis + export must run first)")
-    # the HLS IP's names: vivado_hls renames the C++ ports in/out (reserved words) to in_r/out_r
+    # the HLS IP's names: vivado_hls renames the C++ ports in/out (reserved words) to in_r/out_r; it has
+    # no AXI-Lite slave and an ap_rst_n reset
     subprocess.run([str(HW_VIVADO / "build.sh"), str(artifact), "kind=hls", f"ip_repo={ip_repo.resolve()}",
                     f"vlnv=xilinx.com:hls:{PROJECT}_axi:1.0", "s_axis=in_r", "m_axis=out_r", "clk=ap_clk",
+                    "s_axil=", "rst=ap_rst_n",
                     f"out={(prj / 'vivado').resolve()}"], check=True)
     return f"bitstream: {prj / 'vivado' / 'bwsnn.bit'}"
 

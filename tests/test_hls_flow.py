@@ -124,7 +124,8 @@ def test_bitstream_uses_hw_vivado_interface(written, tmp_path, monkeypatch) -> N
     tcl = flow.HW_VIVADO / "build.tcl"
     if not tcl.exists():
         pytest.skip("hw/vivado/build.tcl is not there")
-    keys = set(re.search(r"array set opt \[list (.*?)\]", tcl.read_text(), re.S).group(1).split()[::2])
+    opts = re.search(r"array set opt \[list (.*?)\]", tcl.read_text(), re.S).group(1).replace("\\\n", " ")
+    keys = set(opts.split()[::2])
     prj = tmp_path / "pynq-z2"
     shutil.copytree(written, prj)
     (prj / f"{PROJECT}_prj" / "solution1" / "impl" / "ip").mkdir(parents=True)  # as if exported

@@ -89,6 +89,16 @@ def test_hls_kind(tmp_path: Path) -> None:
 
 
 @needs_tclsh
+def test_hls_kind_without_axi_lite(tmp_path: Path) -> None:
+    """The hls4ml IP (hls/flow.py's arguments): no AXI-Lite slave, reset pin ap_rst_n."""
+    calls = run_stubbed(tmp_path, "kind=hls", f"ip_repo={tmp_path}", "vlnv=x:hls:top:1.0", "s_axil=",
+                        "s_axis=in_r", "m_axis=out_r", "clk=ap_clk", "rst=ap_rst_n")
+    assert has(calls, "apply_bd_automation", "M_AXI_GP0", "dma/S_AXI_LITE")
+    assert not has(calls, "apply_bd_automation", "M_AXI_GP0", "bwsnn_0/")
+    assert has(calls, "connect_bd_net", "bwsnn_0/ap_rst_n")
+
+
+@needs_tclsh
 def test_bad_argument_is_one_error(tmp_path: Path) -> None:
     r = tclsh(tmp_path, STUBS + f"set argv {{kind=vhdl out={tmp_path}}}\nsource {{{TCL}}}\n")
     assert r.returncode != 0 and "kind must be rtl or hls" in r.stderr

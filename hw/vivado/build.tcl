@@ -5,7 +5,8 @@
 #     params=DIR     (rtl) hw.gen output: bwsnn_params.vh, bwsnn_regmap.vh, *.mem
 #     ip_repo=DIR    (hls) IP repository holding the HLS IP
 #     vlnv=V         (hls) the HLS IP's vendor:library:name:version
-#     s_axil=NAME s_axis=NAME m_axis=NAME clk=NAME   accelerator interface/pin names (rtl defaults below)
+#     s_axil=NAME s_axis=NAME m_axis=NAME clk=NAME rst=NAME   accelerator interface/pin names (rtl defaults
+#                    below); s_axil= (empty) for an accelerator without AXI-Lite, such as the HLS one
 #     out=DIR        project and results (default build/hw/vivado); jobs=N (default 2)
 # Writes OUT/bwsnn.bit and OUT/bwsnn.hwh (the names PYNQ's Overlay("bwsnn.bit") expects side by side).
 
@@ -14,7 +15,7 @@ set board     tul.com.tw:pynq-z2:part0:1.0
 set fclk_mhz  100
 set here      [file dirname [file normalize [info script]]]
 array set opt [list kind rtl params "" ip_repo "" vlnv "" out build/hw/vivado jobs 2 \
-                    s_axil s_axil s_axis s_axis m_axis m_axis clk clk]
+                    s_axil s_axil s_axis s_axis m_axis m_axis clk clk rst rst_n]
 foreach arg $argv {
     set kv [split $arg =]
     if {[llength $kv] != 2 || ![info exists opt([lindex $kv 0])]} {
@@ -87,7 +88,9 @@ connect_bd_intf_net [get_bd_intf_pins dma/M_AXIS_MM2S] [get_bd_intf_pins bwsnn_0
 connect_bd_intf_net [get_bd_intf_pins bwsnn_0/$opt(m_axis)] [get_bd_intf_pins dma/S_AXIS_S2MM]
 
 set fclk /ps7/FCLK_CLK0
-foreach slave [list bwsnn_0/$opt(s_axil) dma/S_AXI_LITE] {
+set lite_slaves [list dma/S_AXI_LITE]
+if {$opt(s_axil) ne ""} { lappend lite_slaves bwsnn_0/$opt(s_axil) }
+foreach slave $lite_slaves {
     apply_bd_automation -rule xilinx.com:bd_rule:axi4 \
         -config [list Master /ps7/M_AXI_GP0 Clk_master $fclk Clk_slave $fclk Clk_xbar $fclk] \
         [get_bd_intf_pins $slave]
@@ -101,7 +104,7 @@ foreach master {dma/M_AXI_MM2S dma/M_AXI_S2MM} {
 if {[llength [get_bd_nets -quiet -of_objects [get_bd_pins bwsnn_0/$opt(clk)]]] == 0} {
     connect_bd_net [get_bd_pins ps7/FCLK_CLK0] [get_bd_pins bwsnn_0/$opt(clk)]
 }
-set rst_pin [get_bd_pins -quiet bwsnn_0/rst_n]
+set rst_pin [get_bd_pins -quiet bwsnn_0/$opt(rst)]
 if {$rst_pin ne "" && [llength [get_bd_nets -quiet -of_objects $rst_pin]] == 0} {
     connect_bd_net [get_bd_pins -of_objects [get_bd_cells -filter {VLNV =~ *proc_sys_reset*}] \
                         -filter {NAME == peripheral_aresetn}] $rst_pin
