@@ -90,7 +90,8 @@ class SimBoard:
         # One build per hardware artifact, like one .bit per design: its .mem files are part of the build,
         # so two artifacts sharing a directory would overwrite each other's initial weights.
         key = hashlib.sha256(param_image(hw_art).tobytes()).hexdigest()[:12]
-        self.build_dir = Path(build_dir or ROOT / "build" / "sim_host") / f"{simulator}-{key}"
+        # absolute: the simulator runs in its own directory and finds each job through this path
+        self.build_dir = (Path(build_dir or ROOT / "build" / "sim_host") / f"{simulator}-{key}").resolve()
         self.build_dir.mkdir(parents=True, exist_ok=True)
         with open(self.build_dir / ".lock", "w") as lock:  # concurrent users (pytest -n) share one build
             fcntl.flock(lock, fcntl.LOCK_EX)

@@ -38,6 +38,12 @@ def test_sim_backend_agrees_with_golden_on_every_image(real: artifact.Artifact, 
     check_bit_exact(real, digits.x_test[:N_IMAGES])
 
 
+def test_relative_build_dir(real: artifact.Artifact, digits, monkeypatch) -> None:
+    """A relative sim_build (as `make demo` passes) still reaches the simulator, which runs elsewhere."""
+    monkeypatch.chdir(sim_backend.ROOT)
+    check_bit_exact(real, digits.x_test[:3], sim_build="build/sim_host")
+
+
 def test_parameters_reload_into_a_bitstream_built_for_other_weights(real: artifact.Artifact, digits) -> None:
     # Same shapes, different weights, biases and thresholds: the simulated bitstream holds `real`, the
     # driver writes `other` through PARAM_ADDR/PARAM_DATA and the results must be `other`'s.
