@@ -57,7 +57,8 @@ def step_golden(ctx: dict, a: argparse.Namespace) -> dict:
 def step_hls(ctx: dict, a: argparse.Namespace) -> dict:
     from hls.flow import run_flow
 
-    return run_flow(a.target, ctx["train"]["artifact"], Path(a.build) / "hls")
+    summary, _model = run_flow(a.target, ctx["train"]["artifact"], Path(a.build) / "hls")
+    return summary
 
 
 def step_rtl_host(ctx: dict, a: argparse.Namespace) -> dict:
