@@ -127,7 +127,7 @@ def render(ctx: dict) -> str:
         f"| golden model (numpy) | {g.get('images', 'n/a')} | {_fmt(g.get('accuracy'))} | (reference) |",
     ]
     if h:
-        lines.append(f"| HLS C-simulation ({h['target']}) | {h['images']} | - | "
+        lines.append(f"| HLS C-simulation ({h['target']}) | {h['images']} | {_fmt(h.get('accuracy'))} | "
                      f"{h['images'] - h['mismatches']}/{h['images']} |")
     if r:
         lines.append(f"| RTL accelerator via host program (sim) | {r['images']} | {_fmt(r['accuracy'])} | "
