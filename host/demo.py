@@ -81,14 +81,10 @@ def step_rtl_host(ctx: dict, a: argparse.Namespace) -> dict:
 
 def step_resources(ctx: dict, a: argparse.Namespace) -> dict:
     """Yosys estimate of the RTL accelerator for this artifact on the xc7z020."""
-    from hw.bench import XC7Z020, synth
-    from hw.gen import DEFAULT_LANES, write_params
+    from hw.bench import synth_estimate
 
-    work = Path(a.build) / "hw"
-    work.mkdir(parents=True, exist_ok=True)
-    params = write_params(artifact_mod.load(ctx["train"]["artifact"]), work / "params", DEFAULT_LANES)
-    r = synth(params, work)
-    return {**r, **{f"{k}_pct": 100.0 * r[k] / cap for k, cap in XC7Z020.items()}, "part": "xc7z020"}
+    art = artifact_mod.load(ctx["train"]["artifact"])
+    return {**synth_estimate(art, Path(a.build) / "hw"), "part": "xc7z020"}
 
 
 def step_plots(ctx: dict, a: argparse.Namespace) -> dict:

@@ -71,6 +71,13 @@ def synth(params: Path, work: Path) -> dict[str, float]:
             "carry4": cells["CARRY4"]}
 
 
+def synth_estimate(art: Artifact, work: Path, lanes: int = DEFAULT_LANES) -> dict[str, float]:
+    """Resource estimate of the accelerator built for ``art``, with percentages of the xc7z020."""
+    work.mkdir(parents=True, exist_ok=True)
+    r = synth(write_params(art, work / "params", lanes), work)
+    return {**r, **{f"{k}_pct": 100.0 * r[k] / cap for k, cap in XC7Z020.items()}}
+
+
 def logic_depth(params: Path, work: Path) -> int:
     """Longest path in LUT6 levels of a generic copy: FFs and block RAMs end paths (the RAM cells are deleted
     from the copy). Generic LUT mapping has no carry chains, so wide adders count one level per 1-2 bits:
@@ -123,10 +130,9 @@ def main(argv: list[str] | None = None) -> None:
     art = load(art_path)
     HW_BUILD.mkdir(parents=True, exist_ok=True)
     OUT.mkdir(parents=True, exist_ok=True)
-    params = write_params(art, HW_BUILD / "params", DEFAULT_LANES)
-    r: dict = {"artifact": str(art_path.relative_to(ROOT)), "lanes": DEFAULT_LANES}
-    r.update(synth(params, HW_BUILD))
-    r["logic_depth"] = logic_depth(params, HW_BUILD)
+    r: dict = {"artifact": str(art_path), "lanes": DEFAULT_LANES}
+    r.update(synth_estimate(art, HW_BUILD))
+    r["logic_depth"] = logic_depth(HW_BUILD / "params", HW_BUILD)
     sims = {"verilator": simulate(art_path, a.images, "verilator"),
             "icarus": simulate(art_path, a.icarus_images, "icarus")}
     r["cycles_per_image"] = sims["verilator"]["cycles_per_image"]
@@ -136,8 +142,6 @@ def main(argv: list[str] | None = None) -> None:
     r["ratio_to_lower_bound"] = r["cycles_per_image"] / r["lower_bound_cycles"]
     r["sim_cycles_per_s_by"] = {s: v["sim_cycles_per_s"] for s, v in sims.items()}
     r["sim_cycles_per_s"] = r["sim_cycles_per_s_by"]["verilator"]
-    for k, cap in XC7Z020.items():
-        r[f"{k}_pct"] = 100.0 * r[k] / cap
     (OUT / "hw.json").write_text(json.dumps(r, indent=1) + "\n")
     (OUT / "hw.md").write_text(markdown(r))
     print(markdown(r))
