@@ -212,12 +212,19 @@ def load(path: str | Path) -> Artifact:
     return art
 
 
-def current_bound(art: Artifact, i: int) -> int:
-    """Largest |I| the input current of layer i can reach (see sim.golden for I)."""
-    l = art.layers[i]
-    zmax = l.n_in * ((1 << art.input_bits) - 1) if i == 0 else l.n_in
+def layer_current_bound(l: Layer, pixel_bits: int | None) -> int:
+    """Largest |I| a layer's input current can reach (see sim.golden for I).
+
+    ``pixel_bits`` is the input width of the direct-encoded first layer; None for layers fed by spikes.
+    """
+    zmax = l.n_in * ((1 << pixel_bits) - 1) if pixel_bits else l.n_in
     gain = 0 if l.skip_gain is None else int(np.abs(l.skip_gain.astype(np.int64)).max(initial=0))
     return (zmax << l.frac_bits) + int(np.abs(l.bias.astype(np.int64)).max(initial=0)) + gain
+
+
+def current_bound(art: Artifact, i: int) -> int:
+    """Largest |I| the input current of layer i of ``art`` can reach."""
+    return layer_current_bound(art.layers[i], art.input_bits if i == 0 else None)
 
 
 def validate(art: Artifact, src: str = "<artifact>") -> None:
@@ -260,8 +267,9 @@ def validate(art: Artifact, src: str = "<artifact>") -> None:
             j = l.skip_from
             if not 0 <= j < i or not art.layers[j].spiking or art.layers[j].n_out != l.n_out:
                 _fail(src, f"{w}skip_from", f"an earlier spiking layer with {l.n_out} outputs", j)
-        if current_bound(art, i) >= 1 << (ACC_BITS - 1):
-            _fail(src, f"layers[{i}] current bound", f"< 2^{ACC_BITS - 1}", current_bound(art, i))
+        bound = current_bound(art, i)
+        if bound >= 1 << (ACC_BITS - 1):
+            _fail(src, f"layers[{i}] current bound", f"< 2^{ACC_BITS - 1}", bound)
         prev = l.n_out
     if len(art.classes) != art.layers[-1].n_out:
         _fail(src, "classes", f"{art.layers[-1].n_out} names (outputs of the last layer)", len(art.classes))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from sim.artifact import ACC_BITS, Artifact, Layer, current_bound
+from sim.artifact import ACC_BITS, Artifact, Layer, current_bound, layer_current_bound
 from training.model import BWSNN
 
 THRESH_RESOLUTION_BITS = 12
@@ -32,14 +32,13 @@ def _mem_bits(bound_i: int, threshold: np.ndarray | None, leak_shift: int, T: in
     return min(32, max(8, _bits_for(reach)))
 
 
-def _fit_frac(art_layers: list[Layer], build, T: int, n_in_bits: int, f0: int) -> Layer:
+def _fit_frac(build, pixel_bits: int | None, f0: int, index: int) -> Layer:
     """Largest F <= f0 whose layer keeps |I| < 2^(ACC_BITS-2) (one bit of headroom)."""
     for f in range(f0, -1, -1):
         layer = build(f)
-        probe = Artifact(T=T, input_shape=(0,), classes=[], layers=[*art_layers, layer], input_bits=n_in_bits)
-        if current_bound(probe, len(art_layers)) < 1 << (ACC_BITS - 2):
+        if layer_current_bound(layer, pixel_bits) < 1 << (ACC_BITS - 2):
             return layer
-    raise ValueError(f"layer {len(art_layers)}: no fractional width keeps the current inside {ACC_BITS} bits")
+    raise ValueError(f"layer {index}: no fractional width keeps the current inside {ACC_BITS} bits")
 
 
 @torch.no_grad()
@@ -67,7 +66,7 @@ def fold(model: BWSNN, classes: list[str], input_shape: tuple[int, ...], info: d
                          mem_bits=32, frac_bits=f, skip_from=skip,
                          skip_gain=thr.astype(np.int32) if skip is not None else None)
 
-        layers.append(_fit_frac(layers, build, cfg.T, 8, f0))
+        layers.append(_fit_frac(build, 8 if i == 0 else None, f0, i))
     qw = model.out.quant_weight()
     alpha = float(qw.scale)
     w_pos = (qw.value > 0).cpu().numpy()
@@ -81,7 +80,7 @@ def fold(model: BWSNN, classes: list[str], input_shape: tuple[int, ...], info: d
                      bias=np.round(b / alpha * 2.0 ** f).astype(np.int32), leak_shift=0, reset="hard",
                      mem_bits=32, frac_bits=f)
 
-    layers.append(_fit_frac(layers, build_out, cfg.T, 8, OUT_FRAC_BITS))
+    layers.append(_fit_frac(build_out, None, OUT_FRAC_BITS, len(layers)))
     art = Artifact(T=cfg.T, input_shape=tuple(input_shape), classes=list(classes), layers=layers, info=info or {})
     for i, l in enumerate(layers):
         l.mem_bits = _mem_bits(current_bound(art, i), l.threshold, l.leak_shift, cfg.T)
