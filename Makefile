@@ -14,7 +14,7 @@ export PYTHONPATH := $(CURDIR)
 all: demo
 
 demo: $(VENV)/.stamp  ## the whole flow on the embedded default -> build/report.md
-	$(PY) -m host.demo --build $(BUILD) --target $(TARGET)
+	$(PY) -m flow.demo --build $(BUILD) --target $(TARGET)
 
 $(VENV)/.stamp: pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -1,4 +1,4 @@
-"""The AXI4-Stream top shared with the RTL accelerator (hw/regmap.json), written by an hls4ml writer pass.
+"""The AXI4-Stream top shared with the RTL accelerator (bwsnn/regmap.json), written by an hls4ml writer pass.
 
 hls4ml's VivadoAccelerator wrapper sends one value per beat; the RTL's host program sends 8 pixels per
 64-bit beat and reads class + C scores as 32-bit words with TLAST on the last. :class:`WriteBwsnnAxiTop`
@@ -17,11 +17,12 @@ from pathlib import Path
 from hls4ml.model import ModelGraph
 from hls4ml.model.optimizer import ModelOptimizerPass
 
-REGMAP = Path(__file__).resolve().parent.parent / "hw" / "regmap.json"
+from bwsnn.regmap import REGMAP, Regmap
+
 
 _HEADER = """#ifndef {P}_AXI_H_
 #define {P}_AXI_H_
-// AXI4-Stream packing of hw/regmap.json: in = {in_bits}-bit beats of {ppb} pixels (pixel k in bits 8k+7:8k,
+// AXI4-Stream packing of bwsnn/regmap.json: in = {in_bits}-bit beats of {ppb} pixels (pixel k in bits 8k+7:8k,
 // TLAST on the last beat), out = {out_bits}-bit words: class, then the {C} scores (TLAST on the last).
 #include "{p}.h"
 #if __has_include(<ap_axi_sdata.h>)
@@ -188,10 +189,9 @@ int main() {{
 """
 
 
-def regmap_streams(path: Path = REGMAP) -> tuple[int, int, int]:
+def regmap_streams(rm: Regmap = REGMAP) -> tuple[int, int, int]:
     """(input tdata bits, pixels per input beat, output tdata bits) from the shared register map."""
-    rm = json.loads(path.read_text())
-    return rm["stream_in"]["tdata_bits"], rm["stream_in"]["pixels_per_beat"], rm["stream_out"]["tdata_bits"]
+    return rm.in_bits, rm.pixels_per_beat, rm.out_bits
 
 
 class WriteBwsnnAxiTop(ModelOptimizerPass):

@@ -22,7 +22,7 @@ from tqdm import tqdm
 from hls.convert import ConvertError
 from hls.flow import FlowError, expected_words, run_flow, test_images
 from hls.targets import TargetError, get_target
-from sim.artifact import ArtifactError, load
+from bwsnn.artifact import ArtifactError, load
 
 
 def bench(target_name: str, artifact: str | Path, hls_out: str | Path, images: int | None = None,

@@ -15,7 +15,7 @@ from hls4ml.model import ModelGraph
 from hls import layers
 from hls.axi import WriteBwsnnAxiTop
 from hls.targets import Target
-from sim.artifact import Artifact
+from bwsnn.artifact import Artifact
 
 PROJECT = "bwsnn"
 

@@ -25,9 +25,9 @@ from tqdm import tqdm
 
 from hls.convert import PROJECT, ConvertError, convert
 from hls.targets import Target, TargetError, get_target
-from sim import golden
-from sim.artifact import Artifact, ArtifactError, load
-from sim.random_artifact import random_images
+from bwsnn import golden
+from bwsnn.artifact import Artifact, ArtifactError, load
+from bwsnn.random_artifact import random_images
 
 HW_VIVADO = Path(__file__).resolve().parent.parent / "hw" / "vivado"  # the block design shared with the RTL
 
@@ -57,7 +57,7 @@ def test_images(art: Artifact, limit: int | None,
                 data_dir: str | None = None) -> tuple[np.ndarray, np.ndarray | None, str]:
     """Images, labels (None for random images) and their source: the artifact's dataset's test set (first
     ``limit``), or random images when it names none we can load."""
-    from training.data import DataError, load as load_dataset
+    from bwsnn.datasets import DataError, load as load_dataset
 
     name = art.info.get("dataset")
     try:

@@ -10,6 +10,6 @@ Notebook use, as with BNN-PYNQ::
 Command line: ``python -m host.run --bitfile bwsnn.bit --artifact model.bwsnn.npz --data test.npz``
 (test data format: :mod:`host.data`); benchmark: ``python -m host.bench``.
 
-Layers: :mod:`host.protocol` (hw/regmap.json: registers and stream packing) -> :mod:`host.driver` (every
+Layers: :mod:`bwsnn.regmap` (bwsnn/regmap.json: registers and stream packing) -> :mod:`host.driver` (every
 register access and DMA stream) -> a :mod:`host.transport` (pynq on the board, cocotb in simulation).
 """

@@ -2,64 +2,44 @@
 
 * ``pynq``: the board. :class:`host.driver.Driver` over :class:`host.transport.PynqTransport`.
 * ``sim``: the RTL accelerator under a simulator. The same Driver runs inside the simulation over a cocotb
-  transport (see :mod:`host.sim_backend`); each ``predict`` is one power-on of the simulated board.
-* ``golden``: the numpy model (:mod:`sim.golden`), no hardware at all.
+  transport; each ``predict`` is one power-on of the simulated board. It lives with the RTL's simulation
+  tools (``sim.board``), which the board never has: :data:`PLUGINS` names it and it is imported only when
+  asked for, so host/ itself depends on the contract (bwsnn) and numpy alone.
+* ``golden``: the numpy model (:mod:`bwsnn.golden`), no hardware at all.
 
 numpy (and, on the board, pynq) only.
 """
 from __future__ import annotations
 
+import importlib
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 
+from host.prediction import Prediction
 from host.transport import ACCELS  # imports pynq only when a PynqTransport opens
-from sim import artifact as artifact_mod
-from sim import golden
-from sim.artifact import Artifact
+from bwsnn import artifact as artifact_mod
+from bwsnn import golden
+from bwsnn.artifact import Artifact
 
 BACKENDS = ("pynq", "sim", "golden")
+# Backends that live outside host/ (they need tools the board does not have): "module:attribute" of a class
+# taking (art, hw_art, build_dir=, simulator=, load_params=, timeout_s=) with a predict(x, progress) method.
+PLUGINS = {"sim": "sim.board:SimBoard"}
 
 
-@dataclass
-class Prediction:
-    classes: np.ndarray  # int64 (N,)
-    scores: np.ndarray  # int64 (N, C): output membranes after the last time step
-    seconds: float  # host wall time of the batch
-    cycles: np.ndarray | None = None  # int64 (N,) CYCLES_LAST per image (hardware backends)
-    clock_hz: float | None = None
-    board_seconds: float | None = None  # the batch on the board: wall time on pynq, simulated time on sim
-    stats: dict[str, Any] = field(default_factory=dict)  # backend figures: op counts, host/sim timing
-
-    @property
-    def images_per_s(self) -> float:
-        """Throughput of the (simulated) board, or of the golden model on this host."""
-        t = self.seconds if self.board_seconds is None else self.board_seconds
-        return len(self.classes) / t if t > 0 else float("inf")
-
-    @property
-    def latency_s(self) -> float | None:
-        """Hardware latency of one image on an idle accelerator; None without hardware.
-
-        The smallest CYCLES_LAST of the batch: the first image meets an idle engine, later ones also count
-        the time they wait in the input behind the image before (the driver keeps the input fed).
-        """
-        if self.cycles is None or not len(self.cycles) or not self.clock_hz:
-            return None
-        return float(np.min(self.cycles)) / self.clock_hz
-
-    def accuracy(self, labels: np.ndarray) -> float:
-        return float(np.mean(self.classes == np.asarray(labels))) if len(self.classes) else float("nan")
+def plugin(name: str) -> Any:
+    module, attr = PLUGINS[name].split(":")
+    return getattr(importlib.import_module(module), attr)
 
 
 class Accelerator:
     """A bwsnn accelerator loaded with one artifact.
 
     ``timeout_s`` bounds each DMA transfer: host seconds on the board (default 1 s), simulated seconds on
-    the ``sim`` backend (default :data:`host.sim_backend.SIM_TIMEOUT_S`). ``load_params=False`` trusts the
+    the ``sim`` backend (default :data:`sim.board.SIM_TIMEOUT_S`). ``load_params=False`` trusts the
     weights the bitstream was built with (ID and shape registers are still checked).
 
     ``accel`` (pynq backend): ``rtl`` (register block + DMA), ``hls`` (the stream-only hls4ml IP: DMA only,
@@ -97,10 +77,8 @@ class Accelerator:
                 transport.close()
                 raise
         elif backend == "sim":
-            from host.sim_backend import SimBoard
-
             hw = artifact_mod.load(sim_hw) if isinstance(sim_hw, (str, Path)) else sim_hw
-            self._sim = SimBoard(self.art, hw, build_dir=sim_build, simulator=simulator, load_params=load_params,
+            self._sim = plugin("sim")(self.art, hw, build_dir=sim_build, simulator=simulator, load_params=load_params,
                                  timeout_s=timeout_s)
 
     def predict(self, images: np.ndarray, progress: bool | Callable[[int], object] = False) -> Prediction:
@@ -118,10 +96,7 @@ class Accelerator:
 
     def _predict(self, x: np.ndarray, progress: Callable[[int], object] | None) -> Prediction:
         if self._driver is not None:
-            r = self._driver.infer(x, progress)
-            return Prediction(r.classes, r.scores, r.seconds, r.cycles, self._driver.t.clock_hz, r.seconds,
-                              {"host_seconds": r.host_seconds, "ops": dict(self._driver.ops),
-                               "accel": "rtl" if self._driver.registers else "hls"})
+            return self._driver.infer(x, progress)
         if self._sim is not None:
             return self._sim.predict(x, progress)
         t0 = time.perf_counter()

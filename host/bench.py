@@ -23,9 +23,9 @@ import numpy as np
 from host import data
 from host.accelerator import Accelerator
 from host.errors import HostError
-from host.sim_backend import CLOCK_PERIOD_NS
-from sim.artifact import ArtifactError
-from sim.golden import InputError
+from bwsnn.artifact import ArtifactError
+from bwsnn.limits import CLOCK_HZ, CLOCK_PERIOD_NS
+from bwsnn.golden import InputError
 
 
 def bench_sim(acc: Accelerator, x: np.ndarray) -> dict[str, Any]:
@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         sim = bench_sim(Accelerator(golden_acc.art, backend="sim", simulator=a.simulator), x[:a.images])
         sim["build_and_run_s"] = time.perf_counter() - t0
         report = {"artifact": a.artifact, "images_from": source, "machine": platform.machine(),
-                  "python": platform.python_version(), "clock_mhz": 1e3 / CLOCK_PERIOD_NS,
+                  "python": platform.python_version(), "clock_mhz": CLOCK_HZ / 1e6,
                   "simulator": a.simulator, "sim": sim, "golden": bench_golden(golden_acc, x)}
     except (HostError, ArtifactError, InputError) as e:
         print(f"error: {e}", file=sys.stderr)

@@ -7,7 +7,7 @@ Keys:
 ``labels``
     integer ``(N,)``: class indices, for accuracy. Optional: without it the host only predicts.
 
-Write one with :func:`save` (e.g. from ``training.data.load_digits()``'s ``x_test``/``y_test``).
+Write one with :func:`save` (e.g. from ``bwsnn.datasets.load_digits()``'s ``x_test``/``y_test``).
 """
 from __future__ import annotations
 

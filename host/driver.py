@@ -1,7 +1,7 @@
 """The accelerator driver: every register access, parameter load and DMA stream the host performs.
 
 numpy only. It runs unchanged on the board (over :class:`host.transport.PynqTransport`) and inside the
-RTL simulation (over ``host.sim_cocotb.CocotbTransport``): only the transport differs.
+RTL simulation (over ``sim.board_cocotb.CocotbTransport``): only the transport differs.
 
 ``registers=False`` drives the stream-only hls4ml accelerator (hls/): the same DMA packets, and every
 register access (identity/shape check, parameter load, CONTINUOUS, CYCLES_LAST, ERROR, IMAGES_DONE) left out.
@@ -11,29 +11,21 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 
 from host.errors import AcceleratorError, DmaError, DmaTimeout, MismatchError
-from host.protocol import REGMAP, Regmap, pack_images, param_image, unpack_results
+from bwsnn.params import param_image
+from bwsnn.regmap import REGMAP, Regmap, pack_images, unpack_results
+from host.prediction import Prediction
 from host.transport import Transport
-from sim.artifact import Artifact
-from sim.golden import check_images
+from bwsnn.artifact import Artifact
+from bwsnn.golden import check_images
 
 ALIGN = 64  # bytes between per-image DMA slots: any AXI DMA data width (no DRE needed), whole cache lines
 CHUNK = 256  # images per buffer fill: bounds the contiguous memory a batch pins
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class BatchResult:
-    classes: np.ndarray  # int64 (N,)
-    scores: np.ndarray  # int64 (N, C)
-    cycles: np.ndarray | None  # int64 (N,): CYCLES_LAST read as each image's result arrived; None without registers
-    seconds: float  # wall time of the batch on the host
-    host_seconds: dict[str, float] = field(default_factory=dict)  # pack / unpack time
 
 
 class Driver:
@@ -107,7 +99,7 @@ class Driver:
                           self.t.alloc((CHUNK, out_stride // 4), np.uint32))
         return self._bufs
 
-    def infer(self, images: np.ndarray, progress: Callable[[int], object] | None = None) -> BatchResult:
+    def infer(self, images: np.ndarray, progress: Callable[[int], object] | None = None) -> Prediction:
         """Stream a batch through the accelerator (CONTINUOUS mode) and return its results.
 
         ``progress(k)`` is called as k more images complete (e.g. ``tqdm.update``).
@@ -144,8 +136,10 @@ class Driver:
         t1 = time.perf_counter()
         classes, scores = unpack_results(words, c, self.rm)
         t_unpack += time.perf_counter() - t1
-        return BatchResult(classes, scores, cycles, time.perf_counter() - t0,
-                           {"pack": t_pack, "unpack": t_unpack})
+        seconds = time.perf_counter() - t0
+        return Prediction(classes, scores, seconds, cycles, self.t.clock_hz, seconds,
+                          {"host_seconds": {"pack": t_pack, "unpack": t_unpack}, "ops": dict(self.ops),
+                           "accel": "rtl" if self.registers else "hls"})
 
     def _stream(self, inbuf: np.ndarray, outbuf: np.ndarray, first: int, n: int, cycles: np.ndarray | None,
                 progress: Callable[[int], object] | None) -> None:

@@ -18,8 +18,8 @@ from typing import Any
 from host import data
 from host.accelerator import ACCELS, BACKENDS, Accelerator, Prediction
 from host.errors import HostError
-from sim.artifact import ArtifactError
-from sim.golden import InputError
+from bwsnn.artifact import ArtifactError
+from bwsnn.golden import InputError
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -1,7 +1,7 @@
 """The seam under the driver: register access and DMA, on the board (pynq) or in simulation (cocotb).
 
 :class:`host.driver.Driver` only ever calls the methods of :class:`Transport`; :class:`PynqTransport` is
-the board's implementation, ``host.sim_cocotb.CocotbTransport`` the simulator's. pynq is imported only
+the board's implementation, ``sim.board_cocotb.CocotbTransport`` the simulator's. pynq is imported only
 inside :class:`PynqTransport` so everything else runs where pynq does not.
 """
 from __future__ import annotations

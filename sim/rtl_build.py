@@ -15,18 +15,12 @@ from pathlib import Path
 
 from cocotb_tools.runner import Runner, get_runner
 
-from hw.gen import DEFAULT_LANES, write_params
-from sim.artifact import Artifact, load
+from bwsnn.params import DEFAULT_LANES
+from hw import TOPLEVEL, rtl_sources
+from hw.gen import write_params
+from bwsnn.artifact import Artifact, load
 
-ROOT = Path(__file__).resolve().parents[1]
-RTL_DIR = ROOT / "hw" / "rtl"
-TOPLEVEL = "bwsnn_top"
 SIMULATORS = ("verilator", "icarus")
-
-
-def rtl_sources() -> list[Path]:
-    """The synthesizable sources of bwsnn_top (its headers come from :func:`hw.gen.write_params`)."""
-    return sorted(RTL_DIR.glob("*.v"))
 
 
 def waves_enabled() -> bool:
@@ -75,7 +69,7 @@ def build(art: Artifact | str | Path, build_dir: str | Path, simulator: str = "v
     """Generate the parameter headers / .mem files for ``art`` into ``build_dir/params`` and compile
     ``bwsnn_top`` for ``simulator`` ("verilator" | "icarus") in ``build_dir``; returns the cocotb runner.
 
-    The parameter layout depends on ``lanes`` (P); the host's :func:`host.protocol.param_image` assumes
+    The parameter layout depends on ``lanes`` (P); the host's :func:`bwsnn.regmap.param_image` assumes
     the default, so a design for the host driver keeps ``lanes=DEFAULT_LANES``.
     """
     if not isinstance(art, Artifact):

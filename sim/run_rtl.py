@@ -17,19 +17,24 @@ from pathlib import Path
 import numpy as np
 from cocotb_tools.runner import get_results
 
-from hw.gen import DEFAULT_LANES
+from bwsnn.params import DEFAULT_LANES
+from hw import RTL_DIR, TOPLEVEL, rtl_sources
 from sim import rtl_build
-from sim.artifact import Artifact, load
-from sim.random_artifact import random_artifact, random_images
+from bwsnn.artifact import Artifact, load
+from bwsnn.datasets import load_digits
+from bwsnn.paths import build_dir
+from bwsnn.random_artifact import random_artifact, random_images
 
-ROOT = Path(__file__).resolve().parents[1]
-SIM_BUILD = ROOT / "build" / "sim"
 UNIT_SOURCES = {"bwsnn_synapse": ["bwsnn_synapse.v", "bwsnn_popcount.v"], "bwsnn_lif": ["bwsnn_lif.v"]}
+
+
+def sim_build(*parts: str) -> Path:
+    return build_dir("sim", *parts)
 
 
 def reference_artifact() -> Path:
     """The real trained artifact: $BWSNN_ARTIFACT, else the one `make train` writes."""
-    return Path(os.environ.get("BWSNN_ARTIFACT", ROOT / "build" / "model.bwsnn.npz"))
+    return Path(os.environ.get("BWSNN_ARTIFACT") or build_dir("model.bwsnn.npz"))
 
 
 def _check(results_xml: Path) -> None:
@@ -39,8 +44,6 @@ def _check(results_xml: Path) -> None:
 
 
 def digits_images(n: int) -> np.ndarray:
-    from training.data import load_digits
-
     x = np.asarray(load_digits().x_test)
     return x.reshape(len(x), -1)[:n].astype(np.uint8)
 
@@ -66,7 +69,7 @@ def run_top(art: Artifact | str | Path, images: np.ndarray, build_dir: str | Pat
         env["BWSNN_TB_RELOAD"] = str(d / "reload.bwsnn.npz")
     (d / "report.json").unlink(missing_ok=True)
     runner = rtl_build.build(art, d, simulator, lanes)
-    xml = runner.test(test_module="sim.tb.tb_top", hdl_toplevel=rtl_build.TOPLEVEL, testcase=testcase,
+    xml = runner.test(test_module="sim.tb.tb_top", hdl_toplevel=TOPLEVEL, testcase=testcase,
                       extra_env=env, waves=rtl_build.waves_enabled(), results_xml=str(d / "results.xml"),
                       log_file=d / "test.log")
     _check(Path(xml))
@@ -78,7 +81,7 @@ def run_unit(module: str, build_dir: str | Path, simulator: str = "verilator", l
     """Unit bench of bwsnn_synapse (P = ``lanes``) or bwsnn_lif with ``vectors`` random inputs."""
     d = Path(build_dir).resolve()
     params = {"P": lanes} if module == "bwsnn_synapse" else {}
-    runner = rtl_build.build_sources([rtl_build.RTL_DIR / f for f in UNIT_SOURCES[module]], module, d, simulator,
+    runner = rtl_build.build_sources([RTL_DIR / f for f in UNIT_SOURCES[module]], module, d, simulator,
                                      parameters=params)
     xml = runner.test(test_module=f"sim.tb.tb_{module.removeprefix('bwsnn_')}", hdl_toplevel=module,
                       extra_env={"BWSNN_TB_VECTORS": str(vectors), "BWSNN_TB_LANES": str(lanes)},
@@ -113,13 +116,13 @@ def main(argv: list[str] | None = None) -> None:
     for sim in a.sim:
         n = a.images if sim == "verilator" else a.icarus_images
         for module in UNIT_SOURCES:
-            run_unit(module, SIM_BUILD / f"make_{module}_{sim}", sim, vectors=20000)
+            run_unit(module, sim_build(f"make_{module}_{sim}"), sim, vectors=20000)
             print(f"{sim} {module}: pass", flush=True)
-        run_top(reference_artifact(), digits_images(n), SIM_BUILD / f"make_ref_{sim}", sim)
+        run_top(reference_artifact(), digits_images(n), sim_build(f"make_ref_{sim}"), sim)
         print(f"{sim} reference artifact, {n} digits test images: pass", flush=True)
         for name in RANDOM_CASES:
             art, lanes = random_case(name)
-            run_top(art, random_images(art, n, seed=3), SIM_BUILD / f"make_{name}_{sim}", sim, lanes,
+            run_top(art, random_images(art, n, seed=3), sim_build(f"make_{name}_{sim}"), sim, lanes,
                     reload=random_case(name, reload=True)[0])
             print(f"{sim} random artifact {name}, {n} images: pass", flush=True)
 

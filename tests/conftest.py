@@ -1,13 +1,13 @@
 """Shared fixtures: the real trained default model (trained on demand if `make train` has not run)."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-BUILD = Path(os.environ.get("BWSNN_BUILD", ROOT / "build"))
+from bwsnn.paths import build_dir
+
+BUILD = build_dir().resolve()
 
 
 @pytest.fixture(scope="session")
@@ -27,6 +27,6 @@ def trained_artifact_path(trained_dir: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def digits():
-    from training.data import load_digits
+    from bwsnn.datasets import load_digits
 
     return load_digits()

@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim import artifact
-from sim.artifact import ArtifactError
-from sim.random_artifact import random_artifact
+from bwsnn import artifact
+from bwsnn.artifact import ArtifactError
+from bwsnn.random_artifact import random_artifact
 
 
 def _rewrite(src: Path, dst: Path, edit) -> None:

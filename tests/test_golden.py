@@ -4,9 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim import golden
-from sim.artifact import Artifact, Layer
-from sim.random_artifact import random_artifact, random_images
+from bwsnn import golden
+from bwsnn.artifact import Artifact, Layer
+from bwsnn.random_artifact import random_artifact, random_images
 
 
 def one_neuron(bias: int, thr: int, leak: int, reset: str, bits: int, T: int = 3, frac: int = 0) -> Artifact:

@@ -15,7 +15,7 @@ from hls.axi import regmap_streams
 from hls.convert import PROJECT, convert
 from hls.flow import FlowError, vendor_hls
 from hls.targets import TARGETS, TargetError, get_target
-from sim.random_artifact import random_artifact
+from bwsnn.random_artifact import random_artifact
 
 
 def test_target_table() -> None:

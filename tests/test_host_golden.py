@@ -8,10 +8,10 @@ import pytest
 
 from host import data, run
 from host.accelerator import Accelerator
-from sim import golden
-from sim.artifact import ArtifactError
-from sim.golden import InputError
-from sim.random_artifact import random_artifact, random_images
+from bwsnn import golden
+from bwsnn.artifact import ArtifactError
+from bwsnn.golden import InputError
+from bwsnn.random_artifact import random_artifact, random_images
 
 
 def test_golden_backend_is_the_golden_model(trained_artifact_path: Path, digits) -> None:

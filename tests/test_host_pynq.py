@@ -2,7 +2,7 @@
 
 pynq has no device here, so ``sys.modules['pynq']`` is replaced by a fake that keeps pynq 4.0's API and
 its rules (MMIO takes Python ints, ``transfer`` refuses a busy channel, ``wait`` spins forever on a busy
-one, send flushes / receive invalidates the cache) and plays the accelerator from hw/regmap.json, read
+one, send flushes / receive invalidates the cache) and plays the accelerator from bwsnn/regmap.json, read
 here on its own: it decodes the stream bytes itself and answers with the golden model's results.
 """
 from __future__ import annotations
@@ -20,13 +20,13 @@ import pytest
 from host import data, run
 from host.accelerator import Accelerator
 from host.errors import AcceleratorError, BitstreamError, DmaError, DmaTimeout, MismatchError
-from host.protocol import param_image
-from sim import golden
-from sim.artifact import Artifact
-from sim.golden import InputError
-from sim.random_artifact import random_artifact, random_images
+from bwsnn.params import param_image
+from bwsnn import golden
+from bwsnn.artifact import Artifact
+from bwsnn.golden import InputError
+from bwsnn.random_artifact import random_artifact, random_images
 
-SPEC = json.loads((Path(__file__).resolve().parents[1] / "hw" / "regmap.json").read_text())
+SPEC = json.loads((Path(__file__).resolve().parents[1] / "bwsnn" / "regmap.json").read_text())
 NAMES = {r["offset"]: name for name, r in SPEC["registers"].items()}
 BIT = {reg: r.get("fields", {}) for reg, r in SPEC["registers"].items()}
 CYCLES = 1234
@@ -51,7 +51,7 @@ class FakeBuffer(np.ndarray):
 
 
 class FakeAccelerator:
-    """The bwsnn register block and streams, per hw/regmap.json; ``mode`` injects a fault."""
+    """The bwsnn register block and streams, per bwsnn/regmap.json; ``mode`` injects a fault."""
 
     def __init__(self, art: Artifact, mode: str = "ok") -> None:
         self.art, self.mode = art, mode

@@ -8,11 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from host import sim_backend
+from bwsnn.paths import build_dir
+from sim import board as sim_backend
 from host.accelerator import Accelerator
 from host.errors import DmaTimeout, HostError, MismatchError
-from sim import artifact, golden
-from sim.random_artifact import random_artifact
+from bwsnn import artifact, golden
+from bwsnn.random_artifact import random_artifact
 
 N_IMAGES = 36
 
@@ -40,8 +41,9 @@ def test_sim_backend_agrees_with_golden_on_every_image(real: artifact.Artifact, 
 
 def test_relative_build_dir(real: artifact.Artifact, digits, monkeypatch) -> None:
     """A relative sim_build (as `make demo` passes) still reaches the simulator, which runs elsewhere."""
-    monkeypatch.chdir(sim_backend.ROOT)
-    check_bit_exact(real, digits.x_test[:3], sim_build="build/sim_host")
+    shared = build_dir("sim_host").resolve()  # the other tests' build: no second compile
+    monkeypatch.chdir(shared.parent)
+    check_bit_exact(real, digits.x_test[:3], sim_build=shared.name)
 
 
 def test_parameters_reload_into_a_bitstream_built_for_other_weights(real: artifact.Artifact, digits) -> None:

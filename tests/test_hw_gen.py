@@ -1,5 +1,5 @@
 """hw/gen.py: one parameter-image definition for the .mem files and the AXI-Lite reload, decodable back
-into the artifact; the Verilog register-map header mirrors hw/regmap.json."""
+into the artifact; the Verilog register-map header mirrors bwsnn/regmap.json."""
 from __future__ import annotations
 
 import json
@@ -9,8 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bwsnn import params
+from bwsnn.regmap import REGMAP_PATH
 from hw import gen
-from sim.random_artifact import random_artifact
+from bwsnn.random_artifact import random_artifact
 
 
 def read_mem(path: Path, word_bits: int) -> np.ndarray:
@@ -25,8 +27,8 @@ def read_mem(path: Path, word_bits: int) -> np.ndarray:
 @pytest.mark.parametrize("lanes", [64, 256])
 def test_mem_files_are_the_param_image(tmp_path: Path, lanes: int) -> None:
     art = random_artifact((200, 96, 96, 10), seed=4)
-    image = gen.param_image(art, lanes)
-    lay = gen.layout(art, lanes)
+    image = params.param_image(art, lanes)
+    lay = params.layout(art, lanes)
     assert len(image) == lay.words
     gen.write_params(art, tmp_path, lanes)
     mems = [read_mem(tmp_path / f"{n}.mem", lanes if n == "weights" else 32) for n in gen.MEM_FILES]
@@ -39,9 +41,9 @@ def test_mem_files_are_the_param_image(tmp_path: Path, lanes: int) -> None:
 def test_image_decodes_to_the_artifact() -> None:
     art = random_artifact((100, 70, 70, 12), seed=9, mem_bits=None)
     lanes = 64
-    lay = gen.layout(art, lanes)
-    parts = gen.split_image(gen.param_image(art, lanes), art, lanes)
-    desc = parts["desc"].reshape(-1, gen.DESC_STRIDE)
+    lay = params.layout(art, lanes)
+    parts = params.split_image(params.param_image(art, lanes), art, lanes)
+    desc = parts["desc"].reshape(-1, params.DESC_STRIDE)
     rows = parts["weights"]
     for i, l in enumerate(art.layers):
         n_out, chunks, wbase, nbase, in_sb, out_sb, skip_sb, cfg = (int(v) for v in desc[i])
@@ -70,14 +72,25 @@ def test_lanes_must_be_a_power_of_two() -> None:
     art = random_artifact(seed=1)
     for bad in (32, 96, 100):
         with pytest.raises(ValueError, match="power of two"):
-            gen.param_image(art, bad)
+            params.param_image(art, bad)
 
 
 def test_regmap_header_mirrors_json() -> None:
-    spec = json.loads(gen.REGMAP_PATH.read_text())
+    spec = json.loads(REGMAP_PATH.read_text())
     header = gen.regmap_header()
     for name, r in spec["registers"].items():
         assert re.search(rf"localparam \[7:0\] REG_{name} = 8'd{r['offset']};", header), name
         for f, b in r.get("fields", {}).items():
             assert f"localparam integer {name}_{f} = {b};" in header
     assert f"32'h{spec['id_magic']:08x}" in header
+
+
+def test_descriptor_fields_reach_the_rtl_generated(tmp_path: Path) -> None:
+    art = random_artifact(seed=2)
+    header = (gen.write_params(art, tmp_path) / "bwsnn_params.vh").read_text()
+    for f in params.DESC_FIELDS:
+        assert f"D_{f.name}_W = {f.word}, D_{f.name}_LSB = {f.lsb}, D_{f.name}_BITS = {f.bits};" in header
+    top = (Path(gen.__file__).parent / "rtl" / "bwsnn_top.v").read_text()
+    assert not re.search(r"nxt\[\d\]", top), "the RTL indexes descriptor words by hand"
+    for f in params.DESC_FIELDS:
+        assert f"D_{f.name}_W" in top, f.name

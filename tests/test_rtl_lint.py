@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from hw.gen import write_params
+from hw import RTL_DIR, TOPLEVEL, rtl_sources
 from sim import rtl_build
-from sim.artifact import load
-from sim.run_rtl import RANDOM_CASES, SIM_BUILD, random_case
+from bwsnn.artifact import load
+from sim.run_rtl import RANDOM_CASES, sim_build, random_case
 
 
 def lint(top: str, sources: list[Path], includes: list[Path] = (), params: dict[str, int] | None = None) -> None:
@@ -23,15 +24,15 @@ def lint(top: str, sources: list[Path], includes: list[Path] = (), params: dict[
 @pytest.mark.parametrize("case", ["reference", *sorted(RANDOM_CASES)])
 def test_lint_top(case: str, trained_artifact_path) -> None:
     art, lanes = (load(trained_artifact_path), 256) if case == "reference" else random_case(case)
-    params = write_params(art, SIM_BUILD / f"lint_{case}", lanes)
-    lint("bwsnn_top", rtl_build.rtl_sources(), [params])
+    params = write_params(art, sim_build(f"lint_{case}"), lanes)
+    lint("bwsnn_top", rtl_sources(), [params])
 
 
 @pytest.mark.parametrize("lanes", [64, 512])
 def test_lint_synapse(lanes: int) -> None:
-    lint("bwsnn_synapse", [rtl_build.RTL_DIR / "bwsnn_synapse.v", rtl_build.RTL_DIR / "bwsnn_popcount.v"],
+    lint("bwsnn_synapse", [RTL_DIR / "bwsnn_synapse.v", RTL_DIR / "bwsnn_popcount.v"],
          params={"P": lanes})
 
 
 def test_lint_lif() -> None:
-    lint("bwsnn_lif", [rtl_build.RTL_DIR / "bwsnn_lif.v"])
+    lint("bwsnn_lif", [RTL_DIR / "bwsnn_lif.v"])

@@ -10,9 +10,9 @@ import os
 import numpy as np
 import pytest
 
-from sim import golden
-from sim.random_artifact import random_images
-from sim.run_rtl import RANDOM_CASES, SIM_BUILD, digits_images, random_case, run_top
+from bwsnn import golden
+from bwsnn.random_artifact import random_images
+from sim.run_rtl import RANDOM_CASES, sim_build, digits_images, random_case, run_top
 
 SIMS = ["verilator", "icarus"]
 
@@ -24,7 +24,7 @@ def n_images(simulator: str) -> int:
 
 @pytest.mark.parametrize("simulator", SIMS)
 def test_reference_artifact(simulator: str, trained_artifact_path) -> None:
-    report = run_top(trained_artifact_path, digits_images(n_images(simulator)), SIM_BUILD / f"test_ref_{simulator}",
+    report = run_top(trained_artifact_path, digits_images(n_images(simulator)), sim_build(f"test_ref_{simulator}"),
                      simulator)
     assert report is not None and report["images"] == n_images(simulator)
 
@@ -44,5 +44,5 @@ def test_random_artifact(simulator: str, case: str) -> None:
         assert art.layers[0].n_in > 3 * lanes and art.layers[1].n_in % lanes
     # START / error handling do not depend on the artifact: Icarus runs them on the reference artifact only
     tests = None if simulator == "verilator" else ["test_stream", "test_reload"]
-    run_top(art, x, SIM_BUILD / f"test_{case}_{simulator}", simulator, lanes, reload=random_case(case, reload=True)[0],
+    run_top(art, x, sim_build(f"test_{case}_{simulator}"), simulator, lanes, reload=random_case(case, reload=True)[0],
             testcase=tests)

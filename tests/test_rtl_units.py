@@ -3,16 +3,16 @@ from __future__ import annotations
 
 import pytest
 
-from sim.run_rtl import SIM_BUILD, run_unit
+from sim.run_rtl import sim_build, run_unit
 
 SIMS = ["verilator", "icarus"]
 
 
 @pytest.mark.parametrize("simulator", SIMS)
 def test_synapse_lane(simulator: str) -> None:
-    run_unit("bwsnn_synapse", SIM_BUILD / f"test_synapse_{simulator}", simulator, lanes=64, vectors=1000)
+    run_unit("bwsnn_synapse", sim_build(f"test_synapse_{simulator}"), simulator, lanes=64, vectors=1000)
 
 
 @pytest.mark.parametrize("simulator", SIMS)
 def test_lif_unit(simulator: str) -> None:
-    run_unit("bwsnn_lif", SIM_BUILD / f"test_lif_{simulator}", simulator, vectors=3000)
+    run_unit("bwsnn_lif", sim_build(f"test_lif_{simulator}"), simulator, vectors=3000)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from sim import artifact, golden
+from bwsnn import artifact, golden
 from training import data, train
 from training.deploy import DeployModel
 from training.fold import fold

@@ -1,6 +1,6 @@
 """Integer deploy mode: the network evaluated in torch with the folded integer parameters.
 
-It computes what sim/golden.py specifies (and must agree with it on every output), but in torch and with
+It computes what bwsnn/golden.py specifies (and must agree with it on every output), but in torch and with
 the synapses as +/-1 matrix products, so the two implementations check each other.
 """
 from __future__ import annotations
@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from sim.artifact import Artifact
+from bwsnn.artifact import Artifact
 
 
 class DeployModel(nn.Module):

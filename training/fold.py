@@ -1,4 +1,4 @@
-"""Fold a trained BWSNN into the integer deploy artifact (the contract of sim/golden.py).
+"""Fold a trained BWSNN into the integer deploy artifact (the contract of bwsnn/golden.py).
 
 Per hidden neuron the float model computes u = u * 2^-k + a*z + c (+ s_skip) and fires at u >= 1, where
 z is the integer synapse sum, a = BN gain * weight scale (/255 on the pixel layer) and c the BN offset.
@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from sim.artifact import ACC_BITS, Artifact, Layer, current_bound, layer_current_bound
+from bwsnn.artifact import ACC_BITS, Artifact, Layer, current_bound, layer_current_bound
 from training.model import BWSNN
 
 THRESH_RESOLUTION_BITS = 12

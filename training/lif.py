@@ -1,7 +1,7 @@
 """LIF neurons with a surrogate gradient, in the form the integer hardware folds exactly.
 
 Float dynamics, per step: u = u * 2^-leak_shift + I;  s = (u >= 1);  reset: hard u = 0, soft u = u - 1.
-The decay is a power of two so that it becomes the hardware's arithmetic shift (see sim/golden.py).
+The decay is a power of two so that it becomes the hardware's arithmetic shift (see bwsnn/golden.py).
 """
 from __future__ import annotations
 

@@ -20,8 +20,8 @@ from torch.utils.data import DataLoader, TensorDataset
 from torch.utils.data.distributed import DistributedSampler
 from tqdm import tqdm
 
-from sim import golden
-from training import data as datasets
+from bwsnn import golden
+from bwsnn import datasets
 from training.deploy import DeployModel
 from training.export import export_qonnx
 from training.fold import fold

@@ -1,4 +1,4 @@
-// bwsnn kernels for hls4ml: binary (+/-1) dense synapses + integer LIF neurons, bit-exact to sim/golden.py.
+// bwsnn kernels for hls4ml: binary (+/-1) dense synapses + integer LIF neurons, bit-exact to bwsnn/golden.py.
 // Spike trains and weights are bit-packed bytes, little bit order (bit b of byte k = neuron/input 8k+b),
 // exactly the artifact's packing. A layer consumes its input's whole T-step train and produces its own,
 // so the T steps run inside one call of the top function.

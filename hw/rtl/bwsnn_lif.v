@@ -1,4 +1,4 @@
-// LIF unit, three pipeline stages (current | integrate | fire + reset), in sim/golden.py's order:
+// LIF unit, three pipeline stages (current | integrate | fire + reset), in bwsnn/golden.py's order:
 //   I = (z << frac) + bias + (skip ? gain : 0)   (exact in 32 bits: artifact validation bounds |I|)
 //   U = sat(U >> leak + I); spike = U >= thr; hard: U = 0 / soft: U = sat(U - thr) where spiking.
 // sat clamps to mem_bits (2..32); 34-bit intermediates make every sum exact before clamping.

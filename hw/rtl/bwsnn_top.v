@@ -1,6 +1,6 @@
 // bwsnn accelerator: AXI4-Lite control + parameter port, AXI4-Stream images in, results out.
 //
-// One layer engine walks the network of the parameter image (see hw/gen.py) time step by time step:
+// One layer engine walks the network of the parameter image (see bwsnn/params.py) time step by time step:
 // per cycle it reads one P-bit weight row (neuron n, input chunk c), popcounts it against the matching
 // spike chunk and accumulates the neuron's current; after the neuron's last chunk the LIF unit updates
 // its membrane. Layer 0 takes the 8-bit pixels as 8 bit-planes (8 popcount lanes weighted by 2^b, no
@@ -369,19 +369,19 @@ module bwsnn_top (
             endcase
         end
         if (start_layer) begin
-            cur_nout   <= nxt[0][15:0];
-            cur_chunks <= nxt[1][15:0];
-            cur_nbase  <= nxt[3][NW-1:0];
-            cur_insb   <= nxt[4][SW-1:0];
-            cur_outsb  <= nxt[5][SW-1:0];
-            cur_skipsb <= nxt[6][SW-1:0];
-            cur_frac   <= nxt[7][4:0];
-            cur_leak   <= nxt[7][12:8];
-            cur_mb     <= nxt[7][21:16];
-            cur_soft   <= nxt[7][24];
-            cur_spiking <= nxt[7][25];
-            cur_skip   <= nxt[7][26];
-            wrow <= nxt[2][WW-1:0];
+            cur_nout   <= nxt[D_N_OUT_W][D_N_OUT_LSB +: 16];
+            cur_chunks <= nxt[D_CHUNKS_W][D_CHUNKS_LSB +: 16];
+            cur_nbase  <= nxt[D_NBASE_W][D_NBASE_LSB +: NW];
+            cur_insb   <= nxt[D_IN_SBASE_W][D_IN_SBASE_LSB +: SW];
+            cur_outsb  <= nxt[D_OUT_SBASE_W][D_OUT_SBASE_LSB +: SW];
+            cur_skipsb <= nxt[D_SKIP_SBASE_W][D_SKIP_SBASE_LSB +: SW];
+            cur_frac   <= nxt[D_FRAC_BITS_W][D_FRAC_BITS_LSB +: 5];
+            cur_leak   <= nxt[D_LEAK_SHIFT_W][D_LEAK_SHIFT_LSB +: 5];
+            cur_mb     <= nxt[D_MEM_BITS_W][D_MEM_BITS_LSB +: 6];
+            cur_soft   <= nxt[D_SOFT_RESET_W][D_SOFT_RESET_LSB];
+            cur_spiking <= nxt[D_SPIKING_W][D_SPIKING_LSB];
+            cur_skip   <= nxt[D_HAS_SKIP_W][D_HAS_SKIP_LSB];
+            wrow <= nxt[D_WBASE_W][D_WBASE_LSB +: WW];
             n <= 16'd0;
             c <= 16'd0;
         end else if (issue) begin

@@ -13,13 +13,13 @@ import numpy as np
 from cocotb.clock import Clock
 from cocotb.triggers import RisingEdge
 
-from sim.golden import saturate
+from bwsnn.golden import saturate
 
 LATENCY = 3
 
 
 def reference(v: dict[str, int]) -> tuple[int, int]:
-    """The golden model's steps 2-6 for one neuron (sim/golden.py)."""
+    """The golden model's steps 2-6 for one neuron (bwsnn/golden.py)."""
     cur = (v["z"] << v["frac_bits"]) + v["bias"] + (v["skip_gain"] if v["skip_spike"] else 0)
     u = 0 if v["first_step"] else v["u_old"]
     u = int(saturate(np.int64((u >> v["leak_shift"]) + cur), v["mem_bits"]))

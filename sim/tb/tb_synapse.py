@@ -8,7 +8,7 @@ import cocotb
 import numpy as np
 from cocotb.triggers import Timer
 
-from sim.golden import popcount_current
+from bwsnn.golden import popcount_current
 
 
 @cocotb.test()

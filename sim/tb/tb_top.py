@@ -1,4 +1,4 @@
-"""cocotb bench of bwsnn_top: every result compared with sim.golden.run, image by image.
+"""cocotb bench of bwsnn_top: every result compared with bwsnn.golden.run, image by image.
 
 Configured by environment (set by tests/test_rtl_top.py or ``python -m sim.run_rtl``):
 ``BWSNN_TB_ARTIFACT`` the artifact the design was built from, ``BWSNN_TB_IMAGES`` a uint8 (N, n_in) .npy,
@@ -22,15 +22,16 @@ from cocotb.triggers import ClockCycles
 from cocotbext.axi import (AxiLiteBus, AxiLiteMaster, AxiStreamBus, AxiStreamFrame, AxiStreamSink,
                            AxiStreamSource)
 
-from hw.gen import param_image
-from sim import golden
-from sim.artifact import Artifact, load
+from bwsnn.limits import CLOCK_PERIOD_NS
+from bwsnn.params import param_image
+from bwsnn.regmap import REGMAP
+from bwsnn import golden
+from bwsnn.artifact import Artifact, load
 
-CLK_NS = 10
-_SPEC = json.loads((Path(__file__).resolve().parents[2] / "hw" / "regmap.json").read_text())
-REG = {name: r["offset"] for name, r in _SPEC["registers"].items()}
-FIELD = {(name, f): 1 << b for name, r in _SPEC["registers"].items() for f, b in r.get("fields", {}).items()}
-PIX_PER_BEAT = _SPEC["stream_in"]["pixels_per_beat"]
+CLK_NS = CLOCK_PERIOD_NS
+REG = {name: r.offset for name, r in REGMAP.registers.items()}
+FIELD = {(name, f): 1 << b for name, r in REGMAP.registers.items() for f, b in r.fields.items()}
+PIX_PER_BEAT = REGMAP.pixels_per_beat
 
 
 def pauses(rng: random.Random, p: float) -> Iterator[bool]:
@@ -128,7 +129,7 @@ async def test_stream(dut: Any) -> None:
     """Identity registers, then the image batch back to back (CONTINUOUS) under random stalls."""
     tb = TB(dut)
     await tb.reset()
-    want = {"ID": _SPEC["id_magic"], "N_IN": tb.art.n_in, "N_CLASSES": len(tb.art.classes), "T": tb.art.T,
+    want = {"ID": REGMAP.id_magic, "N_IN": tb.art.n_in, "N_CLASSES": len(tb.art.classes), "T": tb.art.T,
             "PARAM_WORDS": len(param_image(tb.art, tb.lanes))}
     for reg, v in want.items():
         assert await tb.read(reg) == v, reg

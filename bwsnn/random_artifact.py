@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.artifact import Artifact, Layer, validate
+from bwsnn.artifact import Artifact, Layer, validate
 
 
 def random_artifact(sizes: tuple[int, ...] = (64, 32, 32, 10), T: int = 2, seed: int = 0,

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.artifact import Artifact
+from bwsnn.artifact import Artifact
 
 
 class InputError(ValueError):

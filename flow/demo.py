@@ -19,8 +19,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from sim import artifact as artifact_mod
-from sim import golden
+from bwsnn import artifact as artifact_mod
+from bwsnn import golden
 
 Step = Callable[[dict[str, Any], argparse.Namespace], dict[str, Any]]
 
@@ -39,7 +39,7 @@ def step_golden(ctx: dict, a: argparse.Namespace) -> dict:
     """Golden model on the whole test set, and its agreement with the torch integer deploy mode."""
     import torch
 
-    from training.data import load as load_dataset
+    from bwsnn.datasets import load as load_dataset
     from training.deploy import DeployModel
 
     art = artifact_mod.load(ctx["train"]["artifact"])
@@ -88,7 +88,7 @@ def step_resources(ctx: dict, a: argparse.Namespace) -> dict:
 
 
 def step_plots(ctx: dict, a: argparse.Namespace) -> dict:
-    from sim.plots import plot_image_dynamics
+    from flow.plots import plot_image_dynamics
 
     ds, _ = ctx["_data"]
     art = artifact_mod.load(ctx["train"]["artifact"])

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sim import golden
-from sim.artifact import Artifact
+from bwsnn import golden
+from bwsnn.artifact import Artifact
 
 
 def plot_image_dynamics(art: Artifact, image: np.ndarray, path: str | Path, label: str | None = None,

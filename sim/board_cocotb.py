@@ -1,4 +1,4 @@
-"""cocotb side of the ``sim`` backend: the simulated board that :mod:`host.sim_backend` powers on.
+"""cocotb side of the ``sim`` backend: the simulated board that :mod:`sim.board` powers on.
 
 The simulator loads this module; its one test resets ``bwsnn_top`` and runs the host's synchronous
 :class:`host.driver.Driver` in a :func:`cocotb.task.bridge` thread. The driver talks to
@@ -6,7 +6,7 @@ The simulator loads this module; its one test resets ``bwsnn_top`` and runs the 
 (AxiLiteMaster for the registers, AxiStreamSource/Sink standing in for the AXI DMA's MM2S/S2MM, one packet
 per transfer like the real DMA). The driver code is the board's; only this transport is simulation.
 
-Job in / results out through the directory in ``BWSNN_HOST_JOB`` (see :mod:`host.sim_backend`).
+Job in / results out through the directory in ``BWSNN_HOST_JOB`` (see :mod:`sim.board`).
 """
 from __future__ import annotations
 
@@ -28,10 +28,11 @@ from cocotbext.axi import (AxiLiteBus, AxiLiteMaster, AxiStreamBus, AxiStreamFra
 
 from host.driver import Driver
 from host.errors import AcceleratorError, DmaError, DmaTimeout, HostError
-from host.sim_backend import CLOCK_PERIOD_NS, REG_TIMEOUT_CYCLES, Job, error_record
-from sim import artifact as artifact_mod
-from sim.artifact import ArtifactError
-from sim.golden import InputError
+from bwsnn.limits import CLOCK_HZ, CLOCK_PERIOD_NS
+from sim.board import REG_TIMEOUT_CYCLES, Job, error_record
+from bwsnn import artifact as artifact_mod
+from bwsnn.artifact import ArtifactError
+from bwsnn.golden import InputError
 
 
 def _frame_bytes(tdata: Any, byte_size: int) -> bytes:
@@ -51,7 +52,7 @@ def _frame(data: bytes, byte_size: int) -> AxiStreamFrame:
 class CocotbTransport:
     """:class:`host.transport.Transport` over cocotbext-axi; call only from a bridge thread."""
 
-    clock_hz = 1e9 / CLOCK_PERIOD_NS
+    clock_hz = CLOCK_HZ
 
     def __init__(self, dut: Any) -> None:
         rst = dict(reset=dut.rst_n, reset_active_level=False)
@@ -166,7 +167,7 @@ def run_job(tr: CocotbTransport, job: Job) -> None:
         ns2 = tr.now_ns()
         stats = {"open": {"ops": open_ops, "wall_s": open_wall, "sim_wall_s": open_sim, "sim_ns": ns1 - ns0},
                  "infer": {"ops": dict(drv.ops), "wall_s": r.seconds, "sim_wall_s": tr.sim_wall_s - sim0,
-                           "sim_ns": ns2 - ns1, "host_seconds": r.host_seconds, "host_cpu_s": host_cpu}}
+                           "sim_ns": ns2 - ns1, "host_seconds": r.stats["host_seconds"], "host_cpu_s": host_cpu}}
         np.savez(job.result_file, classes=r.classes, scores=r.scores, cycles=r.cycles,
                  stats=np.frombuffer(json.dumps(stats).encode(), np.uint8))
     except (HostError, ArtifactError, InputError) as e:

@@ -213,7 +213,7 @@ def load(path: str | Path) -> Artifact:
 
 
 def layer_current_bound(l: Layer, pixel_bits: int | None) -> int:
-    """Largest |I| a layer's input current can reach (see sim.golden for I).
+    """Largest |I| a layer's input current can reach (see bwsnn.golden for I).
 
     ``pixel_bits`` is the input width of the direct-encoded first layer; None for layers fed by spikes.
     """

@@ -1,8 +1,8 @@
-"""The accelerator's wire protocol, read from hw/regmap.json (shared with the RTL and the HLS top).
+"""The accelerator's wire protocol: ``regmap.json`` beside this file, parsed here and nowhere else.
 
-numpy only: runs on the PYNQ-Z2's ARM. No offset, bit or width is written here; they all come from the
-JSON, so the RTL and the host cannot drift apart. The artifact -> parameter-image function is the RTL
-generator's own (``hw.gen``), re-exported as :func:`param_image`.
+numpy only: runs on the PYNQ-Z2's ARM. No offset, bit or width is written in code; they all come from the
+JSON, which the RTL header generator (hw.gen), the HLS top (hls.axi), the testbenches and the host driver all
+read through :class:`Regmap`, so none of them can drift apart.
 """
 from __future__ import annotations
 
@@ -12,9 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.artifact import Artifact
-
-REGMAP_PATH = Path(__file__).resolve().parents[1] / "hw" / "regmap.json"
+REGMAP_PATH = Path(__file__).resolve().parent / "regmap.json"
 
 
 @dataclass(frozen=True)
@@ -23,15 +21,17 @@ class Register:
     offset: int
     access: str
     fields: dict[str, int]  # field name -> bit index
+    doc: str = ""
 
 
 class Regmap:
-    """Register offsets, field masks and the stream geometry of hw/regmap.json."""
+    """Register offsets, field masks and the stream geometry of bwsnn/regmap.json."""
 
     def __init__(self, path: str | Path = REGMAP_PATH) -> None:
-        spec = json.loads(Path(path).read_text())
+        self.path = Path(path)
+        spec = json.loads(self.path.read_text())
         self.id_magic: int = spec["id_magic"]
-        self.registers = {name: Register(name, r["offset"], r["access"], dict(r.get("fields", {})))
+        self.registers = {name: Register(name, r["offset"], r["access"], dict(r.get("fields", {})), r.get("doc", ""))
                           for name, r in spec["registers"].items()}
         self.in_bits: int = spec["stream_in"]["tdata_bits"]
         self.pixels_per_beat: int = spec["stream_in"]["pixels_per_beat"]
@@ -96,10 +96,3 @@ def pack_results(classes: np.ndarray, scores: np.ndarray, regmap: Regmap = REGMA
     w[:, 1:] = scores.astype("<i4").view("<u4")
     return w.reshape(-1)
 
-
-def param_image(art: Artifact) -> np.ndarray:
-    """The flat uint32 image PARAM_DATA takes, PARAM_WORDS long: hw/gen.py's own function, so the host
-    loads exactly what the RTL generator would bake into the block RAMs."""
-    from hw import gen  # numpy-only, like this module: it runs on the board too
-
-    return np.asarray(gen.param_image(art), np.uint32)

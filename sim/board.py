@@ -1,5 +1,5 @@
 """Host side of the ``sim`` backend: builds the RTL accelerator for an artifact and powers on a simulated
-board per ``predict``, on which the board's own driver runs (see :mod:`host.sim_cocotb`).
+board per ``predict``, on which the board's own driver runs (see :mod:`sim.board_cocotb`).
 
 A job directory carries the batch in and the results (or a one-line error) out; the simulation writes its
 progress there too so the host's progress bar moves while the simulator runs.
@@ -19,20 +19,20 @@ from typing import Callable
 
 import numpy as np
 
-from host.accelerator import Prediction
+from bwsnn.limits import CLOCK_HZ
+from bwsnn.paths import build_dir as build_dir_default
+from host.prediction import Prediction
 from host.errors import (AcceleratorError, BitstreamError, DataError, DmaError, DmaTimeout, HostError,
                          MismatchError)
-from sim.artifact import Artifact, ArtifactError
-from sim.golden import InputError
+from bwsnn.artifact import Artifact, ArtifactError
+from bwsnn.golden import InputError
 
-CLOCK_PERIOD_NS = 10  # 100 MHz, the PYNQ-Z2 overlay's fabric clock (FCLK0)
 REG_TIMEOUT_CYCLES = 1000  # an AXI-Lite access answers in a few cycles; this only catches a dead slave
 SIM_TIMEOUT_S = 2e-3  # default DMA time-out, simulated seconds (200k cycles: far above one image's latency)
 # The whole simulation's wall-time limit: only a guarantee against a stalled simulator, so generous
 # (digits model: Verilator ~0.1 s per image after ~3 s of parameter load; Icarus ~26 s for 5 images).
 WALL_TIMEOUT_S = 600.0
 WALL_S_PER_IMAGE = 10.0
-ROOT = Path(__file__).resolve().parents[1]
 
 _ERRORS = {c.__name__: c for c in (HostError, BitstreamError, MismatchError, DmaTimeout, DmaError,
                                    AcceleratorError, DataError, ArtifactError, InputError)}
@@ -82,7 +82,7 @@ class SimBoard:
         on the board. The driver loads ``art`` into it (unless ``load_params`` is False)."""
         from sim import rtl_build
 
-        from host.protocol import param_image
+        from bwsnn.params import param_image
 
         self.art, self.load_params = art, load_params
         self.timeout_s = SIM_TIMEOUT_S if timeout_s is None else timeout_s
@@ -91,7 +91,7 @@ class SimBoard:
         # so two artifacts sharing a directory would overwrite each other's initial weights.
         key = hashlib.sha256(param_image(hw_art).tobytes()).hexdigest()[:12]
         # absolute: the simulator runs in its own directory and finds each job through this path
-        self.build_dir = (Path(build_dir or ROOT / "build" / "sim_host") / f"{simulator}-{key}").resolve()
+        self.build_dir = (Path(build_dir or build_dir_default("sim_host")) / f"{simulator}-{key}").resolve()
         self.build_dir.mkdir(parents=True, exist_ok=True)
         with open(self.build_dir / ".lock", "w") as lock:  # concurrent users (pytest -n) share one build
             fcntl.flock(lock, fcntl.LOCK_EX)
@@ -129,12 +129,12 @@ class SimBoard:
                 stats = json.loads(r["stats"].tobytes())
         if progress is not None:
             progress(len(x) - shown)
-        return Prediction(classes, scores, time.perf_counter() - t0, cycles, 1e9 / CLOCK_PERIOD_NS,
+        return Prediction(classes, scores, time.perf_counter() - t0, cycles, CLOCK_HZ,
                           stats["infer"]["sim_ns"] * 1e-9, stats)
 
     def _simulate(self, job: Job, failure: list[BaseException]) -> None:
         try:
-            self.runner.test(test_module="host.sim_cocotb", hdl_toplevel="bwsnn_top", test_dir=job.dir,
+            self.runner.test(test_module="sim.board_cocotb", hdl_toplevel="bwsnn_top", test_dir=job.dir,
                              extra_env={"BWSNN_HOST_JOB": str(job.dir)}, log_file=job.log)
         except (RuntimeError, SystemExit) as e:  # the runner exits or raises when the simulator fails
             failure.append(e)

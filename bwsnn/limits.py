@@ -1,0 +1,11 @@
+"""The numbers every part of the flow agrees on, defined once."""
+from __future__ import annotations
+
+MAX_T = 8  # time steps an artifact may have (the RTL's step counter and the HLS loops are sized for it)
+ACC_BITS = 32  # width of the per-step input current I; artifact validation guarantees it never overflows
+MAX_MEM_BITS = 32  # widest membrane
+MAX_FRAC_BITS = 24
+PIXEL_BITS = 8  # the input stream carries unsigned 8-bit pixels
+DESC_FIELD_BITS = 16  # width of the sizes and bases in a layer descriptor (bwsnn.params)
+CLOCK_HZ = 100_000_000  # the PYNQ-Z2 overlay's fabric clock (FCLK0): every cycles -> seconds figure
+CLOCK_PERIOD_NS = 1_000_000_000 // CLOCK_HZ

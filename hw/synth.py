@@ -1,0 +1,78 @@
+"""Resource and logic-depth estimates of the RTL accelerator built for an artifact, by Yosys (:mod:`hw.yosys`).
+
+* resources: ``synth_xilinx -family xc7 -top bwsnn_top -noiopad; stat`` (LUTs include LUT-RAM/SRL cells at
+  their LUT count, as Vivado reports them; RAMB18 counts 0.5 RAMB36; INV cells count as LUTs: an upper estimate);
+* logic depth: on a generic copy of the design, ``abc -lut 6; ltp -noff`` (LUT levels between registers /
+  block RAMs).
+
+No Vivado here: these are estimates, not implementation results.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+from bwsnn.artifact import Artifact
+from bwsnn.params import DEFAULT_LANES
+from hw import TOPLEVEL, rtl_sources, yosys
+from hw.gen import write_params
+
+XC7Z020 = {"lut": 53200, "ff": 106400, "bram36": 140, "dsp": 220}
+LUTRAM_LUTS = {"RAM32M": 4, "RAM64M": 4, "RAM32X1D": 2, "RAM64X1D": 2, "RAM128X1D": 4, "RAM256X1S": 4,
+               "RAM32X1S": 1, "RAM64X1S": 1, "RAM128X1S": 2, "SRL16E": 1, "SRLC32E": 1}
+FF_CELLS = ("FDRE", "FDSE", "FDCE", "FDPE", "LDCE", "LDPE")
+LATCH_CELLS = ("LDCE", "LDPE")
+
+
+def _read(params: Path, work: Path) -> str:
+    files = " ".join(yosys.rel(p, work) for p in rtl_sources())
+    return f"read_verilog -sv -I{yosys.rel(params, work)} {files}; "
+
+
+def parse_stat(text: str) -> Counter[str]:
+    """Cell counts of the top's hierarchy totals from ``stat`` output: both the old layout (``NAME  COUNT``)
+    and Yosys >= 0.50's (``COUNT  NAME``, cells first)."""
+    at = text.find("=== design hierarchy ===")
+    text = text[at:] if at >= 0 else text
+    text = text.split("Number of cells", 1)[-1] if "Number of cells" in text else text
+    cells: Counter[str] = Counter()
+    for m in re.finditer(r"^\s+(?:(\d+)\s+([A-Za-z_$][\w$]*)|([A-Za-z_$][\w$]*)\s+(\d+))\s*$", text, re.M):
+        name, count = (m.group(2), m.group(1)) if m.group(1) else (m.group(3), m.group(4))
+        cells[name] += int(count)
+    return cells
+
+
+def synth(params: Path, work: Path) -> dict[str, float]:
+    """Yosys synth_xilinx + stat: cell counts mapped to xc7z020 resources."""
+    yosys.run(_read(params, work) + f"synth_xilinx -family xc7 -top {TOPLEVEL} -noiopad; tee -o stat.txt stat",
+              work, "synth.log")
+    cells = parse_stat((work / "stat.txt").read_text())
+    if not cells:
+        raise yosys.YosysError(f"no cell counts in {work / 'stat.txt'}")
+    lut_logic = sum(n for c, n in cells.items() if re.fullmatch(r"LUT[1-6]", c)) + cells["INV"]
+    lut_mem = sum(n * LUTRAM_LUTS[c] for c, n in cells.items() if c in LUTRAM_LUTS)
+    return {"lut": lut_logic + lut_mem, "lut_logic": lut_logic, "lut_inv": cells["INV"], "lut_mem": lut_mem,
+            "ff": sum(cells[c] for c in FF_CELLS), "latches": sum(cells[c] for c in LATCH_CELLS),
+            "bram36": cells["RAMB36E1"] + 0.5 * cells["RAMB18E1"], "dsp": cells["DSP48E1"],
+            "carry4": cells["CARRY4"]}
+
+
+def synth_estimate(art: Artifact, work: Path, lanes: int = DEFAULT_LANES) -> dict[str, float]:
+    """Resource estimate of the accelerator built for ``art``, with percentages of the xc7z020."""
+    work.mkdir(parents=True, exist_ok=True)
+    r = synth(write_params(art, work / "params", lanes), work)
+    return {**r, **{f"{k}_pct": 100.0 * r[k] / cap for k, cap in XC7Z020.items()}}
+
+
+def logic_depth(params: Path, work: Path) -> int:
+    """Longest path in LUT6 levels of a generic copy: FFs and block RAMs end paths (the RAM cells are deleted
+    from the copy). Generic LUT mapping has no carry chains, so wide adders count one level per 1-2 bits:
+    an upper bound on the CARRY4-based depth."""
+    log = yosys.run(_read(params, work) + f"hierarchy -top {TOPLEVEL}; proc; flatten; opt; wreduce; "
+                    "memory -nomap; opt; techmap; opt; abc -lut 6; opt_clean; delete t:$mem_v2; ltp -noff",
+                    work, "depth.log")
+    m = re.findall(r"Longest topological path in \S+ \(length=(\d+)\)", log)
+    if not m:
+        raise yosys.YosysError(f"no ltp result in {work / 'depth.log'}")
+    return int(m[-1])
