@@ -9,7 +9,6 @@ counts mismatches against the golden outputs there.
 """
 from __future__ import annotations
 
-import json
 import math
 import re
 from pathlib import Path
@@ -18,7 +17,6 @@ from hls4ml.model import ModelGraph
 from hls4ml.model.optimizer import ModelOptimizerPass
 
 from bwsnn.regmap import REGMAP, Regmap
-
 
 _HEADER = """#ifndef {P}_AXI_H_
 #define {P}_AXI_H_

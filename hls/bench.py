@@ -19,10 +19,10 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from bwsnn.artifact import ArtifactError, load
 from hls.convert import ConvertError
 from hls.flow import FlowError, expected_words, run_flow, test_images
 from hls.targets import TargetError, get_target
-from bwsnn.artifact import ArtifactError, load
 
 
 def bench(target_name: str, artifact: str | Path, hls_out: str | Path, images: int | None = None,

@@ -12,10 +12,10 @@ import hls4ml
 from hls4ml.backends import get_backend
 from hls4ml.model import ModelGraph
 
+from bwsnn.artifact import Artifact
 from hls import layers
 from hls.axi import WriteBwsnnAxiTop
 from hls.targets import Target
-from bwsnn.artifact import Artifact
 
 PROJECT = "bwsnn"
 

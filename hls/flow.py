@@ -23,11 +23,11 @@ import numpy as np
 from hls4ml.model import ModelGraph
 from tqdm import tqdm
 
-from hls.convert import PROJECT, ConvertError, convert
-from hls.targets import Target, TargetError, get_target
 from bwsnn import golden
 from bwsnn.artifact import Artifact, ArtifactError, load
 from bwsnn.random_artifact import random_images
+from hls.convert import PROJECT, ConvertError, convert
+from hls.targets import Target, TargetError, get_target
 
 HW_VIVADO = Path(__file__).resolve().parent.parent / "hw" / "vivado"  # the block design shared with the RTL
 
@@ -57,7 +57,8 @@ def test_images(art: Artifact, limit: int | None,
                 data_dir: str | None = None) -> tuple[np.ndarray, np.ndarray | None, str]:
     """Images, labels (None for random images) and their source: the artifact's dataset's test set (first
     ``limit``), or random images when it names none we can load."""
-    from bwsnn.datasets import DataError, load as load_dataset
+    from bwsnn.datasets import DataError
+    from bwsnn.datasets import load as load_dataset
 
     name = art.info.get("dataset")
     try:

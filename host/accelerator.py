@@ -13,16 +13,17 @@ from __future__ import annotations
 
 import importlib
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
-from host.prediction import Prediction
-from host.transport import ACCELS  # imports pynq only when a PynqTransport opens
 from bwsnn import artifact as artifact_mod
 from bwsnn import golden
 from bwsnn.artifact import Artifact
+from host.prediction import Prediction
+from host.transport import ACCELS  # imports pynq only when a PynqTransport opens
 
 BACKENDS = ("pynq", "sim", "golden")
 # Backends that live outside host/ (they need tools the board does not have): "module:attribute" of a class

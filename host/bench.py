@@ -20,12 +20,12 @@ from typing import Any
 
 import numpy as np
 
+from bwsnn.artifact import ArtifactError
+from bwsnn.golden import InputError
+from bwsnn.limits import CLOCK_HZ, CLOCK_PERIOD_NS
 from host import data
 from host.accelerator import Accelerator
 from host.errors import HostError
-from bwsnn.artifact import ArtifactError
-from bwsnn.limits import CLOCK_HZ, CLOCK_PERIOD_NS
-from bwsnn.golden import InputError
 
 
 def bench_sim(acc: Accelerator, x: np.ndarray) -> dict[str, Any]:

@@ -15,11 +15,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bwsnn.artifact import ArtifactError
+from bwsnn.golden import InputError
 from host import data
 from host.accelerator import ACCELS, BACKENDS, Accelerator, Prediction
 from host.errors import HostError
-from bwsnn.artifact import ArtifactError
-from bwsnn.golden import InputError
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

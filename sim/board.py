@@ -13,19 +13,18 @@ import shutil
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
-from bwsnn.limits import CLOCK_HZ
-from bwsnn.paths import build_dir as build_dir_default
-from host.prediction import Prediction
-from host.errors import (AcceleratorError, BitstreamError, DataError, DmaError, DmaTimeout, HostError,
-                         MismatchError)
 from bwsnn.artifact import Artifact, ArtifactError
 from bwsnn.golden import InputError
+from bwsnn.limits import CLOCK_HZ
+from bwsnn.paths import build_dir as build_dir_default
+from host.errors import AcceleratorError, BitstreamError, DataError, DmaError, DmaTimeout, HostError, MismatchError
+from host.prediction import Prediction
 
 REG_TIMEOUT_CYCLES = 1000  # an AXI-Lite access answers in a few cycles; this only catches a dead slave
 SIM_TIMEOUT_S = 2e-3  # default DMA time-out, simulated seconds (200k cycles: far above one image's latency)
@@ -80,9 +79,8 @@ class SimBoard:
                  simulator: str = "verilator", load_params: bool = True, timeout_s: float | None = None) -> None:
         """``hw_art``: the artifact the simulated bitstream is built from (default ``art``): what a .bit is
         on the board. The driver loads ``art`` into it (unless ``load_params`` is False)."""
-        from sim import rtl_build
-
         from bwsnn.params import param_image
+        from sim import rtl_build
 
         self.art, self.load_params = art, load_params
         self.timeout_s = SIM_TIMEOUT_S if timeout_s is None else timeout_s

@@ -14,8 +14,9 @@ import json
 import os
 import threading
 import time
+from collections.abc import Coroutine
 from pathlib import Path
-from typing import Any, Coroutine
+from typing import Any
 
 import cocotb
 import numpy as np
@@ -23,16 +24,15 @@ from cocotb.clock import Clock
 from cocotb.simtime import get_sim_time
 from cocotb.task import bridge, resume
 from cocotb.triggers import ClockCycles, SimTimeoutError, with_timeout
-from cocotbext.axi import (AxiLiteBus, AxiLiteMaster, AxiStreamBus, AxiStreamFrame, AxiStreamSink,
-                           AxiStreamSource)
+from cocotbext.axi import AxiLiteBus, AxiLiteMaster, AxiStreamBus, AxiStreamFrame, AxiStreamSink, AxiStreamSource
 
-from host.driver import Driver
-from host.errors import AcceleratorError, DmaError, DmaTimeout, HostError
-from bwsnn.limits import CLOCK_HZ, CLOCK_PERIOD_NS
-from sim.board import REG_TIMEOUT_CYCLES, Job, error_record
 from bwsnn import artifact as artifact_mod
 from bwsnn.artifact import ArtifactError
 from bwsnn.golden import InputError
+from bwsnn.limits import CLOCK_HZ, CLOCK_PERIOD_NS
+from host.driver import Driver
+from host.errors import AcceleratorError, DmaError, DmaTimeout, HostError
+from sim.board import REG_TIMEOUT_CYCLES, Job, error_record
 
 
 def _frame_bytes(tdata: Any, byte_size: int) -> bytes:

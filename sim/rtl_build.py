@@ -15,10 +15,10 @@ from pathlib import Path
 
 from cocotb_tools.runner import Runner, get_runner
 
+from bwsnn.artifact import Artifact, load
 from bwsnn.params import DEFAULT_LANES
 from hw import TOPLEVEL, rtl_sources
 from hw.gen import write_params
-from bwsnn.artifact import Artifact, load
 
 SIMULATORS = ("verilator", "icarus")
 

@@ -17,13 +17,13 @@ from pathlib import Path
 import numpy as np
 from cocotb_tools.runner import get_results
 
-from bwsnn.params import DEFAULT_LANES
-from hw import RTL_DIR, TOPLEVEL, rtl_sources
-from sim import rtl_build
-from bwsnn.artifact import Artifact, load
+from bwsnn.artifact import Artifact
 from bwsnn.datasets import load_digits
+from bwsnn.params import DEFAULT_LANES
 from bwsnn.paths import build_dir
 from bwsnn.random_artifact import random_artifact, random_images
+from hw import RTL_DIR, TOPLEVEL
+from sim import rtl_build
 
 UNIT_SOURCES = {"bwsnn_synapse": ["bwsnn_synapse.v", "bwsnn_popcount.v"], "bwsnn_lif": ["bwsnn_lif.v"]}
 

@@ -8,12 +8,12 @@ import pytest
 
 pytest.importorskip("hls4ml")
 
-from hls.convert import convert
-from hls.flow import csim, expected_words, run_flow, run_testbench
-from hls.targets import get_target
 from bwsnn import golden
 from bwsnn.artifact import Artifact, current_bound, validate
 from bwsnn.random_artifact import random_artifact, random_images
+from hls.convert import convert
+from hls.flow import csim, expected_words, run_flow, run_testbench
+from hls.targets import get_target
 
 
 def _output_skip_artifact() -> Artifact:

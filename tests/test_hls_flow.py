@@ -11,11 +11,11 @@ import pytest
 
 pytest.importorskip("hls4ml")
 
+from bwsnn.random_artifact import random_artifact
 from hls.axi import regmap_streams
 from hls.convert import PROJECT, convert
 from hls.flow import FlowError, vendor_hls
 from hls.targets import TARGETS, TargetError, get_target
-from bwsnn.random_artifact import random_artifact
 
 
 def test_target_table() -> None:

@@ -6,12 +6,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from host import data, run
-from host.accelerator import Accelerator
 from bwsnn import golden
 from bwsnn.artifact import ArtifactError
 from bwsnn.golden import InputError
 from bwsnn.random_artifact import random_artifact, random_images
+from host import data, run
+from host.accelerator import Accelerator
 
 
 def test_golden_backend_is_the_golden_model(trained_artifact_path: Path, digits) -> None:

@@ -13,7 +13,6 @@ import pytest
 from bwsnn import regmap as protocol
 from host import data
 from host.errors import DataError
-from bwsnn.random_artifact import random_artifact
 
 SPEC = json.loads((Path(__file__).resolve().parents[1] / "bwsnn" / "regmap.json").read_text())
 

@@ -17,14 +17,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from host import data, run
-from host.accelerator import Accelerator
-from host.errors import AcceleratorError, BitstreamError, DmaError, DmaTimeout, MismatchError
-from bwsnn.params import param_image
 from bwsnn import golden
 from bwsnn.artifact import Artifact
 from bwsnn.golden import InputError
+from bwsnn.params import param_image
 from bwsnn.random_artifact import random_artifact, random_images
+from host import data, run
+from host.accelerator import Accelerator
+from host.errors import AcceleratorError, BitstreamError, DmaError, DmaTimeout, MismatchError
 
 SPEC = json.loads((Path(__file__).resolve().parents[1] / "bwsnn" / "regmap.json").read_text())
 NAMES = {r["offset"]: name for name, r in SPEC["registers"].items()}

@@ -8,12 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bwsnn import artifact, golden
 from bwsnn.paths import build_dir
-from sim import board as sim_backend
+from bwsnn.random_artifact import random_artifact
 from host.accelerator import Accelerator
 from host.errors import DmaTimeout, HostError, MismatchError
-from bwsnn import artifact, golden
-from bwsnn.random_artifact import random_artifact
+from sim import board as sim_backend
 
 N_IMAGES = 36
 

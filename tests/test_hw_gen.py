@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from bwsnn import params
+from bwsnn.random_artifact import random_artifact
 from bwsnn.regmap import REGMAP_PATH
 from hw import gen
-from bwsnn.random_artifact import random_artifact
 
 
 def read_mem(path: Path, word_bits: int) -> np.ndarray:

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from hw.gen import write_params
-from hw import RTL_DIR, TOPLEVEL, rtl_sources
-from sim import rtl_build
 from bwsnn.artifact import load
-from sim.run_rtl import RANDOM_CASES, sim_build, random_case
+from hw import RTL_DIR, rtl_sources
+from hw.gen import write_params
+from sim import rtl_build
+from sim.run_rtl import RANDOM_CASES, random_case, sim_build
 
 
 def lint(top: str, sources: list[Path], includes: list[Path] = (), params: dict[str, int] | None = None) -> None:

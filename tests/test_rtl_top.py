@@ -12,7 +12,7 @@ import pytest
 
 from bwsnn import golden
 from bwsnn.random_artifact import random_images
-from sim.run_rtl import RANDOM_CASES, sim_build, digits_images, random_case, run_top
+from sim.run_rtl import RANDOM_CASES, digits_images, random_case, run_top, sim_build
 
 SIMS = ["verilator", "icarus"]
 

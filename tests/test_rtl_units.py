@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from sim.run_rtl import sim_build, run_unit
+from sim.run_rtl import run_unit, sim_build
 
 SIMS = ["verilator", "icarus"]
 

@@ -8,9 +8,8 @@ from __future__ import annotations
 import math
 
 import torch
-from torch import nn
-
 from brevitas.nn import QuantReLU
+from torch import nn
 
 from training.quantizers import SpikeQuant
 

@@ -10,9 +10,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 import torch
-from torch import nn
-
 from brevitas.nn import QuantIdentity, QuantLinear
+from torch import nn
 
 from training.lif import LIF
 from training.quantizers import BinaryWeight, BinaryWeightLearnedScale, PixelQuant

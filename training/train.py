@@ -20,8 +20,7 @@ from torch.utils.data import DataLoader, TensorDataset
 from torch.utils.data.distributed import DistributedSampler
 from tqdm import tqdm
 
-from bwsnn import golden
-from bwsnn import datasets
+from bwsnn import datasets, golden
 from training.deploy import DeployModel
 from training.export import export_qonnx
 from training.fold import fold

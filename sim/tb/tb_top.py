@@ -11,22 +11,22 @@ from __future__ import annotations
 import json
 import os
 import random
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import cocotb
 import numpy as np
 from cocotb.clock import Clock
 from cocotb.simtime import get_sim_time
 from cocotb.triggers import ClockCycles
-from cocotbext.axi import (AxiLiteBus, AxiLiteMaster, AxiStreamBus, AxiStreamFrame, AxiStreamSink,
-                           AxiStreamSource)
+from cocotbext.axi import AxiLiteBus, AxiLiteMaster, AxiStreamBus, AxiStreamFrame, AxiStreamSink, AxiStreamSource
 
+from bwsnn import golden
+from bwsnn.artifact import Artifact, load
 from bwsnn.limits import CLOCK_PERIOD_NS
 from bwsnn.params import param_image
 from bwsnn.regmap import REGMAP
-from bwsnn import golden
-from bwsnn.artifact import Artifact, load
 
 CLK_NS = CLOCK_PERIOD_NS
 REG = {name: r.offset for name, r in REGMAP.registers.items()}
