@@ -93,6 +93,9 @@ class Layout:
 def layout(art: Artifact, lanes: int = DEFAULT_LANES) -> Layout:
     if lanes < 64 or lanes & (lanes - 1):
         raise LayoutError(f"lanes: expected a power of two >= 64, got {lanes}")
+    for i, l in enumerate(art.layers):
+        if l.kind != "dense":
+            raise LayoutError(f"layers[{i}]: the RTL parameter image holds dense layers only, got kind '{l.kind}'")
     chunks, wbase, nbase, sbase = [], [], [], []
     rows = neurons = words = 0
     for l in art.layers:

@@ -40,6 +40,9 @@ def layer_list(art: Artifact) -> list[dict]:
     if len(art.layers) < 2:
         raise ConvertError("the HLS flow needs at least one spiking layer before the output layer, "
                            f"got {len(art.layers)} layer(s)")
+    if not art.is_dense():
+        kind = next(l.kind for l in art.layers if l.kind != "dense")
+        raise ConvertError(f"the HLS flow maps dense layers only, got a '{kind}' layer")
     nodes: list[dict] = [{"class_name": "InputLayer", "name": "x", "input_shape": [art.n_in]}]
     for i, l in enumerate(art.layers):
         inputs = ["x" if i == 0 else f"l{i - 1}"] + ([] if l.skip_from is None else [f"l{l.skip_from}"])

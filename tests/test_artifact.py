@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -9,8 +10,8 @@ import numpy as np
 import pytest
 
 from bwsnn import artifact
-from bwsnn.artifact import ArtifactError
-from bwsnn.random_artifact import random_artifact
+from bwsnn.artifact import ArtifactError, Layer, Pool, Window
+from bwsnn.random_artifact import random_artifact, random_conv_artifact, random_network
 
 
 def _rewrite(src: Path, dst: Path, edit) -> None:
@@ -130,3 +131,85 @@ def test_archive_is_plain_npz(saved: Path) -> None:
         assert {"meta.npy", "checksum.npy", "L0_weights.npy"} <= set(z.namelist())
     with np.load(saved, allow_pickle=False) as z:
         assert json.loads(z["meta"].tobytes())["format"] == "bwsnn"
+
+
+# --- version 2: conv2d and pool layers -----------------------------------------------------------------------
+
+@pytest.fixture
+def saved_conv(tmp_path: Path) -> Path:
+    p = tmp_path / "conv.bwsnn.npz"
+    random_conv_artifact(seed=1).save(p)
+    return p
+
+
+def test_conv_round_trip_keeps_every_field(saved_conv: Path) -> None:
+    a, b = random_conv_artifact(seed=1), artifact.load(saved_conv)
+    assert b.meta() == a.meta() and [l.kind for l in b.layers] == [l.kind for l in a.layers]
+    assert [l.out_shape for l in b.layers] == [l.out_shape for l in a.layers]
+    for k, v in a.arrays().items():
+        np.testing.assert_array_equal(b.arrays()[k], v)
+    conv = b.layers[0].meta()
+    assert conv["in"] == [11, 9, 2] and conv["out"] == [11, 9, 5] and (conv["kernel"], conv["padding"]) == (3, 1)
+    assert b.layers[0].weights.shape == (5, (9 * 2 + 7) // 8) and b.layers[0].bias.shape == (5,)
+    assert b.weight_bits() == sum(l.n_in * l.n_out for l in a.layers if l.kind != "pool")
+
+
+def test_version_1_files_still_load(saved: Path, tmp_path: Path) -> None:
+    old = tmp_path / "v1.npz"
+    _rewrite(saved, old, lambda m, a: m.update(version=1))
+    assert artifact.load(old).meta() == artifact.load(saved).meta()
+
+
+# layers of random_conv_artifact(seed=1): 0 conv 11x9x2->5, 1 conv (skip 0), 2 pool 2/2 -> 5x4x5, 3 conv 1x1
+# (skip 2), 4 pool 2/1 -> 4x3x5, 5 conv stride 2 -> 2x2x11, 6 conv (skip 5), 7 dense 44->13, 8 dense 13->6
+@pytest.mark.parametrize("edit,field", [
+    (lambda m, a: m.update(version=1), "layers[0].kind"),  # version 1 had dense layers only
+    (lambda m, a: m["layers"][0].update(kind="conv3d"), "layers[0].kind"),
+    (lambda m, a: m["layers"][0].update(out=[10, 9, 5]), "layers[0].out"),
+    (lambda m, a: m["layers"][2].update(out=[5, 4, 6]), "layers[2].out"),
+    (lambda m, a: m["layers"][0].update({"in": [11, 9]}), "layers[0].in"),
+    (lambda m, a: m["layers"][0].pop("stride"), "layers[0].stride"),
+    (lambda m, a: m["layers"][0].update(padding=3), "layers[0].padding"),
+    (lambda m, a: m["layers"][0].update(stride=0), "layers[0].kernel/stride"),
+    (lambda m, a: m["layers"][2].update(kernel=12), "layers[2].kernel"),
+    (lambda m, a: m["layers"][4].update({"in": [5, 4, 6], "out": [4, 3, 6]}), "layers[4].in"),
+    (lambda m, a: m["layers"][7].update({"in": 43}), "layers[7].in"),
+    (lambda m, a: m["layers"][3].update(skip_from=1), "layers[3].skip_from"),
+    (lambda m, a: a.update(L0_bias=np.zeros(11 * 9 * 5, np.int32)), "L0_bias"),  # per channel, not per position
+    (lambda m, a: a.update(L1_weights=a["L1_weights"][:, :-1]), "L1_weights"),
+])
+def test_inconsistent_conv_fields_name_the_field(saved_conv: Path, tmp_path: Path, edit, field: str) -> None:
+    bad = tmp_path / "bad.npz"
+    _rewrite(saved_conv, bad, edit)
+    with pytest.raises(ArtifactError) as e:
+        artifact.load(bad)
+    msg = _one_line(e)
+    assert f"'{field}'" in msg and "expected" in msg and "got" in msg
+
+
+@pytest.mark.parametrize("edit,field", [
+    (lambda a: a.layers.insert(0, Pool(Window(a.input_shape, 2, 2))), "layers[0].kind"),
+    (lambda a: a.layers.append(Pool(Window((1, 1, 6), 1, 1))), "layers[8].spiking"),  # the output is not last
+    (lambda a: a.layers.insert(8, Pool(Window((13, 1, 1), 1, 1))), "layers[8].in"),  # a pool after a dense layer
+])
+def test_pool_placement_and_conv_output_rules(edit, field: str) -> None:
+    a = random_conv_artifact(seed=1)
+    edit(a)
+    with pytest.raises(ArtifactError, match=re.escape(f"'{field}'")):
+        artifact.validate(a)
+
+
+def test_the_output_layer_must_be_dense() -> None:
+    a = random_network((4, 4, 1), (("conv", 3, 3, 1, 1), ("dense", 2)), seed=0)
+    a.layers[1] = Layer(n_in=27, n_out=2, weights=np.zeros((2, 4), np.uint8), bias=np.zeros(2, np.int32),
+                        spiking=False, leak_shift=0, reset="hard", mem_bits=8, frac_bits=0,
+                        window=Window((4, 4, 3), 3, 1, 1))
+    with pytest.raises(ArtifactError, match="'layers\\[1\\].kind': expected 'dense'"):
+        artifact.validate(a)
+
+
+def test_rtl_parameter_image_refuses_conv_layers_in_one_line() -> None:
+    from bwsnn.params import LayoutError, layout
+
+    with pytest.raises(LayoutError, match=r"^layers\[0\]: .*dense layers only, got kind 'conv2d'$"):
+        layout(random_conv_artifact(seed=1))
