@@ -29,10 +29,10 @@ from typing import Any
 
 import numpy as np
 
+from bwsnn.limits import ACC_BITS, MAX_T
+
 FORMAT = "bwsnn"
 VERSION = 1
-MAX_T = 8
-ACC_BITS = 32  # width of the per-step input current I; validation guarantees it never overflows
 RESETS = ("hard", "soft")
 
 
