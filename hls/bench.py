@@ -20,6 +20,7 @@ import numpy as np
 from tqdm import tqdm
 
 from bwsnn.artifact import ArtifactError, load
+from bwsnn.paths import build_dir
 from hls.convert import ConvertError
 from hls.flow import FlowError, expected_words, run_flow, test_images
 from hls.targets import TargetError, get_target
@@ -55,9 +56,9 @@ def bench(target_name: str, artifact: str | Path, hls_out: str | Path, images: i
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m hls.bench", description=__doc__.split("\n\n")[0])
     ap.add_argument("--target", default="pynq-z2")
-    ap.add_argument("--artifact", default="build/model.bwsnn.npz")
-    ap.add_argument("--hls-out", default="build/hls")
-    ap.add_argument("--out", default="build/bench/hls.json")
+    ap.add_argument("--artifact", default=str(build_dir("model.bwsnn.npz")))
+    ap.add_argument("--hls-out", default=str(build_dir("hls")))
+    ap.add_argument("--out", default=str(build_dir("bench/hls.json")))
     ap.add_argument("--images", type=int, default=None, help="first N test images (default: whole test set)")
     ap.add_argument("--data-dir", default=None)
     a = ap.parse_args(argv)

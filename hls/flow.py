@@ -25,6 +25,7 @@ from tqdm import tqdm
 
 from bwsnn import golden
 from bwsnn.artifact import Artifact, ArtifactError, load
+from bwsnn.paths import build_dir
 from bwsnn.random_artifact import random_images
 from hls.convert import PROJECT, ConvertError, convert
 from hls.targets import Target, TargetError, get_target
@@ -195,8 +196,8 @@ def run_flow(target_name: str, artifact: str | Path, out: str | Path, images: in
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m hls.flow", description=__doc__.split("\n\n")[0])
     ap.add_argument("--target", default="pynq-z2")
-    ap.add_argument("--artifact", default="build/model.bwsnn.npz")
-    ap.add_argument("--out", default="build/hls")
+    ap.add_argument("--artifact", default=str(build_dir("model.bwsnn.npz")))
+    ap.add_argument("--out", default=str(build_dir("hls")))
     ap.add_argument("--images", type=int, default=None, help="first N test images (default: whole test set)")
     ap.add_argument("--data-dir", default=None, help="dataset directory (MNIST)")
     ap.add_argument("--bitstream", action="store_true", help="also build the bitstream (needs vivado)")

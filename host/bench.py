@@ -23,6 +23,7 @@ import numpy as np
 from bwsnn.artifact import ArtifactError
 from bwsnn.golden import InputError
 from bwsnn.limits import CLOCK_HZ, CLOCK_PERIOD_NS
+from bwsnn.paths import build_dir
 from host import data
 from host.accelerator import Accelerator
 from host.errors import HostError
@@ -61,12 +62,12 @@ def bench_golden(acc: Accelerator, x: np.ndarray, repeats: int = 3) -> dict[str,
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m host.bench", description=__doc__.split("\n\n")[0])
-    p.add_argument("--artifact", default="build/model.bwsnn.npz")
-    p.add_argument("--data", default="build/test_images.npz",
+    p.add_argument("--artifact", default=str(build_dir("model.bwsnn.npz")))
+    p.add_argument("--data", default=str(build_dir("test_images.npz")),
                    help="test data .npz (see host.data); random pixels when the file does not exist")
     p.add_argument("--images", type=int, default=100, help="images through the simulated board")
     p.add_argument("--simulator", choices=("verilator", "icarus"), default="verilator")
-    p.add_argument("--out", default="build/bench/host.json")
+    p.add_argument("--out", default=str(build_dir("bench/host.json")))
     a = p.parse_args(argv)
     try:
         golden_acc = Accelerator(a.artifact, backend="golden")

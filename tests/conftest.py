@@ -16,7 +16,7 @@ def trained_dir() -> Path:
     if not (BUILD / "model.bwsnn.npz").exists() or not (BUILD / "checkpoint.pt").exists():
         from training import train
 
-        train.run(train.parse_args(["--out", str(BUILD)]))
+        train.run(train.PRESETS["digits"], BUILD)
     return BUILD
 
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from bwsnn import artifact, golden
-from training import data, train
+from bwsnn import artifact, datasets, golden
+from training import train
 from training.deploy import DeployModel
 from training.fold import fold
 from training.lif import LIF, ATanSpike
@@ -88,7 +88,7 @@ def test_fold_matches_the_stored_artifact_and_keeps_accuracy(trained_dir: Path, 
 
 
 def test_train_cli_writes_every_output(tmp_path: Path) -> None:
-    rep = train.run(train.parse_args(["--out", str(tmp_path), "--hidden", "32,32", "--epochs", "1",
+    rep = train.run(*train.parse_args(["--out", str(tmp_path), "--hidden", "32,32", "--epochs", "1",
                                       "--teacher-epochs", "0", "--no-kd", "--no-shortcuts", "--T", "3"]))
     for name in ("model.bwsnn.npz", "model.qonnx.onnx", "checkpoint.pt", "train_report.json", "train_curves.png"):
         assert (tmp_path / name).stat().st_size > 0, name
@@ -100,7 +100,7 @@ def test_train_cli_writes_every_output(tmp_path: Path) -> None:
 
 
 def test_digits_split_is_seeded_and_stratified() -> None:
-    a, b = data.load_digits(), data.load_digits()
+    a, b = datasets.load_digits(), datasets.load_digits()
     np.testing.assert_array_equal(a.x_test, b.x_test)
     assert a.x_train.dtype == np.uint8 and a.x_train.max() == 255 and len(a.x_test) == 360
     assert np.bincount(a.y_test).min() >= 35
@@ -108,10 +108,10 @@ def test_digits_split_is_seeded_and_stratified() -> None:
 
 def test_mnist_without_data_dir_is_one_clear_error(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.delenv("BWSNN_DATA_DIR", raising=False)
-    with pytest.raises(data.DataError, match="--data-dir"):
-        data.load("mnist")
-    with pytest.raises(data.DataError, match="train-images-idx3-ubyte"):
-        data.load("mnist", str(tmp_path))
+    with pytest.raises(datasets.DataError, match="--data-dir"):
+        datasets.load("mnist")
+    with pytest.raises(datasets.DataError, match="train-images-idx3-ubyte"):
+        datasets.load("mnist", str(tmp_path))
     with pytest.raises(SystemExit, match="error: .*--data-dir"):
         train.main(["--preset", "mnist-mlp"])
 
@@ -127,12 +127,12 @@ def test_mnist_idx_reader(tmp_path: Path) -> None:
             f.write(hdr + arr.tobytes())
     for name in ("train-labels-idx1-ubyte", "t10k-labels-idx1-ubyte"):
         (tmp_path / name).write_bytes(bytes([0, 0, 8, 1]) + (5).to_bytes(4, "big") + y.tobytes())
-    ds = data.load("mnist", str(tmp_path))
+    ds = datasets.load("mnist", str(tmp_path))
     np.testing.assert_array_equal(ds.x_train, x.reshape(5, -1))
     assert ds.y_test.tolist() == [0, 1, 2, 3, 4]
     (tmp_path / "t10k-labels-idx1-ubyte").write_bytes(bytes([0, 0, 8, 1]) + (9).to_bytes(4, "big") + y.tobytes())
-    with pytest.raises(data.DataError, match="truncated"):
-        data.load("mnist", str(tmp_path))
+    with pytest.raises(datasets.DataError, match="truncated"):
+        datasets.load("mnist", str(tmp_path))
 
 
 def test_torchrun_ddp_trains_on_two_cpu_processes(tmp_path: Path) -> None:
@@ -158,8 +158,40 @@ def test_random_shift_translates_whole_images() -> None:
 def test_training_is_reproducible_with_a_seed(tmp_path: Path) -> None:
     arts = []
     for run_dir in ("a", "b"):
-        train.run(train.parse_args(["--out", str(tmp_path / run_dir), "--hidden", "32,32", "--epochs", "2",
+        train.run(*train.parse_args(["--out", str(tmp_path / run_dir), "--hidden", "32,32", "--epochs", "2",
                                     "--teacher-epochs", "1", "--no-export", "--seed", "7"]))
         arts.append(artifact.load(tmp_path / run_dir / "model.bwsnn.npz").arrays())
     for k in arts[0]:
         np.testing.assert_array_equal(arts[0][k], arts[1][k], err_msg=k)
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["--hidden", "abc"], "--hidden"), (["--hidden", "0"], "--hidden"), (["--hidden", "32,-5"], "--hidden"),
+    (["--epochs", "-1"], "--epochs: expected >= 1"), (["--epochs", "0"], "--epochs"),
+    (["--batch-size", "-4"], "--batch-size"), (["--leak-shift", "99"], "--leak-shift: expected 0..16"),
+    (["--T", "9"], "--T: expected 1..8"), (["--T", "0"], "--T"), (["--lr", "0"], "--lr"),
+    (["--kd-weight", "1.5"], "--kd-weight"), (["--kd-temperature", "-1"], "--kd-temperature"),
+    (["--shift", "-1"], "--shift"), (["--teacher", "/nonexistent/t.pt"], "no such file"),
+    (["--teacher-epochs", "-2"], "--teacher-epochs"), (["--preset", "nope"], "--preset"),
+])
+def test_train_cli_rejects_bad_options_in_one_line(argv: list[str], fragment: str, capsys) -> None:
+    with pytest.raises(SystemExit) as e:
+        train.parse_args(argv)
+    assert e.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert fragment in err[-1] and "Traceback" not in "\n".join(err)
+
+
+def test_out_that_is_a_file_is_rejected_before_training(tmp_path: Path, capsys) -> None:
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(SystemExit):
+        train.parse_args(["--out", str(tmp_path / "f")])
+    assert "--out" in capsys.readouterr().err
+
+
+def test_presets_are_valid_named_configs() -> None:
+    for name, cfg in train.PRESETS.items():
+        assert cfg.check() is cfg and cfg.preset == name
+    cfg, out = train.parse_args(["--preset", "mnist-mlp", "--epochs", "3", "--no-kd", "--out", "x"])
+    assert cfg.dataset == "mnist" and cfg.epochs == 3 and not cfg.kd and cfg.hidden == (1024, 1024, 1024)
+    assert out == Path("x")

@@ -9,11 +9,13 @@ import argparse
 import json
 import os
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from bwsnn.paths import build_dir
 from training import train
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,8 +28,8 @@ def _mnist_dir(arg: str | None) -> str | None:
     return None
 
 
-def _run(argv: list[str]) -> dict:
-    rep = train.run(train.parse_args(argv))
+def _run(cfg: train.TrainConfig, out: Path) -> dict:
+    rep = train.run(cfg, out)
     return {"teacher": rep["accuracy"]["teacher"], "bwsnn": rep["accuracy"]["bwsnn"],
             "deploy": rep["accuracy"]["deploy"], "per_step": rep["accuracy"]["per_step"],
             "seconds": rep["seconds"], "seconds_per_epoch": rep["seconds_per_epoch"]}
@@ -37,15 +39,16 @@ def ablation(seeds: list[int], work: Path) -> dict:
     rows: dict[str, list[dict]] = {}
     for seed in seeds:
         teacher_dir = work / f"teacher{seed}"
-        base = _run(["--out", str(teacher_dir), "--seed", str(seed), "--no-export"])  # shortcuts + KD
+        base_cfg = replace(train.PRESETS["digits"], seed=seed, export=False)
+        base = _run(base_cfg, teacher_dir)  # shortcuts + KD
         ck = torch.load(teacher_dir / "checkpoint.pt", map_location="cpu")
         teacher_path = teacher_dir / "teacher.pt"
         torch.save(ck["teacher"], teacher_path)
         rows.setdefault("shortcuts+kd", []).append(base)
-        for name, flags in (("shortcuts", ["--no-kd"]), ("kd", ["--no-shortcuts"]),
-                            ("plain", ["--no-kd", "--no-shortcuts"])):
-            rows.setdefault(name, []).append(_run(["--out", str(work / f"{name}{seed}"), "--seed", str(seed),
-                                                   "--teacher", str(teacher_path), "--no-export", *flags]))
+        for name, switches in (("shortcuts", {"kd": False}), ("kd", {"shortcuts": False}),
+                               ("plain", {"kd": False, "shortcuts": False})):
+            cfg = replace(base_cfg, teacher=str(teacher_path), **switches)
+            rows.setdefault(name, []).append(_run(cfg, work / f"{name}{seed}"))
     summary = {}
     for name, runs in rows.items():
         dep = np.array([r["deploy"] for r in runs])
@@ -77,7 +80,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--data-dir")
     p.add_argument("--mnist-epochs", type=int, help="override the mnist-mlp preset's epochs")
     p.add_argument("--skip-mnist", action="store_true")
-    p.add_argument("--out", default="build/bench")
+    p.add_argument("--out", default=str(build_dir("bench")))
     a = p.parse_args(argv)
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -88,9 +91,10 @@ def main(argv: list[str] | None = None) -> None:
         if a.skip_mnist or not mnist:
             result["mnist_skipped"] = "--skip-mnist" if a.skip_mnist else "no mnist.npz found (pass --data-dir)"
         else:
-            extra = ["--epochs", str(a.mnist_epochs)] if a.mnist_epochs else []
-            result["mnist"] = _run(["--preset", "mnist-mlp", "--data-dir", mnist, "--out", str(Path(tmp) / "mnist"),
-                                    "--no-export", *extra])
+            cfg = replace(train.PRESETS["mnist-mlp"], data_dir=mnist, export=False)
+            if a.mnist_epochs:
+                cfg = replace(cfg, epochs=a.mnist_epochs)
+            result["mnist"] = _run(cfg, Path(tmp) / "mnist")
     (out / "train.json").write_text(json.dumps(result, indent=2))
     (out / "train.md").write_text(markdown(result))
     print(markdown(result))

@@ -11,6 +11,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from onnx import helper
+from qonnx.core.modelwrapper import ModelWrapper
+from qonnx.transformation.base import Transformation
+from qonnx.util.cleanup import cleanup_model
 
 from training.model import BWSNN
 
@@ -26,34 +30,34 @@ class _Scores(torch.nn.Module):
         return self.model(x).mean(0)
 
 
-def _spikes_as_unsigned_quant(model):
+class SpikesAsUnsignedQuant(Transformation):
     """Brevitas writes every 1-bit activation quantizer as BipolarQuant (+/-1); our spikes are {0, 1}.
 
-    Rewrite each spike quantizer (the ones fed by a Relu; binary weights stay bipolar) into QONNX's
+    Rewrites each spike quantizer (the ones fed by a Relu; binary weights stay bipolar) into QONNX's
     ``Quant(x, scale, zeropt=0, bitwidth=1, signed=0, narrow=0, FLOOR)``.
     """
-    from onnx import helper
 
-    def is_spike(node) -> bool:
-        producer = model.find_producer(node.input[0])
-        return node.op_type == "BipolarQuant" and producer is not None and producer.op_type == "Relu"
+    def apply(self, model: ModelWrapper) -> tuple[ModelWrapper, bool]:
+        def is_spike(node) -> bool:
+            producer = model.find_producer(node.input[0])
+            return node.op_type == "BipolarQuant" and producer is not None and producer.op_type == "Relu"
 
-    for node in [n for n in model.graph.node if is_spike(n)]:
-        zero, bits = model.make_new_valueinfo_name(), model.make_new_valueinfo_name()
-        model.set_initializer(zero, np.array(0.0, np.float32))
-        model.set_initializer(bits, np.array(1.0, np.float32))
-        quant = helper.make_node("Quant", [node.input[0], node.input[1], zero, bits], list(node.output),
-                                 name=node.name, domain=node.domain, signed=0, narrow=0, rounding_mode="FLOOR")
-        idx = list(model.graph.node).index(node)
-        model.graph.node.remove(node)
-        model.graph.node.insert(idx, quant)
-    return model
+        spikes = [n for n in model.graph.node if is_spike(n)]
+        for node in spikes:
+            zero, bits = model.make_new_valueinfo_name(), model.make_new_valueinfo_name()
+            model.set_initializer(zero, np.array(0.0, np.float32))
+            model.set_initializer(bits, np.array(1.0, np.float32))
+            quant = helper.make_node("Quant", [node.input[0], node.input[1], zero, bits], list(node.output),
+                                     name=node.name, domain=node.domain, signed=0, narrow=0,
+                                     rounding_mode="FLOOR")
+            idx = list(model.graph.node).index(node)
+            model.graph.node.remove(node)
+            model.graph.node.insert(idx, quant)
+        return model, False  # one pass rewrites them all
 
 
 def export_qonnx(model: BWSNN, path: str | Path) -> Path:
     from brevitas.export import export_qonnx as brevitas_export_qonnx
-    from qonnx.core.modelwrapper import ModelWrapper
-    from qonnx.util.cleanup import cleanup_model
 
     # a failed export leaves hooks on the model: always export a copy
     m = copy.deepcopy(model).cpu().eval()
@@ -61,5 +65,5 @@ def export_qonnx(model: BWSNN, path: str | Path) -> Path:
         lif.exporting = True
     path = Path(path)
     brevitas_export_qonnx(_Scores(m), torch.rand(1, m.cfg.n_in), export_path=str(path), dynamo=False)
-    cleanup_model(_spikes_as_unsigned_quant(ModelWrapper(str(path)))).save(str(path))
+    cleanup_model(ModelWrapper(str(path)).transform(SpikesAsUnsignedQuant())).save(str(path))
     return path

@@ -13,6 +13,7 @@ import torch
 from brevitas.nn import QuantIdentity, QuantLinear
 from torch import nn
 
+from bwsnn.limits import MAX_T
 from training.lif import LIF
 from training.quantizers import BinaryWeight, BinaryWeightLearnedScale, PixelQuant
 
@@ -40,8 +41,8 @@ class SNNConfig:
 class BWSNN(nn.Module):
     def __init__(self, cfg: SNNConfig) -> None:
         super().__init__()
-        if not 1 <= cfg.T <= 8:
-            raise ValueError(f"T: expected 1..8, got {cfg.T}")
+        if not 1 <= cfg.T <= MAX_T:
+            raise ValueError(f"T: expected 1..{MAX_T}, got {cfg.T}")
         self.cfg = cfg
         self.inp = QuantIdentity(act_quant=PixelQuant)
         sizes = [cfg.n_in, *cfg.hidden]

@@ -11,6 +11,7 @@ import os
 import random
 import sys
 import time
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -21,52 +22,119 @@ from torch.utils.data.distributed import DistributedSampler
 from tqdm import tqdm
 
 from bwsnn import datasets, golden
+from bwsnn.artifact import RESETS
+from bwsnn.limits import MAX_T
+from bwsnn.paths import build_dir
 from training.deploy import DeployModel
 from training.export import export_qonnx
 from training.fold import fold
 from training.model import BWSNN, SNNConfig, Teacher
 from training.report import plot_curves
 
-PRESETS = {
-    # name: (dataset, hidden sizes, student epochs, teacher epochs, batch size, max random shift in pixels)
-    "digits": ("digits", [256, 256, 256], 60, 30, 64, 0),
-    "mnist-mlp": ("mnist", [1024, 1024, 1024], 40, 10, 256, 2),
+
+class ConfigError(ValueError):
+    """An invalid training configuration (one line naming the field)."""
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything one training run depends on; presets are named instances (:data:`PRESETS`)."""
+
+    dataset: str = "digits"
+    hidden: tuple[int, ...] = (256, 256, 256)
+    T: int = 2
+    epochs: int = 60  # student
+    teacher_epochs: int = 30
+    batch_size: int = 64
+    lr: float = 2e-3
+    leak_shift: int = 1  # membrane decay 2^-k per step
+    reset: str = "hard"
+    shortcuts: bool = True  # SEI-BWSNN (a): an identity shortcut around each hidden block
+    kd: bool = True  # SEI-BWSNN (b): distil from the full-precision teacher
+    kd_weight: float = 0.7  # weight of the KL term (CE gets 1 - this)
+    kd_temperature: float = 4.0
+    shift: int = 0  # augmentation: random image shift up to N pixels
+    seed: int = 0
+    data_dir: str | None = None
+    teacher: str | None = None  # a teacher state_dict to load instead of training one
+    device: str = "auto"
+    export: bool = True  # the QONNX export
+    preset: str = "digits"
+
+    def check(self) -> TrainConfig:
+        """Raise :class:`ConfigError` on the first invalid field; returns self."""
+        rules = [("hidden", bool(self.hidden) and all(h >= 1 for h in self.hidden), "positive widths"),
+                 ("T", 1 <= self.T <= MAX_T, f"1..{MAX_T}"), ("epochs", self.epochs >= 1, ">= 1"),
+                 ("teacher_epochs", self.teacher_epochs >= 0, ">= 0"), ("batch_size", self.batch_size >= 1, ">= 1"),
+                 ("lr", self.lr > 0, "> 0"), ("leak_shift", 0 <= self.leak_shift <= MAX_LEAK_SHIFT,
+                                                f"0..{MAX_LEAK_SHIFT}"),
+                 ("reset", self.reset in RESETS, " or ".join(RESETS)), ("kd_weight", 0 <= self.kd_weight <= 1, "0..1"),
+                 ("kd_temperature", self.kd_temperature > 0, "> 0"), ("shift", self.shift >= 0, ">= 0"),
+                 ("dataset", self.dataset in datasets.DATASETS, " or ".join(sorted(datasets.DATASETS)))]
+        for name, ok, expected in rules:
+            if not ok:
+                raise ConfigError(f"{name}: expected {expected}, got {getattr(self, name)!r}")
+        if self.teacher is not None and not Path(self.teacher).is_file():
+            raise ConfigError(f"teacher: {self.teacher}: no such file")
+        return self
+
+    def snn(self, n_in: int, n_classes: int) -> SNNConfig:
+        return SNNConfig(n_in=n_in, n_classes=n_classes, hidden=list(self.hidden), T=self.T,
+                         leak_shift=self.leak_shift, reset=self.reset, shortcuts=self.shortcuts)
+
+
+MAX_LEAK_SHIFT = 16
+PRESETS: dict[str, TrainConfig] = {
+    "digits": TrainConfig(),
+    "mnist-mlp": TrainConfig(dataset="mnist", hidden=(1024, 1024, 1024), epochs=40, teacher_epochs=10,
+                             batch_size=256, shift=2, preset="mnist-mlp"),
 }
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def _positive_ints(text: str) -> tuple[int, ...]:
+    try:
+        values = tuple(int(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated positive integers, got {text!r}") from None
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError(f"expected comma-separated positive integers, got {text!r}")
+    return values
+
+
+def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, Path]:
+    """The CLI: a preset plus overrides -> (config, output directory). Any invalid option is one line."""
+    p = argparse.ArgumentParser(prog="python -m training.train", description=__doc__.splitlines()[0])
     p.add_argument("--preset", choices=sorted(PRESETS), default="digits")
     p.add_argument("--data-dir", help="directory with mnist.npz or the MNIST IDX files (mnist presets)")
-    p.add_argument("--hidden", help="hidden widths, e.g. 256,256,256 (default: the preset's)")
-    p.add_argument("--T", type=int, default=2, help="time steps, 1..8")
+    p.add_argument("--hidden", type=_positive_ints, help="hidden widths, e.g. 256,256,256 (default: the preset's)")
+    p.add_argument("--T", type=int, help=f"time steps, 1..{MAX_T}")
     p.add_argument("--epochs", type=int, help="student epochs (default: the preset's)")
     p.add_argument("--teacher-epochs", type=int, help="teacher epochs (default: the preset's)")
     p.add_argument("--batch-size", type=int)
-    p.add_argument("--lr", type=float, default=2e-3)
-    p.add_argument("--leak-shift", type=int, default=1, help="membrane decay 2^-k per step")
-    p.add_argument("--reset", choices=["hard", "soft"], default="hard")
-    p.add_argument("--shortcuts", action=argparse.BooleanOptionalAction, default=True)
-    p.add_argument("--kd", action=argparse.BooleanOptionalAction, default=True, help="distil from the teacher")
-    p.add_argument("--kd-weight", type=float, default=0.7, help="weight of the KL term (CE gets 1 - this)")
-    p.add_argument("--kd-temperature", type=float, default=4.0)
+    p.add_argument("--lr", type=float)
+    p.add_argument("--leak-shift", type=int, help="membrane decay 2^-k per step")
+    p.add_argument("--reset", choices=RESETS)
+    p.add_argument("--shortcuts", action=argparse.BooleanOptionalAction)
+    p.add_argument("--kd", action=argparse.BooleanOptionalAction, help="distil from the teacher")
+    p.add_argument("--kd-weight", type=float, help="weight of the KL term (CE gets 1 - this)")
+    p.add_argument("--kd-temperature", type=float)
     p.add_argument("--teacher", help="load a teacher state_dict instead of training one")
     p.add_argument("--shift", type=int, help="augmentation: random image shift up to N pixels (default: preset's)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", default="build", help="output directory")
-    p.add_argument("--device", default="auto", help="auto, cpu or cuda[:i]")
-    p.add_argument("--no-export", action="store_true", help="skip the QONNX export")
-    args = p.parse_args(argv)
-    ds, hidden, ep, tep, bs, shift = PRESETS[args.preset]
-    args.shift = shift if args.shift is None else args.shift
-    args.dataset = ds
-    args.hidden = [int(h) for h in args.hidden.split(",")] if args.hidden else hidden
-    args.epochs = ep if args.epochs is None else args.epochs
-    args.teacher_epochs = tep if args.teacher_epochs is None else args.teacher_epochs
-    args.batch_size = args.batch_size or bs
-    if not 1 <= args.T <= 8:
-        p.error(f"--T: expected 1..8, got {args.T}")
-    return args
+    p.add_argument("--seed", type=int)
+    p.add_argument("--out", default=str(build_dir()), help="output directory (default: $BWSNN_BUILD or build)")
+    p.add_argument("--device", help="auto, cpu or cuda[:i]")
+    p.add_argument("--no-export", dest="export", action="store_false", default=None, help="skip the QONNX export")
+    a = p.parse_args(argv)
+    overrides = {f.name: getattr(a, f.name) for f in fields(TrainConfig)
+                 if f.name not in ("preset", "dataset") and getattr(a, f.name, None) is not None}
+    try:
+        cfg = replace(PRESETS[a.preset], **overrides).check()
+    except ConfigError as e:
+        p.error(f"--{str(e).replace('_', '-')}")
+    out = Path(a.out)
+    if out.exists() and not out.is_dir():
+        p.error(f"--out: {out} exists and is not a directory")
+    return cfg, out
 
 
 class Dist:
@@ -135,21 +203,21 @@ def accuracy(fn, x: np.ndarray, y: np.ndarray, device: torch.device, batch: int 
     return 100.0 * correct / len(x)
 
 
-def fit(model: torch.nn.Module, loss_fn, ds: datasets.Dataset, epochs: int, args, dist: Dist, name: str,
-        evaluate) -> dict[str, list[float]]:
+def fit(model: torch.nn.Module, loss_fn, ds: datasets.Dataset, epochs: int, cfg: TrainConfig, dist: Dist,
+        name: str, evaluate) -> dict[str, list[float]]:
     """Adam + cosine schedule; returns the history {f'{name} loss', f'{name} acc'}."""
-    opt = torch.optim.Adam(model.parameters(), lr=args.lr)
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, max(1, epochs))
     hist: dict[str, list[float]] = {f"{name} loss": [], f"{name} acc": []}
     bar = tqdm(range(epochs), desc=f"train {name}", disable=not dist.main, file=sys.stdout)
     for epoch in bar:
         model.train()
-        loader = dist.loader(ds.x_train, ds.y_train, args.batch_size, args.seed + epoch)
+        loader = dist.loader(ds.x_train, ds.y_train, cfg.batch_size, cfg.seed + epoch)
         if isinstance(loader.sampler, DistributedSampler):
             loader.sampler.set_epoch(epoch)
         total, count = 0.0, 0
         for xb, yb in loader:
-            xb = to_input(random_shift(xb, ds.shape, args.shift).to(dist.device))
+            xb = to_input(random_shift(xb, ds.shape, cfg.shift).to(dist.device))
             yb = yb.to(dist.device)
             loss = loss_fn(model, xb, yb)
             opt.zero_grad(set_to_none=True)
@@ -165,7 +233,7 @@ def fit(model: torch.nn.Module, loss_fn, ds: datasets.Dataset, epochs: int, args
     return hist
 
 
-def student_loss(teacher: torch.nn.Module | None, args):
+def student_loss(teacher: torch.nn.Module | None, cfg: TrainConfig):
     def loss(model, xb, yb):
         logits = model(xb).mean(0)
         ce = F.cross_entropy(logits, yb)
@@ -173,45 +241,69 @@ def student_loss(teacher: torch.nn.Module | None, args):
             return ce
         with torch.no_grad():
             t_logits = teacher(xb)
-        tau = args.kd_temperature
+        tau = cfg.kd_temperature
         kl = F.kl_div(F.log_softmax(logits / tau, -1), F.log_softmax(t_logits / tau, -1),
                       reduction="batchmean", log_target=True) * tau * tau
-        return (1 - args.kd_weight) * ce + args.kd_weight * kl
+        return (1 - cfg.kd_weight) * ce + cfg.kd_weight * kl
     return loss
 
 
-def run(args: argparse.Namespace) -> dict:
-    t0 = time.time()
-    seed_all(args.seed)
-    dist = Dist(args.device)
-    ds = datasets.load(args.dataset, args.data_dir, args.seed)
-    n_in = ds.x_train.shape[1]
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    history: dict[str, list[float]] = {}
+@dataclass
+class Trained:
+    """What :func:`train_models` hands to :func:`package`: the trained networks and their figures."""
 
-    teacher = Teacher(n_in, args.hidden, len(ds.classes))
-    if args.teacher:
-        teacher.load_state_dict(torch.load(args.teacher, map_location="cpu"))
+    cfg: TrainConfig
+    dataset: datasets.Dataset
+    student: BWSNN  # on the CPU, eval mode
+    teacher: torch.nn.Module
+    acc_teacher: float
+    acc_bwsnn: float
+    history: dict[str, list[float]]
+    seconds: float
+
+
+def unwrap(model: torch.nn.Module) -> torch.nn.Module:
+    return model.module if hasattr(model, "module") else model
+
+
+def train_models(cfg: TrainConfig, ds: datasets.Dataset | None = None) -> Trained | None:
+    """Teacher (unless loaded or KD is off and it gets no epochs), then the BW-SNN student with shortcuts and
+    KD as configured. Returns None on the non-main ranks of a torchrun job."""
+    cfg.check()
+    t0 = time.time()
+    seed_all(cfg.seed)
+    dist = Dist(cfg.device)
+    ds = ds or datasets.load(cfg.dataset, cfg.data_dir, cfg.seed)
+    n_in = ds.x_train.shape[1]
+    history: dict[str, list[float]] = {}
+    teacher = Teacher(n_in, list(cfg.hidden), len(ds.classes))
+    if cfg.teacher:
+        teacher.load_state_dict(torch.load(cfg.teacher, map_location="cpu"))
     teacher = dist.wrap(teacher)
-    if not args.teacher and (args.kd or args.teacher_epochs):
-        history |= fit(teacher, lambda m, xb, yb: F.cross_entropy(m(xb), yb), ds, args.teacher_epochs, args,
+    if not cfg.teacher and (cfg.kd or cfg.teacher_epochs):
+        history |= fit(teacher, lambda m, xb, yb: F.cross_entropy(m(xb), yb), ds, cfg.teacher_epochs, cfg,
                        dist, "teacher", lambda: accuracy(teacher, ds.x_test, ds.y_test, dist.device))
     teacher.eval()
     acc_teacher = accuracy(teacher, ds.x_test, ds.y_test, dist.device)
-
-    cfg = SNNConfig(n_in=n_in, n_classes=len(ds.classes), hidden=args.hidden, T=args.T,
-                    leak_shift=args.leak_shift, reset=args.reset, shortcuts=args.shortcuts)
-    student = dist.wrap(BWSNN(cfg))
-    history |= fit(student, student_loss(teacher if args.kd else None, args), ds, args.epochs, args, dist,
-                   "bwsnn", lambda: accuracy(lambda x: student(x).mean(0), ds.x_test, ds.y_test, dist.device))
-    train_seconds = time.time() - t0
+    student = dist.wrap(BWSNN(cfg.snn(n_in, len(ds.classes))))
+    history |= fit(student, student_loss(teacher if cfg.kd else None, cfg), ds, cfg.epochs, cfg, dist, "bwsnn",
+                   lambda: accuracy(lambda x: student(x).mean(0), ds.x_test, ds.y_test, dist.device))
     if not dist.main:
-        return {}
-
-    model = (student.module if hasattr(student, "module") else student).cpu().eval()
+        return None
+    model = unwrap(student).cpu().eval()
     acc_bwsnn = accuracy(lambda x: model(x).mean(0), ds.x_test, ds.y_test, torch.device("cpu"))
-    art = fold(model, ds.classes, ds.shape, info={"dataset": ds.name, "split": ds.split, "config": cfg.to_dict()})
+    return Trained(cfg, ds, model, unwrap(teacher).cpu().eval(), acc_teacher, acc_bwsnn, history, time.time() - t0)
+
+
+def package(trained: Trained, out: str | Path) -> dict:
+    """Fold to integers, check deploy mode == golden model on the whole test set, save the artifact, the
+    checkpoint, the QONNX export (if configured), the report and the curves into ``out``; returns the report."""
+    t0 = time.time()
+    cfg, ds, model = trained.cfg, trained.dataset, trained.student
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    art = fold(model, ds.classes, ds.shape,
+               info={"dataset": ds.name, "split": ds.split, "config": model.cfg.to_dict()})
     steps = DeployModel(art)(torch.from_numpy(ds.x_test)).numpy()
     acc_steps = [float(100.0 * np.mean(steps[:, t].argmax(-1) == ds.y_test)) for t in range(art.T)]
     ref = golden.run(art, ds.x_test)
@@ -219,32 +311,42 @@ def run(args: argparse.Namespace) -> dict:
         raise SystemExit("internal error: integer deploy mode and golden model disagree")
     art.info["accuracy_deploy"] = acc_steps[-1]
     art.save(out / "model.bwsnn.npz")
-    torch.save({"config": cfg.to_dict(), "student": model.state_dict(),
-                "teacher": (teacher.module if hasattr(teacher, "module") else teacher).state_dict()},
-               out / "checkpoint.pt")
-    if not args.no_export:
+    torch.save({"config": model.cfg.to_dict(), "student": model.state_dict(),
+                "teacher": trained.teacher.state_dict()}, out / "checkpoint.pt")
+    if cfg.export:
         export_qonnx(model, out / "model.qonnx.onnx")
+    seconds = trained.seconds + time.time() - t0
+    epochs = cfg.epochs + (cfg.teacher_epochs if not cfg.teacher else 0)
     report = {
-        "dataset": ds.name, "split": ds.split, "preset": args.preset, "T": args.T,
-        "accuracy": {"teacher": acc_teacher, "bwsnn": acc_bwsnn, "deploy": acc_steps[-1], "per_step": acc_steps},
-        "weight_bits": art.weight_bits(), "seconds": time.time() - t0, "train_seconds": train_seconds,
-        "seconds_per_epoch": train_seconds / max(1, args.epochs + (args.teacher_epochs if not args.teacher else 0)),
-        "config": cfg.to_dict(), "kd": args.kd, "kd_weight": args.kd_weight, "epochs": args.epochs,
-        "teacher_epochs": args.teacher_epochs, "seed": args.seed, "shift": args.shift, "history": history,
+        "dataset": ds.name, "split": ds.split, "preset": cfg.preset, "T": cfg.T,
+        "accuracy": {"teacher": trained.acc_teacher, "bwsnn": trained.acc_bwsnn, "deploy": acc_steps[-1],
+                     "per_step": acc_steps},
+        "weight_bits": art.weight_bits(), "seconds": seconds, "train_seconds": trained.seconds,
+        "seconds_per_epoch": trained.seconds / max(1, epochs), "config": model.cfg.to_dict(), "kd": cfg.kd,
+        "kd_weight": cfg.kd_weight, "epochs": cfg.epochs, "teacher_epochs": cfg.teacher_epochs, "seed": cfg.seed,
+        "shift": cfg.shift, "history": trained.history, "train_config": asdict(cfg),
         "mem_bits": [l.mem_bits for l in art.layers], "frac_bits": [l.frac_bits for l in art.layers],
     }
     (out / "train_report.json").write_text(json.dumps(report, indent=2))
-    plot_curves(history, out / "train_curves.png",
-                f"{ds.name}: T={args.T}, shortcuts={args.shortcuts}, KD={args.kd}")
-    print(f"{ds.name} T={args.T}: teacher {acc_teacher:.2f}%  bwsnn {acc_bwsnn:.2f}%  deploy {acc_steps[-1]:.2f}%"
-          f"  per-step {['%.2f' % a for a in acc_steps]}  ({report['seconds']:.0f} s) -> {out}/model.bwsnn.npz")
+    plot_curves(trained.history, out / "train_curves.png",
+                f"{ds.name}: T={cfg.T}, shortcuts={cfg.shortcuts}, KD={cfg.kd}")
+    print(f"{ds.name} T={cfg.T}: teacher {trained.acc_teacher:.2f}%  bwsnn {trained.acc_bwsnn:.2f}%  deploy "
+          f"{acc_steps[-1]:.2f}%  per-step {', '.join(f'{a:.2f}' for a in acc_steps)}  ({seconds:.0f} s) -> "
+          f"{out / 'model.bwsnn.npz'}")
     return report
 
 
+def run(cfg: TrainConfig, out: str | Path) -> dict:
+    """train_models + package; {} on the non-main ranks of a torchrun job."""
+    trained = train_models(cfg)
+    return {} if trained is None else package(trained, out)
+
+
 def main(argv: list[str] | None = None) -> None:
+    cfg, out = parse_args(argv)
     try:
-        run(parse_args(argv))
-    except datasets.DataError as e:
+        run(cfg, out)
+    except (datasets.DataError, ConfigError) as e:
         raise SystemExit(f"error: {e}") from None
     finally:
         if torch.distributed.is_initialized():

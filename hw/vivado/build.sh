@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Build the PYNQ-Z2 bitstream with Vivado if it is installed; otherwise say what was skipped and exit 0.
 #   hw/vivado/build.sh [ARTIFACT] [key=value ...]     (keys: see hw/vivado/build.tcl; default kind=rtl)
-# kind=rtl generates the parameter headers/.mem files of ARTIFACT (default build/model.bwsnn.npz) first.
+# kind=rtl generates the parameter headers/.mem files of ARTIFACT (default $BWSNN_BUILD/model.bwsnn.npz) first.
 set -euo pipefail
+build=$(realpath -m "${BWSNN_BUILD:-build}")
 cd "$(dirname "$0")/../.."
-artifact=build/model.bwsnn.npz
+artifact=$build/model.bwsnn.npz
 if [ $# -gt 0 ] && [[ "$1" != *=* ]]; then artifact=$1; shift; fi
 if ! command -v vivado >/dev/null 2>&1; then
   echo "bitstream skipped: vivado is not on PATH (hw/vivado/build.tcl needs Xilinx Vivado with Zynq-7000 support)"
@@ -12,7 +13,9 @@ if ! command -v vivado >/dev/null 2>&1; then
 fi
 args=("$@")
 if [[ " ${args[*]-} " != *" kind=hls "* ]]; then
-  python -m hw.gen "$artifact" build/hw/params
-  args+=("params=build/hw/params")
+  python -m hw.gen "$artifact" "$build/hw/params"
+  args+=("params=$build/hw/params")
 fi
-exec vivado -mode batch -notrace -nojournal -log build/hw/vivado.log -source hw/vivado/build.tcl -tclargs "${args[@]}"
+if [[ " ${args[*]-} " != *" out="* ]]; then args+=("out=$build/hw/vivado"); fi
+mkdir -p "$build/hw"
+exec vivado -mode batch -notrace -nojournal -log "$build/hw/vivado.log" -source hw/vivado/build.tcl -tclargs "${args[@]}"
