@@ -1,4 +1,5 @@
-"""Datasets as uint8 pixels: the embedded default (scikit-learn digits) and MNIST from a user directory.
+"""Datasets as uint8 pixels: the embedded default (scikit-learn digits); MNIST and Fashion-MNIST from a user
+directory.
 
 Nothing is ever downloaded. Every image is (H*W) uint8 0..255, the accelerator's input format.
 """
@@ -64,32 +65,65 @@ def _find(data_dir: Path, stem: str) -> Path:
                     f"standard files")
 
 
-def load_mnist(data_dir: str | os.PathLike | None) -> Dataset:
-    """Full MNIST from ``data_dir`` (``mnist.npz`` or the four IDX ``*-ubyte[.gz]`` files)."""
+def _data_dir(name: str, data_dir: str | os.PathLike | None, files: str) -> Path:
     data_dir = data_dir or os.environ.get("BWSNN_DATA_DIR")
     if not data_dir:
-        raise DataError("mnist: no data directory; pass --data-dir DIR (or set BWSNN_DATA_DIR) holding "
-                        "mnist.npz or the IDX files - nothing is downloaded")
-    d = Path(data_dir)
+        raise DataError(f"{name}: no data directory; pass --data-dir DIR (or set BWSNN_DATA_DIR) holding "
+                        f"{files} - nothing is downloaded")
+    return Path(data_dir)
+
+
+def _read_npz(path: Path) -> tuple[np.ndarray, ...]:
+    """x_train, y_train, x_test, y_test of an .npz (the keys of mnist.npz)."""
+    with np.load(path, allow_pickle=False) as z:
+        missing = {"x_train", "y_train", "x_test", "y_test"} - set(z.files)
+        if missing:
+            raise DataError(f"{path}: missing keys {sorted(missing)}")
+        return z["x_train"], z["y_train"], z["x_test"], z["y_test"]
+
+
+def _dataset_28x28(name: str, title: str, src: Path, arrays: tuple[np.ndarray, ...], classes: list[str]) -> Dataset:
+    xtr, ytr, xte, yte = arrays
+    for split, x, y in (("train", xtr, ytr), ("test", xte, yte)):
+        if x.ndim != 3 or x.shape[1:] != (28, 28) or x.dtype != np.uint8 or len(y) != len(x):
+            raise DataError(f"{src}: {title} {split} split: expected uint8 (N, 28, 28) images with N labels, "
+                            f"got {x.dtype}{x.shape} and {len(y)} labels")
+        if len(y) and (y.min() < 0 or y.max() >= len(classes)):
+            raise DataError(f"{src}: {title} {split} labels: expected 0..{len(classes) - 1}, "
+                            f"got {y.min()}..{y.max()}")
+    return Dataset(name, xtr.reshape(len(xtr), -1), ytr.astype(np.int64), xte.reshape(len(xte), -1),
+                   yte.astype(np.int64), (28, 28), classes,
+                   f"{title} official split from {src}: {len(xtr)} train / {len(xte)} test")
+
+
+def load_mnist(data_dir: str | os.PathLike | None) -> Dataset:
+    """Full MNIST from ``data_dir`` (``mnist.npz`` or the four IDX ``*-ubyte[.gz]`` files)."""
+    d = _data_dir("mnist", data_dir, "mnist.npz or the IDX files")
     if (d / "mnist.npz").exists():
-        with np.load(d / "mnist.npz", allow_pickle=False) as z:
-            missing = {"x_train", "y_train", "x_test", "y_test"} - set(z.files)
-            if missing:
-                raise DataError(f"{d / 'mnist.npz'}: missing keys {sorted(missing)}")
-            xtr, ytr, xte, yte = z["x_train"], z["y_train"], z["x_test"], z["y_test"]
+        arrays = _read_npz(d / "mnist.npz")
     else:
         xtr, ytr = _read_idx(_find(d, "train-images-idx3-ubyte")), _read_idx(_find(d, "train-labels-idx1-ubyte"))
         xte, yte = _read_idx(_find(d, "t10k-images-idx3-ubyte")), _read_idx(_find(d, "t10k-labels-idx1-ubyte"))
-    for name, x, y in (("train", xtr, ytr), ("test", xte, yte)):
-        if x.ndim != 3 or x.shape[1:] != (28, 28) or x.dtype != np.uint8 or len(y) != len(x):
-            raise DataError(f"{d}: MNIST {name} split: expected uint8 (N, 28, 28) images with N labels, "
-                            f"got {x.dtype}{x.shape} and {len(y)} labels")
-    return Dataset("mnist", xtr.reshape(len(xtr), -1), ytr.astype(np.int64), xte.reshape(len(xte), -1),
-                   yte.astype(np.int64), (28, 28), [str(i) for i in range(10)],
-                   f"MNIST official split from {d}: {len(xtr)} train / {len(xte)} test")
+        arrays = (xtr, ytr, xte, yte)
+    return _dataset_28x28("mnist", "MNIST", d, arrays, [str(i) for i in range(10)])
 
 
-DATASETS = {"digits": lambda data_dir, seed: load_digits(seed), "mnist": lambda data_dir, seed: load_mnist(data_dir)}
+FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+                   "Ankle boot"]
+
+
+def load_fashion_mnist(data_dir: str | os.PathLike | None) -> Dataset:
+    """Fashion-MNIST from ``data_dir``/``fashion_mnist.npz`` (the keys of mnist.npz)."""
+    d = _data_dir("fashion", data_dir, "fashion_mnist.npz")
+    path = d / "fashion_mnist.npz"
+    if not path.exists():
+        raise DataError(f"{d}: missing 'fashion_mnist.npz' (x_train, y_train, x_test, y_test); pass --data-dir "
+                        f"with it")
+    return _dataset_28x28("fashion", "Fashion-MNIST", d, _read_npz(path), FASHION_CLASSES)
+
+
+DATASETS = {"digits": lambda data_dir, seed: load_digits(seed), "mnist": lambda data_dir, seed: load_mnist(data_dir),
+            "fashion": lambda data_dir, seed: load_fashion_mnist(data_dir)}
 
 
 def load(name: str, data_dir: str | None = None, seed: int = 0) -> Dataset:

@@ -4,13 +4,18 @@ Student, following SEI-BWSNN: every layer has 1-bit weights (the first one too, 
 directly), BatchNorm, LIF neurons over T steps, identity shortcuts around the spiking blocks (added to the
 membrane input, so each block also sees the spike train of the block before), and a non-spiking output
 layer whose outputs are summed over T.
+
+Two shapes: :class:`BWSNN` (dense layers) and :class:`ConvBWSNN` (binary 3x3 convs, spike OR-pools, then
+dense layers), each with its full-precision teacher of the same shape (:class:`Teacher`, :class:`ConvTeacher`).
 """
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+import numpy as np
 import torch
-from brevitas.nn import QuantIdentity, QuantLinear
+import torch.nn.functional as F
+from brevitas.nn import QuantConv2d, QuantIdentity, QuantLinear
 from torch import nn
 
 from bwsnn.limits import MAX_T
@@ -89,3 +94,149 @@ class Teacher(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x)
+
+
+def _flatten_hwc(a: torch.Tensor) -> torch.Tensor:
+    """(B, C, H, W) -> (B, H*W*C) in channels-last order, the order of the artifact; (B, n) unchanged."""
+    return a.permute(0, 2, 3, 1).reshape(len(a), -1) if a.dim() == 4 else a
+
+
+@dataclass
+class ConvConfig:
+    """A conv BW-SNN: ``stack`` of 3x3 binary convs ("c<channels>", stride 1, padding 1) and 2x2 spike
+    max-pools ("p", stride 2), then the spiking dense layers ``hidden`` (may be empty) on the flattened
+    (H, W, C) map, then the binary dense classifier. The first entry is a conv: it takes the 8-bit image."""
+
+    input_shape: tuple[int, int, int]  # (H, W, C)
+    n_classes: int
+    stack: list[str] = field(default_factory=lambda: ["c16", "c16", "p"])
+    hidden: list[int] = field(default_factory=list)
+    T: int = 2
+    leak_shift: int = 1
+    reset: str = "hard"
+    shortcuts: bool = True
+
+    def __post_init__(self) -> None:
+        self.input_shape = tuple(self.input_shape)
+        bad = [s for s in self.stack if not (s == "p" or (s[:1] == "c" and s[1:].isdigit() and int(s[1:]) > 0))]
+        if bad or not self.stack or self.stack[0] == "p":
+            raise ValueError(f"stack: expected 'c<channels>' or 'p' entries starting with a conv, got {self.stack}")
+
+    @property
+    def n_in(self) -> int:
+        return int(np.prod(self.input_shape))
+
+    def layers(self) -> list[tuple[str, tuple[int, ...], tuple[int, ...]]]:
+        """(kind, in_shape, out_shape) of every layer before the classifier; kind in conv, pool, dense."""
+        out, shape = [], tuple(self.input_shape)
+        for s in self.stack:
+            h, w, c = shape
+            new = (h // 2, w // 2, c) if s == "p" else (h, w, int(s[1:]))
+            if min(new) < 1:
+                raise ValueError(f"stack: {self.stack} pools the {self.input_shape} input below 1x1")
+            out.append(("pool" if s == "p" else "conv", shape, new))
+            shape = new
+        for width in self.hidden:
+            out.append(("dense", shape, (width,)))
+            shape = (width,)
+        return out
+
+    def skip_from(self, i: int) -> int | None:
+        """Shortcut source of layer i: the layer before it (a conv block or the pool of the downsampling
+        path), when its output has the same shape. Pools take none."""
+        layers = self.layers()
+        if self.shortcuts and i > 0 and layers[i][0] != "pool" and layers[i - 1][2] == layers[i][2]:
+            return i - 1
+        return None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class ConvBWSNN(nn.Module):
+    """The conv student: binary 3x3 convs + BatchNorm + LIF, spike OR-pools, identity shortcuts wherever the
+    shape is kept, the binary dense classifier summed over T."""
+
+    def __init__(self, cfg: ConvConfig) -> None:
+        super().__init__()
+        if not 1 <= cfg.T <= MAX_T:
+            raise ValueError(f"T: expected 1..{MAX_T}, got {cfg.T}")
+        self.cfg = cfg
+        self.inp = QuantIdentity(act_quant=PixelQuant)
+        syn, bn, lif = [], [], []
+        for kind, a, b in cfg.layers():  # nn.Identity keeps the pools' places, so indices are the artifact's
+            if kind == "conv":
+                syn.append(QuantConv2d(a[2], b[2], 3, padding=1, bias=False, weight_quant=BinaryWeight))
+                bn.append(nn.BatchNorm2d(b[2]))
+            elif kind == "dense":
+                syn.append(QuantLinear(int(np.prod(a)), b[0], bias=False, weight_quant=BinaryWeight))
+                bn.append(nn.BatchNorm1d(b[0]))
+            else:
+                syn.append(nn.Identity())
+                bn.append(nn.Identity())
+            lif.append(nn.Identity() if kind == "pool" else LIF(cfg.leak_shift, cfg.reset))
+        self.syn, self.bn, self.lif = nn.ModuleList(syn), nn.ModuleList(bn), nn.ModuleList(lif)
+        last = cfg.layers()[-1][2]
+        self.out = QuantLinear(int(np.prod(last)), cfg.n_classes, bias=True, weight_quant=BinaryWeightLearnedScale)
+
+    def _current(self, i: int, a: torch.Tensor) -> torch.Tensor:
+        """BN(W a) of layer i for a batch (B, C, H, W) or (B, n)."""
+        if isinstance(self.syn[i], QuantLinear):
+            a = _flatten_hwc(a)
+        return self.bn[i](self.syn[i](a))
+
+    def forward(self, x: torch.Tensor, trace: bool = False):
+        """x: (N, H*W*C) channels-last, in [0, 1]. Returns per-step logits (T, N, C) (and spikes/membranes)."""
+        T, n = self.cfg.T, len(x)
+        h, w, c = self.cfg.input_shape
+        x = self.inp(x).reshape(n, h, w, c).permute(0, 3, 1, 2)
+        outs, mems = [], []
+        for i, (kind, _, _) in enumerate(self.cfg.layers()):
+            if i == 0:  # direct encoding: the first layer's current is the same at every step, computed once
+                cur = self._current(0, x).unsqueeze(0).expand(T, *([-1] * 4))
+            elif kind == "pool":  # max of {0, 1} spikes = OR
+                outs.append(F.max_pool2d(outs[-1].flatten(0, 1), 2).unflatten(0, (T, n)))
+                mems.append(None)
+                continue
+            else:
+                cur = self._current(i, outs[-1].flatten(0, 1))
+                cur = cur.unflatten(0, (T, n))
+            j = self.cfg.skip_from(i)
+            if j is not None:
+                cur = cur + outs[j]
+            s, u = self.lif[i](cur, return_mem=True)
+            outs.append(s)
+            mems.append(u)
+        logits = self.out(_flatten_hwc(outs[-1].flatten(0, 1))).unflatten(0, (T, n))
+        return (logits, outs, mems) if trace else logits
+
+
+class ConvTeacher(nn.Module):
+    """Full-precision CNN of the same shape (ReLU for LIF, max-pool, the same shortcuts): the KD teacher."""
+
+    def __init__(self, cfg: ConvConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        blocks = []
+        for kind, a, b in cfg.layers():
+            if kind == "conv":
+                blocks.append(nn.Sequential(nn.Conv2d(a[2], b[2], 3, padding=1, bias=False), nn.BatchNorm2d(b[2])))
+            elif kind == "dense":
+                blocks.append(nn.Sequential(nn.Flatten(), nn.Linear(int(np.prod(a)), b[0]), nn.BatchNorm1d(b[0])))
+            else:
+                blocks.append(nn.MaxPool2d(2))
+        self.blocks = nn.ModuleList(blocks)
+        self.out = nn.Linear(int(np.prod(cfg.layers()[-1][2])), cfg.n_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h, w, c = self.cfg.input_shape
+        a = x.reshape(len(x), h, w, c).permute(0, 3, 1, 2)
+        outs = []
+        for i, (kind, _, _) in enumerate(self.cfg.layers()):
+            y = self.blocks[i](a)
+            j = self.cfg.skip_from(i)
+            if j is not None:
+                y = y + outs[j]
+            a = y if kind == "pool" else F.relu(y)
+            outs.append(a)
+        return self.out(_flatten_hwc(a))

@@ -28,7 +28,7 @@ from bwsnn.paths import build_dir
 from training.deploy import DeployModel
 from training.export import export_qonnx
 from training.fold import fold
-from training.model import BWSNN, SNNConfig, Teacher
+from training.model import BWSNN, ConvBWSNN, ConvConfig, ConvTeacher, SNNConfig, Teacher
 from training.report import plot_curves
 
 
@@ -41,7 +41,8 @@ class TrainConfig:
     """Everything one training run depends on; presets are named instances (:data:`PRESETS`)."""
 
     dataset: str = "digits"
-    hidden: tuple[int, ...] = (256, 256, 256)
+    hidden: tuple[int, ...] = (256, 256, 256)  # spiking dense layers (after the conv stack, if any)
+    conv: tuple[str, ...] = ()  # conv stack: "c<channels>" (binary 3x3 conv) and "p" (2x2 spike OR-pool)
     T: int = 2
     epochs: int = 60  # student
     teacher_epochs: int = 30
@@ -63,7 +64,9 @@ class TrainConfig:
 
     def check(self) -> TrainConfig:
         """Raise :class:`ConfigError` on the first invalid field; returns self."""
-        rules = [("hidden", bool(self.hidden) and all(h >= 1 for h in self.hidden), "positive widths"),
+        stack_ok = all(c == "p" or (c[:1] == "c" and c[1:].isdigit() and int(c[1:]) > 0) for c in self.conv)
+        rules = [("hidden", bool(self.hidden or self.conv) and all(h >= 1 for h in self.hidden), "positive widths"),
+                 ("conv", stack_ok and self.conv[:1] != ("p",), "'c<channels>' and 'p' entries, a conv first"),
                  ("T", 1 <= self.T <= MAX_T, f"1..{MAX_T}"), ("epochs", self.epochs >= 1, ">= 1"),
                  ("teacher_epochs", self.teacher_epochs >= 0, ">= 0"), ("batch_size", self.batch_size >= 1, ">= 1"),
                  ("lr", self.lr > 0, "> 0"), ("leak_shift", 0 <= self.leak_shift <= MAX_LEAK_SHIFT,
@@ -82,12 +85,38 @@ class TrainConfig:
         return SNNConfig(n_in=n_in, n_classes=n_classes, hidden=list(self.hidden), T=self.T,
                          leak_shift=self.leak_shift, reset=self.reset, shortcuts=self.shortcuts)
 
+    def conv_snn(self, shape: tuple[int, ...], n_classes: int) -> ConvConfig:
+        """The conv model's config for images of ``shape`` ((H, W) greyscale or (H, W, C))."""
+        return ConvConfig(input_shape=tuple(shape) if len(shape) == 3 else (*shape, 1), n_classes=n_classes,
+                          stack=list(self.conv), hidden=list(self.hidden), T=self.T, leak_shift=self.leak_shift,
+                          reset=self.reset, shortcuts=self.shortcuts)
+
+    def student(self, ds: datasets.Dataset) -> BWSNN | ConvBWSNN:
+        """The BW-SNN for ``ds``: conv when ``conv`` is set, dense otherwise."""
+        if self.conv:
+            return ConvBWSNN(self.conv_snn(ds.shape, len(ds.classes)))
+        return BWSNN(self.snn(ds.x_train.shape[1], len(ds.classes)))
+
+    def teacher_model(self, ds: datasets.Dataset) -> torch.nn.Module:
+        """The full-precision teacher of the student's shape."""
+        if self.conv:
+            return ConvTeacher(self.conv_snn(ds.shape, len(ds.classes)))
+        return Teacher(ds.x_train.shape[1], list(self.hidden), len(ds.classes))
+
 
 MAX_LEAK_SHIFT = 16
 PRESETS: dict[str, TrainConfig] = {
     "digits": TrainConfig(),
     "mnist-mlp": TrainConfig(dataset="mnist", hidden=(1024, 1024, 1024), epochs=40, teacher_epochs=10,
                              batch_size=256, shift=2, preset="mnist-mlp"),
+    # conv BW-SNNs: binary 3x3 convs with a shortcut wherever the shape is kept (the downsampling path is the
+    # OR-pool: the conv after a pool takes its spikes as its shortcut), then the binary dense classifier
+    "digits-conv": TrainConfig(conv=("c16", "c16", "p", "c16", "c16"), hidden=(), epochs=30, teacher_epochs=10,
+                               preset="digits-conv"),
+    "mnist-conv": TrainConfig(dataset="mnist", conv=("c32", "c32", "p", "c32", "c32", "p"), hidden=(), epochs=30,
+                              teacher_epochs=10, batch_size=128, shift=1, preset="mnist-conv"),
+    "fashion-conv": TrainConfig(dataset="fashion", conv=("c64", "c64", "p", "c64", "c64", "p"), hidden=(),
+                                epochs=40, teacher_epochs=15, batch_size=128, shift=1, preset="fashion-conv"),
 }
 
 
@@ -101,12 +130,27 @@ def _positive_ints(text: str) -> tuple[int, ...]:
     return values
 
 
+def _ints_or_empty(text: str) -> tuple[int, ...]:
+    return () if text == "" else _positive_ints(text)
+
+
+def _conv_stack(text: str) -> tuple[str, ...]:
+    stack = tuple(v for v in text.split(",") if v)
+    if not all(v == "p" or (v[:1] == "c" and v[1:].isdigit() and int(v[1:]) > 0) for v in stack) or \
+            stack[:1] == ("p",):
+        raise argparse.ArgumentTypeError(f"expected c<channels> and p entries, a conv first, got {text!r}")
+    return stack
+
+
 def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, Path]:
     """The CLI: a preset plus overrides -> (config, output directory). Any invalid option is one line."""
     p = argparse.ArgumentParser(prog="python -m training.train", description=__doc__.splitlines()[0])
     p.add_argument("--preset", choices=sorted(PRESETS), default="digits")
     p.add_argument("--data-dir", help="directory with mnist.npz or the MNIST IDX files (mnist presets)")
-    p.add_argument("--hidden", type=_positive_ints, help="hidden widths, e.g. 256,256,256 (default: the preset's)")
+    p.add_argument("--hidden", type=_ints_or_empty, help="dense hidden widths, e.g. 256,256,256, or '' for none "
+                   "after a conv stack (default: the preset's)")
+    p.add_argument("--conv", type=_conv_stack, help="conv stack, e.g. c16,c16,p,c32,c32,p: c<N> a binary 3x3 conv "
+                   "with N channels, p a 2x2 spike OR-pool; '' for a dense network (default: the preset's)")
     p.add_argument("--T", type=int, help=f"time steps, 1..{MAX_T}")
     p.add_argument("--epochs", type=int, help="student epochs (default: the preset's)")
     p.add_argument("--teacher-epochs", type=int, help="teacher epochs (default: the preset's)")
@@ -254,7 +298,7 @@ class Trained:
 
     cfg: TrainConfig
     dataset: datasets.Dataset
-    student: BWSNN  # on the CPU, eval mode
+    student: BWSNN | ConvBWSNN  # on the CPU, eval mode
     teacher: torch.nn.Module
     acc_teacher: float
     acc_bwsnn: float
@@ -274,9 +318,8 @@ def train_models(cfg: TrainConfig, ds: datasets.Dataset | None = None) -> Traine
     seed_all(cfg.seed)
     dist = Dist(cfg.device)
     ds = ds or datasets.load(cfg.dataset, cfg.data_dir, cfg.seed)
-    n_in = ds.x_train.shape[1]
     history: dict[str, list[float]] = {}
-    teacher = Teacher(n_in, list(cfg.hidden), len(ds.classes))
+    teacher = cfg.teacher_model(ds)
     if cfg.teacher:
         teacher.load_state_dict(torch.load(cfg.teacher, map_location="cpu"))
     teacher = dist.wrap(teacher)
@@ -285,7 +328,7 @@ def train_models(cfg: TrainConfig, ds: datasets.Dataset | None = None) -> Traine
                        dist, "teacher", lambda: accuracy(teacher, ds.x_test, ds.y_test, dist.device))
     teacher.eval()
     acc_teacher = accuracy(teacher, ds.x_test, ds.y_test, dist.device)
-    student = dist.wrap(BWSNN(cfg.snn(n_in, len(ds.classes))))
+    student = dist.wrap(cfg.student(ds))
     history |= fit(student, student_loss(teacher if cfg.kd else None, cfg), ds, cfg.epochs, cfg, dist, "bwsnn",
                    lambda: accuracy(lambda x: student(x).mean(0), ds.x_test, ds.y_test, dist.device))
     if not dist.main:
@@ -302,7 +345,8 @@ def package(trained: Trained, out: str | Path) -> dict:
     cfg, ds, model = trained.cfg, trained.dataset, trained.student
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    art = fold(model, ds.classes, ds.shape,
+    shape = model.cfg.input_shape if isinstance(model, ConvBWSNN) else ds.shape
+    art = fold(model, ds.classes, shape,
                info={"dataset": ds.name, "split": ds.split, "config": model.cfg.to_dict()})
     steps = DeployModel(art)(torch.from_numpy(ds.x_test)).numpy()
     acc_steps = [float(100.0 * np.mean(steps[:, t].argmax(-1) == ds.y_test)) for t in range(art.T)]
@@ -311,7 +355,7 @@ def package(trained: Trained, out: str | Path) -> dict:
         raise SystemExit("internal error: integer deploy mode and golden model disagree")
     art.info["accuracy_deploy"] = acc_steps[-1]
     art.save(out / "model.bwsnn.npz")
-    torch.save({"config": model.cfg.to_dict(), "student": model.state_dict(),
+    torch.save({"arch": type(model).__name__, "config": model.cfg.to_dict(), "student": model.state_dict(),
                 "teacher": trained.teacher.state_dict()}, out / "checkpoint.pt")
     if cfg.export:
         export_qonnx(model, out / "model.qonnx.onnx")
@@ -325,7 +369,7 @@ def package(trained: Trained, out: str | Path) -> dict:
         "seconds_per_epoch": trained.seconds / max(1, epochs), "config": model.cfg.to_dict(), "kd": cfg.kd,
         "kd_weight": cfg.kd_weight, "epochs": cfg.epochs, "teacher_epochs": cfg.teacher_epochs, "seed": cfg.seed,
         "shift": cfg.shift, "history": trained.history, "train_config": asdict(cfg),
-        "mem_bits": [l.mem_bits for l in art.layers], "frac_bits": [l.frac_bits for l in art.layers],
+        "mem_bits": [l.mem_bits for l in art.synaptic], "frac_bits": [l.frac_bits for l in art.synaptic],
     }
     (out / "train_report.json").write_text(json.dumps(report, indent=2))
     plot_curves(trained.history, out / "train_curves.png",
