@@ -16,7 +16,8 @@ from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.transformation.base import Transformation
 from qonnx.util.cleanup import cleanup_model
 
-from training.model import BWSNN
+from training.lif import LIF
+from training.model import BWSNN, ConvBWSNN
 
 
 class _Scores(torch.nn.Module):
@@ -56,13 +57,16 @@ class SpikesAsUnsignedQuant(Transformation):
         return model, False  # one pass rewrites them all
 
 
-def export_qonnx(model: BWSNN, path: str | Path) -> Path:
+def export_qonnx(model: BWSNN | ConvBWSNN, path: str | Path) -> Path:
+    """The QONNX graph of a dense or conv BW-SNN: input (1, n_in) pixels / 255 (a conv model's in (H, W, C)
+    order), output the (1, C) logits averaged over T."""
     from brevitas.export import export_qonnx as brevitas_export_qonnx
 
     # a failed export leaves hooks on the model: always export a copy
     m = copy.deepcopy(model).cpu().eval()
-    for lif in m.lif:
-        lif.exporting = True
+    for lif in m.modules():
+        if isinstance(lif, LIF):
+            lif.exporting = True
     path = Path(path)
     brevitas_export_qonnx(_Scores(m), torch.rand(1, m.cfg.n_in), export_path=str(path), dynamo=False)
     cleanup_model(ModelWrapper(str(path)).transform(SpikesAsUnsignedQuant())).save(str(path))
