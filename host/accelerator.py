@@ -63,6 +63,12 @@ class Accelerator:
         self.backend = backend
         self.art = artifact if isinstance(artifact, Artifact) else artifact_mod.load(artifact)
         self._driver = self._sim = None
+        if backend != "golden" and not self.art.is_dense():
+            from host.errors import MismatchError
+
+            kind = next(l.kind for l in self.art.layers if l.kind != "dense")
+            raise MismatchError(f"the artifact has {kind} layers: the {backend} backend's accelerator runs dense "
+                                "layers only (the golden backend runs any artifact)")
         if backend == "pynq":
             from host.driver import Driver
             from host.errors import BitstreamError
@@ -83,7 +89,9 @@ class Accelerator:
                                  timeout_s=timeout_s)
 
     def predict(self, images: np.ndarray, progress: bool | Callable[[int], object] = False) -> Prediction:
-        """Classes and scores of a batch (uint8, (N, n_in) or (N, *input_shape)).
+        """Classes and scores of a batch (uint8, (N, n_in) or (N, *input_shape), e.g. (N, H, W, C)).
+
+        Images are sent flattened in C order: for a conv artifact (H, W, C) channels-last, C fastest.
 
         ``progress``: True for a tqdm bar, or a callable taking the number of images just completed.
         """

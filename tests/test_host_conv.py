@@ -1,0 +1,66 @@
+"""Conv artifacts on the host: (H, W, C) images through Accelerator and host.run on the golden backend."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bwsnn import golden
+from bwsnn.golden import InputError
+from bwsnn.random_artifact import random_conv_artifact, random_images
+from bwsnn.regmap import REGMAP, pack_images, unpack_images
+from host import data, run
+from host.accelerator import Accelerator
+from host.errors import MismatchError
+
+
+@pytest.fixture
+def conv(tmp_path: Path) -> tuple[Path, np.ndarray, np.ndarray]:
+    """A random conv artifact on 11x9x2 images, saved, with 20 images as (N, H, W, C) and their classes."""
+    art = random_conv_artifact(seed=3)
+    art.save(tmp_path / "conv.bwsnn.npz")
+    images = random_images(art, 20, seed=1).reshape(20, *art.input_shape)
+    return tmp_path / "conv.bwsnn.npz", images, golden.run(art, images).classes
+
+
+def test_hwc_images_through_the_golden_backend(conv) -> None:
+    path, images, classes = conv
+    acc = Accelerator(path, backend="golden")
+    assert acc.art.input_shape == (11, 9, 2)
+    pred = acc.predict(images)
+    np.testing.assert_array_equal(pred.classes, classes)
+    np.testing.assert_array_equal(acc.predict(images.reshape(20, -1)).scores, pred.scores)  # flat = (H, W, C)
+    with pytest.raises(InputError, match=r"expected shape \(N, 198\) or \(N, 11, 9, 2\), got \(20, 9, 11, 2\)"):
+        acc.predict(images.transpose(0, 2, 1, 3))
+
+
+def test_stream_order_is_channels_last(conv) -> None:
+    """What the board path sends: pixel (y, x, c) at stream position (y*W + x)*C + c (bwsnn/regmap.json)."""
+    path, images, _ = conv
+    x = golden.check_images(Accelerator(path, backend="golden").art, images)
+    sent = unpack_images(pack_images(x), x.shape[1])
+    h, w, c = images.shape[1:]
+    y, xx, ch = 4, 7, 1
+    np.testing.assert_array_equal(sent[:, (y * w + xx) * c + ch], images[:, y, xx, ch])
+    assert "(y*W + x)*C + c" in json.loads(REGMAP.path.read_text())["stream_in"]["doc"]
+
+
+def test_cli_runs_hwc_data_files(conv, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    path, images, classes = conv
+    data.save(tmp_path / "t.npz", images, classes)
+    assert run.main(["--backend", "golden", "--artifact", str(path), "--data", str(tmp_path / "t.npz"),
+                     "--quiet"]) == 0
+    assert capsys.readouterr().out.startswith("golden: 20 images, accuracy 100.00% (20/20), ")
+
+
+def test_board_backends_refuse_conv_artifacts_in_one_line(conv, tmp_path: Path, capsys) -> None:
+    path, images, classes = conv
+    with pytest.raises(MismatchError, match="conv2d layers: the sim backend's accelerator runs dense layers only"):
+        Accelerator(path, backend="sim")
+    data.save(tmp_path / "t.npz", images, classes)
+    assert run.main(["--backend", "pynq", "--bitfile", "x.bit", "--artifact", str(path), "--data",
+                     str(tmp_path / "t.npz"), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: the artifact has conv2d layers") and err.count("\n") == 1
