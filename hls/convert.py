@@ -1,7 +1,8 @@
 """Deploy artifact -> hls4ml ModelGraph, through hls4ml's layer-list frontend and the bwsnn extension.
 
-One ``BwsnnDense`` node per artifact layer (the shortcut source is a second input); the ``bwsnn_lower`` pass
-turns them into the kernel layers of :mod:`hls.layers`. Every number the hardware uses is an integer taken
+One ``BwsnnDense`` / ``BwsnnConv`` node per synaptic artifact layer (the shortcut source is a second input) and
+one ``BwsnnPoolOr`` per pool; the ``bwsnn_lower`` pass turns the synaptic nodes into the kernel layers of
+:mod:`hls.layers`. Every number the hardware uses is an integer taken
 from the artifact as is: no scale is left for hls4ml to quantise.
 """
 from __future__ import annotations
@@ -12,7 +13,7 @@ import hls4ml
 from hls4ml.backends import get_backend
 from hls4ml.model import ModelGraph
 
-from bwsnn.artifact import Artifact
+from bwsnn.artifact import Artifact, Pool
 from hls import layers
 from hls.axi import WriteBwsnnAxiTop
 from hls.targets import Target
@@ -40,13 +41,18 @@ def layer_list(art: Artifact) -> list[dict]:
     if len(art.layers) < 2:
         raise ConvertError("the HLS flow needs at least one spiking layer before the output layer, "
                            f"got {len(art.layers)} layer(s)")
-    if not art.is_dense():
-        kind = next(l.kind for l in art.layers if l.kind != "dense")
-        raise ConvertError(f"the HLS flow maps dense layers only, got a '{kind}' layer")
     nodes: list[dict] = [{"class_name": "InputLayer", "name": "x", "input_shape": [art.n_in]}]
     for i, l in enumerate(art.layers):
         inputs = ["x" if i == 0 else f"l{i - 1}"] + ([] if l.skip_from is None else [f"l{l.skip_from}"])
-        node = {"class_name": "BwsnnDense", "name": f"l{i}", "inputs": inputs, "n_in": l.n_in, "n_out": l.n_out,
+        geometry = {} if l.kind == "dense" else {
+            "in_h": l.in_shape[0], "in_w": l.in_shape[1], "in_c": l.in_shape[2], "out_h": l.out_shape[0],
+            "out_w": l.out_shape[1], "kernel": l.window.kernel, "stride": l.window.stride, "pad": l.window.padding}
+        if isinstance(l, Pool):
+            nodes.append({"class_name": "BwsnnPoolOr", "name": f"l{i}", "inputs": inputs, "T": art.T,
+                          "n_out": l.out_shape[2], **geometry})
+            continue
+        node = {"class_name": "BwsnnDense" if l.kind == "dense" else "BwsnnConv", "name": f"l{i}",
+                "inputs": inputs, "n_in": l.n_in, "n_out": l.n_out, **geometry,
                 "T": art.T, "mem_bits": l.mem_bits, "leak_shift": l.leak_shift, "frac_bits": l.frac_bits,
                 "soft_reset": l.reset == "soft", "spiking": l.spiking, "encode": i == 0,
                 "weight_data": l.weights, "bias_data": l.bias}

@@ -6,7 +6,11 @@ template and a function-call template (``backend.register_template``); the C++ k
 :class:`BwsnnLower` turns the frontend's one generic node per artifact layer into the kernel layer type.
 
 Tensors between layers: a spike train is ``T * ceil(n/8)`` packed bytes (``ap_uint<8>``, the artifact's
-little bit order); the last layer's output is ``1 + C`` int32 words: class, then the scores (stream_out).
+little bit order), where a conv or pool layer's n = H*W*C is its (H, W, C) map flattened channels-last (so a
+dense layer after it reads the map as is); the last layer's output is ``1 + C`` int32 words: class, then the
+scores (stream_out). Conv layers (``BwsnnConv`` -> ``BwsnnConvEncodeLIF`` / ``BwsnnConvLIF``) sum the binary
+window directly for every output position (C-simulation exact; no line buffers yet); ``BwsnnPoolOr`` ORs
+each pool window.
 """
 from __future__ import annotations
 
@@ -90,21 +94,73 @@ class BwsnnIntegrator(_BwsnnKernel):
         return INT32
 
 
+_GEOMETRY = [Attribute(a) for a in ("in_h", "in_w", "in_c", "out_h", "out_w", "kernel", "stride", "pad")]
+
+
+class BwsnnConv(Layer):
+    """What the frontend emits for one conv2d artifact layer; lowered before writing."""
+
+    _expected_attributes = _COMMON + _GEOMETRY + [Attribute("encode", value_type=bool)]
+
+    def initialize(self) -> None:
+        a = self.get_attr
+        self.add_output_variable([a("out_h") * a("out_w") * a("n_out")], precision=INT32)
+
+
+class _BwsnnConvKernel(_BwsnnKernel):
+    """A conv2d layer: one packed weight row per output channel, per-channel parameters; the output is the
+    packed (H', W', C') spike map of every step."""
+
+    _expected_attributes = _COMMON + _GEOMETRY
+    params = ("bias", "threshold")
+
+    def output_shape(self) -> list[int]:
+        a = self.get_attr
+        return [a("T") * math.ceil(a("out_h") * a("out_w") * a("n_out") / 8)]
+
+
+class BwsnnConvEncodeLIF(_BwsnnConvKernel):
+    """Layer 0 as a conv: the 8-bit (H, W, C) image -> spike map train."""
+
+    kernel = "bwsnn_conv_encode_lif"
+
+
+class BwsnnConvLIF(_BwsnnConvKernel):
+    """Spiking conv: spike map train (+ optional shortcut map train) -> spike map train."""
+
+    kernel = "bwsnn_conv_lif"
+
+
+class BwsnnPoolOr(Layer):
+    """Spike max-pool (OR of each window), no parameters."""
+
+    _expected_attributes = [Attribute("T"), Attribute("n_out")] + _GEOMETRY
+    kernel = "bwsnn_pool_or"
+    params: tuple[str, ...] = ()
+
+    def initialize(self) -> None:
+        a = self.get_attr
+        self.add_output_variable([a("T") * math.ceil(a("out_h") * a("out_w") * a("n_out") / 8)], precision=BYTE)
+
+
 KERNELS = (BwsnnEncodeLIF, BwsnnLIF, BwsnnIntegrator)
+CONV_KERNELS = (BwsnnConvEncodeLIF, BwsnnConvLIF, BwsnnPoolOr)
 
 
 class BwsnnLower(OptimizerPass):
     """Replace a generic :class:`BwsnnDense` node by the kernel layer for its position in the network."""
 
     def match(self, node: Layer) -> bool:
-        return isinstance(node, BwsnnDense)
+        return isinstance(node, (BwsnnDense, BwsnnConv))
 
     def transform(self, model: ModelGraph, node: Layer) -> bool:
-        if node.get_attr("encode"):
+        if isinstance(node, BwsnnConv):
+            kind = BwsnnConvEncodeLIF if node.get_attr("encode") else BwsnnConvLIF
+        elif node.get_attr("encode"):
             kind = BwsnnEncodeLIF
         else:
             kind = BwsnnLIF if node.get_attr("spiking") else BwsnnIntegrator
-        keep = {a.name for a in _COMMON}
+        keep = {a.name for a in kind._expected_attributes}
         attrs = {k: v for k, v in node.attributes.items() if k in keep or k.endswith("_data")}
         new = model.make_node(kind, node.name, attrs, list(node.inputs), list(node.outputs))
         model.replace_node(node, new)
@@ -143,15 +199,60 @@ class BwsnnConfigTemplate(LayerConfigTemplate):
         return self.template.format(**params)
 
 
+_CONV_CONFIG = """struct config{index} : nnet::bwsnn_conv_config {{
+    static const unsigned in_h = {in_h}, in_w = {in_w}, in_c = {in_c};
+    static const unsigned out_h = {out_h}, out_w = {out_w};
+    static const unsigned n_out = {n_out};
+    static const unsigned kernel = {kernel}, stride = {stride}, pad = {pad};
+    static const unsigned n_in = {n_in};
+    static const unsigned w_bytes = {w_bytes};
+    static const unsigned in_bytes = {in_bytes};
+    static const unsigned out_bytes = {out_bytes};
+    static const unsigned T = {T};
+    static const unsigned mem_bits = {mem_bits};
+    static const unsigned leak_shift = {leak_shift};
+    static const unsigned frac_bits = {frac_bits};
+    static const bool soft_reset = {soft_reset};
+}};
+"""
+
+
+class BwsnnConvConfigTemplate(LayerConfigTemplate):
+    """Geometry and neuron constants of the conv and pool kernels (a pool: n_out = in_c, no neurons)."""
+
+    def __init__(self) -> None:
+        super().__init__(CONV_KERNELS)
+        self.template = _CONV_CONFIG
+
+    def format(self, node: Layer) -> str:
+        a = node.get_attr
+        params = {k: a(k) for k in ("in_h", "in_w", "in_c", "out_h", "out_w", "n_out", "kernel", "stride", "pad",
+                                    "T")}
+        neuron = {"n_in": 1, "mem_bits": 2, "leak_shift": 0, "frac_bits": 0, "soft_reset": False}
+        params |= {k: a(k, v) for k, v in neuron.items()}
+        params["soft_reset"] = str(bool(params["soft_reset"])).lower()
+        params["index"] = node.index
+        params["w_bytes"] = math.ceil(params["n_in"] / 8)
+        params["in_bytes"] = math.ceil(a("in_h") * a("in_w") * a("in_c") / 8)
+        params["out_bytes"] = math.ceil(a("out_h") * a("out_w") * a("n_out") / 8)
+        config = self.template.format(**params)
+        if node.params:  # the parameter types, as the dense config declares them
+            types = (f"    typedef {node.get_weights('weight').type.name} weight_t;\n"
+                     + "".join(f"    typedef {node.get_weights('bias').type.name} {t}_t;\n"
+                               for t in ("bias", "threshold", "gain")))
+            config = config[:config.rindex("};")] + types + "};\n"
+        return config
+
+
 class BwsnnFunctionTemplate(FunctionCallTemplate):
     """``nnet::bwsnn_<kernel>[_skip]<types, config>(inputs..., output, weights...)``."""
 
     def __init__(self) -> None:
-        super().__init__(KERNELS, include_header=["nnet_utils/nnet_bwsnn.h"])
+        super().__init__(KERNELS + CONV_KERNELS, include_header=["nnet_utils/nnet_bwsnn.h"])
 
     def format(self, node: Layer) -> str:
         ins = [node.get_input_variable(i) for i in node.inputs]
-        weights = [node.get_weights(p).name for p in ("weight",) + node.params]
+        weights = [node.get_weights(p).name for p in (("weight",) + node.params if node.params else ())]
         if len(ins) > 1:
             weights.append(node.get_weights("skip_gain").name)
         out = node.get_output_variable()
@@ -168,11 +269,13 @@ def register() -> None:
     each backend copies only its own registered sources, so the header goes to both.
     """
     register_layer("BwsnnDense", BwsnnDense)
-    for cls in KERNELS:
+    register_layer("BwsnnConv", BwsnnConv)
+    for cls in KERNELS + CONV_KERNELS:
         register_layer(cls.__name__, cls)
     vivado = get_backend("Vivado")
     vivado.register_pass("bwsnn_lower", BwsnnLower, flow=LOWER_FLOW)
     vivado.register_template(BwsnnConfigTemplate)
+    vivado.register_template(BwsnnConvConfigTemplate)
     vivado.register_template(BwsnnFunctionTemplate)
     for name in ("Vivado", "VivadoAccelerator"):
         get_backend(name).register_source(SOURCE)

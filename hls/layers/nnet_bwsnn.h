@@ -236,6 +236,162 @@ Steps:
     bwsnn_emit<res_T, CONFIG_T>(u, res);
 }
 
+// ---- conv2d and spike max-pool (bwsnn/golden.py): maps are channels-last (H, W, C), flattened and packed as
+// above (bit (y*W + x)*C + c); one weight row per output channel, columns in window order (ky, kx, c).
+
+struct bwsnn_conv_config {
+    static const unsigned in_h = 1, in_w = 1, in_c = 1;
+    static const unsigned out_h = 1, out_w = 1;
+    static const unsigned n_out = 1;  // output channels (pool: = in_c)
+    static const unsigned kernel = 1, stride = 1, pad = 0;
+    static const unsigned n_in = 1;  // fan-in: kernel * kernel * in_c
+    static const unsigned w_bytes = 1;  // one packed weight row
+    static const unsigned in_bytes = 1;  // one step of the packed input map
+    static const unsigned out_bytes = 1;  // one step of the packed output map
+    static const unsigned T = 1;
+    static const unsigned mem_bits = 16;
+    static const unsigned leak_shift = 0;
+    static const unsigned frac_bits = 0;
+    static const bool soft_reset = false;
+    typedef ap_uint<8> weight_t;
+    typedef ap_int<32> bias_t;
+    typedef ap_int<32> threshold_t;
+    typedef ap_int<32> gain_t;
+};
+
+// z of channel o at output position (y, x): sum over the window of w * a, a = 0 outside the input (padding).
+// PIXELS: a is the 8-bit image; else a is step t of a packed spike map.
+template <class data_T, typename CONFIG_T, bool PIXELS>
+ap_int<32> bwsnn_window_z(const data_T *a, unsigned t, unsigned y, unsigned x, unsigned o,
+                          const typename CONFIG_T::weight_t w[CONFIG_T::n_out * CONFIG_T::w_bytes]) {
+    ap_int<32> z = 0;
+    for (unsigned ky = 0; ky < CONFIG_T::kernel; ky++) {
+        for (unsigned kx = 0; kx < CONFIG_T::kernel; kx++) {
+            const int iy = int(y * CONFIG_T::stride + ky) - int(CONFIG_T::pad);
+            const int ix = int(x * CONFIG_T::stride + kx) - int(CONFIG_T::pad);
+            if (iy < 0 || ix < 0 || iy >= int(CONFIG_T::in_h) || ix >= int(CONFIG_T::in_w)) continue;
+            for (unsigned c = 0; c < CONFIG_T::in_c; c++) {
+                const unsigned j = (ky * CONFIG_T::kernel + kx) * CONFIG_T::in_c + c;
+                const unsigned i = (unsigned(iy) * CONFIG_T::in_w + unsigned(ix)) * CONFIG_T::in_c + c;
+                const bool plus = w[o * CONFIG_T::w_bytes + j / 8][j % 8];
+                ap_int<32> v = PIXELS ? ap_int<32>(a[i]) : ap_int<32>(a[t * CONFIG_T::in_bytes + i / 8][i % 8]);
+                z += plus ? v : ap_int<32>(-v);
+            }
+        }
+    }
+    return z;
+}
+
+// I = (z << frac_bits) + bias[o] (+ skip_gain[o] where the shortcut map spiked) for every neuron (y, x, o)
+template <class data_T, class skip_T, typename CONFIG_T, bool PIXELS, bool SKIP>
+void bwsnn_conv_current(const data_T *a, const skip_T *s_skip, unsigned t,
+                        const typename CONFIG_T::weight_t w[CONFIG_T::n_out * CONFIG_T::w_bytes],
+                        const typename CONFIG_T::bias_t b[CONFIG_T::n_out],
+                        const typename CONFIG_T::gain_t *g,
+                        bwsnn_cur_t cur[CONFIG_T::out_h * CONFIG_T::out_w * CONFIG_T::n_out]) {
+    for (unsigned y = 0; y < CONFIG_T::out_h; y++) {
+        for (unsigned x = 0; x < CONFIG_T::out_w; x++) {
+            for (unsigned o = 0; o < CONFIG_T::n_out; o++) {
+                const unsigned n = (y * CONFIG_T::out_w + x) * CONFIG_T::n_out + o;
+                ap_int<32> z = bwsnn_window_z<data_T, CONFIG_T, PIXELS>(a, t, y, x, o, w);
+                bwsnn_wide_t c = (bwsnn_wide_t(z) << CONFIG_T::frac_bits) + bwsnn_wide_t(b[o]);
+                if (SKIP && s_skip[t * CONFIG_T::out_bytes + n / 8][n % 8]) c += bwsnn_wide_t(g[o]);
+                cur[n] = c;
+            }
+        }
+    }
+}
+
+// one LIF step over the map; threshold per channel
+template <class res_T, typename CONFIG_T>
+void bwsnn_conv_fire(const bwsnn_cur_t cur[CONFIG_T::out_h * CONFIG_T::out_w * CONFIG_T::n_out],
+                     ap_int<CONFIG_T::mem_bits> u[CONFIG_T::out_h * CONFIG_T::out_w * CONFIG_T::n_out],
+                     const typename CONFIG_T::threshold_t thr[CONFIG_T::n_out],
+                     res_T s[CONFIG_T::T * CONFIG_T::out_bytes], unsigned t) {
+    for (unsigned k = 0; k < CONFIG_T::out_bytes; k++) s[t * CONFIG_T::out_bytes + k] = 0;
+    for (unsigned n = 0; n < CONFIG_T::out_h * CONFIG_T::out_w * CONFIG_T::n_out; n++) {
+        const bwsnn_wide_t th = thr[n % CONFIG_T::n_out];
+        bwsnn_wide_t v = bwsnn_integrate<CONFIG_T>(u[n], cur[n]);
+        bool spike = v >= th;
+        if (spike) v = CONFIG_T::soft_reset ? bwsnn_sat<CONFIG_T>(v - th) : bwsnn_wide_t(0);
+        u[n] = v;
+        s[t * CONFIG_T::out_bytes + n / 8][n % 8] = spike;
+    }
+}
+
+template <class data_T, class skip_T, class res_T, typename CONFIG_T, bool PIXELS, bool SKIP>
+void bwsnn_conv_layer(const data_T *a, const skip_T *s_skip, res_T s_out[CONFIG_T::T * CONFIG_T::out_bytes],
+                      const typename CONFIG_T::weight_t w[CONFIG_T::n_out * CONFIG_T::w_bytes],
+                      const typename CONFIG_T::bias_t b[CONFIG_T::n_out],
+                      const typename CONFIG_T::threshold_t thr[CONFIG_T::n_out], const typename CONFIG_T::gain_t *g) {
+    static const unsigned N = CONFIG_T::out_h * CONFIG_T::out_w * CONFIG_T::n_out;
+    bwsnn_cur_t cur[N];
+    ap_int<CONFIG_T::mem_bits> u[N];
+    for (unsigned n = 0; n < N; n++) u[n] = 0;
+    if (PIXELS) bwsnn_conv_current<data_T, skip_T, CONFIG_T, PIXELS, false>(a, s_skip, 0, w, b, g, cur);
+ConvSteps:
+    for (unsigned t = 0; t < CONFIG_T::T; t++) {
+        // layer 0's z is computed once per image; spiking layers read step t of their input (and shortcut)
+        if (!PIXELS) bwsnn_conv_current<data_T, skip_T, CONFIG_T, PIXELS, SKIP>(a, s_skip, t, w, b, g, cur);
+        bwsnn_conv_fire<res_T, CONFIG_T>(cur, u, thr, s_out, t);
+    }
+}
+
+// Layer 0 as a conv: the 8-bit image, channels-last
+template <class data_T, class res_T, typename CONFIG_T>
+void bwsnn_conv_encode_lif(const data_T x[CONFIG_T::in_h * CONFIG_T::in_w * CONFIG_T::in_c],
+                           res_T s_out[CONFIG_T::T * CONFIG_T::out_bytes],
+                           const typename CONFIG_T::weight_t w[CONFIG_T::n_out * CONFIG_T::w_bytes],
+                           const typename CONFIG_T::bias_t b[CONFIG_T::n_out],
+                           const typename CONFIG_T::threshold_t thr[CONFIG_T::n_out]) {
+    bwsnn_conv_layer<data_T, res_T, res_T, CONFIG_T, true, false>(x, (const res_T *)0, s_out, w, b, thr,
+                                                                   (const typename CONFIG_T::gain_t *)0);
+}
+
+template <class data_T, class res_T, typename CONFIG_T>
+void bwsnn_conv_lif(const data_T s_in[CONFIG_T::T * CONFIG_T::in_bytes], res_T s_out[CONFIG_T::T * CONFIG_T::out_bytes],
+                    const typename CONFIG_T::weight_t w[CONFIG_T::n_out * CONFIG_T::w_bytes],
+                    const typename CONFIG_T::bias_t b[CONFIG_T::n_out],
+                    const typename CONFIG_T::threshold_t thr[CONFIG_T::n_out]) {
+    bwsnn_conv_layer<data_T, data_T, res_T, CONFIG_T, false, false>(s_in, (const data_T *)0, s_out, w, b, thr,
+                                                                     (const typename CONFIG_T::gain_t *)0);
+}
+
+template <class data_T, class skip_T, class res_T, typename CONFIG_T>
+void bwsnn_conv_lif_skip(const data_T s_in[CONFIG_T::T * CONFIG_T::in_bytes],
+                         const skip_T s_skip[CONFIG_T::T * CONFIG_T::out_bytes],
+                         res_T s_out[CONFIG_T::T * CONFIG_T::out_bytes],
+                         const typename CONFIG_T::weight_t w[CONFIG_T::n_out * CONFIG_T::w_bytes],
+                         const typename CONFIG_T::bias_t b[CONFIG_T::n_out],
+                         const typename CONFIG_T::threshold_t thr[CONFIG_T::n_out],
+                         const typename CONFIG_T::gain_t g[CONFIG_T::n_out]) {
+    bwsnn_conv_layer<data_T, skip_T, res_T, CONFIG_T, false, true>(s_in, s_skip, s_out, w, b, thr, g);
+}
+
+// spike max-pool: OR of each kernel x kernel window (stride, no padding), per channel, every step
+template <class data_T, class res_T, typename CONFIG_T>
+void bwsnn_pool_or(const data_T s_in[CONFIG_T::T * CONFIG_T::in_bytes], res_T s_out[CONFIG_T::T * CONFIG_T::out_bytes]) {
+    for (unsigned t = 0; t < CONFIG_T::T; t++) {
+        for (unsigned k = 0; k < CONFIG_T::out_bytes; k++) s_out[t * CONFIG_T::out_bytes + k] = 0;
+        for (unsigned y = 0; y < CONFIG_T::out_h; y++) {
+            for (unsigned x = 0; x < CONFIG_T::out_w; x++) {
+                for (unsigned c = 0; c < CONFIG_T::in_c; c++) {
+                    bool any = false;
+                    for (unsigned ky = 0; ky < CONFIG_T::kernel; ky++) {
+                        for (unsigned kx = 0; kx < CONFIG_T::kernel; kx++) {
+                            const unsigned i = ((y * CONFIG_T::stride + ky) * CONFIG_T::in_w + x * CONFIG_T::stride + kx)
+                                               * CONFIG_T::in_c + c;
+                            any = any || s_in[t * CONFIG_T::in_bytes + i / 8][i % 8];
+                        }
+                    }
+                    const unsigned n = (y * CONFIG_T::out_w + x) * CONFIG_T::in_c + c;
+                    s_out[t * CONFIG_T::out_bytes + n / 8][n % 8] = any;
+                }
+            }
+        }
+    }
+}
+
 } // namespace nnet
 
 #endif
