@@ -25,7 +25,7 @@ def hand_net() -> Artifact:
     conv = Layer(n_in=9, n_out=2, weights=pack(w), bias=np.zeros(2, np.int32), spiking=True, leak_shift=0,
                  reset="hard", mem_bits=16, frac_bits=0, threshold=np.array([13, 0], np.int32), name="conv",
                  window=Window((3, 3, 1), 3, 2, 1))
-    pool = Pool(Window((2, 2, 2), 2, 2))
+    pool = Pool(Window((2, 2, 2), 2, 2), name="pool")
     out = Layer(n_in=2, n_out=2, weights=pack(np.array([[1, -1], [-1, 1]])), bias=np.zeros(2, np.int32),
                 spiking=False, leak_shift=0, reset="hard", mem_bits=16, frac_bits=0)
     return Artifact(T=2, input_shape=(3, 3, 1), classes=["a", "b"], layers=[conv, pool, out])

@@ -133,3 +133,29 @@ def test_fashion_mnist_loader(tmp_path: Path, monkeypatch) -> None:
         datasets.load("fashion", str(tmp_path))
     with pytest.raises(SystemExit, match="error: .*fashion_mnist.npz"):
         train.main(["--preset", "fashion-conv", "--data-dir", str(tmp_path / "nowhere")])
+
+
+def test_activity_figures_on_the_hand_computed_network() -> None:
+    """tests/test_golden_conv.hand_net on pixels 1..9: conv spikes 3/8 then 4/8, the pool [1, 0] twice."""
+    from tests.test_golden_conv import hand_net
+    from training.report import activity
+
+    a = activity(hand_net(), np.arange(1, 10, dtype=np.uint8)[None])
+    assert a["spike_rate"] == {"conv": 7 / 16, "pool": 0.5}
+    assert a["synaptic_ops_per_image"] == 2 * 1 * 2  # T * one active pool output * 2 output rows
+    assert a["pixel_macs_per_image"] == 4 * 9 * 2
+
+
+def test_activity_counts_every_window_of_a_conv() -> None:
+    from training.report import activity
+
+    art = random_conv_artifact(seed=1)
+    x = random_images(art, 9, seed=2)
+    r = golden.run(art, x, trace=True)
+    spiking = [i for i, l in enumerate(art.layers) if l.spiking]
+    out = dict(zip(spiking, r.spikes))
+    want = sum(int(golden.columns(l, out[i - 1].reshape(-1, *art.layers[i - 1].out_shape)).sum()) * l.n_out
+               for i, l in enumerate(art.layers) if i > 0 and l.kind != "pool")
+    got = activity(art, x, batch=4)
+    assert got["synaptic_ops_per_image"] == pytest.approx(want / 9)
+    assert list(got["spike_rate"].values()) == pytest.approx([s.mean() for s in r.spikes])

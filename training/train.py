@@ -29,7 +29,7 @@ from training.deploy import DeployModel
 from training.export import export_qonnx
 from training.fold import fold
 from training.model import BWSNN, ConvBWSNN, ConvConfig, ConvTeacher, SNNConfig, Teacher
-from training.report import plot_curves
+from training.report import activity, plot_curves
 
 
 class ConfigError(ValueError):
@@ -105,6 +105,7 @@ class TrainConfig:
 
 
 MAX_LEAK_SHIFT = 16
+ACTIVITY_IMAGES = 1000
 PRESETS: dict[str, TrainConfig] = {
     "digits": TrainConfig(),
     "mnist-mlp": TrainConfig(dataset="mnist", hidden=(1024, 1024, 1024), epochs=40, teacher_epochs=10,
@@ -370,6 +371,8 @@ def package(trained: Trained, out: str | Path) -> dict:
         "kd_weight": cfg.kd_weight, "epochs": cfg.epochs, "teacher_epochs": cfg.teacher_epochs, "seed": cfg.seed,
         "shift": cfg.shift, "history": trained.history, "train_config": asdict(cfg),
         "mem_bits": [l.mem_bits for l in art.synaptic], "frac_bits": [l.frac_bits for l in art.synaptic],
+        # spike rates and synaptic operations per image, measured on (at most) the first 1000 test images
+        **activity(art, ds.x_test[:ACTIVITY_IMAGES]), "activity_images": min(len(ds.x_test), ACTIVITY_IMAGES),
     }
     (out / "train_report.json").write_text(json.dumps(report, indent=2))
     plot_curves(trained.history, out / "train_curves.png",
