@@ -9,6 +9,7 @@ generated here so that nothing in the RTL is copied by hand.
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +28,9 @@ def _mem_text(words: np.ndarray) -> str:
     return "".join("".join(f"{v:08x}" for v in row[::-1]) + "\n" for row in w)
 
 
-def params_header(art: Artifact, lay: Layout, mem_dir: Path) -> str:
+def params_header(art: Artifact, lay: Layout, mem_dir: Path, relative_to: Path | None = None) -> str:
+    """The shape constants, the descriptor field table and the .mem file names (absolute, or relative to
+    ``relative_to``: the working directory of a tool that cannot see absolute paths, such as YoWASP Yosys)."""
     consts = {
         "P": lay.lanes, "N_IN": art.n_in, "N_CLASSES": len(art.classes), "T_STEPS": art.T,
         "N_LAYERS": len(art.layers), "NEURONS": lay.neurons, "W_ROWS": lay.w_rows, "SPK_WORDS": lay.spk_words,
@@ -41,7 +44,10 @@ def params_header(art: Artifact, lay: Layout, mem_dir: Path) -> str:
     lines.append("// layer descriptor fields (bwsnn.params.DESC_FIELDS): word, lowest bit, width")
     lines += [f"localparam integer D_{f.name}_W = {f.word}, D_{f.name}_LSB = {f.lsb}, D_{f.name}_BITS = {f.bits};"
               for f in DESC_FIELDS]
-    lines += [f'localparam MEM_{n.upper()} = "{(mem_dir / f"{n}.mem").resolve()}";' for n in MEM_FILES]
+    for n in MEM_FILES:
+        path = (mem_dir / f"{n}.mem").resolve()
+        name = os.path.relpath(path, relative_to.resolve()) if relative_to is not None else path
+        lines.append(f'localparam MEM_{n.upper()} = "{name}";')
     return "\n".join(lines) + "\n"
 
 
@@ -60,14 +66,16 @@ def regmap_header(rm: Regmap = REGMAP) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_params(art: Artifact, out_dir: str | Path, lanes: int = DEFAULT_LANES) -> Path:
-    """Write bwsnn_params.vh, bwsnn_regmap.vh and the .mem files into ``out_dir``; returns it."""
+def write_params(art: Artifact, out_dir: str | Path, lanes: int = DEFAULT_LANES,
+                 relative_to: Path | None = None) -> Path:
+    """Write bwsnn_params.vh, bwsnn_regmap.vh and the .mem files into ``out_dir``; returns it.
+    ``relative_to``: name the .mem files relative to this directory (see :func:`params_header`)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     lay = layout(art, lanes)
     for name, words in split_image(param_image(art, lanes), art, lanes).items():
         (out / f"{name}.mem").write_text(_mem_text(words))
-    (out / "bwsnn_params.vh").write_text(params_header(art, lay, out))
+    (out / "bwsnn_params.vh").write_text(params_header(art, lay, out, relative_to))
     (out / "bwsnn_regmap.vh").write_text(regmap_header())
     return out
 

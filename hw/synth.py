@@ -61,7 +61,7 @@ def synth(params: Path, work: Path) -> dict[str, float]:
 def synth_estimate(art: Artifact, work: Path, lanes: int = DEFAULT_LANES) -> dict[str, float]:
     """Resource estimate of the accelerator built for ``art``, with percentages of the xc7z020."""
     work.mkdir(parents=True, exist_ok=True)
-    r = synth(write_params(art, work / "params", lanes), work)
+    r = synth(write_params(art, work / "params", lanes, relative_to=work), work)
     return {**r, **{f"{k}_pct": 100.0 * r[k] / cap for k, cap in XC7Z020.items()}}
 
 
