@@ -172,11 +172,11 @@ def run_flow(target_name: str, artifact: str | Path, out: str | Path, images: in
     """The whole flow; returns what csim.json holds and the compiled hls4ml ModelGraph."""
     target = get_target(target_name)
     art = load(artifact)
+    x, labels, source = test_images(art, images, data_dir)  # a bad --data-dir fails before the project is built
     prj = Path(out) / target.name
     if prj.exists():
         shutil.rmtree(prj)  # hls4ml leaves stale files (old weights, tarballs) otherwise
     model = convert(art, target, prj)
-    x, labels, source = test_images(art, images, data_dir)
     result = csim(model, art, x, source, labels)
     summary = {"target": target.name, "part": target.part, "clock_mhz": target.clock_mhz,
                "artifact": str(artifact), **result.as_dict()}
