@@ -10,13 +10,14 @@ functions that turn a bad option value into that line before any work starts.
 A bad value prints ``<prog>: error: argument --limit: expected an integer >= 1, got '0'`` and exits with
 status 2 (argparse's own convention), without the usage block: exactly one line on stderr. Path checks look
 at the file system without changing it: an output path is accepted when it, or the directory it would be
-created in, can be written.
+created in, can be written (tried with an anonymous temporary file, which leaves nothing behind).
 """
 from __future__ import annotations
 
 import argparse
 import math
 import os
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
@@ -33,10 +34,10 @@ class Parser(argparse.ArgumentParser):
 
 
 def shown(text: object, limit: int = 60) -> str:
-    """``text`` for a one-line message: repr() when it holds a line break or other unprintable character,
-    shortened when very long (a 5,000-digit number)."""
+    """``text`` for a one-line message: repr() when it is blank or holds a line break or other unprintable
+    character, shortened when very long (a 5,000-digit number)."""
     s = str(text)
-    s = s if s.isprintable() else repr(s)
+    s = s if s.isprintable() and s.strip() else repr(s)
     return s if len(s) <= limit else s[:limit - 3] + "..."
 
 
@@ -121,9 +122,15 @@ def int_list(text: str) -> list[int]:
     return values
 
 
+def _given(text: str) -> Path:
+    if not text.strip():  # Path("") is ".": an unset shell variable would silently mean the working directory
+        raise _bad("a path", text)
+    return Path(text)
+
+
 def existing_file(text: str) -> Path:
     """A path to a readable regular file."""
-    p = Path(text)
+    p = _given(text)
     if not p.exists():
         raise argparse.ArgumentTypeError(f"{_path(text)}: no such file")
     if p.is_dir():
@@ -135,7 +142,7 @@ def existing_file(text: str) -> Path:
 
 def existing_dir(text: str) -> Path:
     """A path to an existing, readable directory."""
-    p = Path(text)
+    p = _given(text)
     if not p.exists():
         raise argparse.ArgumentTypeError(f"{_path(text)}: directory does not exist")
     if not p.is_dir():
@@ -145,39 +152,48 @@ def existing_dir(text: str) -> Path:
     return p
 
 
-def _creatable(p: Path, text: str) -> None:
-    """The nearest existing ancestor of ``p`` is a directory this process may create entries in."""
+def _check_writable_dir(d: Path, text: str) -> None:
+    """Files can be created in the existing directory ``d``: tried with an anonymous temporary file, since
+    permission bits say nothing for root or on /proc, /sys and read-only mounts."""
+    try:
+        with tempfile.TemporaryFile(dir=d):
+            pass
+    except OSError as e:
+        raise argparse.ArgumentTypeError(f"{_path(text)}: cannot create files in {_path(str(d))} "
+                                         f"({e.strerror or e})") from None
+
+
+def _check_creatable(p: Path, text: str) -> None:
+    """``p`` (and its missing parents) can be created: its nearest existing ancestor is a writable directory."""
     parent = p.parent
     while not parent.exists() and parent != parent.parent:
         parent = parent.parent
     if not parent.is_dir():
         raise argparse.ArgumentTypeError(f"{_path(text)}: cannot be created: {_path(str(parent))} is not a directory")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise argparse.ArgumentTypeError(f"{_path(text)}: cannot be created: {_path(str(parent))} is not writable")
+    _check_writable_dir(parent, text)
 
 
 def output_file(text: str) -> Path:
     """A file path that can be written: an existing writable file, or one that can be created (with its
     missing parent directories)."""
-    p = Path(text)
-    if not text or text.endswith(("/", os.sep)) or p.is_dir():
+    p = _given(text)
+    if text.endswith(("/", os.sep)) or p.is_dir():
         raise argparse.ArgumentTypeError(f"{_path(text)}: is a directory, expected a file name")
     if p.exists():
         if not os.access(p, os.W_OK):
             raise argparse.ArgumentTypeError(f"{_path(text)}: not writable")
     else:
-        _creatable(p, text)
+        _check_creatable(p, text)
     return p
 
 
 def output_dir(text: str) -> Path:
     """A directory that exists and is writable, or can be created."""
-    p = Path(text)
+    p = _given(text)
     if p.exists():
         if not p.is_dir():
             raise argparse.ArgumentTypeError(f"{_path(text)}: exists and is not a directory")
-        if not os.access(p, os.W_OK | os.X_OK):
-            raise argparse.ArgumentTypeError(f"{_path(text)}: directory not writable")
+        _check_writable_dir(p, text)
     else:
-        _creatable(p, text)
+        _check_creatable(p, text)
     return p

@@ -37,6 +37,8 @@ def _fail(path: str | os.PathLike, what: str) -> NoReturn:
 def _head(path: str | os.PathLike) -> bytes:
     """The first bytes of the file; the file-system failures as one line."""
     p = Path(path)
+    if not str(path).strip():  # Path("") is the working directory
+        _fail(path, "no file name given, expected an .npz file")
     if not p.exists():
         _fail(path, "no such file")
     if p.is_dir():
