@@ -78,6 +78,8 @@ def read(path: str | os.PathLike, required: Iterable[str] = ()) -> dict[str, np.
                             _fail(path, f"array '{key}' holds Python objects, expected numbers (pickles are "
                                   "never loaded)")
                         _fail(path, f"array '{key}' is not a readable .npy array: {e}")
+                    except MemoryError:  # a header declaring more data than the member holds
+                        _fail(path, f"array '{key}' is too large to load ({info.file_size} bytes in the archive)")
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as e:
         _fail(path, f"not an .npz archive: truncated or corrupt zip ({e or type(e).__name__})")
     missing = [k for k in required if k not in arrays]

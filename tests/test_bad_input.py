@@ -3,6 +3,7 @@ nothing silently wrong. Each table row is an input a user could give and a fragm
 from __future__ import annotations
 
 import importlib
+import io
 import json
 import os
 import subprocess
@@ -73,6 +74,11 @@ def d(tmp_path_factory: pytest.TempPathFactory) -> Path:
     np.savez(d / "objects.npz", images=np.array([{"a": 1}, None], dtype=object))
     with zipfile.ZipFile(d / "text_member.npz", "w") as z:
         z.writestr("images.txt", "1 2 3")
+    for name, n in (("huge_header.npz", 10 ** 15), ("short_data.npz", 100)):  # declared size vs 3 bytes of data
+        header = io.BytesIO()
+        np.lib.format.write_array_header_1_0(header, {"descr": "|u1", "fortran_order": False, "shape": (n, 1)})
+        with zipfile.ZipFile(d / name, "w") as z:
+            z.writestr("images.npy", header.getvalue() + b"abc")
     (d / "pickle.npz").write_bytes(b"\x80\x04\x95\x05\x00\x00\x00\x00\x00\x00\x00}\x94.")
     # artifacts whose checksum is right but whose meta is not
     _resign(d / "m.bwsnn.npz", d / "deep.bwsnn.npz", b"[" * 100_000 + b"]" * 100_000)
@@ -118,6 +124,8 @@ NPZ_CASES = [
     ("objects.npz", "objects.npz: array 'images' holds Python objects"),
     ("text_member.npz", "text_member.npz: not an .npz archive: member 'images.txt' is not a .npy array"),
     ("pixels_only.npz", "pixels_only.npz: missing key 'images' (found 'pixels')"),
+    ("huge_header.npz", "huge_header.npz: array 'images' is too large to load"),
+    ("short_data.npz", "short_data.npz: array 'images' is not a readable .npy array: EOF"),
 ]
 
 
