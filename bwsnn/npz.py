@@ -31,7 +31,7 @@ class NpzError(ValueError):
 
 
 def _fail(path: str | os.PathLike, what: str) -> NoReturn:
-    raise NpzError(f"{shown(path, limit=1000)}: {what}")
+    raise NpzError(f"{shown(path, limit=1000)}: {' '.join(what.splitlines())}")
 
 
 def _head(path: str | os.PathLike) -> bytes:
@@ -66,10 +66,10 @@ def read(path: str | os.PathLike, required: Iterable[str] = ()) -> dict[str, np.
             for info in zf.infolist():
                 name = info.filename
                 if info.is_dir() or not name.endswith(".npy"):
-                    _fail(path, f"not an .npz archive: member '{name}' is not a .npy array")
+                    _fail(path, f"not an .npz archive: member {shown(repr(name))} is not a .npy array")
                 key = name.removesuffix(".npy")
                 if key in arrays:
-                    _fail(path, f"not an .npz archive: array '{key}' appears twice")
+                    _fail(path, f"not an .npz archive: array {shown(repr(key))} appears twice")
                 with zf.open(info) as f:
                     try:
                         arrays[key] = np.lib.format.read_array(f, allow_pickle=False)
@@ -80,8 +80,10 @@ def read(path: str | os.PathLike, required: Iterable[str] = ()) -> dict[str, np.
                         _fail(path, f"array '{key}' is not a readable .npy array: {e}")
                     except MemoryError:  # a header declaring more data than the member holds
                         _fail(path, f"array '{key}' is too large to load ({info.file_size} bytes in the archive)")
-    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as e:
+    except (zipfile.BadZipFile, zlib.error, EOFError) as e:
         _fail(path, f"not an .npz archive: truncated or corrupt zip ({e or type(e).__name__})")
+    except (RuntimeError, NotImplementedError) as e:  # zipfile: encrypted member, unknown compression
+        _fail(path, f"not an .npz archive numpy can read: {e}")
     missing = [k for k in required if k not in arrays]
     if missing:
         found = ", ".join(f"'{k}'" for k in sorted(arrays)) or "no arrays"

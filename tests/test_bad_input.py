@@ -74,6 +74,10 @@ def d(tmp_path_factory: pytest.TempPathFactory) -> Path:
     np.savez(d / "objects.npz", images=np.array([{"a": 1}, None], dtype=object))
     with zipfile.ZipFile(d / "text_member.npz", "w") as z:
         z.writestr("images.txt", "1 2 3")
+    raw = bytearray((d / "t.npz").read_bytes())  # flag the first member encrypted (local and central header)
+    raw[6] |= 1
+    raw[raw.find(b"PK\x01\x02") + 8] |= 1
+    (d / "encrypted.npz").write_bytes(bytes(raw))
     for name, n in (("huge_header.npz", 10 ** 15), ("short_data.npz", 100)):  # declared size vs 3 bytes of data
         header = io.BytesIO()
         np.lib.format.write_array_header_1_0(header, {"descr": "|u1", "fortran_order": False, "shape": (n, 1)})
@@ -124,6 +128,7 @@ NPZ_CASES = [
     ("objects.npz", "objects.npz: array 'images' holds Python objects"),
     ("text_member.npz", "text_member.npz: not an .npz archive: member 'images.txt' is not a .npy array"),
     ("pixels_only.npz", "pixels_only.npz: missing key 'images' (found 'pixels')"),
+    ("encrypted.npz", "encrypted.npz: not an .npz archive numpy can read: File"),
     ("huge_header.npz", "huge_header.npz: array 'images' is too large to load"),
     ("short_data.npz", "short_data.npz: array 'images' is not a readable .npy array: EOF"),
 ]
