@@ -63,6 +63,10 @@ def d(tmp_path_factory: pytest.TempPathFactory) -> Path:
     np.savez(d / "float_images.npz", images=x.astype(np.float32))
     np.savez(d / "wide.npz", images=np.zeros((4, 65), np.uint8))
     np.savez(d / "pixels_only.npz", pixels=x)
+    np.savez(d / "one_dim.npz", images=x[0])
+    np.savez(d / "scalar.npz", images=np.uint8(3))
+    np.savez(d / "bool_labels.npz", images=x, labels=np.zeros(12, bool))
+    np.savez(d / "text_labels.npz", images=x, labels=np.array(list("abcdefghijkl")))
     # files that are not .npz archives at all
     (d / "empty.npz").write_bytes(b"")
     (d / "dir.npz").mkdir()
@@ -181,6 +185,10 @@ CLI_CASES = [
     ("host.run", GOLDEN + ["--data", "{d}/renamed.npz"], "renamed.npz: a single .npy array"),
     ("host.run", GOLDEN + ["--data", "{d}/random.npz"], "random.npz: not an .npz archive"),
     ("host.run", GOLDEN + ["--data", "{d}"], ": is a directory, expected an .npz file"),
+    ("host.run", GOLDEN + ["--data", "{d}/one_dim.npz"], "one_dim.npz: 'images' must be (N, n_in), got shape [64]"),
+    ("host.run", GOLDEN + ["--data", "{d}/scalar.npz"], "scalar.npz: 'images' must be (N, n_in), got shape []"),
+    ("host.run", GOLDEN + ["--data", "{d}/bool_labels.npz"], "'labels' must be integers of shape (12,), got bool"),
+    ("host.run", GOLDEN + ["--data", "{d}/text_labels.npz"], "'labels' must be integers of shape (12,), got <U1"),
     ("host.run", GOLDEN + ["--data", "{d}/pixels_only.npz"], "missing key 'images' (found 'pixels')"),
     ("host.run", GOLDEN + ["--data", "{d}/tést_ü.npz"], "tést_ü.npz: no such file"),
     ("host.run", GOLDEN + ["--data", "{d}/a\nb.npz"], "a\\nb.npz': no such file"),
