@@ -9,15 +9,16 @@ both resets, multi-chunk fan-in, parameter reload) on each simulator; JUnit xml 
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
 from cocotb_tools.runner import get_results
 
-from bwsnn.artifact import Artifact
+from bwsnn import cli
+from bwsnn.artifact import Artifact, ArtifactError, load
 from bwsnn.datasets import load_digits
 from bwsnn.params import DEFAULT_LANES
 from bwsnn.paths import build_dir
@@ -106,26 +107,35 @@ def random_case(name: str, reload: bool = False) -> tuple[Artifact, int]:
     return random_artifact(**kwargs), lanes
 
 
-def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description="full RTL benches with JUnit output under build/sim/")
-    ap.add_argument("--images", type=int, default=int(os.environ.get("BWSNN_SIM_IMAGES", 300)),
-                    help="images per network bench on Verilator")
-    ap.add_argument("--icarus-images", type=int, default=24, help="the same on Icarus (about 30x slower)")
+def main(argv: list[str] | None = None) -> int:
+    ap = cli.Parser(prog="python -m sim.run_rtl", description="full RTL benches with JUnit output under build/sim/")
+    ap.add_argument("--images", type=cli.positive_int, default=os.environ.get("BWSNN_SIM_IMAGES", "300"),
+                    help="images per network bench on Verilator (default: $BWSNN_SIM_IMAGES, else 300)")
+    ap.add_argument("--icarus-images", type=cli.positive_int, default="24",
+                    help="the same on Icarus (about 30x slower)")
     ap.add_argument("--sim", nargs="+", default=list(rtl_build.SIMULATORS), choices=rtl_build.SIMULATORS)
     a = ap.parse_args(argv)
+    ref = reference_artifact()
+    try:
+        load(ref)  # before any build: a missing or bad reference artifact is one line
+    except ArtifactError as e:
+        print(f"error: reference artifact (make train, or $BWSNN_ARTIFACT): {e}", file=sys.stderr)
+        return 1
     for sim in a.sim:
         n = a.images if sim == "verilator" else a.icarus_images
         for module in UNIT_SOURCES:
             run_unit(module, sim_build(f"make_{module}_{sim}"), sim, vectors=20000)
             print(f"{sim} {module}: pass", flush=True)
-        run_top(reference_artifact(), digits_images(n), sim_build(f"make_ref_{sim}"), sim)
-        print(f"{sim} reference artifact, {n} digits test images: pass", flush=True)
+        digits = digits_images(n)  # the digits test set has fewer images than n may ask for
+        run_top(ref, digits, sim_build(f"make_ref_{sim}"), sim)
+        print(f"{sim} reference artifact, {len(digits)} digits test images: pass", flush=True)
         for name in RANDOM_CASES:
             art, lanes = random_case(name)
             run_top(art, random_images(art, n, seed=3), sim_build(f"make_{name}_{sim}"), sim, lanes,
                     reload=random_case(name, reload=True)[0])
             print(f"{sim} random artifact {name}, {n} images: pass", flush=True)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -56,7 +56,7 @@ def test_cli_corrupt_artifact(tmp_path) -> None:
     path.write_bytes(bytes(data[: len(data) // 2]))  # truncated
     r = _cli("--artifact", str(path), "--out", str(tmp_path / "hls"))
     assert r.returncode == 2 and r.stderr.count("\n") == 1
-    assert "not a readable .npz archive" in r.stderr
+    assert "not an .npz archive: truncated or corrupt zip" in r.stderr
 
 
 @pytest.fixture(scope="module")

@@ -57,7 +57,7 @@ def test_cli_golden_summary_and_errors(tmp_path: Path, capsys: pytest.CaptureFix
                       (["--data", str(tmp_path / "range.npz")], "expected pixels in 0..255, got range 300..300"),
                       (["--data", str(tmp_path / "none.npz")], "no such file"),
                       (["--data", str(tmp_path / "t.npz"), "--artifact", str(tmp_path / "bad.bwsnn.npz")],
-                       "not a readable .npz")]:
+                       "not an .npz archive")]:
         assert run.main(base + args) == 1
         err = capsys.readouterr().err
         assert err.startswith("error: ") and msg in err and err.count("\n") == 1
