@@ -11,6 +11,7 @@ Write one with :func:`save` (e.g. from ``bwsnn.datasets.load_digits()``'s ``x_te
 """
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -67,3 +68,29 @@ def check(art: Artifact, path: str | Path, images: np.ndarray,
         raise DataError(f"{path}: 'labels' must be class indices 0..{n - 1} (the artifact has {n} classes), "
                         f"got {labels.min()}..{labels.max()}")
     return x, labels
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m host.data ARTIFACT OUT.npz``: the test set of the artifact's dataset as a test-data file."""
+    from bwsnn import artifact as artifact_mod
+    from bwsnn import cli, datasets
+
+    p = cli.Parser(prog="python -m host.data", description=main.__doc__.split(": ", 1)[1])
+    p.add_argument("artifact", type=cli.existing_file)
+    p.add_argument("out", type=cli.output_file)
+    p.add_argument("--data-dir", type=cli.existing_dir, help="dataset directory (MNIST)")
+    a = p.parse_args(argv)
+    try:
+        art = artifact_mod.load(a.artifact)
+        ds = datasets.load(str(art.info.get("dataset")), a.data_dir)
+        x, y = check(art, f"dataset {ds.name}", ds.x_test, ds.y_test)
+        save(a.out, x, y)
+    except (artifact_mod.ArtifactError, datasets.DataError, DataError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    print(f"{len(x)} test images of {ds.name} -> {a.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

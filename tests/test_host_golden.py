@@ -61,3 +61,12 @@ def test_cli_golden_summary_and_errors(tmp_path: Path, capsys: pytest.CaptureFix
         assert run.main(base + args) == 1
         err = capsys.readouterr().err
         assert err.startswith("error: ") and msg in err and err.count("\n") == 1
+
+
+def test_host_data_writes_the_artifacts_test_set(trained_artifact_path: Path, tmp_path: Path, digits) -> None:
+    out = tmp_path / "t.npz"
+    assert data.main([str(trained_artifact_path), str(out)]) == 0
+    x, y = data.load(out)
+    assert np.array_equal(x, digits.x_test) and np.array_equal(y, digits.y_test)
+    assert run.main(["--backend", "golden", "--artifact", str(trained_artifact_path), "--data", str(out),
+                     "--quiet"]) == 0
