@@ -1,4 +1,4 @@
-"""Verilator -Wall lint of the RTL, for the real artifact's shape and for small / multi-chunk shapes."""
+"""Verilator -Wall lint of the RTL for the real artifact's shape, multi-chunk shapes and the RTL edge cases."""
 from __future__ import annotations
 
 import subprocess
@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from bwsnn.artifact import load
+from bwsnn.random_artifact import EDGE_CASES
 from hw import RTL_DIR, rtl_sources
 from hw.gen import write_params
 from sim import rtl_build
@@ -21,9 +22,17 @@ def lint(top: str, sources: list[Path], includes: list[Path] = (), params: dict[
     assert r.returncode == 0 and "%Warning" not in r.stderr, r.stderr
 
 
-@pytest.mark.parametrize("case", ["reference", *sorted(RANDOM_CASES)])
+RTL_EDGE_CASES = [name for name, case in EDGE_CASES.items() if case.lanes]
+
+
+@pytest.mark.parametrize("case", ["reference", *sorted(RANDOM_CASES), *sorted(RTL_EDGE_CASES)])
 def test_lint_top(case: str, trained_artifact_path) -> None:
-    art, lanes = (load(trained_artifact_path), 256) if case == "reference" else random_case(case)
+    if case == "reference":
+        art, lanes = load(trained_artifact_path), 256
+    elif case in RTL_EDGE_CASES:
+        art, lanes = EDGE_CASES[case].make(), EDGE_CASES[case].lanes
+    else:
+        art, lanes = random_case(case)
     params = write_params(art, sim_build(f"lint_{case}"), lanes)
     lint("bwsnn_top", rtl_sources(), [params])
 
