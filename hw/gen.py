@@ -9,12 +9,13 @@ generated here so that nothing in the RTL is copied by hand.
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import numpy as np
 
-from bwsnn.artifact import Artifact, load
-from bwsnn.params import DEFAULT_LANES, DESC_FIELDS, DESC_STRIDE, Layout, layout, param_image, split_image
+from bwsnn.artifact import Artifact, ArtifactError, load
+from bwsnn.params import DEFAULT_LANES, DESC_FIELDS, DESC_STRIDE, Layout, LayoutError, layout, param_image, split_image
 from bwsnn.regmap import REGMAP, Regmap
 
 MEM_FILES = ("desc", "weights", "bias", "threshold", "skip_gain")  # one block RAM (or register file) each
@@ -72,15 +73,19 @@ def write_params(art: Artifact, out_dir: str | Path, lanes: int = DEFAULT_LANES)
     return out
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("artifact")
     ap.add_argument("out_dir")
     ap.add_argument("--lanes", type=int, default=DEFAULT_LANES, help="synapse lanes P (power of two >= 64)")
     a = ap.parse_args(argv)
-    art = load(a.artifact)
-    print(write_params(art, a.out_dir, a.lanes))
+    try:
+        print(write_params(load(a.artifact), a.out_dir, a.lanes))
+    except ArtifactError as e:  # also the generator's limits (bwsnn.params.LayoutError)
+        print(f"error: {a.artifact}: {e}" if isinstance(e, LayoutError) else f"error: {e}", file=sys.stderr)
+        return 2
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
