@@ -14,7 +14,7 @@ import torch
 
 from bwsnn import golden
 from bwsnn.artifact import Artifact
-from bwsnn.random_artifact import EDGE_CASES, random_images
+from bwsnn.random_artifact import EDGE_CASES, random_artifact, random_images
 from hls.convert import convert
 from hls.flow import csim, expected_words
 from hls.targets import get_target
@@ -75,3 +75,19 @@ def test_rtl_top_equals_golden(name: str) -> None:
     art, x, _ = case_data(name)
     report = run_top(art, x[:RTL_IMAGES], sim_build(f"edge_{name}"), "verilator", EDGE_CASES[name].lanes)
     assert report is not None and report["images"] == RTL_IMAGES
+
+
+def random_shape(seed: int) -> tuple[tuple[int, ...], int]:
+    """Shapes beyond the table: 0..3 hidden layers of 1..130 neurons, 1..16 classes, T = 1..8."""
+    rng = np.random.default_rng(seed)
+    hidden = rng.integers(1, 131, rng.integers(0, 4)).tolist()
+    classes = int(rng.choice([1, 2, 3, 4, 8, 10, 16]))
+    return (int(rng.integers(1, 300)), *hidden, classes), int(rng.integers(1, 9))
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_torch_deploy_mode_equals_golden_on_random_shapes(seed: int) -> None:
+    sizes, T = random_shape(seed)
+    art = random_artifact(sizes, T=T, seed=seed, mem_bits=None if seed % 3 else 10, frac_bits=seed % 5)
+    x = random_images(art, 16, seed=seed)
+    np.testing.assert_array_equal(DeployModel(art)(torch.from_numpy(x)).numpy(), golden.run(art, x).step_scores)
