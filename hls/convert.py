@@ -18,10 +18,6 @@ from hls.axi import WriteBwsnnAxiTop
 from hls.targets import Target
 
 PROJECT = "bwsnn"
-
-
-class ConvertError(ValueError):
-    """An artifact this flow cannot map to hardware (one line)."""
 _registered = False
 
 
