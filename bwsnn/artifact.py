@@ -205,6 +205,9 @@ def load(path: str | Path) -> Artifact:
                    input_bits=_get(inp, "bits", src, "input.", int),
                    classes=[str(c) for c in _get(meta, "classes", src, "", list)], layers=layers,
                    info=meta.get("info", {}))
+    unknown = sorted(set(arrays) - set(art.arrays()))
+    if unknown:  # data nobody reads: a sign of the wrong file
+        _fail(src, unknown[0], "no array outside the format", "an unknown array")
     validate(art, src)
     return art
 
@@ -251,7 +254,8 @@ def validate(art: Artifact, src: str = "<artifact>") -> None:
         if not 0 <= l.frac_bits <= 24:
             _fail(src, f"{w}frac_bits", "0..24", l.frac_bits)
         if l.weights.dtype != np.uint8 or l.weights.shape != (l.n_out, (l.n_in + 7) // 8):
-            _fail(src, f"L{i}_weights", f"uint8[{l.n_out}, {(l.n_in + 7) // 8}]", f"{l.weights.dtype}{list(l.weights.shape)}")
+            _fail(src, f"L{i}_weights", f"uint8[{l.n_out}, {(l.n_in + 7) // 8}]",
+                  f"{l.weights.dtype}{list(l.weights.shape)}")
         if l.n_in % 8 and np.any(l.weights[:, -1] >> (l.n_in % 8)):
             _fail(src, f"L{i}_weights", "zero padding bits", "non-zero padding")
         for name, arr, needed in (("bias", l.bias, True), ("threshold", l.threshold, l.spiking),

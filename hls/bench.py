@@ -21,7 +21,6 @@ from tqdm import tqdm
 from bwsnn import cli
 from bwsnn.artifact import ArtifactError, load
 from bwsnn.paths import build_dir
-from hls.convert import ConvertError
 from hls.flow import FlowError, expected_words, run_flow, test_images
 from hls.targets import TargetError, get_target
 
@@ -65,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
     try:
         report = bench(a.target, a.artifact, a.hls_out, a.images, a.data_dir)
-    except (TargetError, ArtifactError, ConvertError, FlowError) as e:
+    except (TargetError, ArtifactError, FlowError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     out = a.out

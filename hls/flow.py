@@ -26,7 +26,7 @@ from bwsnn import cli, golden
 from bwsnn.artifact import Artifact, ArtifactError, load
 from bwsnn.paths import build_dir
 from bwsnn.random_artifact import random_images
-from hls.convert import PROJECT, ConvertError, convert
+from hls.convert import PROJECT, convert
 from hls.targets import Target, TargetError, get_target
 
 HW_VIVADO = Path(__file__).resolve().parent.parent / "hw" / "vivado"  # the block design shared with the RTL
@@ -206,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
     try:
         run_flow(a.target, a.artifact, a.out, a.images, a.data_dir, a.bitstream)
-    except (TargetError, ArtifactError, ConvertError, FlowError) as e:
+    except (TargetError, ArtifactError, FlowError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except subprocess.CalledProcessError as e:

@@ -90,9 +90,9 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
     try:
         print(write_params(load(a.artifact), a.out_dir, a.lanes))
-    except (ArtifactError, LayoutError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
+    except ArtifactError as e:  # also the generator's limits (bwsnn.params.LayoutError)
+        print(f"error: {a.artifact}: {e}" if isinstance(e, LayoutError) else f"error: {e}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -130,3 +130,13 @@ def test_archive_is_plain_npz(saved: Path) -> None:
         assert {"meta.npy", "checksum.npy", "L0_weights.npy"} <= set(z.namelist())
     with np.load(saved, allow_pickle=False) as z:
         assert json.loads(z["meta"].tobytes())["format"] == "bwsnn"
+
+
+def test_an_unknown_array_is_rejected(saved: Path, tmp_path: Path) -> None:
+    # a threshold on the output layer is not part of the format either: nobody would read it
+    for name, extra in (("extra", np.zeros(3, np.uint8)), ("L2_threshold", np.zeros(3, np.int32))):
+        bad = tmp_path / f"{name}.npz"
+        _rewrite(saved, bad, lambda m, a, name=name, extra=extra: a.update({name: extra}))
+        with pytest.raises(ArtifactError) as e:
+            artifact.load(bad)
+        assert f"field '{name}': expected no array outside the format, got an unknown array" in _one_line(e)

@@ -90,7 +90,13 @@ class BwsnnIntegrator(_BwsnnKernel):
         return INT32
 
 
-KERNELS = (BwsnnEncodeLIF, BwsnnLIF, BwsnnIntegrator)
+class BwsnnEncodeIntegrator(BwsnnIntegrator):
+    """Layer 0 as the output layer (an artifact without hidden layers): 8-bit pixels -> class and C scores."""
+
+    kernel = "bwsnn_encode_integrator"
+
+
+KERNELS = (BwsnnEncodeLIF, BwsnnLIF, BwsnnIntegrator, BwsnnEncodeIntegrator)
 
 
 class BwsnnLower(OptimizerPass):
@@ -100,10 +106,9 @@ class BwsnnLower(OptimizerPass):
         return isinstance(node, BwsnnDense)
 
     def transform(self, model: ModelGraph, node: Layer) -> bool:
-        if node.get_attr("encode"):
-            kind = BwsnnEncodeLIF
-        else:
-            kind = BwsnnLIF if node.get_attr("spiking") else BwsnnIntegrator
+        kind = {(True, True): BwsnnEncodeLIF, (True, False): BwsnnEncodeIntegrator,
+                (False, True): BwsnnLIF, (False, False): BwsnnIntegrator}[
+            (node.get_attr("encode"), node.get_attr("spiking"))]
         keep = {a.name for a in _COMMON}
         attrs = {k: v for k, v in node.attributes.items() if k in keep or k.endswith("_data")}
         new = model.make_node(kind, node.name, attrs, list(node.inputs), list(node.outputs))
