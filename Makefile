@@ -28,8 +28,9 @@ $(VENV)/.stamp: pyproject.toml
 $(ARTIFACT): $(VENV)/.stamp
 	$(PY) -m training.train --out $(BUILD)
 
-train: $(VENV)/.stamp  ## train the default (digits) BW-SNN: build/model.bwsnn.npz + QONNX + report
+train: $(VENV)/.stamp  ## train the default (digits) BW-SNN: build/model.bwsnn.npz + QONNX + report + test_images.npz
 	$(PY) -m training.train --out $(BUILD) $(ARGS)
+	$(PY) -m host.data $(BUILD)/model.bwsnn.npz $(BUILD)/test_images.npz $(if $(DATA_DIR),--data-dir $(DATA_DIR))
 
 test: $(VENV)/.stamp $(ARTIFACT) lint  ## lint, then the test suite (unit, golden, RTL lint + cocotb, HLS C-sim, host)
 	$(PY) -m pytest -n 2 $(PYTEST_ARGS)

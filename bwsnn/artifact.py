@@ -39,13 +39,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from bwsnn import npz
 from bwsnn.limits import ACC_BITS, MAX_T
 
 FORMAT = "bwsnn"
@@ -245,12 +245,9 @@ def load(path: str | Path) -> Artifact:
     """Load and fully validate an artifact; any problem is one :class:`ArtifactError` line."""
     src = str(path)
     try:
-        with np.load(path, allow_pickle=False) as z:
-            arrays = {k: z[k] for k in z.files}
-    except FileNotFoundError:
-        raise ArtifactError(f"{src}: no such file") from None
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as e:
-        raise ArtifactError(f"{src}: not a readable .npz archive (truncated or corrupt): {e}") from None
+        arrays = npz.read(path)
+    except npz.NpzError as e:
+        raise ArtifactError(str(e)) from None
     for key in ("meta", "checksum"):
         if key not in arrays:
             _fail(src, key, "present", "missing")
@@ -261,7 +258,7 @@ def load(path: str | Path) -> Artifact:
         _fail(src, "checksum", actual[:16] + "...", stored[:16] + "... (file altered or corrupt)")
     try:
         meta = json.loads(meta_arr.tobytes().decode())
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+    except (ValueError, RecursionError) as e:  # bad UTF-8 or JSON, a 5,000-digit number, nesting too deep
         raise ArtifactError(f"{src}: field 'meta': expected JSON, got undecodable bytes ({e})") from None
     if not isinstance(meta, dict):
         _fail(src, "meta", "a JSON object", type(meta).__name__)
@@ -287,6 +284,9 @@ def load(path: str | Path) -> Artifact:
                    input_bits=_get(inp, "bits", src, "input.", int),
                    classes=[str(c) for c in _get(meta, "classes", src, "", list)], layers=layers,
                    info=meta.get("info", {}))
+    unknown = sorted(set(arrays) - set(art.arrays()))
+    if unknown:  # data nobody reads: a sign of the wrong file
+        _fail(src, unknown[0], "no array outside the format", "an unknown array")
     validate(art, src)
     return art
 

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import gzip
 import os
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from bwsnn import npz
 
 
 class DataError(ValueError):
@@ -45,15 +48,21 @@ def load_digits(seed: int = 0, test_fraction: float = 0.2) -> Dataset:
 
 def _read_idx(path: Path) -> np.ndarray:
     opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as f:
-        raw = f.read()
+    try:
+        with opener(path, "rb") as f:
+            raw = f.read()
+    except (OSError, EOFError, zlib.error) as e:  # gzip.BadGzipFile is an OSError
+        raise DataError(f"{path}: cannot read: {getattr(e, 'strerror', None) or e}") from None
     if len(raw) < 4 or raw[:2] != b"\0\0" or raw[2] != 8:
         raise DataError(f"{path}: expected an IDX file of unsigned bytes (magic 0x0000 08 nn), got {raw[:4]!r}")
     ndim = raw[3]
+    if len(raw) < 4 + 4 * ndim:
+        raise DataError(f"{path}: expected {ndim} dimensions in the IDX header, got a file of {len(raw)} bytes")
     dims = [int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
     body = np.frombuffer(raw, np.uint8, offset=4 + 4 * ndim)
-    if body.size != int(np.prod(dims)):
-        raise DataError(f"{path}: expected {int(np.prod(dims))} bytes for shape {dims}, got {body.size} (truncated?)")
+    if body.size != int(np.prod(dims, dtype=object)):
+        raise DataError(f"{path}: expected {int(np.prod(dims, dtype=object))} bytes for shape {dims}, got "
+                        f"{body.size} (truncated?)")
     return body.reshape(dims)
 
 
@@ -65,47 +74,62 @@ def _find(data_dir: Path, stem: str) -> Path:
                     f"standard files")
 
 
-def _data_dir(name: str, data_dir: str | os.PathLike | None, files: str) -> Path:
+def _check_split(split: str, x: np.ndarray, x_src: Path, y: np.ndarray, y_src: Path,
+                 shape: tuple[int, int], n_classes: int) -> None:
+    """Images uint8 (N, *shape) and N integer labels in 0..n_classes-1, or a DataError naming the file."""
+    if x.dtype != np.uint8 or x.ndim != 3 or x.shape[1:] != shape:
+        raise DataError(f"{x_src}: {split} images: expected uint8 (N, {shape[0]}, {shape[1]}), "
+                        f"got {x.dtype}{list(x.shape)}")
+    if len(x) == 0:
+        raise DataError(f"{x_src}: {split} images: expected at least one image, got none")
+    if y.dtype.kind not in "ui" or y.shape != (len(x),):
+        raise DataError(f"{y_src}: {split} labels: expected {len(x)} integers (one per image), "
+                        f"got {y.dtype}{list(y.shape)}")
+    if y.min() < 0 or y.max() >= n_classes:
+        raise DataError(f"{y_src}: {split} labels: expected classes 0..{n_classes - 1}, "
+                        f"got {y.min()}..{y.max()}")
+
+
+def _read_npz_splits(path: Path) -> dict[str, np.ndarray]:
+    """x_train, y_train, x_test, y_test from a Keras-style ``<dataset>.npz`` (mnist.npz, fashion_mnist.npz)."""
+    try:
+        return npz.read(path, required=("x_train", "y_train", "x_test", "y_test"))
+    except npz.NpzError as e:
+        raise DataError(str(e)) from None
+
+
+def _data_dir(data_dir: str | os.PathLike | None, name: str) -> Path:
+    """The user's data directory (argument, else $BWSNN_DATA_DIR), which must exist."""
     data_dir = data_dir or os.environ.get("BWSNN_DATA_DIR")
     if not data_dir:
         raise DataError(f"{name}: no data directory; pass --data-dir DIR (or set BWSNN_DATA_DIR) holding "
-                        f"{files} - nothing is downloaded")
-    return Path(data_dir)
-
-
-def _read_npz(path: Path) -> tuple[np.ndarray, ...]:
-    """x_train, y_train, x_test, y_test of an .npz (the keys of mnist.npz)."""
-    with np.load(path, allow_pickle=False) as z:
-        missing = {"x_train", "y_train", "x_test", "y_test"} - set(z.files)
-        if missing:
-            raise DataError(f"{path}: missing keys {sorted(missing)}")
-        return z["x_train"], z["y_train"], z["x_test"], z["y_test"]
-
-
-def _dataset_28x28(name: str, title: str, src: Path, arrays: tuple[np.ndarray, ...], classes: list[str]) -> Dataset:
-    xtr, ytr, xte, yte = arrays
-    for split, x, y in (("train", xtr, ytr), ("test", xte, yte)):
-        if x.ndim != 3 or x.shape[1:] != (28, 28) or x.dtype != np.uint8 or len(y) != len(x):
-            raise DataError(f"{src}: {title} {split} split: expected uint8 (N, 28, 28) images with N labels, "
-                            f"got {x.dtype}{x.shape} and {len(y)} labels")
-        if len(y) and (y.min() < 0 or y.max() >= len(classes)):
-            raise DataError(f"{src}: {title} {split} labels: expected 0..{len(classes) - 1}, "
-                            f"got {y.min()}..{y.max()}")
-    return Dataset(name, xtr.reshape(len(xtr), -1), ytr.astype(np.int64), xte.reshape(len(xte), -1),
-                   yte.astype(np.int64), (28, 28), classes,
-                   f"{title} official split from {src}: {len(xtr)} train / {len(xte)} test")
+                        f"{name}.npz or the IDX files - nothing is downloaded")
+    d = Path(data_dir)
+    if not d.exists():
+        raise DataError(f"{d}: data directory does not exist")
+    if not d.is_dir():
+        raise DataError(f"{d}: expected a data directory, got a file")
+    return d
 
 
 def load_mnist(data_dir: str | os.PathLike | None) -> Dataset:
     """Full MNIST from ``data_dir`` (``mnist.npz`` or the four IDX ``*-ubyte[.gz]`` files)."""
-    d = _data_dir("mnist", data_dir, "mnist.npz or the IDX files")
+    d = _data_dir(data_dir, "mnist")
+    splits: dict[str, tuple[np.ndarray, Path, np.ndarray, Path]] = {}
     if (d / "mnist.npz").exists():
-        arrays = _read_npz(d / "mnist.npz")
+        z = _read_npz_splits(d / "mnist.npz")
+        for split in ("train", "test"):
+            splits[split] = (z[f"x_{split}"], d / "mnist.npz", z[f"y_{split}"], d / "mnist.npz")
     else:
-        xtr, ytr = _read_idx(_find(d, "train-images-idx3-ubyte")), _read_idx(_find(d, "train-labels-idx1-ubyte"))
-        xte, yte = _read_idx(_find(d, "t10k-images-idx3-ubyte")), _read_idx(_find(d, "t10k-labels-idx1-ubyte"))
-        arrays = (xtr, ytr, xte, yte)
-    return _dataset_28x28("mnist", "MNIST", d, arrays, [str(i) for i in range(10)])
+        for split, prefix in (("train", "train"), ("test", "t10k")):
+            x_src, y_src = _find(d, f"{prefix}-images-idx3-ubyte"), _find(d, f"{prefix}-labels-idx1-ubyte")
+            splits[split] = (_read_idx(x_src), x_src, _read_idx(y_src), y_src)
+    for split, (x, x_src, y, y_src) in splits.items():
+        _check_split(split, x, x_src, y, y_src, (28, 28), 10)
+    (xtr, _, ytr, _), (xte, _, yte, _) = splits["train"], splits["test"]
+    return Dataset("mnist", xtr.reshape(len(xtr), -1), ytr.astype(np.int64), xte.reshape(len(xte), -1),
+                   yte.astype(np.int64), (28, 28), [str(i) for i in range(10)],
+                   f"MNIST official split from {d}: {len(xtr)} train / {len(xte)} test")
 
 
 FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
@@ -114,12 +138,18 @@ FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sanda
 
 def load_fashion_mnist(data_dir: str | os.PathLike | None) -> Dataset:
     """Fashion-MNIST from ``data_dir``/``fashion_mnist.npz`` (the keys of mnist.npz)."""
-    d = _data_dir("fashion", data_dir, "fashion_mnist.npz")
+    d = _data_dir(data_dir, "fashion_mnist")
     path = d / "fashion_mnist.npz"
     if not path.exists():
         raise DataError(f"{d}: missing 'fashion_mnist.npz' (x_train, y_train, x_test, y_test); pass --data-dir "
                         f"with it")
-    return _dataset_28x28("fashion", "Fashion-MNIST", d, _read_npz(path), FASHION_CLASSES)
+    z = _read_npz_splits(path)
+    for split in ("train", "test"):
+        _check_split(split, z[f"x_{split}"], path, z[f"y_{split}"], path, (28, 28), len(FASHION_CLASSES))
+    xtr, ytr, xte, yte = z["x_train"], z["y_train"], z["x_test"], z["y_test"]
+    return Dataset("fashion", xtr.reshape(len(xtr), -1), ytr.astype(np.int64), xte.reshape(len(xte), -1),
+                   yte.astype(np.int64), (28, 28), FASHION_CLASSES,
+                   f"Fashion-MNIST official split from {path}: {len(xtr)} train / {len(xte)} test")
 
 
 DATASETS = {"digits": lambda data_dir, seed: load_digits(seed), "mnist": lambda data_dir, seed: load_mnist(data_dir),

@@ -22,15 +22,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bwsnn.artifact import Artifact
+from bwsnn.artifact import Artifact, ArtifactError
 from bwsnn.limits import DESC_FIELD_BITS
 
 DEFAULT_LANES = 256  # P of the default bitstream (hw/vivado builds with it; the host driver relies on it)
 DESC_STRIDE = 8
 
 
-class LayoutError(ValueError):
-    """An artifact that does not fit the RTL generator's parameter image (one line)."""
+class LayoutError(ArtifactError):
+    """An artifact that does not fit the RTL generator's parameter image (one line naming the field, its limit
+    and the value): an :class:`ArtifactError`, so every command that reports bad artifacts reports it."""
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,16 @@
-"""Random but valid artifacts: edge cases for the golden model, the RTL and the HLS tests.
+"""Random but valid artifacts, and :data:`EDGE_CASES`: the table of edge cases every backend is tested on.
 
 The generated numbers are scaled so that neurons actually fire some of the time; ``mem_bits`` can be made
 small to force saturation, and thresholds may be negative.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import numpy as np
 
-from bwsnn.artifact import AnyLayer, Artifact, Layer, Pool, Window, validate
+from bwsnn.artifact import AnyLayer, Artifact, Layer, Pool, Window, current_bound, validate
 
 #: A layer of a random network: ("dense", n_out), ("conv", out_channels, kernel, stride, padding) or
 #: ("pool", kernel, stride).
@@ -89,3 +92,66 @@ def random_images(art: Artifact, n: int, seed: int = 0) -> np.ndarray:
     imgs[:1] = 0
     imgs[1:2] = 255
     return imgs
+
+
+def with_output_shortcut(art: Artifact, seed: int = 0) -> Artifact:
+    """``art`` with a shortcut from its last hidden layer into the output layer (widths must match)."""
+    out = art.layers[-1]
+    out.skip_from = len(art.layers) - 2
+    out.skip_gain = np.random.default_rng(seed).integers(-300, 300, out.n_out).astype(np.int32)
+    validate(art, "with_output_shortcut")
+    return art
+
+
+def int32_extremes(sizes: tuple[int, ...], seed: int = 0, T: int = 8) -> Artifact:
+    """32-bit membranes with currents at the validation limit (|I| = 2^31 - 1): leak + current need 33 bits,
+    membranes and scores reach +/-2^31, thresholds sit at the int32 extremes."""
+    art = random_artifact(sizes=sizes, mem_bits=32, frac_bits=20, seed=seed, T=T, leak_shift=0)
+    rng = np.random.default_rng(seed + 1)
+    for i, l in enumerate(art.layers):
+        l.bias = np.zeros_like(l.bias)  # so current_bound is the bias-free part
+        l.bias = (rng.choice([-1, 1], l.n_out) * ((1 << 31) - 1 - current_bound(art, i))).astype(np.int32)
+        if l.threshold is not None:
+            l.threshold = rng.choice([2**31 - 1, -2**31, 2**30, -2**30], l.n_out).astype(np.int32)
+    validate(art, "int32_extremes")
+    return art
+
+
+@dataclass(frozen=True)
+class EdgeCase:
+    """An artifact every backend must run bit-exact, and what it must be seen to exercise (on random_images)."""
+
+    make: Callable[[], Artifact]
+    lanes: int | None = None  # P of its RTL build; None: not in the RTL table (each Verilator build costs minutes)
+    saturates: bool = False  # some membrane reaches a saturation bound
+    ties: bool = False  # final scores tie at the top (lowest index wins) instead of the classes varying
+
+
+#: The edge cases of the artifact format, run through golden, torch deploy mode, HLS C-sim and (``lanes``) RTL.
+#: RTL shapes are grouped so that few Verilator builds (~30 s each) cover: no / one / several hidden layers;
+#: widths below and at P (above P: sim.run_rtl.RANDOM_CASES); 1, 2, 4, 8 classes (a class index of exactly
+#: log2 C bits); a single spike word; T > 3.
+EDGE_CASES: dict[str, EdgeCase] = {
+    # no hidden layer: pixels straight into the output integrator; 2 classes; fan-in of 2 chunks, T = 5
+    "linear_2class": EdgeCase(lambda: random_artifact(sizes=(100, 2), T=5, seed=25), lanes=64),
+    # one hidden layer below P (one spike word) feeding a shortcut into the 8-class output; 8-bit membranes
+    "one_hidden_output_shortcut_8class": EdgeCase(
+        lambda: with_output_shortcut(random_artifact(sizes=(20, 8, 8), T=8, seed=26, mem_bits=8, reset="soft",
+                                                     leak_shift=1), seed=26), lanes=64, saturates=True),
+    # hidden widths exactly P; 32-bit extremes; 4 classes
+    "int32_extremes_at_p_4class": EdgeCase(lambda: int32_extremes((4, 64, 64, 4), seed=30), lanes=64,
+                                           saturates=True, ties=True),
+    # three hidden layers, two chained shortcuts, one class (a 1-bit beat index)
+    "deep_1class_chained_shortcuts": EdgeCase(lambda: random_artifact(sizes=(30, 9, 9, 9, 1), T=4, seed=24),
+                                              lanes=64),
+    # golden / torch / HLS only --------------------------------------------------------------------------
+    "linear_1class_T1": EdgeCase(lambda: random_artifact(sizes=(9, 1), T=1, seed=23)),
+    "widths_7_8_9_3class": EdgeCase(lambda: random_artifact(sizes=(7, 8, 9, 3), T=3, seed=23, skips=False)),
+    "saturation_soft": EdgeCase(lambda: random_artifact(sizes=(50, 13, 13, 7), T=3, seed=20, mem_bits=8,
+                                                        reset="soft", leak_shift=2), saturates=True),
+    "mixed_shortcuts_T8": EdgeCase(lambda: random_artifact(sizes=(64, 24, 24, 24, 10), T=8, seed=21)),
+    "output_shortcut_10class": EdgeCase(
+        lambda: with_output_shortcut(random_artifact(sizes=(40, 10, 10), T=3, seed=7, reset="soft", leak_shift=1),
+                                     seed=7)),
+    "int32_extremes": EdgeCase(lambda: int32_extremes((4, 64, 64, 10), seed=30), saturates=True, ties=True),
+}

@@ -9,7 +9,6 @@ come only from a real C-synthesis report (``csynth.json``); without one they are
 """
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 import sys
@@ -19,9 +18,9 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from bwsnn import cli
 from bwsnn.artifact import ArtifactError, load
 from bwsnn.paths import build_dir
-from hls.convert import ConvertError
 from hls.flow import FlowError, expected_words, run_flow, test_images
 from hls.targets import TargetError, get_target
 
@@ -54,20 +53,21 @@ def bench(target_name: str, artifact: str | Path, hls_out: str | Path, images: i
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m hls.bench", description=__doc__.split("\n\n")[0])
+    ap = cli.Parser(prog="python -m hls.bench", description=__doc__.split("\n\n")[0])
     ap.add_argument("--target", default="pynq-z2")
     ap.add_argument("--artifact", default=str(build_dir("model.bwsnn.npz")))
-    ap.add_argument("--hls-out", default=str(build_dir("hls")))
-    ap.add_argument("--out", default=str(build_dir("bench/hls.json")))
-    ap.add_argument("--images", type=int, default=None, help="first N test images (default: whole test set)")
-    ap.add_argument("--data-dir", default=None)
+    ap.add_argument("--hls-out", type=cli.output_dir, default=str(build_dir("hls")))
+    ap.add_argument("--out", type=cli.output_file, default=str(build_dir("bench/hls.json")))
+    ap.add_argument("--images", type=cli.positive_int, default=None,
+                    help="first N test images (default: whole test set)")
+    ap.add_argument("--data-dir", type=cli.existing_dir, default=None)
     a = ap.parse_args(argv)
     try:
         report = bench(a.target, a.artifact, a.hls_out, a.images, a.data_dir)
-    except (TargetError, ArtifactError, ConvertError, FlowError) as e:
+    except (TargetError, ArtifactError, FlowError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    out = Path(a.out)
+    out = a.out
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2) + "\n")
     s = report["single_image"]

@@ -10,7 +10,6 @@ tool is on PATH; otherwise one line says what was skipped. Errors are one line a
 """
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 import subprocess
@@ -23,11 +22,11 @@ import numpy as np
 from hls4ml.model import ModelGraph
 from tqdm import tqdm
 
-from bwsnn import golden
+from bwsnn import cli, golden
 from bwsnn.artifact import Artifact, ArtifactError, load
 from bwsnn.paths import build_dir
 from bwsnn.random_artifact import random_images
-from hls.convert import PROJECT, ConvertError, convert
+from hls.convert import PROJECT, convert
 from hls.targets import Target, TargetError, get_target
 
 HW_VIVADO = Path(__file__).resolve().parent.parent / "hw" / "vivado"  # the block design shared with the RTL
@@ -64,7 +63,9 @@ def test_images(art: Artifact, limit: int | None,
     name = art.info.get("dataset")
     try:
         ds = load_dataset(name, data_dir) if isinstance(name, str) else None
-    except (DataError, OSError):
+    except (DataError, OSError) as e:
+        if data_dir is not None:  # the user named the data: a bad file is an error, not random images
+            raise FlowError(str(e)) from None
         ds = None
     if ds is not None and ds.x_test.shape[1] == art.n_in:
         return ds.x_test[:limit], ds.y_test[:limit], f"{name} test set"
@@ -172,11 +173,11 @@ def run_flow(target_name: str, artifact: str | Path, out: str | Path, images: in
     """The whole flow; returns what csim.json holds and the compiled hls4ml ModelGraph."""
     target = get_target(target_name)
     art = load(artifact)
+    x, labels, source = test_images(art, images, data_dir)  # a bad --data-dir fails before the project is built
     prj = Path(out) / target.name
     if prj.exists():
         shutil.rmtree(prj)  # hls4ml leaves stale files (old weights, tarballs) otherwise
     model = convert(art, target, prj)
-    x, labels, source = test_images(art, images, data_dir)
     result = csim(model, art, x, source, labels)
     summary = {"target": target.name, "part": target.part, "clock_mhz": target.clock_mhz,
                "artifact": str(artifact), **result.as_dict()}
@@ -194,17 +195,18 @@ def run_flow(target_name: str, artifact: str | Path, out: str | Path, images: in
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m hls.flow", description=__doc__.split("\n\n")[0])
+    ap = cli.Parser(prog="python -m hls.flow", description=__doc__.split("\n\n")[0])
     ap.add_argument("--target", default="pynq-z2")
     ap.add_argument("--artifact", default=str(build_dir("model.bwsnn.npz")))
-    ap.add_argument("--out", default=str(build_dir("hls")))
-    ap.add_argument("--images", type=int, default=None, help="first N test images (default: whole test set)")
-    ap.add_argument("--data-dir", default=None, help="dataset directory (MNIST)")
+    ap.add_argument("--out", type=cli.output_dir, default=str(build_dir("hls")))
+    ap.add_argument("--images", type=cli.positive_int, default=None,
+                    help="first N test images (default: whole test set)")
+    ap.add_argument("--data-dir", type=cli.existing_dir, default=None, help="dataset directory (MNIST)")
     ap.add_argument("--bitstream", action="store_true", help="also build the bitstream (needs vivado)")
     a = ap.parse_args(argv)
     try:
         run_flow(a.target, a.artifact, a.out, a.images, a.data_dir, a.bitstream)
-    except (TargetError, ArtifactError, ConvertError, FlowError) as e:
+    except (TargetError, ArtifactError, FlowError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except subprocess.CalledProcessError as e:

@@ -10,23 +10,24 @@ A driver regression (extra register traffic, slower packing) shows up in these n
 """
 from __future__ import annotations
 
-import argparse
 import json
 import platform
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from bwsnn import cli
 from bwsnn.artifact import ArtifactError
-from bwsnn.golden import InputError
 from bwsnn.limits import CLOCK_HZ, CLOCK_PERIOD_NS
 from bwsnn.paths import build_dir
 from host import data
 from host.accelerator import Accelerator
 from host.errors import HostError
+
+DEFAULT_DATA = build_dir("test_images.npz")
+MAX_IMAGES = 100_000  # the random-pixel fallback is allocated up front
 
 
 def bench_sim(acc: Accelerator, x: np.ndarray) -> dict[str, Any]:
@@ -61,19 +62,21 @@ def bench_golden(acc: Accelerator, x: np.ndarray, repeats: int = 3) -> dict[str,
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m host.bench", description=__doc__.split("\n\n")[0])
+    p = cli.Parser(prog="python -m host.bench", description=__doc__.split("\n\n")[0])
     p.add_argument("--artifact", default=str(build_dir("model.bwsnn.npz")))
-    p.add_argument("--data", default=str(build_dir("test_images.npz")),
-                   help="test data .npz (see host.data); random pixels when the file does not exist")
-    p.add_argument("--images", type=int, default=100, help="images through the simulated board")
+    p.add_argument("--data", help=f"test data .npz (see host.data; default: {DEFAULT_DATA} where it exists, "
+                   "else uniform random pixels)")
+    p.add_argument("--images", type=cli.int_in_range(1, MAX_IMAGES), default=100,
+                   help="images through the simulated board")
     p.add_argument("--simulator", choices=("verilator", "icarus"), default="verilator")
-    p.add_argument("--out", default=str(build_dir("bench/host.json")))
+    p.add_argument("--out", type=cli.output_file, default=str(build_dir("bench/host.json")))
     a = p.parse_args(argv)
+    data_path = a.data or (DEFAULT_DATA if DEFAULT_DATA.exists() else None)
     try:
         golden_acc = Accelerator(a.artifact, backend="golden")
-        if Path(a.data).exists():
-            x, _ = data.load(a.data)
-            source = a.data
+        if data_path is not None:
+            x, _ = data.check(golden_acc.art, data_path, *data.load(data_path))
+            source = str(data_path)
         else:
             x = np.random.default_rng(0).integers(0, 256, (max(a.images, 1000), golden_acc.art.n_in), np.uint8)
             source = "uniform random pixels, seed 0"
@@ -83,11 +86,11 @@ def main(argv: list[str] | None = None) -> int:
         report = {"artifact": a.artifact, "images_from": source, "machine": platform.machine(),
                   "python": platform.python_version(), "clock_mhz": CLOCK_HZ / 1e6,
                   "simulator": a.simulator, "sim": sim, "golden": bench_golden(golden_acc, x)}
-    except (HostError, ArtifactError, InputError) as e:
+    except (HostError, ArtifactError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
-    Path(a.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(a.out).write_text(json.dumps(report, indent=1))
+    a.out.parent.mkdir(parents=True, exist_ok=True)
+    a.out.write_text(json.dumps(report, indent=1))
     print(f"host bench -> {a.out}: sim host overhead {sim['host_overhead_us_per_image']:.0f} us/image "
           f"({sim['reg_accesses_per_image']:.1f} register accesses, {sim['dma_transfers_per_image']:.0f} DMA "
           f"transfers), simulated board {sim['board_images_per_s_100mhz']:,.0f} images/s at 100 MHz "

@@ -11,11 +11,13 @@ Write one with :func:`save` (e.g. from ``bwsnn.datasets.load_digits()``'s ``x_te
 """
 from __future__ import annotations
 
-import zipfile
+import sys
 from pathlib import Path
 
 import numpy as np
 
+from bwsnn import golden, npz
+from bwsnn.artifact import Artifact
 from host.errors import DataError
 
 
@@ -34,25 +36,61 @@ def save(path: str | Path, images: np.ndarray, labels: np.ndarray | None = None)
 
 
 def load(path: str | Path, limit: int | None = None) -> tuple[np.ndarray, np.ndarray | None]:
-    """(images, labels or None), the first ``limit`` of them; pixel range is checked against the artifact later."""
+    """(images, labels or None), the first ``limit`` of them; pixels and labels are checked against the
+    artifact by :func:`check`."""
     try:
-        z = np.load(path, allow_pickle=False)
-    except FileNotFoundError:
-        raise DataError(f"{path}: no such file") from None
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as e:
-        raise DataError(f"{path}: not a readable .npz archive: {e}") from None
-    if not isinstance(z, np.lib.npyio.NpzFile):
-        raise DataError(f"{path}: expected an .npz archive with key 'images', got a single array")
-    with z:
-        if "images" not in z.files:
-            raise DataError(f"{path}: missing key 'images' (found {sorted(z.files)})")
-        images = z["images"]
-        labels = z["labels"] if "labels" in z.files else None
+        z = npz.read(path, required=("images",))
+    except npz.NpzError as e:
+        raise DataError(str(e)) from None
+    images, labels = z["images"], z.get("labels")
     if images.ndim < 2:
         raise DataError(f"{path}: 'images' must be (N, n_in), got shape {list(images.shape)}")
+    if len(images) == 0:
+        raise DataError(f"{path}: 'images' holds no images (shape {list(images.shape)})")
     if labels is not None and (labels.dtype.kind not in "ui" or labels.shape != (len(images),)):
         raise DataError(f"{path}: 'labels' must be integers of shape ({len(images)},), "
                         f"got {labels.dtype}{list(labels.shape)}")
     if limit is not None:
         images, labels = images[:limit], None if labels is None else labels[:limit]
     return images, labels
+
+
+def check(art: Artifact, path: str | Path, images: np.ndarray,
+          labels: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+    """Images as uint8 (N, n_in) for ``art`` and labels within its classes, or one :class:`DataError` line
+    naming the file they came from."""
+    try:
+        x = golden.check_images(art, images, src=f"{path}: 'images'")
+    except golden.InputError as e:
+        raise DataError(str(e)) from None
+    n = len(art.classes)
+    if labels is not None and labels.size and (labels.min() < 0 or labels.max() >= n):
+        raise DataError(f"{path}: 'labels' must be class indices 0..{n - 1} (the artifact has {n} classes), "
+                        f"got {labels.min()}..{labels.max()}")
+    return x, labels
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m host.data ARTIFACT OUT.npz``: the test set of the artifact's dataset as a test-data file."""
+    from bwsnn import artifact as artifact_mod
+    from bwsnn import cli, datasets
+
+    p = cli.Parser(prog="python -m host.data", description=main.__doc__.split(": ", 1)[1])
+    p.add_argument("artifact", type=cli.existing_file)
+    p.add_argument("out", type=cli.output_file)
+    p.add_argument("--data-dir", type=cli.existing_dir, help="dataset directory (MNIST)")
+    a = p.parse_args(argv)
+    try:
+        art = artifact_mod.load(a.artifact)
+        ds = datasets.load(str(art.info.get("dataset")), a.data_dir)
+        x, y = check(art, f"dataset {ds.name}", ds.x_test, ds.y_test)
+        save(a.out, x, y)
+    except (artifact_mod.ArtifactError, datasets.DataError, DataError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    print(f"{len(x)} test images of {ds.name} -> {a.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

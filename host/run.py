@@ -12,40 +12,35 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
+from bwsnn import artifact, cli
 from bwsnn.artifact import ArtifactError
-from bwsnn.golden import InputError
 from host import data
 from host.accelerator import ACCELS, BACKENDS, Accelerator, Prediction
 from host.errors import HostError
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m host.run", description=__doc__.split("\n\n")[0])
+    p = cli.Parser(prog="python -m host.run", description=__doc__.split("\n\n")[0])
     p.add_argument("--bitfile", help="overlay bitstream (X.bit, with X.hwh beside it); pynq backend")
     p.add_argument("--artifact", required=True, help="deploy artifact (*.bwsnn.npz)")
     p.add_argument("--data", required=True, help="test data .npz: 'images' uint8 (N, n_in), optional 'labels'")
-    p.add_argument("--limit", type=int, help="use the first N images only")
+    p.add_argument("--limit", type=cli.positive_int, help="use the first N images only")
     p.add_argument("--backend", choices=BACKENDS, default="pynq")
     p.add_argument("--accel", choices=ACCELS, default="auto",
                    help="pynq: rtl (bwsnn register block + DMA), hls (stream-only hls4ml IP, DMA only; needs "
                    "--no-load-params) or auto (rtl if the overlay has a bwsnn register block)")
-    p.add_argument("--timeout", type=float, help="DMA time-out per transfer in seconds (simulated seconds "
-                   "on the sim backend)")
+    p.add_argument("--timeout", type=cli.positive_float, help="DMA time-out per transfer in seconds (simulated "
+                   "seconds on the sim backend)")
     p.add_argument("--no-load-params", dest="load_params", action="store_false",
                    help="use the weights built into the bitstream instead of loading the artifact's")
     p.add_argument("--ip", help="the accelerator's IP name in the overlay (default: the one named *bwsnn*)")
     p.add_argument("--dma", help="the AXI DMA's IP name in the overlay (default: the only axi_dma)")
     p.add_argument("--simulator", choices=("verilator", "icarus"), default="verilator", help="sim backend")
-    p.add_argument("--json", help="also write the summary figures to this JSON file")
+    p.add_argument("--json", type=cli.output_file, help="also write the summary figures to this JSON file")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     a = p.parse_args(argv)
-    if a.limit is not None and a.limit < 1:
-        p.error("--limit must be >= 1")
-    if a.timeout is not None and a.timeout <= 0:
-        p.error("--timeout must be > 0")
     if a.accel == "hls" and a.backend != "pynq":
         p.error("--accel hls needs --backend pynq (sim and golden model the RTL accelerator)")
     return a
@@ -86,18 +81,23 @@ def summary_line(s: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     a = parse_args(argv)
     try:
-        images, labels = data.load(a.data, a.limit)
-        with Accelerator(a.artifact, a.bitfile, a.backend, accel=a.accel, load_params=a.load_params,
+        art = artifact.load(a.artifact)
+        images, labels = data.check(art, a.data, *data.load(a.data, a.limit))
+        with Accelerator(art, a.bitfile, a.backend, accel=a.accel, load_params=a.load_params,
                          timeout_s=a.timeout, ip_name=a.ip, dma_name=a.dma, simulator=a.simulator) as acc:
             pred = acc.predict(images, progress=not a.quiet)
-    except (HostError, ArtifactError, InputError) as e:
+    except (HostError, ArtifactError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
     s = summarize(a.backend, pred, labels)
     print(summary_line(s))
     if a.json:
-        Path(a.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(a.json).write_text(json.dumps(s, indent=1))
+        try:
+            a.json.parent.mkdir(parents=True, exist_ok=True)
+            a.json.write_text(json.dumps(s, indent=1))
+        except OSError as e:  # checked before the run; this is what changed since
+            print(f"error: {cli.shown(a.json, 1000)}: cannot write: {e.strerror or e}", file=sys.stderr)
+            return 1
     return 0
 
 

@@ -8,13 +8,15 @@ generated here so that nothing in the RTL is copied by hand.
 """
 from __future__ import annotations
 
-import argparse
+import os
+import sys
 from pathlib import Path
 
 import numpy as np
 
-from bwsnn.artifact import Artifact, load
-from bwsnn.params import DEFAULT_LANES, DESC_FIELDS, DESC_STRIDE, Layout, layout, param_image, split_image
+from bwsnn import cli
+from bwsnn.artifact import Artifact, ArtifactError, load
+from bwsnn.params import DEFAULT_LANES, DESC_FIELDS, DESC_STRIDE, Layout, LayoutError, layout, param_image, split_image
 from bwsnn.regmap import REGMAP, Regmap
 
 MEM_FILES = ("desc", "weights", "bias", "threshold", "skip_gain")  # one block RAM (or register file) each
@@ -27,7 +29,9 @@ def _mem_text(words: np.ndarray) -> str:
     return "".join("".join(f"{v:08x}" for v in row[::-1]) + "\n" for row in w)
 
 
-def params_header(art: Artifact, lay: Layout, mem_dir: Path) -> str:
+def params_header(art: Artifact, lay: Layout, mem_dir: Path, relative_to: Path | None = None) -> str:
+    """The shape constants, the descriptor field table and the .mem file names (absolute, or relative to
+    ``relative_to``: the working directory of a tool that cannot see absolute paths, such as YoWASP Yosys)."""
     consts = {
         "P": lay.lanes, "N_IN": art.n_in, "N_CLASSES": len(art.classes), "T_STEPS": art.T,
         "N_LAYERS": len(art.layers), "NEURONS": lay.neurons, "W_ROWS": lay.w_rows, "SPK_WORDS": lay.spk_words,
@@ -41,7 +45,10 @@ def params_header(art: Artifact, lay: Layout, mem_dir: Path) -> str:
     lines.append("// layer descriptor fields (bwsnn.params.DESC_FIELDS): word, lowest bit, width")
     lines += [f"localparam integer D_{f.name}_W = {f.word}, D_{f.name}_LSB = {f.lsb}, D_{f.name}_BITS = {f.bits};"
               for f in DESC_FIELDS]
-    lines += [f'localparam MEM_{n.upper()} = "{(mem_dir / f"{n}.mem").resolve()}";' for n in MEM_FILES]
+    for n in MEM_FILES:
+        path = (mem_dir / f"{n}.mem").resolve()
+        name = os.path.relpath(path, relative_to.resolve()) if relative_to is not None else path
+        lines.append(f'localparam MEM_{n.upper()} = "{name}";')
     return "\n".join(lines) + "\n"
 
 
@@ -60,27 +67,34 @@ def regmap_header(rm: Regmap = REGMAP) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_params(art: Artifact, out_dir: str | Path, lanes: int = DEFAULT_LANES) -> Path:
-    """Write bwsnn_params.vh, bwsnn_regmap.vh and the .mem files into ``out_dir``; returns it."""
+def write_params(art: Artifact, out_dir: str | Path, lanes: int = DEFAULT_LANES,
+                 relative_to: Path | None = None) -> Path:
+    """Write bwsnn_params.vh, bwsnn_regmap.vh and the .mem files into ``out_dir``; returns it.
+    ``relative_to``: name the .mem files relative to this directory (see :func:`params_header`)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     lay = layout(art, lanes)
     for name, words in split_image(param_image(art, lanes), art, lanes).items():
         (out / f"{name}.mem").write_text(_mem_text(words))
-    (out / "bwsnn_params.vh").write_text(params_header(art, lay, out))
+    (out / "bwsnn_params.vh").write_text(params_header(art, lay, out, relative_to))
     (out / "bwsnn_regmap.vh").write_text(regmap_header())
     return out
 
 
-def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv: list[str] | None = None) -> int:
+    ap = cli.Parser(prog="python -m hw.gen", description=__doc__.splitlines()[0])
     ap.add_argument("artifact")
-    ap.add_argument("out_dir")
-    ap.add_argument("--lanes", type=int, default=DEFAULT_LANES, help="synapse lanes P (power of two >= 64)")
+    ap.add_argument("out_dir", type=cli.output_dir)
+    ap.add_argument("--lanes", type=cli.power_of_two(64), default=DEFAULT_LANES,
+                    help="synapse lanes P (power of two >= 64)")
     a = ap.parse_args(argv)
-    art = load(a.artifact)
-    print(write_params(art, a.out_dir, a.lanes))
+    try:
+        print(write_params(load(a.artifact), a.out_dir, a.lanes))
+    except ArtifactError as e:  # also the generator's limits (bwsnn.params.LayoutError)
+        print(f"error: {a.artifact}: {e}" if isinstance(e, LayoutError) else f"error: {e}", file=sys.stderr)
+        return 2
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

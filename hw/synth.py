@@ -61,7 +61,7 @@ def synth(params: Path, work: Path) -> dict[str, float]:
 def synth_estimate(art: Artifact, work: Path, lanes: int = DEFAULT_LANES) -> dict[str, float]:
     """Resource estimate of the accelerator built for ``art``, with percentages of the xc7z020."""
     work.mkdir(parents=True, exist_ok=True)
-    r = synth(write_params(art, work / "params", lanes), work)
+    r = synth(write_params(art, work / "params", lanes, relative_to=work), work)
     return {**r, **{f"{k}_pct": 100.0 * r[k] / cap for k, cap in XC7Z020.items()}}
 
 
@@ -76,3 +76,34 @@ def logic_depth(params: Path, work: Path) -> int:
     if not m:
         raise yosys.YosysError(f"no ltp result in {work / 'depth.log'}")
     return int(m[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m hw.synth ARTIFACT WORK_DIR``: resources and logic depth of the accelerator for an artifact."""
+    import json
+    import sys
+    import time
+
+    from bwsnn import cli
+    from bwsnn.artifact import ArtifactError, load
+
+    p = cli.Parser(prog="python -m hw.synth", description=main.__doc__.split(": ", 1)[1])
+    p.add_argument("artifact", type=cli.existing_file)
+    p.add_argument("work", type=cli.output_dir)
+    p.add_argument("--lanes", type=cli.power_of_two(64), default=DEFAULT_LANES)
+    a = p.parse_args(argv)
+    try:
+        t0 = time.perf_counter()
+        r = synth_estimate(load(a.artifact), a.work, a.lanes)
+        t1 = time.perf_counter()
+        r["logic_depth"] = logic_depth(a.work / "params", a.work)
+        r.update(yosys=yosys.version(), synth_s=round(t1 - t0, 1), depth_s=round(time.perf_counter() - t1, 1))
+    except (ArtifactError, yosys.YosysError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    print(json.dumps(r, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -10,13 +10,14 @@ all measured -> ``$BUILD/bench/hw.json`` and ``hw.md``:
 """
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from bwsnn.artifact import Artifact, load
+from bwsnn import cli
+from bwsnn.artifact import Artifact, ArtifactError, load
 from bwsnn.limits import CLOCK_HZ, CLOCK_PERIOD_NS
 from bwsnn.params import DEFAULT_LANES
 from bwsnn.paths import build_dir
@@ -56,13 +57,17 @@ def markdown(r: dict) -> str:
     return "\n".join(lines + [f"| {a} | {b} | {c} |" for a, b, c in rows]) + "\n"
 
 
-def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--images", type=int, default=32, help="images for the cycle count (Verilator)")
-    ap.add_argument("--icarus-images", type=int, default=4, help="images for Icarus' speed figure")
+def main(argv: list[str] | None = None) -> int:
+    ap = cli.Parser(prog="python -m sim.hw_bench", description=__doc__.splitlines()[0])
+    ap.add_argument("--images", type=cli.positive_int, default=32, help="images for the cycle count (Verilator)")
+    ap.add_argument("--icarus-images", type=cli.positive_int, default=4, help="images for Icarus' speed figure")
     a = ap.parse_args(argv)
     art_path = reference_artifact()
-    art = load(art_path)
+    try:
+        art = load(art_path)
+    except ArtifactError as e:
+        print(f"error: reference artifact (make train, or $BWSNN_ARTIFACT): {e}", file=sys.stderr)
+        return 1
     hw_build, out = build_dir("hw"), build_dir("bench")
     out.mkdir(parents=True, exist_ok=True)
     r: dict = {"artifact": str(art_path), "lanes": DEFAULT_LANES}
@@ -83,7 +88,8 @@ def main(argv: list[str] | None = None) -> None:
     (out / "hw.json").write_text(json.dumps(r, indent=1) + "\n")
     (out / "hw.md").write_text(markdown(r))
     print(markdown(r))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

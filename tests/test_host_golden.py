@@ -57,7 +57,16 @@ def test_cli_golden_summary_and_errors(tmp_path: Path, capsys: pytest.CaptureFix
                       (["--data", str(tmp_path / "range.npz")], "expected pixels in 0..255, got range 300..300"),
                       (["--data", str(tmp_path / "none.npz")], "no such file"),
                       (["--data", str(tmp_path / "t.npz"), "--artifact", str(tmp_path / "bad.bwsnn.npz")],
-                       "not a readable .npz")]:
+                       "not an .npz archive")]:
         assert run.main(base + args) == 1
         err = capsys.readouterr().err
         assert err.startswith("error: ") and msg in err and err.count("\n") == 1
+
+
+def test_host_data_writes_the_artifacts_test_set(trained_artifact_path: Path, tmp_path: Path, digits) -> None:
+    out = tmp_path / "t.npz"
+    assert data.main([str(trained_artifact_path), str(out)]) == 0
+    x, y = data.load(out)
+    assert np.array_equal(x, digits.x_test) and np.array_equal(y, digits.y_test)
+    assert run.main(["--backend", "golden", "--artifact", str(trained_artifact_path), "--data", str(out),
+                     "--quiet"]) == 0

@@ -66,7 +66,8 @@ def test_test_data_round_trip_and_errors(tmp_path: Path) -> None:
     (tmp_path / "junk.npz").write_bytes(b"not a zip")
     np.savez(tmp_path / "lab.npz", images=imgs, labels=labels[:3])
     for name, msg in [("missing.npz", "no such file"), ("bad.npz", "missing key 'images'"),
-                      ("arr.npy", "single array"), ("junk.npz", "not a readable"), ("lab.npz", "'labels' must")]:
+                      ("arr.npy", "a single .npy array"), ("junk.npz", "not an .npz archive"),
+                      ("lab.npz", "'labels' must")]:
         with pytest.raises(DataError, match=msg) as e:
             data.load(tmp_path / name)
         assert "\n" not in str(e.value)

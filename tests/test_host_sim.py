@@ -10,7 +10,7 @@ import pytest
 
 from bwsnn import artifact, golden
 from bwsnn.paths import build_dir
-from bwsnn.random_artifact import random_artifact
+from bwsnn.random_artifact import EDGE_CASES, random_artifact, random_images
 from host.accelerator import Accelerator
 from host.errors import DmaTimeout, HostError, MismatchError
 from sim import board as sim_backend
@@ -37,6 +37,12 @@ def check_bit_exact(art: artifact.Artifact, x: np.ndarray, **kw: object) -> None
 
 def test_sim_backend_agrees_with_golden_on_every_image(real: artifact.Artifact, digits) -> None:
     check_bit_exact(real, digits.x_test[:N_IMAGES])
+
+
+def test_sim_backend_runs_two_classes_without_hidden_layer() -> None:
+    """A shape the RTL could not build before (a 1-bit class index, one layer): from the edge-case table."""
+    art = EDGE_CASES["linear_2class"].make()
+    check_bit_exact(art, random_images(art, 12, seed=5), sim_build=str(build_dir("sim_host_linear_2class")))
 
 
 def test_relative_build_dir(real: artifact.Artifact, digits, monkeypatch) -> None:

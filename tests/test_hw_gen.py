@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -94,3 +96,26 @@ def test_descriptor_fields_reach_the_rtl_generated(tmp_path: Path) -> None:
     assert not re.search(r"nxt\[\d\]", top), "the RTL indexes descriptor words by hand"
     for f in params.DESC_FIELDS:
         assert f"D_{f.name}_W" in top, f.name
+
+
+@pytest.mark.parametrize("sizes, lanes, field, value", [
+    ((1, 65536, 2), 256, "N_OUT", 65536),  # 16-bit sizes: at most 65,535 neurons in a layer
+    ((4096, 1100, 2), 64, "WBASE", 16 * 1100 * 4),  # 64 chunks of 64 lanes per neuron: 70,400 weight rows
+])
+def test_generator_limits_are_one_line_naming_field_limit_and_value(sizes, lanes, field, value, tmp_path) -> None:
+    art = random_artifact(sizes, seed=0, skips=False)
+    with pytest.raises(params.LayoutError) as e:
+        gen.write_params(art, tmp_path / "p", lanes)
+    msg = str(e.value)
+    assert "\n" not in msg and f"descriptor field {field} holds 0..65535" in msg and msg.endswith(f"got {value}")
+    path = tmp_path / "big.bwsnn.npz"
+    art.save(path)
+    r = subprocess.run([sys.executable, "-m", "hw.gen", str(path), str(tmp_path / "cli"), "--lanes", str(lanes)],
+                       capture_output=True, text=True, cwd=Path(gen.__file__).parents[1])
+    assert r.returncode == 2 and r.stderr == f"error: {path}: {msg}\n"
+
+
+def test_the_wider_engine_fits_what_the_narrow_one_cannot(tmp_path: Path) -> None:
+    art = random_artifact((4096, 1100, 2), seed=0, skips=False)  # 16 chunks of 256: 17,600 rows
+    assert params.layout(art, 256).w_rows == 16 * 1100 + 2 * 5
+    gen.write_params(art, tmp_path, 256)

@@ -12,9 +12,7 @@ import pytest
 
 from bwsnn import golden
 from bwsnn.random_artifact import random_images
-from sim.run_rtl import RANDOM_CASES, digits_images, random_case, run_top, sim_build
-
-SIMS = ["verilator", "icarus"]
+from sim.run_rtl import RANDOM_CASES, check_results, digits_images, random_case, run_top, sim_build
 
 
 def n_images(simulator: str) -> int:
@@ -22,7 +20,6 @@ def n_images(simulator: str) -> int:
     return n if simulator == "verilator" else max(3, n // 4)
 
 
-@pytest.mark.parametrize("simulator", SIMS)
 def test_reference_artifact(simulator: str, trained_artifact_path) -> None:
     report = run_top(trained_artifact_path, digits_images(n_images(simulator)), sim_build(f"test_ref_{simulator}"),
                      simulator)
@@ -30,7 +27,6 @@ def test_reference_artifact(simulator: str, trained_artifact_path) -> None:
 
 
 @pytest.mark.parametrize("case", sorted(RANDOM_CASES))
-@pytest.mark.parametrize("simulator", SIMS)
 def test_random_artifact(simulator: str, case: str) -> None:
     art, lanes = random_case(case)
     x = random_images(art, n_images(simulator) // 2 + 2, seed=3)
@@ -46,3 +42,14 @@ def test_random_artifact(simulator: str, case: str) -> None:
     tests = None if simulator == "verilator" else ["test_stream", "test_reload"]
     run_top(art, x, sim_build(f"test_{case}_{simulator}"), simulator, lanes, reload=random_case(case, reload=True)[0],
             testcase=tests)
+
+
+@pytest.mark.parametrize("outcome, message", [
+    ("<skipped />", "test_reload skipped"), ("<failure />", "test_reload failure"), (None, "no test ran")])
+def test_a_skipped_or_missing_cocotb_test_fails_the_bench(tmp_path, outcome: str | None, message: str) -> None:
+    cases = "" if outcome is None else f'<testcase name="test_stream"/><testcase name="test_reload">{outcome}' \
+                                       '</testcase>'
+    xml = tmp_path / "results.xml"
+    xml.write_text(f'<testsuites><testsuite name="sim.tb.tb_top">{cases}</testsuite></testsuites>')
+    with pytest.raises(AssertionError, match=message):
+        check_results(xml)

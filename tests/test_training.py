@@ -135,23 +135,38 @@ def test_mnist_idx_reader(tmp_path: Path) -> None:
         datasets.load("mnist", str(tmp_path))
 
 
-def test_torchrun_ddp_trains_on_two_cpu_processes(tmp_path: Path) -> None:
-    """The multi-GPU path (DistributedDataParallel under torchrun), exercised with gloo on CPU."""
+def test_torchrun_ddp_trains_on_two_cpu_processes(tmp_path: Path, digits) -> None:
+    """The multi-GPU path (DistributedDataParallel under torchrun), exercised with gloo on CPU: the two processes
+    train one model that learns, and only rank 0 reports and writes."""
     import subprocess
     import sys
     cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "-m", "training.train",
-           "--hidden", "32,32", "--epochs", "1", "--teacher-epochs", "1", "--out", str(tmp_path), "--no-export"]
+           "--hidden", "32,32", "--epochs", "10", "--teacher-epochs", "3", "--out", str(tmp_path), "--no-export"]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=240, cwd=Path(__file__).parents[1])
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert artifact.load(tmp_path / "model.bwsnn.npz").layers[0].n_out == 32
+    assert proc.stdout.count("/model.bwsnn.npz") == 1, proc.stdout[-2000:]
+    art = artifact.load(tmp_path / "model.bwsnn.npz")
+    assert [l.n_out for l in art.layers] == [32, 32, 10]
+    # recomputed here, on the integer model: far above chance (10%), and what the report claims
+    acc = 100.0 * np.mean(golden.run(art, digits.x_test).classes == digits.y_test)
+    assert acc >= 70.0
+    report = json.loads((tmp_path / "train_report.json").read_text())
+    assert report["accuracy"]["deploy"] == pytest.approx(acc)
 
 
 def test_random_shift_translates_whole_images() -> None:
-    x = torch.randint(1, 256, (40, 25), dtype=torch.uint8)
+    torch.manual_seed(0)
+    x = torch.randint(1, 256, (200, 25), dtype=torch.uint8)  # no zero pixel: the zero border shows the offset
     y = train.random_shift(x, (5, 5), 1)
     padded = torch.nn.functional.pad(x.view(-1, 5, 5), [1, 1, 1, 1])
+    offsets = []
     for a, b in zip(padded, y.view(-1, 5, 5)):
-        assert any(torch.equal(a[dy:dy + 5, dx:dx + 5], b) for dy in range(3) for dx in range(3))
+        match = [(dy, dx) for dy in range(3) for dx in range(3) if torch.equal(a[dy:dy + 5, dx:dx + 5], b)]
+        assert len(match) == 1
+        offsets += match
+    # every one of the 9 offsets is drawn, the identity (1, 1) about 1/9 of the time
+    assert set(offsets) == {(dy, dx) for dy in range(3) for dx in range(3)}
+    assert offsets.count((1, 1)) < len(offsets) // 4
     assert train.random_shift(x, (5, 5), 0) is x
 
 

@@ -126,13 +126,14 @@ def test_fashion_mnist_loader(tmp_path: Path, monkeypatch) -> None:
     assert ds.shape == (28, 28) and ds.classes[9] == "Ankle boot" and len(ds.x_test) == 2
     with pytest.raises(datasets.DataError, match="--data-dir"):
         datasets.load("fashion")
+    (tmp_path / "empty").mkdir()
     with pytest.raises(datasets.DataError, match="missing 'fashion_mnist.npz'"):
-        datasets.load("fashion", str(tmp_path / "nowhere"))
+        datasets.load("fashion", str(tmp_path / "empty"))
     np.savez(tmp_path / "fashion_mnist.npz", x_train=x, y_train=y + 5, x_test=x[:2], y_test=y[:2])
-    with pytest.raises(datasets.DataError, match=r"labels: expected 0\.\.9, got 5\.\.10"):
+    with pytest.raises(datasets.DataError, match=r"labels: expected classes 0\.\.9, got 5\.\.10"):
         datasets.load("fashion", str(tmp_path))
     with pytest.raises(SystemExit, match="error: .*fashion_mnist.npz"):
-        train.main(["--preset", "fashion-conv", "--data-dir", str(tmp_path / "nowhere")])
+        train.main(["--preset", "fashion-conv", "--data-dir", str(tmp_path / "empty"), "--out", str(tmp_path)])
 
 
 def test_activity_figures_on_the_hand_computed_network() -> None:

@@ -21,7 +21,7 @@ from torch.utils.data import DataLoader, TensorDataset
 from torch.utils.data.distributed import DistributedSampler
 from tqdm import tqdm
 
-from bwsnn import datasets, golden
+from bwsnn import cli, datasets, golden
 from bwsnn.artifact import RESETS
 from bwsnn.limits import MAX_T
 from bwsnn.paths import build_dir
@@ -121,18 +121,9 @@ PRESETS: dict[str, TrainConfig] = {
 }
 
 
-def _positive_ints(text: str) -> tuple[int, ...]:
-    try:
-        values = tuple(int(v) for v in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated positive integers, got {text!r}") from None
-    if not values or min(values) < 1:
-        raise argparse.ArgumentTypeError(f"expected comma-separated positive integers, got {text!r}")
-    return values
-
-
 def _ints_or_empty(text: str) -> tuple[int, ...]:
-    return () if text == "" else _positive_ints(text)
+    """cli.int_list, or '' for no dense hidden layer (a conv network's classifier then reads the map)."""
+    return () if text == "" else tuple(cli.int_list(text))
 
 
 def _conv_stack(text: str) -> tuple[str, ...]:
@@ -145,7 +136,7 @@ def _conv_stack(text: str) -> tuple[str, ...]:
 
 def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, Path]:
     """The CLI: a preset plus overrides -> (config, output directory). Any invalid option is one line."""
-    p = argparse.ArgumentParser(prog="python -m training.train", description=__doc__.splitlines()[0])
+    p = cli.Parser(prog="python -m training.train", description=__doc__.splitlines()[0])
     p.add_argument("--preset", choices=sorted(PRESETS), default="digits")
     p.add_argument("--data-dir", help="directory with mnist.npz or the MNIST IDX files (mnist presets)")
     p.add_argument("--hidden", type=_ints_or_empty, help="dense hidden widths, e.g. 256,256,256, or '' for none "
@@ -166,20 +157,20 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, Path]:
     p.add_argument("--teacher", help="load a teacher state_dict instead of training one")
     p.add_argument("--shift", type=int, help="augmentation: random image shift up to N pixels (default: preset's)")
     p.add_argument("--seed", type=int)
-    p.add_argument("--out", default=str(build_dir()), help="output directory (default: $BWSNN_BUILD or build)")
+    p.add_argument("--out", type=cli.output_dir, default=build_dir(),
+                   help="output directory (default: $BWSNN_BUILD or build)")
     p.add_argument("--device", help="auto, cpu or cuda[:i]")
     p.add_argument("--no-export", dest="export", action="store_false", default=None, help="skip the QONNX export")
     a = p.parse_args(argv)
     overrides = {f.name: getattr(a, f.name) for f in fields(TrainConfig)
                  if f.name not in ("preset", "dataset") and getattr(a, f.name, None) is not None}
+    if "hidden" in overrides:
+        overrides["hidden"] = tuple(overrides["hidden"])
     try:
         cfg = replace(PRESETS[a.preset], **overrides).check()
     except ConfigError as e:
         p.error(f"--{str(e).replace('_', '-')}")
-    out = Path(a.out)
-    if out.exists() and not out.is_dir():
-        p.error(f"--out: {out} exists and is not a directory")
-    return cfg, out
+    return cfg, Path(a.out)
 
 
 class Dist:

@@ -94,6 +94,12 @@ class BwsnnIntegrator(_BwsnnKernel):
         return INT32
 
 
+class BwsnnEncodeIntegrator(BwsnnIntegrator):
+    """Layer 0 as the output layer (an artifact without hidden layers): 8-bit pixels -> class and C scores."""
+
+    kernel = "bwsnn_encode_integrator"
+
+
 _GEOMETRY = [Attribute(a) for a in ("in_h", "in_w", "in_c", "out_h", "out_w", "kernel", "stride", "pad")]
 
 
@@ -143,7 +149,7 @@ class BwsnnPoolOr(Layer):
         self.add_output_variable([a("T") * math.ceil(a("out_h") * a("out_w") * a("n_out") / 8)], precision=BYTE)
 
 
-KERNELS = (BwsnnEncodeLIF, BwsnnLIF, BwsnnIntegrator)
+KERNELS = (BwsnnEncodeLIF, BwsnnLIF, BwsnnIntegrator, BwsnnEncodeIntegrator)
 CONV_KERNELS = (BwsnnConvEncodeLIF, BwsnnConvLIF, BwsnnPoolOr)
 
 
@@ -156,10 +162,10 @@ class BwsnnLower(OptimizerPass):
     def transform(self, model: ModelGraph, node: Layer) -> bool:
         if isinstance(node, BwsnnConv):
             kind = BwsnnConvEncodeLIF if node.get_attr("encode") else BwsnnConvLIF
-        elif node.get_attr("encode"):
-            kind = BwsnnEncodeLIF
         else:
-            kind = BwsnnLIF if node.get_attr("spiking") else BwsnnIntegrator
+            kind = {(True, True): BwsnnEncodeLIF, (True, False): BwsnnEncodeIntegrator,
+                    (False, True): BwsnnLIF, (False, False): BwsnnIntegrator}[
+                (node.get_attr("encode"), node.get_attr("spiking"))]
         keep = {a.name for a in kind._expected_attributes}
         attrs = {k: v for k, v in node.attributes.items() if k in keep or k.endswith("_data")}
         new = model.make_node(kind, node.name, attrs, list(node.inputs), list(node.outputs))

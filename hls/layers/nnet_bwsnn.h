@@ -110,16 +110,13 @@ void bwsnn_fire(const bwsnn_cur_t cur[CONFIG_T::n_out], ap_int<CONFIG_T::mem_bit
     }
 }
 
-// Layer 0: direct-encoded pixels. z = 2*sum(x where w = +1) - sum(x) is computed once per image.
-template <class data_T, class res_T, typename CONFIG_T>
-void bwsnn_encode_lif(const data_T x[CONFIG_T::n_in], res_T spikes[CONFIG_T::T * CONFIG_T::out_bytes],
-                      const typename CONFIG_T::weight_t w[CONFIG_T::n_out * CONFIG_T::in_bytes],
-                      const typename CONFIG_T::bias_t b[CONFIG_T::n_out],
-                      const typename CONFIG_T::threshold_t thr[CONFIG_T::n_out]) {
+// Layer 0's current from direct-encoded pixels: z = 2*sum(x where w = +1) - sum(x), once per image
+template <class data_T, typename CONFIG_T>
+void bwsnn_pixel_current(const data_T x[CONFIG_T::n_in],
+                         const typename CONFIG_T::weight_t w[CONFIG_T::n_out * CONFIG_T::in_bytes],
+                         const typename CONFIG_T::bias_t b[CONFIG_T::n_out], bwsnn_cur_t cur[CONFIG_T::n_out]) {
     const int row = CONFIG_T::in_bytes;  // one neuron's packed weights per cycle
     #pragma HLS ARRAY_RESHAPE variable=w cyclic factor=row
-    bwsnn_cur_t cur[CONFIG_T::n_out];
-    ap_int<CONFIG_T::mem_bits> u[CONFIG_T::n_out];
     ap_int<32> total = 0;
     for (unsigned j = 0; j < CONFIG_T::n_in; j++) {
         #pragma HLS UNROLL
@@ -135,6 +132,17 @@ Neurons:
         }
         cur[n] = (bwsnn_wide_t(2 * pos - total) << CONFIG_T::frac_bits) + bwsnn_wide_t(b[n]);
     }
+}
+
+// Layer 0, spiking: direct-encoded pixels (same at every step) -> spike train
+template <class data_T, class res_T, typename CONFIG_T>
+void bwsnn_encode_lif(const data_T x[CONFIG_T::n_in], res_T spikes[CONFIG_T::T * CONFIG_T::out_bytes],
+                      const typename CONFIG_T::weight_t w[CONFIG_T::n_out * CONFIG_T::in_bytes],
+                      const typename CONFIG_T::bias_t b[CONFIG_T::n_out],
+                      const typename CONFIG_T::threshold_t thr[CONFIG_T::n_out]) {
+    bwsnn_cur_t cur[CONFIG_T::n_out];
+    ap_int<CONFIG_T::mem_bits> u[CONFIG_T::n_out];
+    bwsnn_pixel_current<data_T, CONFIG_T>(x, w, b, cur);
     bwsnn_zero<CONFIG_T>(u);
 Steps:
     for (unsigned t = 0; t < CONFIG_T::T; t++) {
@@ -231,6 +239,22 @@ Steps:
     for (unsigned t = 0; t < CONFIG_T::T; t++) {
         bwsnn_binary_current<data_T, CONFIG_T>(s_in, t, w, b, cur);
         bwsnn_add_skip<skip_T, CONFIG_T>(s_skip, t, g, cur);
+        bwsnn_accumulate<CONFIG_T>(cur, u);
+    }
+    bwsnn_emit<res_T, CONFIG_T>(u, res);
+}
+
+// Layer 0 as the output layer (no hidden layer): pixels in, class + scores out
+template <class data_T, class res_T, typename CONFIG_T>
+void bwsnn_encode_integrator(const data_T x[CONFIG_T::n_in], res_T res[CONFIG_T::n_out + 1],
+                             const typename CONFIG_T::weight_t w[CONFIG_T::n_out * CONFIG_T::in_bytes],
+                             const typename CONFIG_T::bias_t b[CONFIG_T::n_out]) {
+    bwsnn_cur_t cur[CONFIG_T::n_out];
+    ap_int<CONFIG_T::mem_bits> u[CONFIG_T::n_out];
+    bwsnn_pixel_current<data_T, CONFIG_T>(x, w, b, cur);
+    bwsnn_zero<CONFIG_T>(u);
+Steps:
+    for (unsigned t = 0; t < CONFIG_T::T; t++) {
         bwsnn_accumulate<CONFIG_T>(cur, u);
     }
     bwsnn_emit<res_T, CONFIG_T>(u, res);

@@ -46,8 +46,10 @@ module bwsnn_top (
     input  wire        m_axis_tready,
     output wire        m_axis_tlast
 );
+/* verilator lint_off UNUSEDPARAM */  // generated tables: the engine reads only the fields it needs
 `include "bwsnn_params.vh"
 `include "bwsnn_regmap.vh"
+/* verilator lint_on UNUSEDPARAM */
 
     localparam integer LOG2P  = $clog2(P);
     localparam integer RW     = P / 32;                       // 32-bit words per weight row
@@ -56,6 +58,7 @@ module bwsnn_top (
     localparam integer NW     = NEURONS > 1 ? $clog2(NEURONS) : 1;
     localparam integer WW     = W_ROWS > 1 ? $clog2(W_ROWS) : 1;
     localparam integer SW     = SPK_WORDS > 1 ? $clog2(SPK_WORDS) : 1;
+    localparam integer SBW    = $clog2(P * SPK_WORDS);        // spike bit index (LOG2P with one spike word)
     localparam integer ZW     = Z0_DEPTH > 1 ? $clog2(Z0_DEPTH) : 1;
     localparam integer ICW    = IN_CHUNKS > 1 ? $clog2(IN_CHUNKS) : 1;
     localparam integer PSW    = LOG2P + 9;                    // pixel sum of a chunk: up to 255 * P
@@ -63,7 +66,8 @@ module bwsnn_top (
     localparam integer TW     = $clog2(T_STEPS + 1);
     localparam integer BEATS  = (N_IN + PIXELS_PER_BEAT - 1) / PIXELS_PER_BEAT;
     localparam integer BW     = BEATS > 1 ? $clog2(BEATS) : 1;
-    localparam integer CLW    = $clog2(N_CLASSES + 1);
+    localparam integer CLW    = $clog2(N_CLASSES + 1);        // output beat index 0..N_CLASSES
+    localparam integer OW     = N_CLASSES > 1 ? $clog2(N_CLASSES) : 1;  // class index 0..N_CLASSES-1
     localparam integer DW     = $clog2(W_BASE);               // descriptor address bits (W_BASE = 8 * N_LAYERS)
     localparam integer LAST_PIX = N_IN - PIXELS_PER_BEAT * (BEATS - 1);  // valid pixels in the last beat
     localparam [63:0] LAST_MASK = {64{1'b1}} >> (64 - 8 * LAST_PIX);    // zero the padding pixels
@@ -306,7 +310,10 @@ module bwsnn_top (
     reg        f_pending;  // desc_q holds word f_k - 1
     reg [LW-1:0] f_layer;
     wire       f_done = f_k == DESC_STRIDE[3:0] && !f_pending;
-    assign f_addr = {f_layer, f_k[2:0]};
+    /* verilator lint_off UNUSEDSIGNAL */  // one layer: f_layer is always 0 and not an address bit
+    wire [LW+2:0] f_word = {f_layer, f_k[2:0]};
+    /* verilator lint_on UNUSEDSIGNAL */
+    assign f_addr = f_word[DW-1:0];
     wire [2:0] f_prev = f_k[2:0] - 3'd1;  // the word desc_q holds (explicit width: 8 wraps to 7)
 
     wire       is_last_layer = 32'(l) == N_LAYERS - 1;
@@ -481,7 +488,7 @@ module bwsnn_top (
     wire [31:0] skip_bit = 32'(cur_skipsb) * P + 32'(s3_n);  // spike word skipsb + n/P, bit n%P
     wire [31:0] wb_bit = 32'(cur_outsb) * P + 32'(wb_n);
     /* verilator lint_on UNUSEDSIGNAL */
-    wire        skip_spike = cur_skip && spk[skip_bit[SW+LOG2P-1:0]];
+    wire        skip_spike = cur_skip && spk[skip_bit[SBW-1:0]];
     wire        lif_valid, lif_spike;
     wire signed [31:0] lif_u;
     reg  [15:0] s4_n, s5_n, wb_n;
@@ -507,24 +514,26 @@ module bwsnn_top (
     end
     always @(posedge clk) begin
         if (rst) spk <= {(P*SPK_WORDS){1'b0}};
-        else if (wb_valid && cur_spiking) spk[wb_bit[SW+LOG2P-1:0]] <= lif_spike;
+        else if (wb_valid && cur_spiking) spk[wb_bit[SBW-1:0]] <= lif_spike;
     end
 
     // ------------------------------------------------------------------ output buffer, argmax, stream out
     reg signed [31:0] obuf [0:N_CLASSES-1];
     reg signed [31:0] best_u;
-    reg [CLW-1:0] best_n, o_idx;
+    reg [OW-1:0]  best_n;
+    reg [CLW-1:0] o_idx;
+    wire [OW-1:0]  o_prev = o_idx[OW-1:0] - 1'b1;  // score beat o_idx (1..N_CLASSES) carries class o_idx - 1
     always @(posedge clk) begin
         if (wb_valid && out_final) begin
-            obuf[wb_n[CLW-1:0]] <= lif_u;
+            obuf[wb_n[OW-1:0]] <= lif_u;
             if (wb_n == 16'd0 || lif_u > best_u) begin  // strictly greater: lowest index wins ties
                 best_u <= lif_u;
-                best_n <= wb_n[CLW-1:0];
+                best_n <= wb_n[OW-1:0];
             end
         end
     end
     assign m_axis_tvalid = obuf_valid;
-    assign m_axis_tdata = o_idx == 0 ? 32'(best_n) : obuf[o_idx - 1'b1];
+    assign m_axis_tdata = o_idx == 0 ? 32'(best_n) : obuf[o_prev];
     assign m_axis_tkeep = 4'hf;
     assign m_axis_tlast = 32'(o_idx) == N_CLASSES;
     assign obuf_done = m_axis_tvalid && m_axis_tready && m_axis_tlast;

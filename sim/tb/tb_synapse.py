@@ -1,4 +1,7 @@
-"""cocotb bench of the popcount synapse lane bwsnn_synapse: term = 2*popcount(s & w) - popcount(s), pos = popcount(s & w)."""
+"""cocotb bench of the popcount synapse lane bwsnn_synapse.
+
+term = 2*popcount(s & w) - popcount(s), pos = popcount(s & w).
+"""
 from __future__ import annotations
 
 import os

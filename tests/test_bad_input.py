@@ -1,0 +1,383 @@
+"""Bad input, through the real command lines: one line on stderr, a non-zero exit, never a traceback, and
+nothing silently wrong. Each table row is an input a user could give and a fragment of the line it must get."""
+from __future__ import annotations
+
+import importlib
+import io
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bwsnn import artifact, cli, npz
+from bwsnn.datasets import DataError, load_mnist
+from bwsnn.random_artifact import random_artifact, random_images
+from host import data
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _resign(src: Path, dst: Path, meta_bytes: bytes) -> None:
+    """A copy of the artifact ``src`` with the meta replaced and a valid checksum (only the meta is wrong)."""
+    arrays = npz.read(src)
+    arrays.pop("meta"), arrays.pop("checksum")
+    meta = np.frombuffer(meta_bytes, np.uint8)
+    with open(dst, "wb") as f:
+        np.savez(f, meta=meta, checksum=np.frombuffer(artifact._checksum(meta, arrays).encode(), np.uint8),
+                 **arrays)
+
+
+def _mnist_dir(d: Path, **change: np.ndarray | None) -> Path:
+    """A tiny mnist.npz in ``d`` (5 train / 3 test images) with some arrays replaced (None: left out)."""
+    d.mkdir()
+    arrays = {"x_train": np.zeros((5, 28, 28), np.uint8), "y_train": np.arange(5, dtype=np.uint8),
+              "x_test": np.zeros((3, 28, 28), np.uint8), "y_test": np.arange(3, dtype=np.uint8), **change}
+    np.savez(d / "mnist.npz", **{k: v for k, v in arrays.items() if v is not None})
+    return d
+
+
+def _idx(path: Path, a: np.ndarray) -> None:
+    path.write_bytes(bytes([0, 0, 8, a.ndim]) + b"".join(int(n).to_bytes(4, "big") for n in a.shape)
+                     + a.astype(np.uint8).tobytes())
+
+
+@pytest.fixture(scope="module")
+def d(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every bad (and the few good) input files the tables name."""
+    d = tmp_path_factory.mktemp("bad")
+    art = random_artifact(seed=4)  # 64 inputs, 10 classes
+    art.save(d / "m.bwsnn.npz")
+    x = random_images(art, 12, seed=1)
+    data.save(d / "t.npz", x, np.arange(12) % 10)
+    mnist_art = random_artifact(sizes=(784, 16, 10), seed=5)
+    mnist_art.info["dataset"] = "mnist"
+    mnist_art.save(d / "mnist_model.bwsnn.npz")
+    np.savez(d / "no_images.npz", images=np.zeros((0, 64), np.uint8), labels=np.zeros(0, np.int64))
+    np.savez(d / "labels_high.npz", images=x, labels=np.arange(12) + 5)
+    np.savez(d / "labels_neg.npz", images=x, labels=-np.ones(12, np.int64))
+    np.savez(d / "float_images.npz", images=x.astype(np.float32))
+    np.savez(d / "wide.npz", images=np.zeros((4, 65), np.uint8))
+    np.savez(d / "pixels_only.npz", pixels=x)
+    np.savez(d / "one_dim.npz", images=x[0])
+    np.savez(d / "scalar.npz", images=np.uint8(3))
+    np.savez(d / "bool_labels.npz", images=x, labels=np.zeros(12, bool))
+    np.savez(d / "text_labels.npz", images=x, labels=np.array(list("abcdefghijkl")))
+    # files that are not .npz archives at all
+    (d / "empty.npz").write_bytes(b"")
+    (d / "dir.npz").mkdir()
+    with open(d / "renamed.npz", "wb") as f:
+        np.save(f, x)
+    (d / "random.npz").write_bytes(np.random.default_rng(0).bytes(500))
+    raw = (d / "m.bwsnn.npz").read_bytes()
+    (d / "truncated.npz").write_bytes(raw[: len(raw) // 2])
+    np.savez(d / "objects.npz", images=np.array([{"a": 1}, None], dtype=object))
+    with zipfile.ZipFile(d / "text_member.npz", "w") as z:
+        z.writestr("images.txt", "1 2 3")
+    raw = bytearray((d / "t.npz").read_bytes())  # flag the first member encrypted (local and central header)
+    raw[6] |= 1
+    raw[raw.find(b"PK\x01\x02") + 8] |= 1
+    (d / "encrypted.npz").write_bytes(bytes(raw))
+    for name, n in (("huge_header.npz", 10 ** 15), ("short_data.npz", 100)):  # declared size vs 3 bytes of data
+        header = io.BytesIO()
+        np.lib.format.write_array_header_1_0(header, {"descr": "|u1", "fortran_order": False, "shape": (n, 1)})
+        with zipfile.ZipFile(d / name, "w") as z:
+            z.writestr("images.npy", header.getvalue() + b"abc")
+    (d / "pickle.npz").write_bytes(b"\x80\x04\x95\x05\x00\x00\x00\x00\x00\x00\x00}\x94.")
+    # artifacts whose checksum is right but whose meta is not
+    _resign(d / "m.bwsnn.npz", d / "deep.bwsnn.npz", b"[" * 100_000 + b"]" * 100_000)
+    meta = art.meta()
+    _resign(d / "m.bwsnn.npz", d / "bigint.bwsnn.npz",  # over Python's 4,300-digit int parsing limit
+            json.dumps({**meta, "T": 0}).encode().replace(b'"T": 0', b'"T": ' + b"9" * 5000))
+    _resign(d / "m.bwsnn.npz", d / "nan.bwsnn.npz", json.dumps({**meta, "T": float("nan")}).encode())
+    # MNIST directories
+    _mnist_dir(d / "mnist_labels", y_train=np.array([0, 1, 2, 3, 10], np.uint8))
+    _mnist_dir(d / "mnist_float", x_test=np.zeros((3, 28, 28), np.float32))
+    _mnist_dir(d / "mnist_shape", x_train=np.zeros((5, 8, 8), np.uint8))
+    _mnist_dir(d / "mnist_missing", y_test=None)
+    _mnist_dir(d / "mnist_labels_float", y_train=np.zeros(5))
+    _mnist_dir(d / "mnist_count", y_test=np.arange(2))
+    _mnist_dir(d / "mnist_empty", x_test=np.zeros((0, 28, 28), np.uint8), y_test=np.zeros(0, np.uint8))
+    (d / "mnist_random").mkdir()
+    (d / "mnist_random" / "mnist.npz").write_bytes(np.random.default_rng(1).bytes(300))
+    (d / "mnist_renamed").mkdir()
+    np.save(d / "mnist_renamed" / "x.npy", np.zeros(3))
+    (d / "mnist_renamed" / "x.npy").rename(d / "mnist_renamed" / "mnist.npz")
+    (d / "idx").mkdir()
+    for split, n in (("train", 4), ("t10k", 3)):
+        _idx(d / "idx" / f"{split}-images-idx3-ubyte", np.zeros((n, 28, 28)))
+        _idx(d / "idx" / f"{split}-labels-idx1-ubyte", np.array([1, 2, 12, 3][:n]))
+    (d / "idx_gz").mkdir()
+    for name in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
+                 "t10k-labels-idx1-ubyte"):
+        (d / "idx_gz" / f"{name}.gz").write_bytes(b"\x1f\x8bnot really gzip")
+    (d / "file.txt").write_text("not a directory")
+    return d
+
+
+# -- the one .npz reader ----------------------------------------------------------------------------------
+
+NPZ_CASES = [
+    ("none.npz", "none.npz: no such file"),
+    ("dir.npz", "dir.npz: is a directory"),
+    ("empty.npz", "empty.npz: empty file"),
+    ("renamed.npz", "renamed.npz: a single .npy array (np.save), expected an .npz archive"),
+    ("random.npz", "random.npz: not an .npz archive (no zip header"),
+    ("pickle.npz", "pickle.npz: not an .npz archive (no zip header"),
+    ("truncated.npz", "truncated.npz: not an .npz archive: truncated or corrupt zip"),
+    ("objects.npz", "objects.npz: array 'images' holds Python objects"),
+    ("text_member.npz", "text_member.npz: not an .npz archive: member 'images.txt' is not a .npy array"),
+    ("pixels_only.npz", "pixels_only.npz: missing key 'images' (found 'pixels')"),
+    ("encrypted.npz", "encrypted.npz: not an .npz archive numpy can read: File"),
+    ("huge_header.npz", "huge_header.npz: array 'images' is too large to load"),
+    ("short_data.npz", "short_data.npz: array 'images' is not a readable .npy array: EOF"),
+]
+
+
+@pytest.mark.parametrize("name, fragment", NPZ_CASES)
+def test_npz_reader_says_what_the_file_is(d: Path, name: str, fragment: str) -> None:
+    with pytest.raises(npz.NpzError) as e:
+        npz.read(d / name, required=("images",))
+    msg = str(e.value)
+    assert fragment in msg and "\n" not in msg and "allow_pickle" not in msg
+
+
+def test_npz_reader_reads_what_numpy_wrote(tmp_path: Path) -> None:
+    a, b = np.arange(6, dtype=np.int16).reshape(2, 3), np.array([1.5])
+    np.savez_compressed(tmp_path / "c.npz", a=a, b=b)
+    got = npz.read(tmp_path / "c.npz", required=("a", "b"))
+    assert sorted(got) == ["a", "b"] and np.array_equal(got["a"], a) and got["a"].dtype == np.int16
+    assert np.array_equal(got["b"], b)
+
+
+# -- the command lines ------------------------------------------------------------------------------------
+
+def run_main(module: str, argv: list[str], capsys: pytest.CaptureFixture) -> tuple[int, str]:
+    """The exit status and stderr of ``module.main(argv)``, argparse's SystemExit included."""
+    try:
+        rc = importlib.import_module(module).main(argv)
+    except SystemExit as e:
+        rc = e.code
+    return rc, capsys.readouterr().err
+
+
+def assert_one_line(rc: int | str | None, err: str, fragment: str) -> None:
+    assert rc not in (0, None), f"exit status {rc!r} for a bad input; stderr: {err!r}"
+    assert err.count("\n") == 1 and err.endswith("\n"), f"not exactly one line: {err!r}"
+    assert "Traceback" not in err and fragment in err, err
+
+
+GOLDEN = ["--backend", "golden", "--artifact", "{d}/m.bwsnn.npz", "--quiet"]
+DATA = ["--data", "{d}/t.npz"]
+
+CLI_CASES = [
+    # host.run: test data
+    ("host.run", GOLDEN + ["--data", "{d}/no_images.npz"], "no_images.npz: 'images' holds no images"),
+    ("host.run", GOLDEN + ["--data", "{d}/labels_high.npz"],
+     "labels_high.npz: 'labels' must be class indices 0..9 (the artifact has 10 classes), got 5..16"),
+    ("host.run", GOLDEN + ["--data", "{d}/labels_neg.npz"], "labels_neg.npz: 'labels' must be class indices"),
+    ("host.run", GOLDEN + ["--data", "{d}/float_images.npz"], "float_images.npz: 'images': expected integer pixels"),
+    ("host.run", GOLDEN + ["--data", "{d}/wide.npz"], "wide.npz: 'images': expected shape (N, 64)"),
+    ("host.run", GOLDEN + ["--data", "{d}/renamed.npz"], "renamed.npz: a single .npy array"),
+    ("host.run", GOLDEN + ["--data", "{d}/random.npz"], "random.npz: not an .npz archive"),
+    ("host.run", GOLDEN + ["--data", "{d}"], ": is a directory, expected an .npz file"),
+    ("host.run", GOLDEN + ["--data", "{d}/one_dim.npz"], "one_dim.npz: 'images' must be (N, n_in), got shape [64]"),
+    ("host.run", GOLDEN + ["--data", "{d}/scalar.npz"], "scalar.npz: 'images' must be (N, n_in), got shape []"),
+    ("host.run", GOLDEN + ["--data", "{d}/bool_labels.npz"], "'labels' must be integers of shape (12,), got bool"),
+    ("host.run", GOLDEN + ["--data", "{d}/text_labels.npz"], "'labels' must be integers of shape (12,), got <U1"),
+    ("host.run", GOLDEN + ["--data", "{d}/pixels_only.npz"], "missing key 'images' (found 'pixels')"),
+    ("host.run", GOLDEN + ["--data", "{d}/tést_ü.npz"], "tést_ü.npz: no such file"),
+    ("host.run", GOLDEN + ["--data", "{d}/a\nb.npz"], "a\\nb.npz': no such file"),
+    # host.run: the artifact (the one reader, then validation)
+    ("host.run", GOLDEN[:2] + ["--artifact", "{d}/random.npz"] + DATA, "random.npz: not an .npz archive"),
+    ("host.run", GOLDEN[:2] + ["--artifact", "{d}/renamed.npz"] + DATA, "renamed.npz: a single .npy array"),
+    ("host.run", GOLDEN[:2] + ["--artifact", "{d}/truncated.npz"] + DATA, "truncated or corrupt zip"),
+    ("host.run", GOLDEN[:2] + ["--artifact", "{d}/empty.npz"] + DATA, "empty.npz: empty file"),
+    ("host.run", GOLDEN[:2] + ["--artifact", "{d}/dir.npz"] + DATA, "dir.npz: is a directory"),
+    ("host.run", GOLDEN[:2] + ["--artifact", "{d}/objects.npz"] + DATA, "holds Python objects"),
+    ("host.run", GOLDEN[:2] + ["--artifact", "{d}/deep.bwsnn.npz"] + DATA, "field 'meta': expected JSON"),
+    ("host.run", GOLDEN[:2] + ["--artifact", "{d}/bigint.bwsnn.npz"] + DATA, "field 'meta': expected JSON"),
+    ("host.run", GOLDEN[:2] + ["--artifact", "{d}/nan.bwsnn.npz"] + DATA, "field 'T': expected int, got nan"),
+    ("host.run", GOLDEN[:2] + ["--artifact", "{d}/t.npz"] + DATA, "field 'meta': expected present"),
+    # host.run: options (checked before any work: the sim backend would build first)
+    ("host.run", GOLDEN + DATA + ["--limit", "0"], "argument --limit: expected an integer >= 1, got '0'"),
+    ("host.run", GOLDEN + DATA + ["--limit", "-5"], "argument --limit: expected an integer >= 1, got '-5'"),
+    ("host.run", GOLDEN + DATA + ["--limit", "abc"], "argument --limit: expected an integer >= 1, got 'abc'"),
+    ("host.run", GOLDEN + DATA + ["--limit", "1.5"], "argument --limit: expected an integer >= 1"),
+    ("host.run", GOLDEN + DATA + ["--limit", "9" * 5000], "argument --limit: expected an integer >= 1, got '99"),
+    ("host.run", GOLDEN + DATA + ["--timeout", "nan"], "argument --timeout: expected a finite number > 0"),
+    ("host.run", GOLDEN + DATA + ["--timeout", "inf"], "argument --timeout: expected a finite number > 0"),
+    ("host.run", GOLDEN + DATA + ["--timeout", "0"], "argument --timeout: expected a finite number > 0"),
+    ("host.run", GOLDEN + DATA + ["--json", "{d}/file.txt/out.json"],
+     "argument --json: {d}/file.txt/out.json: cannot be created: {d}/file.txt is not a directory"),
+    ("host.run", GOLDEN + DATA + ["--json", "{d}"], "argument --json: {d}: is a directory, expected a file name"),
+    ("host.run", GOLDEN + DATA + ["--json", "{d}/new/"], "is a directory, expected a file name"),
+    ("host.run", GOLDEN + DATA + ["--json", ""], "argument --json: expected a path, got ''"),
+    ("host.run", GOLDEN + DATA + ["--json", "/proc/bwsnn/run.json"], "cannot create files in /proc"),
+    ("host.run", GOLDEN[:2] + ["--artifact", ""] + DATA, "'': no file name given"),
+    ("host.run", GOLDEN + DATA + ["--backend", "fpga"], "argument --backend: invalid choice: 'fpga'"),
+    ("host.run", GOLDEN + DATA + ["--bogus"], "unrecognized arguments: --bogus"),
+    ("host.run", DATA, "the following arguments are required: --artifact"),
+    ("host.run", ["--backend", "sim", "--artifact", "{d}/m.bwsnn.npz", "--data", "{d}/labels_high.npz"],
+     "'labels' must be class indices"),
+    # host.bench
+    ("host.bench", ["--images", "0"], "argument --images: expected an integer in 1..100000, got '0'"),
+    ("host.bench", ["--images", "1000000000"], "argument --images: expected an integer in 1..100000"),
+    ("host.bench", ["--out", "{d}/file.txt/host.json"], "argument --out: {d}/file.txt/host.json: cannot be created"),
+    ("host.bench", ["--artifact", "{d}/m.bwsnn.npz", "--data", "{d}/none.npz"], "none.npz: no such file"),
+    ("host.bench", ["--artifact", "{d}/m.bwsnn.npz", "--data", "{d}/labels_high.npz"], "'labels' must be class"),
+    ("host.bench", ["--artifact", "{d}/m.bwsnn.npz", "--data", "{d}/no_images.npz"], "holds no images"),
+    # hls.flow / hls.bench (all before hls4ml builds anything)
+    ("hls.flow", ["--images", "0", "--out", "{d}/hls"], "argument --images: expected an integer >= 1, got '0'"),
+    ("hls.flow", ["--images", "ten", "--out", "{d}/hls"], "argument --images: expected an integer >= 1"),
+    ("hls.flow", ["--data-dir", "{d}/nodir", "--out", "{d}/hls"],
+     "argument --data-dir: {d}/nodir: directory does not exist"),
+    ("hls.flow", ["--data-dir", "{d}/file.txt", "--out", "{d}/hls"], "{d}/file.txt: not a directory"),
+    ("hls.flow", ["--data-dir", "", "--out", "{d}/hls"], "argument --data-dir: expected a path, got ''"),
+    ("hls.flow", ["--out", "{d}/file.txt"], "argument --out: {d}/file.txt: exists and is not a directory"),
+    ("hls.flow", ["--artifact", "{d}/renamed.npz", "--out", "{d}/hls"], "renamed.npz: a single .npy array"),
+    ("hls.flow", ["--artifact", "{d}/mnist_model.bwsnn.npz", "--data-dir", "{d}/mnist_labels", "--out", "{d}/hls"],
+     "mnist.npz: train labels: expected classes 0..9, got 0..10"),
+    ("hls.flow", ["--artifact", "{d}/mnist_model.bwsnn.npz", "--data-dir", "{d}/mnist_random", "--out", "{d}/hls"],
+     "mnist.npz: not an .npz archive"),
+    ("hls.bench", ["--out", "{d}", "--hls-out", "{d}/hls"], "argument --out: {d}: is a directory"),
+    ("hls.bench", ["--images", "-1", "--hls-out", "{d}/hls"], "argument --images: expected an integer >= 1"),
+    ("hls.bench", ["--hls-out", "{d}/file.txt"], "argument --hls-out: {d}/file.txt: exists and is not a directory"),
+    ("hls.bench", ["--data-dir", "{d}/nodir"], "argument --data-dir: {d}/nodir: directory does not exist"),
+    # hw.gen
+    ("hw.gen", ["{d}/m.bwsnn.npz", "{d}/gen", "--lanes", "48"], "argument --lanes: expected a power of two >= 64"),
+    ("hw.gen", ["{d}/m.bwsnn.npz", "{d}/gen", "--lanes", "96"], "argument --lanes: expected a power of two >= 64"),
+    ("hw.gen", ["{d}/m.bwsnn.npz", "{d}/gen", "--lanes", "0x40"], "argument --lanes: expected a power of two"),
+    ("hw.gen", ["{d}/m.bwsnn.npz", "{d}/file.txt"], "argument out_dir: {d}/file.txt: exists and is not a"),
+    ("hw.gen", ["{d}/m.bwsnn.npz", "/sys/bwsnn_gen"], "argument out_dir: /sys/bwsnn_gen: cannot create files in /sys"),
+    ("hw.gen", ["{d}/none.bwsnn.npz", "{d}/gen"], "none.bwsnn.npz: no such file"),
+    ("hw.gen", ["{d}/random.npz", "{d}/gen"], "random.npz: not an .npz archive"),
+    ("hw.gen", ["{d}/m.bwsnn.npz"], "the following arguments are required: out_dir"),
+    # sim.run_rtl / sim.hw_bench (before any simulator build)
+    ("sim.run_rtl", ["--images", "0"], "argument --images: expected an integer >= 1, got '0'"),
+    ("sim.run_rtl", ["--icarus-images", "-2"], "argument --icarus-images: expected an integer >= 1"),
+    ("sim.run_rtl", ["--sim", "modelsim"], "argument --sim: invalid choice: 'modelsim'"),
+    ("sim.hw_bench", ["--images", "nan"], "argument --images: expected an integer >= 1, got 'nan'"),
+    ("sim.hw_bench", ["--icarus-images", "0"], "argument --icarus-images: expected an integer >= 1"),
+]
+
+
+@pytest.mark.parametrize("module, args, fragment", CLI_CASES,
+                         ids=[f"{m}-{i}" for i, (m, _, _) in enumerate(CLI_CASES)])
+def test_cli_bad_input_is_one_line(d: Path, module: str, args: list[str], fragment: str,
+                                   capsys: pytest.CaptureFixture) -> None:
+    rc, err = run_main(module, [a.replace("{d}", str(d)) for a in args], capsys)
+    assert_one_line(rc, err, fragment.replace("{d}", str(d)))
+
+
+@pytest.mark.parametrize("env, module, fragment", [
+    ({"BWSNN_SIM_IMAGES": "abc"}, "sim.run_rtl", "argument --images: expected an integer >= 1, got 'abc'"),
+    ({"BWSNN_ARTIFACT": "{d}/none.npz"}, "sim.run_rtl", "reference artifact (make train, or $BWSNN_ARTIFACT): "),
+    ({"BWSNN_ARTIFACT": "{d}/t.npz"}, "sim.hw_bench", "t.npz: field 'meta': expected present, got missing"),
+])
+def test_bad_environment_is_one_line(d: Path, env: dict[str, str], module: str, fragment: str,
+                                     capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    for k, v in env.items():
+        monkeypatch.setenv(k, v.replace("{d}", str(d)))
+    rc, err = run_main(module, ["--sim", "verilator"] if module == "sim.run_rtl" else [], capsys)
+    assert_one_line(rc, err, fragment)
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["host.run", "--backend", "golden", "--artifact", "{d}/random.npz", "--data", "{d}/t.npz"],
+     "not an .npz archive"),
+    (["host.run", "--backend", "golden", "--artifact", "{d}/m.bwsnn.npz", "--data", "{d}/t.npz", "--limit", "-1"],
+     "expected an integer >= 1"),
+    (["hw.gen", "{d}/deep.bwsnn.npz", "{d}/gen"], "field 'meta': expected JSON"),
+])
+def test_cli_bad_input_as_a_process(d: Path, args: list[str], fragment: str) -> None:
+    # the real entry point (python -m ...): exit status and stderr as a user sees them
+    r = subprocess.run([sys.executable, "-m", *(a.replace("{d}", str(d)) for a in args)], capture_output=True,
+                       text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
+    assert_one_line(r.returncode, r.stderr, fragment)
+
+
+def test_json_output_checked_before_the_run(d: Path, capsys: pytest.CaptureFixture,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    # a bad --json must fail before the backend is even opened (the sim backend's build takes minutes)
+    from host import accelerator
+
+    monkeypatch.setattr(accelerator.Accelerator, "__init__", lambda *a, **k: pytest.fail("backend opened"))
+    rc, err = run_main("host.run", [a.replace("{d}", str(d)) for a in GOLDEN + DATA]
+                       + ["--json", str(d / "file.txt" / "x.json")], capsys)
+    assert_one_line(rc, err, "cannot be created")
+
+
+def test_good_json_output_is_written(d: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    out = tmp_path / "new" / "dir" / "run.json"
+    rc, _ = run_main("host.run", [a.replace("{d}", str(d)) for a in GOLDEN + DATA] + ["--json", str(out)], capsys)
+    assert rc == 0 and json.loads(out.read_text())["images"] == 12
+
+
+# -- datasets ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("sub, fragment", [
+    ("nodir", "nodir: data directory does not exist"),
+    ("file.txt", "file.txt: expected a data directory, got a file"),
+    ("mnist_labels", "mnist_labels/mnist.npz: train labels: expected classes 0..9, got 0..10"),
+    ("mnist_float", "mnist_float/mnist.npz: test images: expected uint8 (N, 28, 28), got float32[3, 28, 28]"),
+    ("mnist_shape", "mnist_shape/mnist.npz: train images: expected uint8 (N, 28, 28), got uint8[5, 8, 8]"),
+    ("mnist_missing", "mnist_missing/mnist.npz: missing key 'y_test' (found 'x_test', 'x_train', 'y_train')"),
+    ("mnist_labels_float", "train labels: expected 5 integers (one per image), got float64[5]"),
+    ("mnist_count", "test labels: expected 3 integers (one per image), got int64[2]"),
+    ("mnist_empty", "test images: expected at least one image, got none"),
+    ("mnist_random", "mnist_random/mnist.npz: not an .npz archive"),
+    ("mnist_renamed", "mnist_renamed/mnist.npz: a single .npy array"),
+    ("idx", "idx/train-labels-idx1-ubyte: train labels: expected classes 0..9, got 1..12"),
+    ("idx_gz", "idx_gz/train-images-idx3-ubyte.gz: cannot read"),
+    ("mnist_model.bwsnn.npz", "expected a data directory, got a file"),
+])
+def test_mnist_bad_files_are_one_line_naming_the_file(d: Path, sub: str, fragment: str) -> None:
+    with pytest.raises(DataError) as e:
+        load_mnist(d / sub)
+    assert fragment in str(e.value) and "\n" not in str(e.value)
+
+
+# -- the validators themselves: what they accept ------------------------------------------------------------
+
+@pytest.mark.parametrize("check, text, value", [
+    (cli.positive_int, "3", 3), (cli.positive_int, " 12 ", 12), (cli.nonnegative_int, "0", 0),
+    (cli.int_in_range(0, 7), "7", 7), (cli.int_in_range(-3, 3), "-3", -3), (cli.power_of_two(64), "128", 128),
+    (cli.positive_float, "0.5", 0.5), (cli.positive_float, "1e-3", 1e-3), (cli.float_in_range(0, 1), "1", 1.0),
+    (cli.int_list, "256,256,256", [256, 256, 256]), (cli.int_list, "64, 32", [64, 32]),
+])
+def test_validators_accept_good_values(check, text: str, value: object) -> None:
+    assert check(text) == value
+
+
+@pytest.mark.parametrize("check, text", [
+    (cli.int_in_range(0, 7), "8"), (cli.int_in_range(0, 7), "-1"), (cli.float_in_range(0, 1), "1.01"),
+    (cli.float_in_range(0, 1, hi_open=True), "1"), (cli.positive_float, "-inf"), (cli.positive_float, "NaN"),
+    (cli.int_list, ""), (cli.int_list, "256,,256"), (cli.int_list, "256,0"), (cli.int_list, "abc"),
+    (cli.int_list, "-5"), (cli.power_of_two(64), "32"), (cli.nonnegative_int, "-1"),
+])
+def test_validators_reject_bad_values(check, text: str) -> None:
+    import argparse
+
+    with pytest.raises(argparse.ArgumentTypeError, match="expected"):
+        check(text)
+
+
+def test_output_paths(tmp_path: Path) -> None:
+    import argparse
+
+    assert cli.output_file(str(tmp_path / "a" / "b" / "c.json")) == tmp_path / "a" / "b" / "c.json"
+    assert not (tmp_path / "a").exists()  # checking creates nothing
+    assert cli.output_dir(str(tmp_path / "x" / "y")) == tmp_path / "x" / "y"
+    (tmp_path / "f").write_text("")
+    for check, path, msg in [(cli.output_file, tmp_path / "f" / "g.json", "f is not a directory"),
+                             (cli.output_dir, tmp_path / "f", "exists and is not a directory"),
+                             (cli.existing_file, tmp_path / "none", "no such file"),
+                             (cli.existing_file, tmp_path, "is a directory"),
+                             (cli.existing_dir, tmp_path / "f", "not a directory")]:
+        with pytest.raises(argparse.ArgumentTypeError, match=msg):
+            check(str(path))
