@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 
 from bwsnn import npz
-from bwsnn.limits import ACC_BITS, MAX_T
+from bwsnn.limits import ACC_BITS, MAX_MAP, MAX_T
 
 FORMAT = "bwsnn"
 VERSION = 2
@@ -336,6 +336,8 @@ def _parse_layer(lm: dict, kind: str, i: int, arrays: dict, src: str) -> AnyLaye
 
 
 def _check_window(win: Window, src: str, w: str) -> None:
+    if int(np.prod(win.in_shape)) > MAX_MAP:
+        _fail(src, f"{w}in", f"at most {MAX_MAP} values (H * W * C)", list(win.in_shape))
     if win.kernel < 1 or win.stride < 1:
         _fail(src, f"{w}kernel/stride", "positive", (win.kernel, win.stride))
     if not 0 <= win.padding < win.kernel:
@@ -379,6 +381,8 @@ def validate(art: Artifact, src: str = "<artifact>") -> None:
                 _fail(src, f"{w}in", f"{int(np.prod(prev))} (outputs of the layer before, flattened)", l.n_in)
         else:
             _check_window(l.window, src, w)
+            if int(np.prod(l.out_shape)) > MAX_MAP:
+                _fail(src, f"{w}out", f"at most {MAX_MAP} values (H' * W' * C')", list(l.out_shape))
             if l.in_shape != prev:
                 _fail(src, f"{w}in", f"{list(prev)} (output shape of the layer before)", list(l.in_shape))
         if isinstance(l, Pool):

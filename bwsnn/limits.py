@@ -9,3 +9,4 @@ PIXEL_BITS = 8  # the input stream carries unsigned 8-bit pixels
 DESC_FIELD_BITS = 16  # width of the sizes and bases in a layer descriptor (bwsnn.params)
 CLOCK_HZ = 100_000_000  # the PYNQ-Z2 overlay's fabric clock (FCLK0): every cycles -> seconds figure
 CLOCK_PERIOD_NS = 1_000_000_000 // CLOCK_HZ
+MAX_MAP = 1 << 22  # values in one conv/pool (H, W, C) map: the file does not back a map's size, this bounds it

@@ -170,6 +170,7 @@ def test_version_1_files_still_load(saved: Path, tmp_path: Path) -> None:
     (lambda m, a: m["layers"][0].update({"in": [11, 9]}), "layers[0].in"),
     (lambda m, a: m["layers"][0].pop("stride"), "layers[0].stride"),
     (lambda m, a: m["layers"][0].update(padding=3), "layers[0].padding"),
+    (lambda m, a: m["layers"][0].update({"in": [2**20, 9, 2]}), "layers[0].in"),  # a map the file does not back
     (lambda m, a: m["layers"][0].update(stride=0), "layers[0].kernel/stride"),
     (lambda m, a: m["layers"][2].update(kernel=12), "layers[2].kernel"),
     (lambda m, a: m["layers"][4].update({"in": [5, 4, 6], "out": [4, 3, 6]}), "layers[4].in"),
@@ -191,6 +192,10 @@ def test_inconsistent_conv_fields_name_the_field(saved_conv: Path, tmp_path: Pat
     (lambda a: a.layers.insert(0, Pool(Window(a.input_shape, 2, 2))), "layers[0].kind"),
     (lambda a: a.layers.append(Pool(Window((1, 1, 6), 1, 1))), "layers[8].spiking"),  # the output is not last
     (lambda a: a.layers.insert(8, Pool(Window((13, 1, 1), 1, 1))), "layers[8].in"),  # a pool after a dense layer
+    (lambda a: a.layers.__setitem__(0, Layer(n_in=2, n_out=99, weights=np.zeros((99, 1), np.uint8),  # 1x1 conv
+                                             bias=np.zeros(99, np.int32), spiking=True, leak_shift=0, reset="hard",
+                                             mem_bits=8, frac_bits=0, threshold=np.zeros(99, np.int32),
+                                             window=Window((2048, 1024, 2), 1))), "layers[0].out"),
 ])
 def test_pool_placement_and_conv_output_rules(edit, field: str) -> None:
     a = random_conv_artifact(seed=1)
