@@ -20,8 +20,10 @@ def plot_image_dynamics(art: Artifact, image: np.ndarray, path: str | Path, labe
     r = golden.run(art, image[None], trace=True)
     spiking = [i for i, l in enumerate(art.layers) if l.spiking]
     fig, axes = plt.subplots(1, 3, figsize=(13, 4), gridspec_kw={"width_ratios": [1, 2.2, 2.2]})
-    axes[0].imshow(np.asarray(image).reshape(art.input_shape if len(art.input_shape) == 2 else (1, -1)),
-                   cmap="gray_r")
+    shape = tuple(art.input_shape)
+    if len(shape) == 3 and shape[2] == 1:  # greyscale (H, W, 1): imshow takes (H, W)
+        shape = shape[:2]
+    axes[0].imshow(np.asarray(image).reshape(shape if len(shape) >= 2 else (1, -1)), cmap="gray_r")
     axes[0].set_title(f"input (label {label})" if label is not None else "input")
     axes[0].axis("off")
 
@@ -41,7 +43,8 @@ def plot_image_dynamics(art: Artifact, image: np.ndarray, path: str | Path, labe
     # membrane potential (after integrate, before reset) of the first layer, in units of each threshold:
     # three neurons that fire and three that come closest without firing
     l0 = art.layers[spiking[0]]
-    v = r.potentials[spiking[0]][0] / np.maximum(np.abs(l0.threshold.astype(np.int64)), 1)  # (T, n)
+    thr = np.resize(np.abs(l0.threshold.astype(np.int64)), r.potentials[spiking[0]].shape[-1])
+    v = r.potentials[spiking[0]][0] / np.maximum(thr, 1)  # (T, n); a conv's threshold is per channel (C fastest)
     fired = r.spikes[0][0].any(0)
     pick = [*np.flatnonzero(fired)[:neurons // 2], *np.argsort(-np.where(fired, -np.inf, v.max(0)))[:neurons // 2]]
     for n in pick:

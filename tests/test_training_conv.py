@@ -160,3 +160,12 @@ def test_activity_counts_every_window_of_a_conv() -> None:
     got = activity(art, x, batch=4)
     assert got["synaptic_ops_per_image"] == pytest.approx(want / 9)
     assert list(got["spike_rate"].values()) == pytest.approx([s.mean() for s in r.spikes])
+
+
+def test_demo_picture_of_a_conv_model(tiny_conv_run, digits, tmp_path: Path) -> None:
+    from flow.plots import plot_image_dynamics
+
+    _, out = tiny_conv_run
+    art = artifact.load(out / "model.bwsnn.npz")
+    r = plot_image_dynamics(art, digits.x_test[0], tmp_path / "dyn.png", label=str(digits.y_test[0]))
+    assert (tmp_path / "dyn.png").stat().st_size > 0 and r.potentials[0].shape == (1, art.T, 8 * 8 * 8)
