@@ -8,12 +8,11 @@ and the MNIST preset when MNIST is found), bench_hw (resources, logic depth, cyc
 """
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from dataclasses import replace
-from pathlib import Path
 
+from bwsnn import cli
 from bwsnn.paths import build_dir
 from flow.build import BuildState, Step, run, step_names
 from flow.steps import DemoConfig, StepFailed, need_module, need_program, step_train
@@ -73,15 +72,17 @@ BENCH_STEPS = [
 
 def main(argv: list[str] | None = None) -> int:
     names = step_names(BENCH_STEPS)
-    p = argparse.ArgumentParser(prog="python -m flow.bench", description=__doc__.split("\n\n")[0])
-    p.add_argument("--build", type=Path, default=build_dir(), help="output folder (default: $BWSNN_BUILD or build)")
-    p.add_argument("--data-dir", help="MNIST / Fashion-MNIST directory (benchmarks that need it skip without)")
+    p = cli.Parser(prog="python -m flow.bench", description=__doc__.split("\n\n")[0])
+    p.add_argument("--build", type=cli.output_dir, default=build_dir(),
+                   help="output folder (default: $BWSNN_BUILD or build)")
+    p.add_argument("--data-dir", type=cli.existing_dir,
+                   help="MNIST / Fashion-MNIST directory (benchmarks that need it skip without)")
     p.add_argument("--target", default="pynq-z2")
     p.add_argument("--start", choices=names)
     p.add_argument("--stop", choices=names)
     a = p.parse_args(argv)
     os.environ["BWSNN_BUILD"] = str(a.build)  # every module's default paths follow --build
-    cfg = DemoConfig(target=a.target, train=replace(DemoConfig().train, data_dir=a.data_dir))
+    cfg = DemoConfig(target=a.target, train=replace(DemoConfig().train, data_dir=a.data_dir and str(a.data_dir)))
     state = BuildState.load(a.build, "bench") if a.start else BuildState(a.build, "bench")
     state = run(BENCH_STEPS, cfg, state, a.start, a.stop)
     failed = [f"{n} ({s})" for n, s in state.status.items() if s.startswith("failed")]

@@ -13,8 +13,8 @@ import argparse
 import os
 import sys
 from dataclasses import replace
-from pathlib import Path
 
+from bwsnn import cli
 from bwsnn.paths import build_dir
 from flow.build import BuildState, run, step_names
 from flow.steps import DEMO_STEPS, DemoConfig
@@ -22,27 +22,24 @@ from flow.steps import DEMO_STEPS, DemoConfig
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     names = step_names(DEMO_STEPS)
-    p = argparse.ArgumentParser(prog="python -m flow.demo", description=__doc__.split("\n\n")[0])
-    p.add_argument("--build", type=Path, default=build_dir(), help="output folder (default: $BWSNN_BUILD or build)")
+    p = cli.Parser(prog="python -m flow.demo", description=__doc__.split("\n\n")[0])
+    p.add_argument("--build", type=cli.output_dir, default=build_dir(),
+                   help="output folder (default: $BWSNN_BUILD or build)")
     p.add_argument("--target", default="pynq-z2", help="hls4ml target board")
-    p.add_argument("--images", type=int, default=300, help="test images through the simulated accelerator")
-    p.add_argument("--data-dir", help="dataset directory (for an artifact trained on MNIST)")
+    p.add_argument("--images", type=cli.positive_int, default=300,
+                   help="test images through the simulated accelerator")
+    p.add_argument("--data-dir", type=cli.existing_dir, help="dataset directory (for an artifact trained on MNIST)")
     p.add_argument("--retrain", action="store_true", help="train even if the build folder holds a model")
     p.add_argument("--start", choices=names, help="first step (earlier results are read from the build folder)")
     p.add_argument("--stop", choices=names, help="last step")
-    a = p.parse_args(argv)
-    if a.images < 1:
-        p.error(f"--images: expected >= 1, got {a.images}")
-    if a.build.exists() and not a.build.is_dir():
-        p.error(f"--build: {a.build} exists and is not a directory")
-    return a
+    return p.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     a = parse_args(argv)
     os.environ["BWSNN_BUILD"] = str(a.build)  # every module's default paths follow --build
     cfg = DemoConfig(target=a.target, retrain=a.retrain, images=a.images,
-                     train=replace(DemoConfig().train, data_dir=a.data_dir))
+                     train=replace(DemoConfig().train, data_dir=a.data_dir and str(a.data_dir)))
     state = BuildState.load(a.build) if a.start else BuildState(a.build)
     state = run(DEMO_STEPS, cfg, state, a.start, a.stop)
     failed = [f"{n} ({s})" for n, s in state.status.items() if s.startswith("failed")]
