@@ -29,8 +29,9 @@ Arithmetic, per image, for an artifact with layers l = 0..L-1 (the last is the d
                   With spikes, z = 2*popcount(col & w_pos) - popcount(col): the form hardware computes.
                   Layer 0's z does not depend on t: hardware computes it once per image.
   2. current:     I[p, n] = (z[p, n] << frac_bits) + bias[n] + (skip_gain[n] if s_skip[p, n] else 0)
-                  s_skip = output spikes of layer ``skip_from`` at step t (the identity shortcut; same
-                  shape, joined element by element, after that layer's own pool if it is a pool).
+                  s_skip = output spikes of layer ``skip_from`` at step t: the identity shortcut. Its source
+                  is a spiking layer or a pool (the downsampling path) with this layer's output shape; it
+                  joins the current position by position and channel by channel, before leak and fire.
                   |I| < 2^31 is guaranteed by artifact validation, so I is exact in 32 bits.
   3. leak:        U = U >> leak_shift                                  (arithmetic shift: floor)
   4. integrate:   U = sat(U + I)
