@@ -14,7 +14,7 @@ from collections import Counter
 from pathlib import Path
 
 from bwsnn.artifact import Artifact
-from bwsnn.params import DEFAULT_LANES
+from bwsnn.params import Fold
 from hw import TOPLEVEL, rtl_sources, yosys
 from hw.gen import write_params
 
@@ -58,10 +58,11 @@ def synth(params: Path, work: Path) -> dict[str, float]:
             "carry4": cells["CARRY4"]}
 
 
-def synth_estimate(art: Artifact, work: Path, lanes: int = DEFAULT_LANES) -> dict[str, float]:
-    """Resource estimate of the accelerator built for ``art``, with percentages of the xc7z020."""
+def synth_estimate(art: Artifact, work: Path, folding: tuple[Fold, ...] | None = None) -> dict[str, float]:
+    """Resource estimate of the accelerator built for ``art`` (default folding: the plan), with percentages of
+    the xc7z020."""
     work.mkdir(parents=True, exist_ok=True)
-    r = synth(write_params(art, work / "params", lanes), work)
+    r = synth(write_params(art, work / "params", folding), work)
     return {**r, **{f"{k}_pct": 100.0 * r[k] / cap for k, cap in XC7Z020.items()}}
 
 

@@ -1,4 +1,4 @@
-"""Verilator -Wall lint of the RTL, for the real artifact's shape and for small / multi-chunk shapes."""
+"""Verilator -Wall lint of the RTL, for the real artifact's shape (planned folding) and the random cases'."""
 from __future__ import annotations
 
 import subprocess
@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 
 from bwsnn.artifact import load
+from bwsnn.params import folding
 from hw import RTL_DIR, rtl_sources
 from hw.gen import write_params
 from sim import rtl_build
-from sim.run_rtl import RANDOM_CASES, random_case, sim_build
+from sim.run_rtl import RANDOM_CASES, UNIT_BENCHES, random_case, sim_build
 
 
 def lint(top: str, sources: list[Path], includes: list[Path] = (), params: dict[str, int] | None = None) -> None:
@@ -23,16 +24,16 @@ def lint(top: str, sources: list[Path], includes: list[Path] = (), params: dict[
 
 @pytest.mark.parametrize("case", ["reference", *sorted(RANDOM_CASES)])
 def test_lint_top(case: str, trained_artifact_path) -> None:
-    art, lanes = (load(trained_artifact_path), 256) if case == "reference" else random_case(case)
-    params = write_params(art, sim_build(f"lint_{case}"), lanes)
+    if case == "reference":
+        art, fold = load(trained_artifact_path), None
+    else:
+        art, pe_simd = random_case(case)
+        fold = folding(art, pe_simd)
+    params = write_params(art, sim_build(f"lint_{case}"), fold)
     lint("bwsnn_top", rtl_sources(), [params])
 
 
-@pytest.mark.parametrize("lanes", [64, 512])
-def test_lint_synapse(lanes: int) -> None:
-    lint("bwsnn_synapse", [RTL_DIR / "bwsnn_synapse.v", RTL_DIR / "bwsnn_popcount.v"],
-         params={"P": lanes})
-
-
-def test_lint_lif() -> None:
-    lint("bwsnn_lif", [RTL_DIR / "bwsnn_lif.v"])
+@pytest.mark.parametrize("module", sorted(UNIT_BENCHES))
+def test_lint_unit(module: str) -> None:
+    sources, params = UNIT_BENCHES[module]
+    lint(module, [RTL_DIR / f for f in sources], params=params)

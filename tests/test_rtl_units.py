@@ -1,18 +1,24 @@
-"""Unit benches of the RTL building blocks (sim/tb/tb_synapse.py, sim/tb/tb_lif.py) on both simulators."""
+"""Unit benches of the RTL building blocks (sim/tb/tb_<module>.py) on both simulators, and of every layer
+engine of the random cases (sim/tb/tb_layer.py: first layer from pixels, hidden layers with a shortcut,
+padding neurons, output layer) against the golden model's trace."""
 from __future__ import annotations
 
 import pytest
 
-from sim.run_rtl import run_unit, sim_build
+from bwsnn.random_artifact import random_images
+from sim.run_rtl import UNIT_BENCHES, random_case, run_layer, run_unit, sim_build
 
 SIMS = ["verilator", "icarus"]
 
 
+@pytest.mark.parametrize("module", sorted(UNIT_BENCHES))
 @pytest.mark.parametrize("simulator", SIMS)
-def test_synapse_lane(simulator: str) -> None:
-    run_unit("bwsnn_synapse", sim_build(f"test_synapse_{simulator}"), simulator, lanes=64, vectors=1000)
+def test_unit(simulator: str, module: str) -> None:
+    run_unit(module, sim_build(f"test_{module}_{simulator}"), simulator, vectors=1000)
 
 
-@pytest.mark.parametrize("simulator", SIMS)
-def test_lif_unit(simulator: str) -> None:
-    run_unit("bwsnn_lif", sim_build(f"test_lif_{simulator}"), simulator, vectors=3000)
+# pixels with fewer LIF lanes than PE; a shortcut, several chunks and padding; the output layer
+@pytest.mark.parametrize(("case", "layer"), [("sat_soft", 0), ("fanin_hard", 1), ("fanin_hard", 2)])
+def test_layer_engine(case: str, layer: int) -> None:
+    art, pe_simd = random_case(case)
+    run_layer(art, pe_simd, layer, random_images(art, 6, seed=3), sim_build(f"test_layer_{case}_{layer}"))
