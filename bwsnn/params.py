@@ -3,7 +3,8 @@ folding (PE x SIMD per layer) that shapes it.
 
 numpy only (the host driver loads it over AXI-Lite on the board). PARAM_DATA writes it word by word (reload
 without resynthesis) and the .mem files that initialise the accelerator's memories (hw.gen) are slices of the
-very same list.
+very same list. The accelerator writes its memories' rows whole: load the image in order (PARAM_ADDR
+counting up from a row's first word), as the host driver does.
 
 Each layer l has its own engine (hw/rtl/bwsnn_layer.v) that reads one weight row of PE x SIMD bits per cycle:
 PE neurons (a *group*) times SIMD inputs (a *chunk*), groups = ceil(n_out / PE), chunks = ceil(n_in / SIMD),
