@@ -129,6 +129,11 @@ RANDOM_CASES: dict[str, tuple[dict, PeSimd]] = {
 }
 
 
+# Layer engines with their own bench: pixels with fewer LIF lanes than PE; a shortcut, several chunks and
+# padding neurons; the output layer
+LAYER_CASES = (("sat_soft", 0), ("fanin_hard", 1), ("fanin_hard", 2))
+
+
 def random_case(name: str, reload: bool = False) -> tuple[Artifact, PeSimd]:
     """The case's artifact (or, with ``reload``, a second one of the same shape and different values) and its
     folding."""
@@ -150,6 +155,11 @@ def main(argv: list[str] | None = None) -> None:
         for module in UNIT_BENCHES:
             run_unit(module, sim_build(f"make_{module}_{sim}"), sim, vectors=20000)
             print(f"{sim} {module}: pass", flush=True)
+        for name, layer in LAYER_CASES:
+            art, pe_simd = random_case(name)
+            run_layer(art, pe_simd, layer, random_images(art, 24, seed=3),
+                      sim_build(f"make_layer_{name}_{layer}_{sim}"), sim)
+            print(f"{sim} layer engine {layer} of {name}: pass", flush=True)
         run_top(reference_artifact(), digits_images(n), sim_build(f"make_ref_{sim}"), sim)
         print(f"{sim} reference artifact, {n} digits test images: pass", flush=True)
         for name in RANDOM_CASES:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bwsnn.random_artifact import random_images
-from sim.run_rtl import UNIT_BENCHES, random_case, run_layer, run_unit, sim_build
+from sim.run_rtl import LAYER_CASES, UNIT_BENCHES, random_case, run_layer, run_unit, sim_build
 
 SIMS = ["verilator", "icarus"]
 
@@ -17,8 +17,7 @@ def test_unit(simulator: str, module: str) -> None:
     run_unit(module, sim_build(f"test_{module}_{simulator}"), simulator, vectors=1000)
 
 
-# pixels with fewer LIF lanes than PE; a shortcut, several chunks and padding; the output layer
-@pytest.mark.parametrize(("case", "layer"), [("sat_soft", 0), ("fanin_hard", 1), ("fanin_hard", 2)])
+@pytest.mark.parametrize(("case", "layer"), LAYER_CASES)
 def test_layer_engine(case: str, layer: int) -> None:
     art, pe_simd = random_case(case)
     run_layer(art, pe_simd, layer, random_images(art, 6, seed=3), sim_build(f"test_layer_{case}_{layer}"))
