@@ -1,20 +1,29 @@
-"""The parameter image: an artifact as the flat list of 32-bit words the RTL accelerator holds.
+"""The parameter image: an artifact as the flat list of 32-bit words the RTL accelerator holds, and the
+folding (PE x SIMD per layer) that shapes it.
 
 numpy only (the host driver loads it over AXI-Lite on the board). PARAM_DATA writes it word by word (reload
-without resynthesis) and the .mem files that initialise the block RAMs (hw.gen) are slices of the very same
-list. Layout (``lanes`` = P, the synapse lanes, a power of two >= 64):
+without resynthesis) and the .mem files that initialise the accelerator's memories (hw.gen) are slices of the
+very same list. The accelerator writes its memories' rows whole: load the image in order (PARAM_ADDR
+counting up from a row's first word), as the host driver does.
 
-``[0, 8 L)``  layer descriptors, ``DESC_STRIDE`` = 8 words per layer; their fields are :data:`DESC_FIELDS`
-    (the RTL gets the same table as generated localparams): n_out, chunks = ceil(n_in / P), wbase (first
-    weight row), nbase (first neuron slot of the bias/threshold/gain/membrane memories), in_sbase (spike
-    word holding the layer's input spikes), out_sbase (spike word the layer's own spikes go to), skip_sbase
-    (spike word of skip_from), and the cfg word: frac_bits, leak_shift, mem_bits, soft reset, spiking, has skip.
-``[W_BASE, B_BASE)``  weight rows, P/32 words each: layer by layer, neuron-major, chunk-minor; bit j of
-    row (n, c) is the weight of input c*P + j (1 = +1, 0 = -1 or padding); word k holds row bits 32k..32k+31.
-``[B_BASE, +NN)``, ``[TH_BASE, +NN)``, ``[G_BASE, +NN)``  bias, threshold (0 for the output layer) and
-    skip gain (0 without shortcut) of every neuron, int32 two's complement; NN = total neurons.
+Each layer l has its own engine (hw/rtl/bwsnn_layer.v) that reads one weight row of PE x SIMD bits per cycle:
+PE neurons (a *group*) times SIMD inputs (a *chunk*), groups = ceil(n_out / PE), chunks = ceil(n_in / SIMD),
+so one image takes groups * chunks cycles in that layer, every weight read once for all T steps. PE and SIMD
+are powers of two, SIMD >= 32 (a weight row is a whole number of 32-bit words). ``lif`` (LIF lanes, a power
+of two dividing PE) neurons per cycle go through the engine's LIF chains; PE / lif <= chunks keeps them from
+stalling the engine. :func:`plan` picks the folding (FINN's SetFolding: the slowest layer gets more lanes
+until the target interval or the lane budget is reached).
 
-Spike words are P bits; spiking layer l's spikes occupy ceil(n_out / P) words from its out_sbase.
+Layout (L layers):
+
+``[0, L)``  one configuration word per layer, fields :data:`DESC_FIELDS` (the RTL gets the same table as
+    generated localparams): frac_bits, leak_shift, mem_bits, soft reset.
+then, per layer l in order (bases in :class:`LayerLayout`):
+``weights``  groups * chunks rows of PE * SIMD / 32 words, group-major, chunk-minor; in row (g, c) bit
+    p * SIMD + j (bit k of a row is bit k % 32 of its word k // 32) is the weight of neuron g * PE + p, input
+    c * SIMD + j (1 = +1, 0 = -1 or padding).
+``bias``, ``threshold``, ``skip_gain``  groups * PE words each, one per neuron (padding neurons 0), int32 two's
+    complement; threshold 0 for the output layer, skip gain 0 without shortcut.
 """
 from __future__ import annotations
 
@@ -22,16 +31,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bwsnn.artifact import Artifact, ArtifactError
-from bwsnn.limits import DESC_FIELD_BITS
+from bwsnn.artifact import Artifact, ArtifactError, Layer
 
-DEFAULT_LANES = 256  # P of the default bitstream (hw/vivado builds with it; the host driver relies on it)
-DESC_STRIDE = 8
+DEFAULT_TARGET_CYCLES = 128  # the default bitstream's planned interval (hw/vivado builds it; the host relies on it)
+DEFAULT_MAX_LANES = 16384  # synapse lanes budget: sum of PE * SIMD * (8 bit-planes or T) over the layers
+MIN_SIMD = 32
+BRAM_MIN_BITS = 8192  # weight memories from this size on are block RAM, smaller ones LUT RAM
+DESC_STRIDE = 1
 
 
 class LayoutError(ArtifactError):
-    """An artifact that does not fit the RTL generator's parameter image (one line naming the field, its limit
-    and the value): an :class:`ArtifactError`, so every command that reports bad artifacts reports it."""
+    """An artifact or folding that does not fit the RTL generator's parameter image (one line naming the field,
+    its limit and the value): an :class:`ArtifactError`, so every command that reports bad artifacts reports it."""
 
 
 @dataclass(frozen=True)
@@ -42,93 +53,173 @@ class DescField:
     bits: int
 
 
-#: The layer descriptor, field by field: hw.gen emits it as localparams D_<NAME>_W/_LSB/_BITS for the RTL.
+#: The layer configuration word, field by field: hw.gen emits it as localparams D_<NAME>_W/_LSB/_BITS.
 DESC_FIELDS = (
-    DescField("N_OUT", 0, 0, DESC_FIELD_BITS), DescField("CHUNKS", 1, 0, DESC_FIELD_BITS),
-    DescField("WBASE", 2, 0, DESC_FIELD_BITS), DescField("NBASE", 3, 0, DESC_FIELD_BITS),
-    DescField("IN_SBASE", 4, 0, DESC_FIELD_BITS), DescField("OUT_SBASE", 5, 0, DESC_FIELD_BITS),
-    DescField("SKIP_SBASE", 6, 0, DESC_FIELD_BITS), DescField("FRAC_BITS", 7, 0, 5),
-    DescField("LEAK_SHIFT", 7, 8, 5), DescField("MEM_BITS", 7, 16, 6), DescField("SOFT_RESET", 7, 24, 1),
-    DescField("SPIKING", 7, 25, 1), DescField("HAS_SKIP", 7, 26, 1),
+    DescField("FRAC_BITS", 0, 0, 5), DescField("LEAK_SHIFT", 0, 8, 5), DescField("MEM_BITS", 0, 16, 6),
+    DescField("SOFT_RESET", 0, 24, 1),
 )
 
 
 @dataclass(frozen=True)
-class Layout:
-    """Where everything of one artifact lives for a P-lane engine (all derived from the shape)."""
+class Fold:
+    """One layer's folding."""
 
-    lanes: int
-    chunks: tuple[int, ...]
-    wbase: tuple[int, ...]
-    nbase: tuple[int, ...]
-    sbase: tuple[int, ...]  # out_sbase per layer (0 for the output layer, which never writes spikes)
-    w_rows: int
-    neurons: int
-    spk_words: int
+    pe: int  # neurons per cycle
+    simd: int  # synapses (inputs) per neuron per cycle
+    lif: int  # neurons per cycle through the LIF chains
+    bram: bool  # weights in block RAM (else LUT RAM)
+
+
+def _pow2(n: int) -> bool:
+    return n > 0 and not n & (n - 1)
+
+
+def _ceil_pow2(n: int) -> int:
+    return 1 << max(0, (n - 1).bit_length())
+
+
+def _cdiv(a: int, b: int) -> int:
+    return -(-a // b)
+
+
+def lif_lanes(pe: int, chunks: int) -> int:
+    """The fewest LIF lanes (a power of two dividing PE) that serialize a group in <= chunks cycles."""
+    return pe >> (min(pe, chunks).bit_length() - 1)
+
+
+def _fold(pe: int, simd: int, n_in: int, n_out: int) -> Fold:
+    chunks = _cdiv(n_in, simd)
+    return Fold(pe, simd, lif_lanes(pe, chunks), _cdiv(n_out, pe) * chunks * pe * simd >= BRAM_MIN_BITS)
+
+
+def folding(art: Artifact, pe_simd: list[tuple[int, int]] | tuple[tuple[int, int], ...]) -> tuple[Fold, ...]:
+    """A folding from (PE, SIMD) per layer (LIF lanes and memory kind as :func:`plan` derives them)."""
+    if len(pe_simd) != len(art.layers):
+        raise LayoutError(f"folding: expected (PE, SIMD) for {len(art.layers)} layers, got {len(pe_simd)}")
+    return tuple(_fold(int(pe), int(simd), l.n_in, l.n_out) for (pe, simd), l in zip(pe_simd, art.layers))
+
+
+def layer_cycles(n_in: int, n_out: int, f: Fold) -> int:
+    return _cdiv(n_out, f.pe) * _cdiv(n_in, f.simd)
+
+
+def synapse_lanes(art: Artifact, folding: tuple[Fold, ...]) -> int:
+    """Popcount inputs per cycle: layer 0 takes 8 bit-planes, the others T spike words."""
+    return sum(f.pe * f.simd * (8 if i == 0 else art.T) for i, f in enumerate(folding))
+
+
+def plan(art: Artifact, target_cycles: int = DEFAULT_TARGET_CYCLES,
+         max_lanes: int = DEFAULT_MAX_LANES) -> tuple[Fold, ...]:
+    """PE x SIMD per layer: double the slowest layer's SIMD (then PE) until every layer takes at most
+    ``target_cycles`` per image or the next step would exceed ``max_lanes`` synapse lanes."""
+    if target_cycles < 1 or max_lanes < 1:
+        raise LayoutError(f"plan: expected target_cycles and max_lanes >= 1, got {target_cycles}, {max_lanes}")
+    shape = [(l.n_in, l.n_out) for l in art.layers]
+    fold = [_fold(1, MIN_SIMD, *s) for s in shape]
+    while True:
+        cyc = [layer_cycles(*s, f) for s, f in zip(shape, fold)]
+        i = int(np.argmax(cyc))
+        if cyc[i] <= target_cycles:
+            break
+        (n_in, n_out), f = shape[i], fold[i]
+        if f.simd < _ceil_pow2(n_in):
+            nxt = _fold(f.pe, 2 * f.simd, n_in, n_out)
+        elif f.pe < _ceil_pow2(n_out):
+            nxt = _fold(2 * f.pe, f.simd, n_in, n_out)
+        else:
+            break
+        trial = (*fold[:i], nxt, *fold[i + 1:])
+        if synapse_lanes(art, trial) > max_lanes:
+            break
+        fold = list(trial)
+    return tuple(fold)
+
+
+@dataclass(frozen=True)
+class LayerLayout:
+    """Where one layer's parameters live in the image and how its engine walks them."""
+
+    n_in: int
+    n_out: int
+    fold: Fold
+    wbase: int
+    bbase: int
+    thbase: int
+    gbase: int
+
+    @property
+    def groups(self) -> int:
+        return _cdiv(self.n_out, self.fold.pe)
+
+    @property
+    def chunks(self) -> int:
+        return _cdiv(self.n_in, self.fold.simd)
+
+    @property
+    def n_pad(self) -> int:
+        return self.groups * self.fold.pe
+
+    @property
+    def w_rows(self) -> int:
+        return self.groups * self.chunks
 
     @property
     def row_words(self) -> int:
-        return self.lanes // 32
+        return self.fold.pe * self.fold.simd // 32
 
     @property
-    def w_base(self) -> int:
-        return DESC_STRIDE * len(self.chunks)
-
-    @property
-    def b_base(self) -> int:
-        return self.w_base + self.w_rows * self.row_words
-
-    @property
-    def th_base(self) -> int:
-        return self.b_base + self.neurons
-
-    @property
-    def g_base(self) -> int:
-        return self.th_base + self.neurons
-
-    @property
-    def words(self) -> int:
-        return self.g_base + self.neurons
+    def cycles(self) -> int:
+        return self.w_rows
 
 
-def layout(art: Artifact, lanes: int = DEFAULT_LANES) -> Layout:
-    if lanes < 64 or lanes & (lanes - 1):
-        raise LayoutError(f"lanes: expected a power of two >= 64, got {lanes}")
+@dataclass(frozen=True)
+class Layout:
+    layers: tuple[LayerLayout, ...]
+    words: int
+
+
+def check_folding(art: Artifact, folding: tuple[Fold, ...]) -> None:
+    if len(folding) != len(art.layers):
+        raise LayoutError(f"folding: expected {len(art.layers)} layers, got {len(folding)}")
+    for i, (l, f) in enumerate(zip(art.layers, folding)):
+        chunks = _cdiv(l.n_in, f.simd)
+        if not (_pow2(f.pe) and _pow2(f.simd) and f.simd >= MIN_SIMD and _pow2(f.lif) and f.pe % f.lif == 0
+                and f.pe // f.lif <= chunks):
+            raise LayoutError(f"folding[{i}]: expected powers of two, SIMD >= {MIN_SIMD}, LIF lanes dividing PE "
+                              f"with PE / lif <= chunks ({chunks}), got {f}")
+        if l.skip_from is not None and l.skip_from != i - 1:
+            raise LayoutError(f"layers[{i}].skip_from: the RTL takes shortcuts from the previous layer "
+                              f"({i - 1}) only, got {l.skip_from}")
+
+
+def layout(art: Artifact, folding: tuple[Fold, ...] | None = None) -> Layout:
     for i, l in enumerate(art.layers):
         if l.kind != "dense":
             raise LayoutError(f"layers[{i}]: the RTL parameter image holds dense layers only, got kind '{l.kind}'")
-    chunks, wbase, nbase, sbase = [], [], [], []
-    rows = neurons = words = 0
-    for l in art.layers:
-        c = -(-l.n_in // lanes)
-        chunks.append(c)
-        wbase.append(rows)
-        nbase.append(neurons)
-        sbase.append(words if l.spiking else 0)
-        rows += c * l.n_out
-        neurons += l.n_out
-        words += -(-l.n_out // lanes) if l.spiking else 0
-    return Layout(lanes, tuple(chunks), tuple(wbase), tuple(nbase), tuple(sbase), rows, neurons, max(words, 1))
-
-
-def descriptor_values(art: Artifact, lay: Layout) -> list[dict[str, int]]:
-    """Each layer's descriptor as {field name: value}."""
+    folding = plan(art) if folding is None else folding
+    check_folding(art, folding)
+    base = DESC_STRIDE * len(art.layers)
     out = []
-    for i, l in enumerate(art.layers):
-        skip = l.skip_from is not None
-        out.append({"N_OUT": l.n_out, "CHUNKS": lay.chunks[i], "WBASE": lay.wbase[i], "NBASE": lay.nbase[i],
-                    "IN_SBASE": lay.sbase[i - 1] if i else 0, "OUT_SBASE": lay.sbase[i],
-                    "SKIP_SBASE": lay.sbase[l.skip_from] if skip else 0, "FRAC_BITS": l.frac_bits,
-                    "LEAK_SHIFT": l.leak_shift, "MEM_BITS": l.mem_bits, "SOFT_RESET": int(l.reset == "soft"),
-                    "SPIKING": int(l.spiking), "HAS_SKIP": int(skip)})
-    return out
+    for l, f in zip(art.layers, folding):
+        groups, chunks = _cdiv(l.n_out, f.pe), _cdiv(l.n_in, f.simd)
+        w = groups * chunks * f.pe * f.simd // 32
+        n = groups * f.pe
+        out.append(LayerLayout(l.n_in, l.n_out, f, base, base + w, base + w + n, base + w + 2 * n))
+        base += w + 3 * n
+    return Layout(tuple(out), base)
 
 
-def descriptors(art: Artifact, lay: Layout) -> np.ndarray:
-    """uint32 (L * DESC_STRIDE,): the descriptors packed by :data:`DESC_FIELDS`; a value that does not fit its
-    field is a :class:`LayoutError` naming the layer, the field, its limit and the value."""
+def descriptor_values(art: Artifact) -> list[dict[str, int]]:
+    """Each layer's configuration word as {field name: value}."""
+    return [{"FRAC_BITS": l.frac_bits, "LEAK_SHIFT": l.leak_shift, "MEM_BITS": l.mem_bits,
+             "SOFT_RESET": int(l.reset == "soft")} for l in art.layers]
+
+
+def descriptors(art: Artifact) -> np.ndarray:
+    """uint32 (L * DESC_STRIDE,): the configuration words packed by :data:`DESC_FIELDS`; a value that does not
+    fit its field is a :class:`LayoutError` naming the layer, the field, its limit and the value."""
     d = np.zeros((len(art.layers), DESC_STRIDE), np.uint32)
-    for i, values in enumerate(descriptor_values(art, lay)):
+    for i, values in enumerate(descriptor_values(art)):
         for f in DESC_FIELDS:
             v = values[f.name]
             if not 0 <= v < 1 << f.bits:
@@ -138,37 +229,41 @@ def descriptors(art: Artifact, lay: Layout) -> np.ndarray:
     return d.reshape(-1)
 
 
-def _weight_rows(art: Artifact, lay: Layout) -> np.ndarray:
-    """uint32 (w_rows, P/32): the weight memory's rows as 32-bit words."""
-    rows = []
-    for c, l in zip(lay.chunks, art.layers):
-        bits = np.zeros((l.n_out, c * lay.lanes), np.uint8)
-        bits[:, :l.n_in] = np.unpackbits(l.weights, axis=1, count=l.n_in, bitorder="little")
-        rows.append(np.packbits(bits, axis=1, bitorder="little").view("<u4").reshape(l.n_out * c, lay.row_words))
-    return np.concatenate(rows)
+def weight_rows(l: Layer, ll: LayerLayout) -> np.ndarray:
+    """uint32 (w_rows, row_words): one layer's weight memory."""
+    f = ll.fold
+    bits = np.zeros((ll.n_pad, ll.chunks * f.simd), np.uint8)
+    bits[:l.n_out, :l.n_in] = np.unpackbits(l.weights, axis=1, count=l.n_in, bitorder="little")
+    # (group, p, chunk, j) -> (group, chunk, p, j): row (g, c) holds PE runs of SIMD bits
+    rows = bits.reshape(ll.groups, f.pe, ll.chunks, f.simd).transpose(0, 2, 1, 3)
+    return np.packbits(rows.reshape(ll.w_rows, -1), axis=1, bitorder="little").view("<u4")
 
 
-def _neuron_params(art: Artifact) -> tuple[np.ndarray, ...]:
-    zero = [np.zeros(l.n_out, np.int32) for l in art.layers]
-    bias = np.concatenate([l.bias for l in art.layers])
-    thr = np.concatenate([l.threshold if l.spiking else z for l, z in zip(art.layers, zero)])
-    gain = np.concatenate([l.skip_gain if l.skip_gain is not None else z for l, z in zip(art.layers, zero)])
-    return tuple(a.astype(np.int32).view(np.uint32) for a in (bias, thr, gain))
+def neuron_words(l: Layer, ll: LayerLayout) -> dict[str, np.ndarray]:
+    """uint32 (n_pad,) each: bias, threshold, skip_gain of one layer, padding neurons 0."""
+    out = {}
+    for name, v in (("bias", l.bias), ("threshold", l.threshold), ("skip_gain", l.skip_gain)):
+        a = np.zeros(ll.n_pad, np.int32)
+        if v is not None:
+            a[:l.n_out] = v
+        out[name] = a.view(np.uint32)
+    return out
 
 
-def param_image(art: Artifact, lanes: int = DEFAULT_LANES) -> np.ndarray:
-    """The flat uint32 parameter image (PARAM_WORDS long) for a ``lanes``-lane engine."""
-    lay = layout(art, lanes)
-    img = np.concatenate([descriptors(art, lay), _weight_rows(art, lay).reshape(-1), *_neuron_params(art)])
+def memories(art: Artifact, folding: tuple[Fold, ...] | None = None) -> dict[str, np.ndarray]:
+    """The memories' contents by name: ``desc`` and per layer ``w<l>`` (rows), ``b<l>``, ``th<l>``, ``g<l>``."""
+    lay = layout(art, folding)
+    mems = {"desc": descriptors(art)}
+    for i, (l, ll) in enumerate(zip(art.layers, lay.layers)):
+        mems[f"w{i}"] = weight_rows(l, ll)
+        nw = neuron_words(l, ll)
+        mems[f"b{i}"], mems[f"th{i}"], mems[f"g{i}"] = nw["bias"], nw["threshold"], nw["skip_gain"]
+    return mems
+
+
+def param_image(art: Artifact, folding: tuple[Fold, ...] | None = None) -> np.ndarray:
+    """The flat uint32 parameter image (PARAM_WORDS long) for the engines of ``folding`` (default: :func:`plan`)."""
+    lay = layout(art, folding)
+    img = np.concatenate([m.reshape(-1) for m in memories(art, folding).values()])
     assert len(img) == lay.words
     return img.astype(np.uint32)
-
-
-def split_image(image: np.ndarray, art: Artifact, lanes: int = DEFAULT_LANES) -> dict[str, np.ndarray]:
-    """The parameter image cut into the memories' contents (what the .mem files hold)."""
-    lay = layout(art, lanes)
-    img = np.asarray(image, np.uint32)
-    return {"desc": img[:lay.w_base],
-            "weights": img[lay.w_base:lay.b_base].reshape(lay.w_rows, lay.row_words),
-            "bias": img[lay.b_base:lay.th_base], "threshold": img[lay.th_base:lay.g_base],
-            "skip_gain": img[lay.g_base:lay.words]}

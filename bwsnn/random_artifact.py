@@ -122,28 +122,28 @@ class EdgeCase:
     """An artifact every backend must run bit-exact, and what it must be seen to exercise (on random_images)."""
 
     make: Callable[[], Artifact]
-    lanes: int | None = None  # P of its RTL build; None: not in the RTL table (each Verilator build costs minutes)
+    rtl: bool = False  # in the RTL table, built with the default folding plan (each Verilator build costs minutes)
     saturates: bool = False  # some membrane reaches a saturation bound
     ties: bool = False  # final scores tie at the top (lowest index wins) instead of the classes varying
 
 
-#: The edge cases of the artifact format, run through golden, torch deploy mode, HLS C-sim and (``lanes``) RTL.
+#: The edge cases of the artifact format, run through golden, torch deploy mode, HLS C-sim and (``rtl``) the RTL.
 #: RTL shapes are grouped so that few Verilator builds (~30 s each) cover: no / one / several hidden layers;
-#: widths below and at P (above P: sim.run_rtl.RANDOM_CASES); 1, 2, 4, 8 classes (a class index of exactly
-#: log2 C bits); a single spike word; T > 3.
+#: widths below and at one SIMD word (several chunks: sim.run_rtl.RANDOM_CASES); 1, 2, 4, 8 classes (a class
+#: index of exactly log2 C bits); a shortcut into the output layer; T > 3.
 EDGE_CASES: dict[str, EdgeCase] = {
     # no hidden layer: pixels straight into the output integrator; 2 classes; fan-in of 2 chunks, T = 5
-    "linear_2class": EdgeCase(lambda: random_artifact(sizes=(100, 2), T=5, seed=25), lanes=64),
+    "linear_2class": EdgeCase(lambda: random_artifact(sizes=(100, 2), T=5, seed=25), rtl=True),
     # one hidden layer below P (one spike word) feeding a shortcut into the 8-class output; 8-bit membranes
     "one_hidden_output_shortcut_8class": EdgeCase(
         lambda: with_output_shortcut(random_artifact(sizes=(20, 8, 8), T=8, seed=26, mem_bits=8, reset="soft",
-                                                     leak_shift=1), seed=26), lanes=64, saturates=True),
-    # hidden widths exactly P; 32-bit extremes; 4 classes
-    "int32_extremes_at_p_4class": EdgeCase(lambda: int32_extremes((4, 64, 64, 4), seed=30), lanes=64,
+                                                     leak_shift=1), seed=26), rtl=True, saturates=True),
+    # hidden widths of exactly two SIMD words; 32-bit extremes; 4 classes
+    "int32_extremes_at_p_4class": EdgeCase(lambda: int32_extremes((4, 64, 64, 4), seed=30), rtl=True,
                                            saturates=True, ties=True),
     # three hidden layers, two chained shortcuts, one class (a 1-bit beat index)
     "deep_1class_chained_shortcuts": EdgeCase(lambda: random_artifact(sizes=(30, 9, 9, 9, 1), T=4, seed=24),
-                                              lanes=64),
+                                              rtl=True),
     # golden / torch / HLS only --------------------------------------------------------------------------
     "linear_1class_T1": EdgeCase(lambda: random_artifact(sizes=(9, 1), T=1, seed=23)),
     "widths_7_8_9_3class": EdgeCase(lambda: random_artifact(sizes=(7, 8, 9, 3), T=3, seed=23, skips=False)),

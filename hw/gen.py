@@ -1,25 +1,39 @@
-"""Artifact -> RTL build inputs: the Verilog headers and the block-RAM .mem files.
+"""Artifact -> RTL build inputs: the Verilog headers, the engine chain and the memory images.
 
 The .mem files are slices of the parameter image (:mod:`bwsnn.params`), the same words PARAM_DATA reloads at
-run time; the headers carry the shape constants, the descriptor field table and the register map, all
-generated here so that nothing in the RTL is copied by hand.
+run time; the headers carry the shape constants, the configuration word's field table, the register map and
+the dataflow chain (frame buffers + one engine per layer with its folding), all generated here so that
+nothing in the RTL is copied by hand.
 
-``python -m hw.gen ARTIFACT OUT_DIR [--lanes P]`` writes bwsnn_params.vh, bwsnn_regmap.vh and the .mem files.
+``python -m hw.gen ARTIFACT OUT_DIR [--target-cycles N] [--max-lanes N]`` writes bwsnn_params.vh,
+bwsnn_desc.vh, bwsnn_regmap.vh, bwsnn_chain.vh and the .mem files.
 """
 from __future__ import annotations
 
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from bwsnn import cli
 from bwsnn.artifact import Artifact, ArtifactError, load
-from bwsnn.params import DEFAULT_LANES, DESC_FIELDS, DESC_STRIDE, Layout, LayoutError, layout, param_image, split_image
+from bwsnn.params import (
+    DEFAULT_MAX_LANES,
+    DEFAULT_TARGET_CYCLES,
+    DESC_FIELDS,
+    Fold,
+    Layout,
+    LayoutError,
+    descriptors,
+    layout,
+    memories,
+    plan,
+)
 from bwsnn.regmap import REGMAP, Regmap
 
-MEM_FILES = ("desc", "weights", "bias", "threshold", "skip_gain")  # one block RAM (or register file) each
+PIXEL_BEAT_BITS = 64
 
 
 def _mem_text(words: np.ndarray) -> str:
@@ -29,33 +43,163 @@ def _mem_text(words: np.ndarray) -> str:
     return "".join("".join(f"{v:08x}" for v in row[::-1]) + "\n" for row in w)
 
 
-def params_header(art: Artifact, lay: Layout, mem_dir: Path, relative_to: Path | None = None) -> str:
-    """The shape constants, the descriptor field table and the .mem file names (absolute, or relative to
-    ``relative_to``: the working directory of a tool that cannot see absolute paths, such as YoWASP Yosys)."""
-    consts = {
-        "P": lay.lanes, "N_IN": art.n_in, "N_CLASSES": len(art.classes), "T_STEPS": art.T,
-        "N_LAYERS": len(art.layers), "NEURONS": lay.neurons, "W_ROWS": lay.w_rows, "SPK_WORDS": lay.spk_words,
-        "Z0_DEPTH": art.layers[0].n_out, "IN_CHUNKS": lay.chunks[0], "DESC_STRIDE": DESC_STRIDE,
-        "W_BASE": lay.w_base, "B_BASE": lay.b_base, "TH_BASE": lay.th_base, "G_BASE": lay.g_base,
-        "PARAM_WORDS": lay.words,
-    }
+def idx_bits(n: int) -> int:
+    """Verilog ``n > 1 ? $clog2(n) : 1``: the width of an index into n things."""
+    return max(1, (n - 1).bit_length())
+
+
+@dataclass(frozen=True)
+class Buffer:
+    """A frame buffer of the chain (bwsnn_framebuf's parameters)."""
+
+    planes: int
+    nb: int
+    ww: int
+    rw: int
+    rw2: int
+
+    @staticmethod
+    def sized(planes: int, need: int, ww: int, rw: int, rw2: int) -> Buffer:
+        step = max(ww, rw, rw2)  # powers of two: a multiple of the widest is a multiple of all
+        return Buffer(planes, -(-need // step) * step, ww, rw, rw2)
+
+    @property
+    def wi(self) -> int:
+        return idx_bits(self.nb // self.ww)
+
+    @property
+    def ri(self) -> int:
+        return idx_bits(self.nb // self.rw)
+
+    @property
+    def r2i(self) -> int:
+        return idx_bits(self.nb // self.rw2)
+
+
+def buffers(art: Artifact, lay: Layout) -> list[Buffer]:
+    """Buffer l feeds layer l (0: the pixels); buffer L holds the scores for the sender."""
+    ls = lay.layers
+    beats = -(-art.n_in * 8 // PIXEL_BEAT_BITS)
+    f0 = ls[0].fold
+    out = [Buffer.sized(1, max(beats * PIXEL_BEAT_BITS, ls[0].chunks * f0.simd * 8, ls[0].n_pad),
+                        PIXEL_BEAT_BITS, 8 * f0.simd, f0.pe)]
+    for prev, cur in zip(ls[:-1], ls[1:]):
+        out.append(Buffer.sized(art.T, max(prev.n_pad, cur.chunks * cur.fold.simd, cur.n_pad), prev.fold.lif,
+                                cur.fold.simd, cur.fold.pe))
+    nb = ls[-1].n_pad * 32
+    out.append(Buffer(1, nb, 32 * ls[-1].fold.lif, nb, 32))
+    return out
+
+
+def _port(name: str, bits: int, width: int) -> str:
+    """``name`` (``bits`` wide) zero-extended or as is, for a port of ``width`` bits."""
+    return name if bits == width else f"{{{width - bits}'d0, {name}}}"
+
+
+def layer_parameters(art: Artifact, lay: Layout, i: int, mem_dir: Path) -> dict[str, str]:
+    # mem_dir is written as given: absolute, or relative to the directory a tool runs in (see write_params)
+    """bwsnn_layer's parameters for layer ``i`` as Verilog literals."""
+    l, ll = art.layers[i], lay.layers[i]
+    f = ll.fold
+    files = {k: mem_dir / f"{k}{i}.mem" for k in ("w", "b", "th", "g")}
+    return {"LAYER": str(i), "N_IN": str(l.n_in), "N_OUT": str(l.n_out), "PE": str(f.pe), "SIMD": str(f.simd),
+            "LL": str(f.lif), "T": str(art.T), "FIRST": str(int(i == 0)), "SPIKING": str(int(l.spiking)),
+            "SKIP": str(int(l.skip_from is not None)), "WBASE": str(ll.wbase), "BBASE": str(ll.bbase),
+            "THBASE": str(ll.thbase), "GBASE": str(ll.gbase), "WBRAM": str(int(f.bram)),
+            "CFG_INIT": f"32'h{int(descriptors(art)[i]):08x}",
+            **{f"{k.upper()}_FILE": f'"{v}"' for k, v in files.items()}}
+
+
+def layer_ports(art: Artifact, lay: Layout, i: int) -> dict[str, int]:
+    """bwsnn_layer's data ports for layer ``i`` and their widths (the rest are 1 bit or the parameter port)."""
+    ll, f = lay.layers[i], lay.layers[i].fold
+    planes = 1 if i == 0 else art.T
+    return {"in_idx": idx_bits(ll.chunks), "in_data": planes * (8 * f.simd if i == 0 else f.simd),
+            "skip_idx": idx_bits(ll.groups), "skip_data": planes * f.pe,
+            "out_idx": idx_bits(ll.n_pad // f.lif), "out_data": f.lif * (art.T if art.layers[i].spiking else 32)}
+
+
+def layer_instance(art: Artifact, lay: Layout, i: int, mem_dir: Path, name: str, ports: dict[str, str]) -> str:
+    params = ", ".join(f".{k}({v})" for k, v in layer_parameters(art, lay, i, mem_dir).items())
+    conns = ", ".join(f".{k}({v})" for k, v in ports.items())
+    return (f"bwsnn_layer #({params}) {name} (\n    .clk(clk), .rst(rst), .pw_valid(pw_valid), .pw_addr(pw_addr),"
+            f" .pw_data(pw_data),\n    {conns});")
+
+
+def layer_unit(art: Artifact, lay: Layout, i: int, mem_dir: Path) -> str:
+    """A top for the engine of layer ``i`` alone (its unit bench, sim/tb/tb_layer.py): bwsnn_layer_unit."""
+    widths = layer_ports(art, lay, i)
+    outs = {"in_idx", "skip_idx", "in_done", "out_start", "out_en", "out_idx", "out_data", "out_commit"}
+    names = ["in_avail", "in_idx", "in_data", "skip_idx", "skip_data", "in_done", "out_ready", "out_start",
+             "out_en", "out_idx", "out_data", "out_commit"]
+    decl = [f"    {'output' if n in outs else 'input '} wire [{widths.get(n, 1) - 1}:0] {n}" for n in names]
+    return ("// Generated by hw/gen.py: one layer engine with its generated parameters, for its unit bench.\n"
+            "`default_nettype none\nmodule bwsnn_layer_unit (\n    input  wire clk,\n    input  wire rst,\n"
+            "    input  wire pw_valid,\n    input  wire [31:0] pw_addr,\n    input  wire [31:0] pw_data,\n"
+            + ",\n".join(decl) + "\n);\n"
+            + layer_instance(art, lay, i, mem_dir, "dut", {n: n for n in names})
+            + "\nendmodule\n`default_nettype wire\n")
+
+
+def chain(art: Artifact, lay: Layout, mem_dir: Path) -> str:
+    """bwsnn_chain.vh: the frame buffers and the engines, wired; rx writes ``pix_*``, tx reads ``res_*``."""
+    bufs, L = buffers(art, lay), len(art.layers)
+    names = ["pix", *[f"s{i}" for i in range(1, L)], "res"]
+    lines = ["// Generated by hw/gen.py from the artifact: the dataflow chain. Do not edit.",
+             "// " + ", ".join(f"layer {i}: {ll.n_in}x{ll.n_out} PE {ll.fold.pe} SIMD {ll.fold.simd} LIF {ll.fold.lif} "
+                               f"({ll.cycles} cycles, weights in {'BRAM' if ll.fold.bram else 'LUTRAM'})"
+                               for i, ll in enumerate(lay.layers))]
+    beat_bits = idx_bits(-(-art.n_in * 8 // PIXEL_BEAT_BITS))
+    for b, (n, buf) in enumerate(zip(names, bufs)):
+        wi = beat_bits if b == 0 else (idx_bits(lay.layers[b - 1].n_pad // lay.layers[b - 1].fold.lif))
+        ri = 1 if b == L else idx_bits(lay.layers[b].chunks)
+        r2i = 1 if b == L else idx_bits(lay.layers[b].groups)
+        lines += [f"wire {n}_w_ready, {n}_w_start, {n}_w_en, {n}_w_commit, {n}_r_avail, {n}_r_done;",
+                  f"wire [{wi - 1}:0] {n}_w_idx;", f"wire [{buf.planes * buf.ww - 1}:0] {n}_w_data;",
+                  f"wire [{ri - 1}:0] {n}_r_idx;", f"wire [{buf.planes * buf.rw - 1}:0] {n}_r_data;",
+                  f"wire [{r2i - 1}:0] {n}_r2_idx;", f"wire [{buf.planes * buf.rw2 - 1}:0] {n}_r2_data;"]
+        if b == L:
+            lines.append(f"assign {n}_r_idx = 1'b0;\nassign {n}_r2_idx = 1'b0;\n"
+                         f"/* verilator lint_off UNUSEDSIGNAL */\nwire {n}_unused = |{n}_r2_data;\n"
+                         "/* verilator lint_on UNUSEDSIGNAL */")
+        lines.append(
+            f"bwsnn_framebuf #(.PLANES({buf.planes}), .NB({buf.nb}), .WW({buf.ww}), .RW({buf.rw}), .RW2({buf.rw2}))"
+            f" buf{b} (\n    .clk(clk), .rst(rst), .w_ready({n}_w_ready), .w_start({n}_w_start), .w_en({n}_w_en),"
+            f" .w_idx({_port(f'{n}_w_idx', wi, buf.wi)}), .w_data({n}_w_data), .w_commit({n}_w_commit),\n"
+            f"    .r_avail({n}_r_avail), .r_idx({_port(f'{n}_r_idx', ri, buf.ri)}), .r_data({n}_r_data),"
+            f" .r2_idx({_port(f'{n}_r2_idx', r2i, buf.r2i)}), .r2_data({n}_r2_data), .r_done({n}_r_done));")
+    for i in range(L):
+        src, dst = names[i], names[i + 1]
+        ports = {"in_avail": f"{src}_r_avail", "in_idx": f"{src}_r_idx", "in_data": f"{src}_r_data",
+                 "skip_idx": f"{src}_r2_idx", "skip_data": f"{src}_r2_data", "in_done": f"{src}_r_done",
+                 "out_ready": f"{dst}_w_ready", "out_start": f"{dst}_w_start", "out_en": f"{dst}_w_en",
+                 "out_idx": f"{dst}_w_idx", "out_data": f"{dst}_w_data", "out_commit": f"{dst}_w_commit"}
+        lines.append(layer_instance(art, lay, i, mem_dir, f"layer{i}", ports))
+    return "\n".join(lines) + "\n"
+
+
+def params_header(art: Artifact, lay: Layout) -> str:
+    bufs = buffers(art, lay)
+    in_flight = 1 << (2 * len(bufs)).bit_length()  # two frames per buffer and one in the sender fit
+    consts = {"N_IN": art.n_in, "N_CLASSES": len(art.classes), "T_STEPS": art.T, "N_LAYERS": len(art.layers),
+              "PARAM_WORDS": lay.words, "RES_NB": bufs[-1].nb, "IN_FLIGHT": in_flight}
     lines = ["// Generated by hw/gen.py from the artifact: the shape the bitstream is built for. Do not edit.",
              f"// {len(art.layers)} layers: {art.n_in}-" + "-".join(str(l.n_out) for l in art.layers)]
-    lines += [f"localparam integer {k} = {v};" for k, v in consts.items()]
-    lines.append("// layer descriptor fields (bwsnn.params.DESC_FIELDS): word, lowest bit, width")
+    return "\n".join(lines + [f"localparam integer {k} = {v};" for k, v in consts.items()]) + "\n"
+
+
+def desc_header() -> str:
+    lines = ["// Generated by hw/gen.py: the layer configuration word's fields (bwsnn.params.DESC_FIELDS).",
+             "// word, lowest bit, width. Do not edit."]
     lines += [f"localparam integer D_{f.name}_W = {f.word}, D_{f.name}_LSB = {f.lsb}, D_{f.name}_BITS = {f.bits};"
               for f in DESC_FIELDS]
-    for n in MEM_FILES:
-        path = (mem_dir / f"{n}.mem").resolve()
-        name = os.path.relpath(path, relative_to.resolve()) if relative_to is not None else path
-        lines.append(f'localparam MEM_{n.upper()} = "{name}";')
     return "\n".join(lines) + "\n"
 
 
 def regmap_header(rm: Regmap = REGMAP) -> str:
     """The register map as Verilog localparams: REG_<name> byte offsets and <reg>_<field> bit indices."""
     geometry = (rm.in_bits, rm.pixels_per_beat, rm.out_bits)
-    if geometry != (64, 8, 32):  # bwsnn_top's port widths and pixel packing
+    if geometry != (PIXEL_BEAT_BITS, 8, 32):  # bwsnn_top's port widths and pixel packing
         raise ValueError(f"{rm.path}: bwsnn_top implements 64-bit/8-pixel input and 32-bit output beats, "
                          f"got {geometry}")
     lines = [f"// Generated by hw/gen.py from {rm.path.name}. Do not edit.",
@@ -67,29 +211,52 @@ def regmap_header(rm: Regmap = REGMAP) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_params(art: Artifact, out_dir: str | Path, lanes: int = DEFAULT_LANES,
+def _lint_wrapped(text: str) -> str:
+    """A header of constants not every includer uses."""
+    return f"/* verilator lint_off UNUSEDPARAM */\n{text}/* verilator lint_on UNUSEDPARAM */\n"
+
+
+def write_params(art: Artifact, out_dir: str | Path, folding: tuple[Fold, ...] | None = None,
                  relative_to: Path | None = None) -> Path:
-    """Write bwsnn_params.vh, bwsnn_regmap.vh and the .mem files into ``out_dir``; returns it.
-    ``relative_to``: name the .mem files relative to this directory (see :func:`params_header`)."""
+    """Write the headers, the chain and the .mem files into ``out_dir`` (default folding: :func:`plan`).
+
+    The chain names the .mem files by absolute path, or relative to ``relative_to``: the working directory of
+    a tool that cannot see absolute paths (YoWASP Yosys has a private /tmp)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    lay = layout(art, lanes)
-    for name, words in split_image(param_image(art, lanes), art, lanes).items():
-        (out / f"{name}.mem").write_text(_mem_text(words))
-    (out / "bwsnn_params.vh").write_text(params_header(art, lay, out, relative_to))
-    (out / "bwsnn_regmap.vh").write_text(regmap_header())
+    lay = layout(art, folding)
+    mems = memories(art, folding)
+    for i, ll in enumerate(lay.layers):
+        (out / f"w{i}.mem").write_text(_mem_text(mems[f"w{i}"]))
+        for k in ("b", "th", "g"):  # neuron parameters: rows of LIF-lanes words
+            (out / f"{k}{i}.mem").write_text(_mem_text(mems[f"{k}{i}"].reshape(-1, ll.fold.lif)))
+    (out / "bwsnn_params.vh").write_text(_lint_wrapped(params_header(art, lay)))
+    (out / "bwsnn_desc.vh").write_text(_lint_wrapped(desc_header()))
+    mem_dir = out.resolve() if relative_to is None else Path(os.path.relpath(out.resolve(), relative_to.resolve()))
+    (out / "bwsnn_chain.vh").write_text(chain(art, lay, mem_dir))
+    (out / "bwsnn_regmap.vh").write_text(_lint_wrapped(regmap_header()))
     return out
+
+
+def write_layer_unit(art: Artifact, out_dir: str | Path, i: int, folding: tuple[Fold, ...] | None = None) -> Path:
+    """:func:`write_params` plus bwsnn_layer_unit.v (layer ``i``'s engine alone); returns the .v file."""
+    out = write_params(art, out_dir, folding)
+    unit = out / "bwsnn_layer_unit.v"
+    unit.write_text(layer_unit(art, layout(art, folding), i, out.resolve()))
+    return unit
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = cli.Parser(prog="python -m hw.gen", description=__doc__.splitlines()[0])
-    ap.add_argument("artifact")
+    ap.add_argument("artifact", type=cli.existing_file)
     ap.add_argument("out_dir", type=cli.output_dir)
-    ap.add_argument("--lanes", type=cli.power_of_two(64), default=DEFAULT_LANES,
-                    help="synapse lanes P (power of two >= 64)")
+    ap.add_argument("--target-cycles", type=cli.positive_int, default=DEFAULT_TARGET_CYCLES,
+                    help="planned cycles per image")
+    ap.add_argument("--max-lanes", type=cli.positive_int, default=DEFAULT_MAX_LANES, help="synapse lanes budget")
     a = ap.parse_args(argv)
     try:
-        print(write_params(load(a.artifact), a.out_dir, a.lanes))
+        art = load(a.artifact)
+        print(write_params(art, a.out_dir, plan(art, a.target_cycles, a.max_lanes)))
     except ArtifactError as e:  # also the generator's limits (bwsnn.params.LayoutError)
         print(f"error: {a.artifact}: {e}" if isinstance(e, LayoutError) else f"error: {e}", file=sys.stderr)
         return 2

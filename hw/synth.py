@@ -14,7 +14,7 @@ from collections import Counter
 from pathlib import Path
 
 from bwsnn.artifact import Artifact
-from bwsnn.params import DEFAULT_LANES
+from bwsnn.params import Fold
 from hw import TOPLEVEL, rtl_sources, yosys
 from hw.gen import write_params
 
@@ -58,10 +58,11 @@ def synth(params: Path, work: Path) -> dict[str, float]:
             "carry4": cells["CARRY4"]}
 
 
-def synth_estimate(art: Artifact, work: Path, lanes: int = DEFAULT_LANES) -> dict[str, float]:
-    """Resource estimate of the accelerator built for ``art``, with percentages of the xc7z020."""
+def synth_estimate(art: Artifact, work: Path, folding: tuple[Fold, ...] | None = None) -> dict[str, float]:
+    """Resource estimate of the accelerator built for ``art`` (default folding: the plan), with percentages of
+    the xc7z020."""
     work.mkdir(parents=True, exist_ok=True)
-    r = synth(write_params(art, work / "params", lanes, relative_to=work), work)
+    r = synth(write_params(art, work / "params", folding, relative_to=work), work)
     return {**r, **{f"{k}_pct": 100.0 * r[k] / cap for k, cap in XC7Z020.items()}}
 
 
@@ -90,11 +91,10 @@ def main(argv: list[str] | None = None) -> int:
     p = cli.Parser(prog="python -m hw.synth", description=main.__doc__.split(": ", 1)[1])
     p.add_argument("artifact", type=cli.existing_file)
     p.add_argument("work", type=cli.output_dir)
-    p.add_argument("--lanes", type=cli.power_of_two(64), default=DEFAULT_LANES)
     a = p.parse_args(argv)
     try:
         t0 = time.perf_counter()
-        r = synth_estimate(load(a.artifact), a.work, a.lanes)
+        r = synth_estimate(load(a.artifact), a.work)  # the default plan, as the bitstream
         t1 = time.perf_counter()
         r["logic_depth"] = logic_depth(a.work / "params", a.work)
         r.update(yosys=yosys.version(), synth_s=round(t1 - t0, 1), depth_s=round(time.perf_counter() - t1, 1))

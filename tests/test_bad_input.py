@@ -249,9 +249,9 @@ CLI_CASES = [
     ("hls.bench", ["--hls-out", "{d}/file.txt"], "argument --hls-out: {d}/file.txt: exists and is not a directory"),
     ("hls.bench", ["--data-dir", "{d}/nodir"], "argument --data-dir: {d}/nodir: directory does not exist"),
     # hw.gen
-    ("hw.gen", ["{d}/m.bwsnn.npz", "{d}/gen", "--lanes", "48"], "argument --lanes: expected a power of two >= 64"),
-    ("hw.gen", ["{d}/m.bwsnn.npz", "{d}/gen", "--lanes", "96"], "argument --lanes: expected a power of two >= 64"),
-    ("hw.gen", ["{d}/m.bwsnn.npz", "{d}/gen", "--lanes", "0x40"], "argument --lanes: expected a power of two"),
+    ("hw.gen", ["{d}/m.bwsnn.npz", "{d}/gen", "--target-cycles", "0"], "argument --target-cycles: expected"),
+    ("hw.gen", ["{d}/m.bwsnn.npz", "{d}/gen", "--max-lanes", "-4"], "argument --max-lanes: expected"),
+    ("hw.gen", ["{d}/m.bwsnn.npz", "{d}/gen", "--target-cycles", "0x40"], "argument --target-cycles: expected"),
     ("hw.gen", ["{d}/m.bwsnn.npz", "{d}/file.txt"], "argument out_dir: {d}/file.txt: exists and is not a"),
     ("hw.gen", ["{d}/m.bwsnn.npz", "/sys/bwsnn_gen"], "argument out_dir: /sys/bwsnn_gen: cannot create files in /sys"),
     ("hw.gen", ["{d}/none.bwsnn.npz", "{d}/gen"], "none.bwsnn.npz: no such file"),

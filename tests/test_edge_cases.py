@@ -1,5 +1,5 @@
 """The edge-case table (:data:`bwsnn.random_artifact.EDGE_CASES`) through every backend, output by output:
-golden model, torch integer deploy mode, HLS C-simulation, and the RTL top under Verilator (cases with lanes).
+golden model, torch integer deploy mode, HLS C-simulation, and the RTL top under Verilator (cases marked rtl).
 
 Each case is first checked to exercise what it is there for (spikes, saturation, varying classes or ties), so
 that a generator change cannot quietly turn an edge case into an easy one.
@@ -22,7 +22,7 @@ from sim.run_rtl import run_top, sim_build
 from training.deploy import DeployModel
 
 CASES = sorted(EDGE_CASES)
-RTL_CASES = sorted(name for name, case in EDGE_CASES.items() if case.lanes)
+RTL_CASES = sorted(name for name, case in EDGE_CASES.items() if case.rtl)
 IMAGES = 48
 RTL_IMAGES = 16  # Verilator runs the stream, START and error benches on these
 
@@ -50,7 +50,7 @@ def test_case_exercises_what_it_is_named_for(name: str) -> None:
             assert (top.sum(axis=1) > 1).any(), "no image's top score is a tie"
         else:
             assert len(set(g.classes.tolist())) > 1, "every image gets the same class: argmax is not exercised"
-    if case.lanes:  # the RTL table covers the shapes the engine special-cases
+    if case.rtl:  # the RTL table covers the shapes the engine special-cases
         assert art.T > 1
 
 
@@ -73,7 +73,7 @@ def test_hls_csim_equals_golden(name: str, tmp_path) -> None:
 @pytest.mark.parametrize("name", RTL_CASES)
 def test_rtl_top_equals_golden(name: str) -> None:
     art, x, _ = case_data(name)
-    report = run_top(art, x[:RTL_IMAGES], sim_build(f"edge_{name}"), "verilator", EDGE_CASES[name].lanes)
+    report = run_top(art, x[:RTL_IMAGES], sim_build(f"edge_{name}"), "verilator")
     assert report is not None and report["images"] == RTL_IMAGES
 
 

@@ -1,5 +1,5 @@
-"""hw/gen.py: one parameter-image definition for the .mem files and the AXI-Lite reload, decodable back
-into the artifact; the Verilog register-map header mirrors bwsnn/regmap.json."""
+"""hw/gen.py and bwsnn/params.py: one parameter-image definition for the .mem files and the AXI-Lite reload,
+decodable back into the artifact; the planner's folding; the Verilog headers mirror their Python tables."""
 from __future__ import annotations
 
 import json
@@ -16,65 +16,77 @@ from bwsnn.random_artifact import random_artifact
 from bwsnn.regmap import REGMAP_PATH
 from hw import gen
 
-
-def read_mem(path: Path, word_bits: int) -> np.ndarray:
-    """$readmemh text -> uint32 words, least significant 32-bit word of each memory word first."""
-    out = []
-    for line in path.read_text().split():
-        v = int(line, 16)
-        out += [(v >> (32 * k)) & 0xFFFFFFFF for k in range(word_bits // 32)]
-    return np.array(out, np.uint32)
+FOLDINGS = [None, ((4, 64), (8, 32), (2, 64))]
 
 
-@pytest.mark.parametrize("lanes", [64, 256])
-def test_mem_files_are_the_param_image(tmp_path: Path, lanes: int) -> None:
-    art = random_artifact((200, 96, 96, 10), seed=4)
-    image = params.param_image(art, lanes)
-    lay = params.layout(art, lanes)
+def read_mem(path: Path) -> np.ndarray:
+    """$readmemh text -> uint32 (rows, words), least significant 32-bit word of each memory word first."""
+    lines = path.read_text().split()
+    words = len(lines[0]) // 8
+    return np.array([[(int(v, 16) >> (32 * k)) & 0xFFFFFFFF for k in range(words)] for v in lines], np.uint32)
+
+
+@pytest.mark.parametrize("pe_simd", FOLDINGS)
+def test_mem_files_are_the_param_image(tmp_path: Path, pe_simd) -> None:
+    art = random_artifact((200, 130, 130, 10), seed=4)
+    fold = None if pe_simd is None else params.folding(art, pe_simd)
+    image = params.param_image(art, fold)
+    lay = params.layout(art, fold)
     assert len(image) == lay.words
-    gen.write_params(art, tmp_path, lanes)
-    mems = [read_mem(tmp_path / f"{n}.mem", lanes if n == "weights" else 32) for n in gen.MEM_FILES]
+    gen.write_params(art, tmp_path, fold)
+    mems = [params.descriptors(art)]
+    for i in range(len(art.layers)):
+        mems += [read_mem(tmp_path / f"{k}{i}.mem").reshape(-1) for k in ("w", "b", "th", "g")]
     assert np.array_equal(np.concatenate(mems), image)
-    header = (tmp_path / "bwsnn_params.vh").read_text()
-    for k, v in {"P": lanes, "PARAM_WORDS": lay.words, "B_BASE": lay.b_base, "W_ROWS": lay.w_rows}.items():
-        assert f"localparam integer {k} = {v};" in header
+    assert f"localparam integer PARAM_WORDS = {lay.words};" in (tmp_path / "bwsnn_params.vh").read_text()
+    chain = (tmp_path / "bwsnn_chain.vh").read_text()
+    for i, ll in enumerate(lay.layers):
+        assert (f".LAYER({i}), .N_IN({ll.n_in}), .N_OUT({ll.n_out}), .PE({ll.fold.pe}), .SIMD({ll.fold.simd}),"
+                f" .LL({ll.fold.lif})") in chain
+        assert f".WBASE({ll.wbase}), .BBASE({ll.bbase}), .THBASE({ll.thbase}), .GBASE({ll.gbase})" in chain
 
 
-def test_image_decodes_to_the_artifact() -> None:
-    art = random_artifact((100, 70, 70, 12), seed=9, mem_bits=None)
-    lanes = 64
-    lay = params.layout(art, lanes)
-    parts = params.split_image(params.param_image(art, lanes), art, lanes)
-    desc = parts["desc"].reshape(-1, params.DESC_STRIDE)
-    rows = parts["weights"]
-    for i, l in enumerate(art.layers):
-        n_out, chunks, wbase, nbase, in_sb, out_sb, skip_sb, cfg = (int(v) for v in desc[i])
-        assert (n_out, chunks, nbase) == (l.n_out, -(-l.n_in // lanes), sum(m.n_out for m in art.layers[:i]))
-        assert (cfg & 31, cfg >> 8 & 31, cfg >> 16 & 63) == (l.frac_bits, l.leak_shift, l.mem_bits)
-        assert (cfg >> 24 & 1, cfg >> 25 & 1, cfg >> 26 & 1) == (l.reset == "soft", l.spiking, l.skip_from is not None)
-        if i:
-            assert in_sb == int(desc[i - 1][5])
-        if l.skip_from is not None:
-            assert skip_sb == int(desc[l.skip_from][5])
-        bits = np.unpackbits(rows[wbase:wbase + n_out * chunks].view(np.uint8), bitorder="little")
-        bits = bits.reshape(n_out, chunks * lanes)
-        assert np.array_equal(bits[:, :l.n_in].astype(np.int8) * 2 - 1, l.weights_pm1())
-        assert not bits[:, l.n_in:].any()
-        sl = slice(nbase, nbase + n_out)
-        assert np.array_equal(parts["bias"][sl].view(np.int32), l.bias)
-        if l.spiking:
-            assert np.array_equal(parts["threshold"][sl].view(np.int32), l.threshold)
-        if l.skip_gain is not None:
-            assert np.array_equal(parts["skip_gain"][sl].view(np.int32), l.skip_gain)
-    spiking_words = [-(-l.n_out // lanes) for l in art.layers if l.spiking]
-    assert lay.spk_words == sum(spiking_words)
+@pytest.mark.parametrize("pe_simd", FOLDINGS)
+def test_image_decodes_to_the_artifact(pe_simd) -> None:
+    art = random_artifact((200, 130, 130, 10), seed=9, mem_bits=None)
+    fold = None if pe_simd is None else params.folding(art, pe_simd)
+    lay = params.layout(art, fold)
+    image = params.param_image(art, fold)
+    for i, (l, ll) in enumerate(zip(art.layers, lay.layers)):
+        cfg = int(image[i])
+        assert (cfg & 31, cfg >> 8 & 31, cfg >> 16 & 63, cfg >> 24 & 1) == (
+            l.frac_bits, l.leak_shift, l.mem_bits, l.reset == "soft")
+        pe, simd = ll.fold.pe, ll.fold.simd
+        rows = image[ll.wbase:ll.bbase].reshape(ll.groups, ll.chunks, -1)
+        bits = np.unpackbits(rows.view(np.uint8), axis=2, bitorder="little").reshape(ll.groups, ll.chunks, pe, simd)
+        w = bits.transpose(0, 2, 1, 3).reshape(ll.n_pad, ll.chunks * simd)  # neuron-major again
+        assert np.array_equal(w[:l.n_out, :l.n_in].astype(np.int8) * 2 - 1, l.weights_pm1())
+        assert not w[l.n_out:].any() and not w[:, l.n_in:].any()
+        for base, v in ((ll.bbase, l.bias), (ll.thbase, l.threshold), (ll.gbase, l.skip_gain)):
+            got = image[base:base + ll.n_pad].view(np.int32)
+            assert np.array_equal(got[:l.n_out], v if v is not None else np.zeros(l.n_out, np.int32))
+            assert not got[l.n_out:].any()
+    assert lay.words == lay.layers[-1].gbase + lay.layers[-1].n_pad
 
 
-def test_lanes_must_be_a_power_of_two() -> None:
+def test_plan_meets_the_target_within_the_budget() -> None:
+    art = random_artifact((784, 256, 256, 10), T=2, seed=3)
+    for target in (1024, 256):
+        f = params.plan(art, target)
+        lay = params.layout(art, f)
+        assert max(ll.cycles for ll in lay.layers) <= target
+        assert all(ll.fold.pe // ll.fold.lif <= ll.chunks for ll in lay.layers)
+    tight = params.plan(art, 1, max_lanes=4096)
+    assert params.synapse_lanes(art, tight) <= 4096
+    # the budget is what stops it
+    assert params.synapse_lanes(art, params.plan(art, 1)) > params.synapse_lanes(art, tight)
+
+
+def test_bad_foldings_are_one_line_errors() -> None:
     art = random_artifact(seed=1)
-    for bad in (32, 96, 100):
-        with pytest.raises(ValueError, match="power of two"):
-            params.param_image(art, bad)
+    for bad in (((3, 32), (1, 32), (1, 32)), ((1, 16), (1, 32), (1, 32)), ((1, 32),)):
+        with pytest.raises(params.LayoutError, match="folding"):
+            params.param_image(art, params.folding(art, bad))
 
 
 def test_regmap_header_mirrors_json() -> None:
@@ -89,33 +101,24 @@ def test_regmap_header_mirrors_json() -> None:
 
 def test_descriptor_fields_reach_the_rtl_generated(tmp_path: Path) -> None:
     art = random_artifact(seed=2)
-    header = (gen.write_params(art, tmp_path) / "bwsnn_params.vh").read_text()
+    header = (gen.write_params(art, tmp_path) / "bwsnn_desc.vh").read_text()
     for f in params.DESC_FIELDS:
         assert f"D_{f.name}_W = {f.word}, D_{f.name}_LSB = {f.lsb}, D_{f.name}_BITS = {f.bits};" in header
-    top = (Path(gen.__file__).parent / "rtl" / "bwsnn_top.v").read_text()
-    assert not re.search(r"nxt\[\d\]", top), "the RTL indexes descriptor words by hand"
+    layer = (Path(gen.__file__).parent / "rtl" / "bwsnn_layer.v").read_text()
+    assert not re.search(r"cfg\[\d", layer), "the RTL indexes configuration bits by hand"
     for f in params.DESC_FIELDS:
-        assert f"D_{f.name}_W" in top, f.name
+        assert f"D_{f.name}_LSB" in layer, f.name
 
 
-@pytest.mark.parametrize("sizes, lanes, field, value", [
-    ((1, 65536, 2), 256, "N_OUT", 65536),  # 16-bit sizes: at most 65,535 neurons in a layer
-    ((4096, 1100, 2), 64, "WBASE", 16 * 1100 * 4),  # 64 chunks of 64 lanes per neuron: 70,400 weight rows
-])
-def test_generator_limits_are_one_line_naming_field_limit_and_value(sizes, lanes, field, value, tmp_path) -> None:
-    art = random_artifact(sizes, seed=0, skips=False)
-    with pytest.raises(params.LayoutError) as e:
-        gen.write_params(art, tmp_path / "p", lanes)
-    msg = str(e.value)
-    assert "\n" not in msg and f"descriptor field {field} holds 0..65535" in msg and msg.endswith(f"got {value}")
-    path = tmp_path / "big.bwsnn.npz"
+def test_a_layout_the_rtl_cannot_build_is_one_line_from_the_cli(tmp_path: Path) -> None:
+    art = random_artifact((20, 8, 8, 8, 3), seed=1)
+    art.layers[2].skip_from, art.layers[2].skip_gain = 0, art.layers[2].bias.copy()  # a shortcut over a layer
+    path = tmp_path / "skip.bwsnn.npz"
     art.save(path)
-    r = subprocess.run([sys.executable, "-m", "hw.gen", str(path), str(tmp_path / "cli"), "--lanes", str(lanes)],
+    with pytest.raises(params.LayoutError) as e:
+        gen.write_params(art, tmp_path / "p")
+    msg = str(e.value)
+    assert "\n" not in msg and "layers[2].skip_from" in msg and msg.endswith("got 0")
+    r = subprocess.run([sys.executable, "-m", "hw.gen", str(path), str(tmp_path / "cli")],
                        capture_output=True, text=True, cwd=Path(gen.__file__).parents[1])
     assert r.returncode == 2 and r.stderr == f"error: {path}: {msg}\n"
-
-
-def test_the_wider_engine_fits_what_the_narrow_one_cannot(tmp_path: Path) -> None:
-    art = random_artifact((4096, 1100, 2), seed=0, skips=False)  # 16 chunks of 256: 17,600 rows
-    assert params.layout(art, 256).w_rows == 16 * 1100 + 2 * 5
-    gen.write_params(art, tmp_path, 256)

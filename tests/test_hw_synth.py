@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bwsnn.artifact import load
-from bwsnn.params import DEFAULT_LANES, layout
+from bwsnn.params import layout, plan
 from bwsnn.paths import build_dir
 from hw.synth import synth_estimate
 
@@ -15,13 +15,16 @@ LUTRAM_BITS_PER_LUT = 64
 
 def test_synth_xilinx_no_latches_weights_in_block_ram(trained_artifact_path: Path) -> None:
     art = load(trained_artifact_path)
-    lay = layout(art, DEFAULT_LANES)
-    weight_bits = lay.w_rows * lay.lanes  # the weight memory as the engine holds it
-    r = synth_estimate(art, build_dir("synth_gate"), DEFAULT_LANES)
+    fold = plan(art)  # the bitstream's folding: it puts the large weight memories in block RAM
+    rows = [(ll.w_rows * ll.fold.pe * ll.fold.simd, ll.fold.bram) for ll in layout(art, fold).layers]
+    weight_bits = sum(bits for bits, _ in rows)  # the weight memories as the engines hold them
+    bram_bits = sum(bits for bits, bram in rows if bram)
+    assert bram_bits > weight_bits // 2
+    r = synth_estimate(art, build_dir("synth_gate"), fold)
     assert r["latches"] == 0
-    # the weights are in block RAM: not in LUT-RAM, not in flip-flops, and the block RAMs can hold them
-    assert r["lut_mem"] * LUTRAM_BITS_PER_LUT < weight_bits, r
+    # the planned weights are in block RAM: not in LUT-RAM, not in flip-flops, and the block RAMs can hold them
+    assert r["lut_mem"] * LUTRAM_BITS_PER_LUT < bram_bits, r
     assert r["ff"] < weight_bits, r
-    assert r["bram36"] * BRAM36_BITS >= weight_bits, r
+    assert r["bram36"] * BRAM36_BITS >= bram_bits, r
     for k in ("lut", "ff", "bram36", "dsp"):
         assert r[f"{k}_pct"] < 100, (k, r)

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from bwsnn import golden
+from bwsnn.params import folding, layout
 from bwsnn.random_artifact import random_images
 from sim.run_rtl import RANDOM_CASES, check_results, digits_images, random_case, run_top, sim_build
 
@@ -28,7 +29,7 @@ def test_reference_artifact(simulator: str, trained_artifact_path) -> None:
 
 @pytest.mark.parametrize("case", sorted(RANDOM_CASES))
 def test_random_artifact(simulator: str, case: str) -> None:
-    art, lanes = random_case(case)
+    art, pe_simd = random_case(case)
     x = random_images(art, n_images(simulator) // 2 + 2, seed=3)
     # the case must exercise what it is named for: saturated membranes, spikes, several chunks
     tr = golden.run(art, x, trace=True)
@@ -37,10 +38,12 @@ def test_random_artifact(simulator: str, case: str) -> None:
         hi = [(1 << (l.mem_bits - 1)) - 1 for l in art.layers]
         assert sum((np.abs(p) >= h).sum() for p, h in zip(tr.potentials, hi)) > x.size // 4
     if case == "fanin_hard":
-        assert art.layers[0].n_in > 3 * lanes and art.layers[1].n_in % lanes
+        lay = layout(art, folding(art, pe_simd))
+        assert all(ll.chunks > 1 and ll.n_pad > ll.n_out and ll.fold.lif < ll.fold.pe for ll in lay.layers[:2])
+        assert art.layers[0].n_in % pe_simd[0][1] and art.layers[1].skip_from == 0
     # START / error handling do not depend on the artifact: Icarus runs them on the reference artifact only
     tests = None if simulator == "verilator" else ["test_stream", "test_reload"]
-    run_top(art, x, sim_build(f"test_{case}_{simulator}"), simulator, lanes, reload=random_case(case, reload=True)[0],
+    run_top(art, x, sim_build(f"test_{case}_{simulator}"), simulator, pe_simd, reload=random_case(case, reload=True)[0],
             testcase=tests)
 
 

@@ -1,12 +1,20 @@
-"""Unit benches of the RTL building blocks (sim/tb/tb_synapse.py, sim/tb/tb_lif.py) on both simulators."""
+"""Unit benches of the RTL building blocks (sim/tb/tb_<module>.py) on both simulators, and of every layer
+engine of the random cases (sim/tb/tb_layer.py: first layer from pixels, hidden layers with a shortcut,
+padding neurons, output layer) against the golden model's trace."""
 from __future__ import annotations
 
-from sim.run_rtl import run_unit, sim_build
+import pytest
+
+from bwsnn.random_artifact import random_images
+from sim.run_rtl import LAYER_CASES, UNIT_BENCHES, random_case, run_layer, run_unit, sim_build
 
 
-def test_synapse_lane(simulator: str) -> None:
-    run_unit("bwsnn_synapse", sim_build(f"test_synapse_{simulator}"), simulator, lanes=64, vectors=1000)
+@pytest.mark.parametrize("module", sorted(UNIT_BENCHES))
+def test_unit(simulator: str, module: str) -> None:
+    run_unit(module, sim_build(f"test_{module}_{simulator}"), simulator, vectors=1000)
 
 
-def test_lif_unit(simulator: str) -> None:
-    run_unit("bwsnn_lif", sim_build(f"test_lif_{simulator}"), simulator, vectors=3000)
+@pytest.mark.parametrize(("case", "layer"), LAYER_CASES)
+def test_layer_engine(case: str, layer: int) -> None:
+    art, pe_simd = random_case(case)
+    run_layer(art, pe_simd, layer, random_images(art, 6, seed=3), sim_build(f"test_layer_{case}_{layer}"))

@@ -2,7 +2,8 @@
 
 Configured by environment (set by tests/test_rtl_top.py or ``python -m sim.run_rtl``):
 ``BWSNN_TB_ARTIFACT`` the artifact the design was built from, ``BWSNN_TB_IMAGES`` a uint8 (N, n_in) .npy,
-``BWSNN_TB_LANES`` P, ``BWSNN_TB_RELOAD`` (optional) an artifact of the same shape to load over AXI-Lite,
+``BWSNN_TB_FOLDING`` (optional) JSON [[PE, SIMD], ...] the design was built with (default: the plan),
+``BWSNN_TB_RELOAD`` (optional) an artifact of the same shape to load over AXI-Lite,
 ``BWSNN_TB_PAUSES`` 0 = no idle/backpressure (throughput), ``BWSNN_TB_SEED``, ``BWSNN_TB_REPORT`` (optional)
 a JSON file for the measured cycle counts.
 """
@@ -25,7 +26,7 @@ from cocotbext.axi import AxiLiteBus, AxiLiteMaster, AxiStreamBus, AxiStreamFram
 from bwsnn import golden
 from bwsnn.artifact import Artifact, load
 from bwsnn.limits import CLOCK_PERIOD_NS
-from bwsnn.params import param_image
+from bwsnn.params import Fold, folding, param_image
 from bwsnn.regmap import REGMAP
 
 CLK_NS = CLOCK_PERIOD_NS
@@ -55,7 +56,8 @@ class TB:
     def __init__(self, dut: Any) -> None:
         self.dut = dut
         self.art: Artifact = load(os.environ["BWSNN_TB_ARTIFACT"])
-        self.lanes = int(os.environ.get("BWSNN_TB_LANES", "256"))
+        spec = os.environ.get("BWSNN_TB_FOLDING")
+        self.folding: tuple[Fold, ...] | None = folding(self.art, json.loads(spec)) if spec else None
         self.rng = random.Random(int(os.environ.get("BWSNN_TB_SEED", "1")))
         rst = dict(reset=dut.rst_n, reset_active_level=False)
         self.axil = AxiLiteMaster(AxiLiteBus.from_prefix(dut, "s_axil"), dut.clk, **rst)
@@ -83,7 +85,7 @@ class TB:
 
     async def load_params(self, art: Artifact) -> None:
         await self.write("PARAM_ADDR", 0)
-        for w in param_image(art, self.lanes).tolist():
+        for w in param_image(art, self.folding).tolist():
             await self.write("PARAM_DATA", w)
 
     async def send(self, img: np.ndarray) -> None:
@@ -130,7 +132,7 @@ async def test_stream(dut: Any) -> None:
     tb = TB(dut)
     await tb.reset()
     want = {"ID": REGMAP.id_magic, "N_IN": tb.art.n_in, "N_CLASSES": len(tb.art.classes), "T": tb.art.T,
-            "PARAM_WORDS": len(param_image(tb.art, tb.lanes))}
+            "PARAM_WORDS": len(param_image(tb.art, tb.folding))}
     for reg, v in want.items():
         assert await tb.read(reg) == v, reg
     status = await tb.read("STATUS")
@@ -215,7 +217,7 @@ async def test_reload(dut: Any) -> None:
     await tb.write("CTRL", FIELD["CTRL", "CLEAR"])
     await tb.load_params(other)
     assert await tb.read("ERROR") == 0
-    assert await tb.read("PARAM_ADDR") == len(param_image(other, tb.lanes))
+    assert await tb.read("PARAM_ADDR") == len(param_image(other, tb.folding))
     await tb.run_batch(other, x)
     await tb.load_params(tb.art)  # and back
     await tb.run_batch(tb.art, x[:4])

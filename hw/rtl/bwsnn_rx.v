@@ -1,0 +1,78 @@
+// Stream receiver: AXI4-Stream images (PIXELS_PER_BEAT = 8 pixels per 64-bit beat, hw/regmap.json) into the
+// pixel frame buffer, beat b at slice b. An image is taken while CONTINUOUS or a START credit allows it and a
+// bank is free. TLAST before the last pixel: the rest is zero-padded (SHORT_IMAGE); no TLAST on the last
+// pixel's beat: the rest of the packet is dropped (LONG_IMAGE). Pixels past N_IN in the last beat read as 0.
+`default_nettype none
+module bwsnn_rx #(
+    parameter integer N_IN = 64,
+    localparam integer BEATS = (N_IN + 7) / 8,
+    localparam integer BW = BEATS > 1 ? $clog2(BEATS) : 1
+) (
+    input  wire          clk,
+    input  wire          rst,
+    input  wire [63:0]   s_axis_tdata,
+    input  wire          s_axis_tvalid,
+    output wire          s_axis_tready,
+    input  wire          s_axis_tlast,
+    input  wire          continuous,
+    input  wire          start,        // CTRL.START: one image's credit
+    output reg           credit,
+    output wire          busy,         // inside an image
+    output wire          first_beat,   // an image's first beat is taken
+    output reg           err_short,
+    output reg           err_long,
+    input  wire          w_ready,
+    output wire          w_start,
+    output wire          w_en,
+    output wire [BW-1:0] w_idx,
+    output wire [63:0]   w_data,
+    output wire          w_commit
+);
+    localparam integer LAST_PIX = N_IN - 8 * (BEATS - 1);              // valid pixels in the last beat
+    localparam [63:0] LAST_MASK = {64{1'b1}} >> (64 - 8 * LAST_PIX);  // zero the padding pixels
+    localparam [1:0] RX_DATA = 2'd0, RX_PAD = 2'd1, RX_DROP = 2'd2;
+    reg [1:0]    state;
+    reg [BW-1:0] beat;
+    assign s_axis_tready = state == RX_DROP ||
+                           (state == RX_DATA && (beat != 0 || (w_ready && (continuous || credit))));
+    wire fire = s_axis_tvalid && s_axis_tready;
+    wire last = 32'(beat) == BEATS - 1;
+    assign first_beat = fire && state == RX_DATA && beat == 0;
+    assign w_start = first_beat;
+    assign w_en = (fire && state == RX_DATA) || state == RX_PAD;
+    assign w_idx = beat;
+    assign w_data = state == RX_PAD ? 64'd0 : (last ? s_axis_tdata & LAST_MASK : s_axis_tdata);
+    assign w_commit = w_en && last;
+    assign busy = beat != 0 || state != RX_DATA;
+
+    always @(posedge clk) begin
+        err_short <= 1'b0;
+        err_long <= 1'b0;
+        if (rst) begin
+            state <= RX_DATA;
+            beat <= {BW{1'b0}};
+            credit <= 1'b0;
+        end else begin
+            if (start) credit <= 1'b1;
+            else if (first_beat) credit <= 1'b0;
+            if (w_en) begin
+                if (last) begin
+                    beat <= {BW{1'b0}};
+                    // a beat past the last pixel without TLAST: drop the rest of the packet
+                    state <= state == RX_DATA && !s_axis_tlast ? RX_DROP : RX_DATA;
+                    err_long <= state == RX_DATA && !s_axis_tlast;
+                end else begin
+                    beat <= beat + 1'b1;
+                    // TLAST before the last pixel: the image is zero-padded to N_IN pixels
+                    if (state == RX_DATA && s_axis_tlast) begin
+                        state <= RX_PAD;
+                        err_short <= 1'b1;
+                    end
+                end
+            end else if (fire && state == RX_DROP && s_axis_tlast) begin
+                state <= RX_DATA;
+            end
+        end
+    end
+endmodule
+`default_nettype wire
