@@ -5,7 +5,8 @@
 module bwsnn_tx #(
     parameter integer N_CLASSES = 10,
     parameter integer NB = 320,        // the frame buffer's bits (scores of the padded neurons past N_CLASSES)
-    localparam integer CLW = $clog2(N_CLASSES + 1)
+    localparam integer CLW = $clog2(N_CLASSES + 1),                // the beat counter 0..N_CLASSES
+    localparam integer OW = N_CLASSES > 1 ? $clog2(N_CLASSES) : 1  // a class index 0..N_CLASSES-1
 ) (
     input  wire          clk,
     input  wire          rst,
@@ -28,11 +29,12 @@ module bwsnn_tx #(
     reg [31:0] score [0:N_CLASSES-1];
     assign r_done = state == S_COPY;
     assign m_axis_tvalid = state == S_SEND;
-    assign m_axis_tdata = i == 0 ? 32'(best) : score[i - 1'b1];
+    wire [OW-1:0] prev = i[OW-1:0] - 1'b1;  // the class whose score beat i carries (mod 2^OW: N-1 for i = N)
+    assign m_axis_tdata = i == 0 ? 32'(best) : score[prev];
     assign m_axis_tkeep = 4'hf;
     assign m_axis_tlast = 32'(i) == N_CLASSES;
     assign done = m_axis_tvalid && m_axis_tready && m_axis_tlast;
-    wire signed [31:0] cand = score[i];
+    wire signed [31:0] cand = score[i[OW-1:0]];  // i < N_CLASSES while it is used (S_ARGMAX)
 
     integer n;
     always @(posedge clk) begin
