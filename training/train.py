@@ -9,6 +9,7 @@ import argparse
 import json
 import os
 import random
+import shlex
 import sys
 import time
 from collections.abc import Callable
@@ -437,7 +438,7 @@ def train_models(cfg: TrainConfig, ds: datasets.Dataset | None = None, out: str 
                    context["history"] | hist, time.time() - t0, context["selection"] | {"bwsnn": selected})
 
 
-def package(trained: Trained, out: str | Path) -> dict:
+def package(trained: Trained, out: str | Path, command: str | None = None) -> dict:
     """Fold to integers, check deploy mode == golden model on the whole test set, save the artifact, the
     checkpoint, the QONNX export (if configured), the report and the curves into ``out``; returns the report."""
     t0 = time.time()
@@ -461,6 +462,7 @@ def package(trained: Trained, out: str | Path) -> dict:
     seconds = trained.seconds + time.time() - t0
     epochs = cfg.epochs + (cfg.teacher_epochs if not cfg.teacher else 0)
     report = {
+        "command": command,
         "dataset": ds.name, "split": ds.split, "preset": cfg.preset, "T": cfg.T,
         "accuracy": {"teacher": trained.acc_teacher, "bwsnn": trained.acc_bwsnn, "deploy": acc_steps[-1],
                      "per_step": acc_steps},
@@ -482,11 +484,11 @@ def package(trained: Trained, out: str | Path) -> dict:
     return report
 
 
-def run(cfg: TrainConfig, out: str | Path, resume: bool = False) -> dict:
-    """train_models (state saved in ``out`` after every epoch; ``resume`` continues it) + package; {} on the
-    non-main ranks of a torchrun job."""
+def run(cfg: TrainConfig, out: str | Path, resume: bool = False, command: str | None = None) -> dict:
+    """train_models (state saved in ``out`` after every epoch; ``resume`` continues it) + package (the report
+    records ``command``); {} on the non-main ranks of a torchrun job."""
     trained = train_models(cfg, out=out, resume=resume)
-    return {} if trained is None else package(trained, out)
+    return {} if trained is None else package(trained, out, command)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -494,7 +496,8 @@ def main(argv: list[str] | None = None) -> None:
     if opts.threads is not None:
         torch.set_num_threads(opts.threads)
     try:
-        run(cfg, opts.out, opts.resume)
+        argv = sys.argv[1:] if argv is None else argv
+        run(cfg, opts.out, opts.resume, shlex.join(["python", "-m", "training.train", *argv]))
     except (datasets.DataError, ConfigError, checkpoint.ResumeError) as e:
         raise SystemExit(f"error: {e}") from None
     finally:
