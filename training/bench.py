@@ -78,8 +78,12 @@ def markdown(result: dict) -> str:
         lines += shipped.markdown(result["models"])
     else:
         lines.append(f"Skipped: {result['models_skipped']}.")
-    lines += ["", "## Ablation", "", f"Dataset {result['dataset']}, T={result['T']}, seeds {result['seeds']}.",
-             "", "| variant | teacher % | BW-SNN % | deploy % (mean +/- std) | s/epoch |", "|---|---|---|---|---|"]
+    lines += ["", "## Ablation", ""]
+    if not result["ablation"]:
+        lines.append("Skipped (--skip-ablation).")
+    else:
+        lines += [f"Dataset {result['dataset']}, T={result['T']}, seeds {result['seeds']}.", "",
+                  "| variant | teacher % | BW-SNN % | deploy % (mean +/- std) | s/epoch |", "|---|---|---|---|---|"]
     for name, r in result["ablation"].items():
         spe = np.mean([x["seconds_per_epoch"] for x in r["runs"]])
         lines.append(f"| {name} | {r['teacher_mean']:.2f} | {r['bwsnn_mean']:.2f} | "
