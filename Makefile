@@ -52,7 +52,7 @@ endif
 sim: $(VENV)/.stamp $(ARTIFACT)  ## cocotb RTL benches, hundreds of images, JUnit in build/sim (WAVES=1: waveforms)
 	BWSNN_WAVES=$(or $(WAVES),0) $(PY) -m sim.run_rtl --images $(or $(IMAGES),300)
 
-bench: $(VENV)/.stamp  ## benchmarks as named steps -> build/bench/{train,hw,hls,host}.json (DATA_DIR= for MNIST)
+bench: $(VENV)/.stamp  ## benchmarks as named steps -> build/bench/{train,hw,hls,host}.json (DATA_DIR= for the shipped MNIST / Fashion models)
 	$(PY) -m flow.bench --build $(BUILD) --target $(TARGET) $(if $(DATA_DIR),--data-dir $(DATA_DIR))
 
 help:

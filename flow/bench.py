@@ -2,8 +2,9 @@
 
     python -m flow.bench [--build DIR] [--data-dir DIR] [--start STEP] [--stop STEP]
 
-Steps: train (the default model, reused when the build folder has it), bench_train (the SEI-BWSNN ablation
-and the MNIST preset when MNIST is found), bench_hw (resources, logic depth, cycles per image), bench_hls
+Steps: train (the default model, reused when the build folder has it), bench_train (the shipped models
+in models/ re-measured on their full test sets with --data-dir, else skipped in one line; the SEI-BWSNN
+ablation), bench_hw (resources, logic depth, cycles per image), bench_hls
 (C-sim), bench_host (driver overhead). Each bench is its package's own module; this only orders them.
 """
 from __future__ import annotations

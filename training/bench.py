@@ -1,7 +1,10 @@
-"""Training benchmark -> build/bench/train.json (+ .md): the SEI-BWSNN ablation and training speed.
+"""Training benchmark -> build/bench/train.json (+ .md): the shipped models, the SEI-BWSNN ablation.
 
-Default preset: shortcuts x KD, over several seeds (one shared teacher per seed). The MNIST preset runs
-too when MNIST is found (--data-dir, BWSNN_DATA_DIR, or ../shared/data beside the repo).
+* The shipped models (models/*.bwsnn.npz, :mod:`training.shipped`): re-measured on their full test sets by
+  the golden model, never retrained; they need --data-dir (or BWSNN_DATA_DIR), without it they are skipped.
+* The default preset's ablation: shortcuts x KD, over several seeds (one shared teacher per seed).
+* --mnist-mlp: retrain the mnist-mlp preset too (hours on a 2-core CPU; MNIST from --data-dir, BWSNN_DATA_DIR
+  or ../shared/data beside the repo).
 """
 from __future__ import annotations
 
@@ -15,8 +18,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from bwsnn import artifact, datasets
 from bwsnn.paths import build_dir
-from training import train
+from training import shipped, train
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -58,9 +62,28 @@ def ablation(seeds: list[int], work: Path) -> dict:
     return summary
 
 
+def shipped_models(data_dir: str | None, directory: Path) -> dict:
+    """{"models": rows} or {"models_skipped": why}."""
+    if not data_dir:
+        return {"models_skipped": "no --data-dir (or BWSNN_DATA_DIR) with the MNIST / Fashion-MNIST files"}
+    paths = shipped.models(directory)
+    if not paths:
+        return {"models_skipped": f"no *.bwsnn.npz in {directory}"}
+    return {"models": [shipped.evaluate(p, data_dir) for p in paths]}
+
+
 def markdown(result: dict) -> str:
-    lines = ["# Training benchmark", "", f"Dataset {result['dataset']}, T={result['T']}, seeds {result['seeds']}.",
-             "", "| variant | teacher % | BW-SNN % | deploy % (mean +/- std) | s/epoch |", "|---|---|---|---|---|"]
+    lines = ["# Training benchmark", "", "## Shipped models (golden model, full test sets, T=2)", ""]
+    if "models" in result:
+        lines += shipped.markdown(result["models"])
+    else:
+        lines.append(f"Skipped: {result['models_skipped']}.")
+    lines += ["", "## Ablation", ""]
+    if not result["ablation"]:
+        lines.append("Skipped (--skip-ablation).")
+    else:
+        lines += [f"Dataset {result['dataset']}, T={result['T']}, seeds {result['seeds']}.", "",
+                  "| variant | teacher % | BW-SNN % | deploy % (mean +/- std) | s/epoch |", "|---|---|---|---|---|"]
     for name, r in result["ablation"].items():
         spe = np.mean([x["seconds_per_epoch"] for x in r["runs"]])
         lines.append(f"| {name} | {r['teacher_mean']:.2f} | {r['bwsnn_mean']:.2f} | "
@@ -69,7 +92,7 @@ def markdown(result: dict) -> str:
         m = result["mnist"]
         lines += ["", f"MNIST preset (mnist-mlp): teacher {m['teacher']:.2f}%, BW-SNN {m['bwsnn']:.2f}%, "
                       f"deploy {m['deploy']:.2f}%, {m['seconds_per_epoch']:.1f} s/epoch, {m['seconds']:.0f} s total."]
-    else:
+    elif "mnist_skipped" in result:
         lines += ["", f"MNIST preset: skipped ({result['mnist_skipped']})."]
     return "\n".join(lines) + "\n"
 
@@ -78,19 +101,26 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--seeds", default="0,1,2")
     p.add_argument("--data-dir")
+    p.add_argument("--models-dir", default=str(shipped.MODELS_DIR), help="the shipped models (default: models/)")
+    p.add_argument("--skip-ablation", action="store_true")
+    p.add_argument("--mnist-mlp", action="store_true", help="retrain the mnist-mlp preset (hours on a CPU)")
     p.add_argument("--mnist-epochs", type=int, help="override the mnist-mlp preset's epochs")
-    p.add_argument("--skip-mnist", action="store_true")
     p.add_argument("--out", default=str(build_dir("bench")))
     a = p.parse_args(argv)
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     seeds = [int(s) for s in a.seeds.split(",")]
+    try:
+        result = shipped_models(a.data_dir or os.environ.get("BWSNN_DATA_DIR"), Path(a.models_dir))
+    except (shipped.ShippedError, datasets.DataError, artifact.ArtifactError) as e:
+        raise SystemExit(f"error: {e}") from None
     with tempfile.TemporaryDirectory() as tmp:
-        result = {"dataset": "digits", "T": 2, "seeds": seeds, "ablation": ablation(seeds, Path(tmp))}
+        result |= {"dataset": "digits", "T": 2, "seeds": seeds,
+                   "ablation": {} if a.skip_ablation else ablation(seeds, Path(tmp))}
         mnist = _mnist_dir(a.data_dir)
-        if a.skip_mnist or not mnist:
-            result["mnist_skipped"] = "--skip-mnist" if a.skip_mnist else "no mnist.npz found (pass --data-dir)"
-        else:
+        if a.mnist_mlp and not mnist:
+            result["mnist_skipped"] = "no mnist.npz found (pass --data-dir)"
+        elif a.mnist_mlp:
             cfg = replace(train.PRESETS["mnist-mlp"], data_dir=mnist, export=False)
             if a.mnist_epochs:
                 cfg = replace(cfg, epochs=a.mnist_epochs)

@@ -19,10 +19,11 @@ def plot_curves(history: dict[str, list[float]], path: str | Path, title: str) -
         ax = ax_loss if key.endswith("loss") else ax_acc
         ax.plot(range(1, len(values) + 1), values, label=key)
     ax_loss.set(xlabel="epoch", ylabel="loss", title="training loss")
-    ax_acc.set(xlabel="epoch", ylabel="accuracy (%)", title="test accuracy")
+    ax_acc.set(xlabel="epoch", ylabel="accuracy (%)", title="validation accuracy (held-out training images)")
     for ax in (ax_loss, ax_acc):
         ax.grid(alpha=0.3)
-        ax.legend()
+        if ax.lines:  # no validation split: no accuracy curve
+            ax.legend()
     fig.suptitle(title)
     fig.tight_layout()
     fig.savefig(path, dpi=110)

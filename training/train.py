@@ -9,8 +9,10 @@ import argparse
 import json
 import os
 import random
+import shlex
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
@@ -25,6 +27,7 @@ from bwsnn import cli, datasets, golden
 from bwsnn.artifact import RESETS
 from bwsnn.limits import MAX_T
 from bwsnn.paths import build_dir
+from training import checkpoint
 from training.deploy import DeployModel
 from training.export import export_qonnx
 from training.fold import fold
@@ -56,6 +59,7 @@ class TrainConfig:
     kd_temperature: float = 4.0
     shift: int = 0  # augmentation: random image shift up to N pixels
     seed: int = 0
+    val_size: int = 0  # training images held out (seeded) to select the epoch; 0: no selection, the last epoch
     data_dir: str | None = None
     teacher: str | None = None  # a teacher state_dict to load instead of training one
     device: str = "auto"
@@ -73,6 +77,7 @@ class TrainConfig:
                                                 f"0..{MAX_LEAK_SHIFT}"),
                  ("reset", self.reset in RESETS, " or ".join(RESETS)), ("kd_weight", 0 <= self.kd_weight <= 1, "0..1"),
                  ("kd_temperature", self.kd_temperature > 0, "> 0"), ("shift", self.shift >= 0, ">= 0"),
+                 ("val_size", self.val_size >= 0, ">= 0"),
                  ("dataset", self.dataset in datasets.DATASETS, " or ".join(sorted(datasets.DATASETS)))]
         for name, ok, expected in rules:
             if not ok:
@@ -114,10 +119,13 @@ PRESETS: dict[str, TrainConfig] = {
     # OR-pool: the conv after a pool takes its spikes as its shortcut), then the binary dense classifier
     "digits-conv": TrainConfig(conv=("c16", "c16", "p", "c16", "c16"), hidden=(), epochs=30, teacher_epochs=10,
                                preset="digits-conv"),
-    "mnist-conv": TrainConfig(dataset="mnist", conv=("c32", "c32", "p", "c32", "c32", "p"), hidden=(), epochs=30,
-                              teacher_epochs=10, batch_size=128, shift=1, preset="mnist-conv"),
-    "fashion-conv": TrainConfig(dataset="fashion", conv=("c64", "c64", "p", "c64", "c64", "p"), hidden=(),
-                                epochs=40, teacher_epochs=15, batch_size=128, shift=1, preset="fashion-conv"),
+    # the shipped models (models/): sized to train in under an hour on a shared 2-core CPU (1 thread each);
+    # 5000 training images held out to select the epoch on
+    "mnist-conv": TrainConfig(dataset="mnist", conv=("c16", "c16", "p", "c32", "c32", "p"), hidden=(), epochs=4,
+                              teacher_epochs=2, batch_size=128, shift=1, val_size=5000, preset="mnist-conv"),
+    "fashion-conv": TrainConfig(dataset="fashion", conv=("c16", "c16", "p", "c32", "c32", "p"), hidden=(),
+                                epochs=4, teacher_epochs=2, batch_size=128, shift=1, val_size=5000,
+                                preset="fashion-conv"),
 }
 
 
@@ -134,8 +142,23 @@ def _conv_stack(text: str) -> tuple[str, ...]:
     return stack
 
 
+@dataclass(frozen=True)
+class RunOptions:
+    """How a run is carried out, not what it computes."""
+
+    out: Path
+    resume: bool = False
+    threads: int | None = None
+
+
 def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, Path]:
-    """The CLI: a preset plus overrides -> (config, output directory). Any invalid option is one line."""
+    """The CLI's (config, output directory): see :func:`parse_cli`."""
+    cfg, opts = parse_cli(argv)
+    return cfg, opts.out
+
+
+def parse_cli(argv: list[str] | None = None) -> tuple[TrainConfig, RunOptions]:
+    """The CLI: a preset plus overrides -> (config, run options). Any invalid option is one line."""
     p = cli.Parser(prog="python -m training.train", description=__doc__.splitlines()[0])
     p.add_argument("--preset", choices=sorted(PRESETS), default="digits")
     p.add_argument("--data-dir", help="directory with mnist.npz or the MNIST IDX files (mnist presets)")
@@ -157,6 +180,12 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, Path]:
     p.add_argument("--teacher", help="load a teacher state_dict instead of training one")
     p.add_argument("--shift", type=int, help="augmentation: random image shift up to N pixels (default: preset's)")
     p.add_argument("--seed", type=int)
+    p.add_argument("--val-size", type=int, help="training images held out (seeded by --seed) to select the "
+                   "best epoch of the teacher and the student on; 0: no selection, the last epoch (default: preset's)")
+    p.add_argument("--resume", action="store_true", help=f"continue the run killed in --out from its "
+                   f"{checkpoint.STATE_FILE} (written after every epoch)")
+    p.add_argument("--threads", type=int, help="torch CPU threads (default: torch's; 1 is fastest on a loaded "
+                   "2-core machine)")
     p.add_argument("--out", type=cli.output_dir, default=build_dir(),
                    help="output directory (default: $BWSNN_BUILD or build)")
     p.add_argument("--device", help="auto, cpu or cuda[:i]")
@@ -170,7 +199,9 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, Path]:
         cfg = replace(PRESETS[a.preset], **overrides).check()
     except ConfigError as e:
         p.error(f"--{str(e).replace('_', '-')}")
-    return cfg, Path(a.out)
+    if a.threads is not None and a.threads < 1:
+        p.error(f"--threads: expected >= 1, got {a.threads}")
+    return cfg, RunOptions(Path(a.out), a.resume, a.threads)
 
 
 class Dist:
@@ -239,21 +270,64 @@ def accuracy(fn, x: np.ndarray, y: np.ndarray, device: torch.device, batch: int 
     return 100.0 * correct / len(x)
 
 
-def fit(model: torch.nn.Module, loss_fn, ds: datasets.Dataset, epochs: int, cfg: TrainConfig, dist: Dist,
-        name: str, evaluate) -> dict[str, list[float]]:
-    """Adam + cosine schedule; returns the history {f'{name} loss', f'{name} acc'}."""
+@dataclass
+class Split:
+    """The images a phase trains on and (if any are held out) selects its epoch on; never the test set."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray | None
+    y_val: np.ndarray | None
+    shape: tuple[int, int]
+
+
+def holdout(ds: datasets.Dataset, size: int, seed: int) -> Split:
+    """Hold ``size`` training images out for validation: a permutation of the training set seeded by ``seed``
+    (numpy default_rng), its first ``size`` images. size 0: the whole training set, no validation."""
+    if size == 0:
+        return Split(ds.x_train, ds.y_train, None, None, ds.shape)
+    if size >= len(ds.x_train):
+        raise ConfigError(f"val_size: expected 0..{len(ds.x_train) - 1} (the {ds.name} training set has "
+                          f"{len(ds.x_train)} images), got {size}")
+    perm = np.random.default_rng(seed).permutation(len(ds.x_train))
+    val, train = np.sort(perm[:size]), np.sort(perm[size:])
+    return Split(ds.x_train[train], ds.y_train[train], ds.x_train[val], ds.y_train[val], ds.shape)
+
+
+def _copy_state(model: torch.nn.Module) -> dict[str, torch.Tensor]:
+    return {k: v.detach().clone() for k, v in unwrap(model).state_dict().items()}
+
+
+def fit(model: torch.nn.Module, loss_fn, data: Split, epochs: int, cfg: TrainConfig, dist: Dist, name: str,
+        evaluate, on_epoch: Callable[[dict], None], resume: dict | None = None) -> tuple[dict, dict]:
+    """Adam + cosine schedule over ``epochs``. With a validation split, ``evaluate()`` (its accuracy) runs
+    after every epoch and the model ends with the weights of its best epoch (the first of equals); without,
+    with its last epoch's. ``on_epoch`` gets this phase's state after every epoch (:mod:`training.checkpoint`);
+    ``resume``, such a state, continues the phase after its last finished epoch. Returns (this phase's history
+    {f'{name} loss', f'{name} val acc'}, the selection {epoch, val_accuracy})."""
+    if resume is not None:  # before the optimizer: loading may replace parameters (brevitas' learned scale)
+        unwrap(model).load_state_dict(resume["model"])
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, max(1, epochs))
-    hist: dict[str, list[float]] = {f"{name} loss": [], f"{name} acc": []}
-    bar = tqdm(range(epochs), desc=f"train {name}", disable=not dist.main, file=sys.stdout)
+    hist: dict[str, list[float]] = {f"{name} loss": []}
+    if data.x_val is not None:
+        hist[f"{name} val acc"] = []
+    best: tuple[float, int, dict] | None = None  # (validation accuracy, epoch, weights)
+    first = 0
+    if resume is not None:
+        opt.load_state_dict(resume["opt"])
+        sched.load_state_dict(resume["sched"])
+        hist, best, first = resume["phase_history"], resume["best"], resume["epoch"]
+        checkpoint.set_rng_state(resume["rng"])
+    bar = tqdm(range(first, epochs), desc=f"train {name}", disable=not dist.main, file=sys.stdout)
     for epoch in bar:
         model.train()
-        loader = dist.loader(ds.x_train, ds.y_train, cfg.batch_size, cfg.seed + epoch)
+        loader = dist.loader(data.x_train, data.y_train, cfg.batch_size, cfg.seed + epoch)
         if isinstance(loader.sampler, DistributedSampler):
             loader.sampler.set_epoch(epoch)
         total, count = 0.0, 0
         for xb, yb in loader:
-            xb = to_input(random_shift(xb, ds.shape, cfg.shift).to(dist.device))
+            xb = to_input(random_shift(xb, data.shape, cfg.shift).to(dist.device))
             yb = yb.to(dist.device)
             loss = loss_fn(model, xb, yb)
             opt.zero_grad(set_to_none=True)
@@ -262,11 +336,19 @@ def fit(model: torch.nn.Module, loss_fn, ds: datasets.Dataset, epochs: int, cfg:
             total, count = total + loss.item() * len(xb), count + len(xb)
         sched.step()
         model.eval()
-        acc = evaluate()
         hist[f"{name} loss"].append(total / count)
-        hist[f"{name} acc"].append(acc)
-        bar.set_postfix(loss=f"{total / count:.3f}", acc=f"{acc:.2f}")
-    return hist
+        if data.x_val is not None:
+            acc = evaluate()
+            hist[f"{name} val acc"].append(acc)
+            if best is None or acc > best[0]:
+                best = (acc, epoch + 1, _copy_state(model))
+            bar.set_postfix(loss=f"{total / count:.3f}", val=f"{acc:.2f}")
+        on_epoch({"phase": name, "epoch": epoch + 1, "model": _copy_state(model), "opt": opt.state_dict(),
+                  "sched": sched.state_dict(), "phase_history": hist, "best": best, "rng": checkpoint.rng_state()})
+    if best is not None:
+        unwrap(model).load_state_dict(best[2])
+        return hist, {"epoch": best[1], "val_accuracy": best[0]}
+    return hist, {"epoch": epochs, "val_accuracy": None}
 
 
 def student_loss(teacher: torch.nn.Module | None, cfg: TrainConfig):
@@ -296,41 +378,67 @@ class Trained:
     acc_bwsnn: float
     history: dict[str, list[float]]
     seconds: float
+    selection: dict  # per phase: the epoch kept and its validation accuracy (None without a validation split)
 
 
 def unwrap(model: torch.nn.Module) -> torch.nn.Module:
     return model.module if hasattr(model, "module") else model
 
 
-def train_models(cfg: TrainConfig, ds: datasets.Dataset | None = None) -> Trained | None:
+def train_models(cfg: TrainConfig, ds: datasets.Dataset | None = None, out: str | Path | None = None,
+                 resume: bool = False) -> Trained | None:
     """Teacher (unless loaded or KD is off and it gets no epochs), then the BW-SNN student with shortcuts and
-    KD as configured. Returns None on the non-main ranks of a torchrun job."""
+    KD as configured, both on the training set less ``cfg.val_size`` held-out images (the epoch selection's;
+    the test set is only measured, at the end). With ``out``, the state is saved there after every epoch and
+    ``resume`` continues from it. Returns None on the non-main ranks of a torchrun job."""
     cfg.check()
-    t0 = time.time()
+    key = asdict(cfg)
+    state = checkpoint.load(out, key) if resume and out is not None else None
+    t0 = time.time() - (state["seconds"] if state else 0.0)
     seed_all(cfg.seed)
     dist = Dist(cfg.device)
     ds = ds or datasets.load(cfg.dataset, cfg.data_dir, cfg.seed)
-    history: dict[str, list[float]] = {}
+    data = holdout(ds, cfg.val_size, cfg.seed)
+    if cfg.val_size:
+        ds = replace(ds, split=f"{ds.split}; {cfg.val_size} training images held out for epoch selection "
+                               f"(numpy default_rng({cfg.seed}).permutation, the first {cfg.val_size})")
+    context: dict = {"config": key, "history": {}, "selection": {}, "teacher": None}
+
+    def on_epoch(phase: dict) -> None:
+        if out is not None and dist.main:
+            checkpoint.save(out, {**context, **phase, "seconds": time.time() - t0})
+
+    def validate(fn) -> Callable[[], float]:
+        return lambda: accuracy(fn, data.x_val, data.y_val, dist.device)
+
     teacher = cfg.teacher_model(ds)
     if cfg.teacher:
         teacher.load_state_dict(torch.load(cfg.teacher, map_location="cpu"))
+    if state and state["phase"] == "bwsnn":
+        teacher.load_state_dict(state["teacher"])
+        context |= {"history": state["history"], "selection": state["selection"], "teacher": state["teacher"]}
     teacher = dist.wrap(teacher)
-    if not cfg.teacher and (cfg.kd or cfg.teacher_epochs):
-        history |= fit(teacher, lambda m, xb, yb: F.cross_entropy(m(xb), yb), ds, cfg.teacher_epochs, cfg,
-                       dist, "teacher", lambda: accuracy(teacher, ds.x_test, ds.y_test, dist.device))
+    if not cfg.teacher and (cfg.kd or cfg.teacher_epochs) and context["teacher"] is None:
+        hist, context["selection"]["teacher"] = fit(
+            teacher, lambda m, xb, yb: F.cross_entropy(m(xb), yb), data, cfg.teacher_epochs, cfg, dist, "teacher",
+            validate(teacher), on_epoch, state if state and state["phase"] == "teacher" else None)
+        context["history"] = dict(hist)
     teacher.eval()
+    context["teacher"] = _copy_state(teacher)
     acc_teacher = accuracy(teacher, ds.x_test, ds.y_test, dist.device)
     student = dist.wrap(cfg.student(ds))
-    history |= fit(student, student_loss(teacher if cfg.kd else None, cfg), ds, cfg.epochs, cfg, dist, "bwsnn",
-                   lambda: accuracy(lambda x: student(x).mean(0), ds.x_test, ds.y_test, dist.device))
+    hist, selected = fit(student, student_loss(teacher if cfg.kd else None, cfg), data, cfg.epochs, cfg, dist,
+                         "bwsnn", validate(lambda x: student(x).mean(0)), on_epoch,
+                         state if state and state["phase"] == "bwsnn" else None)
     if not dist.main:
         return None
     model = unwrap(student).cpu().eval()
     acc_bwsnn = accuracy(lambda x: model(x).mean(0), ds.x_test, ds.y_test, torch.device("cpu"))
-    return Trained(cfg, ds, model, unwrap(teacher).cpu().eval(), acc_teacher, acc_bwsnn, history, time.time() - t0)
+    return Trained(cfg, ds, model, unwrap(teacher).cpu().eval(), acc_teacher, acc_bwsnn,
+                   context["history"] | hist, time.time() - t0, context["selection"] | {"bwsnn": selected})
 
 
-def package(trained: Trained, out: str | Path) -> dict:
+def package(trained: Trained, out: str | Path, command: str | None = None) -> dict:
     """Fold to integers, check deploy mode == golden model on the whole test set, save the artifact, the
     checkpoint, the QONNX export (if configured), the report and the curves into ``out``; returns the report."""
     t0 = time.time()
@@ -354,13 +462,15 @@ def package(trained: Trained, out: str | Path) -> dict:
     seconds = trained.seconds + time.time() - t0
     epochs = cfg.epochs + (cfg.teacher_epochs if not cfg.teacher else 0)
     report = {
+        "command": command,
         "dataset": ds.name, "split": ds.split, "preset": cfg.preset, "T": cfg.T,
         "accuracy": {"teacher": trained.acc_teacher, "bwsnn": trained.acc_bwsnn, "deploy": acc_steps[-1],
                      "per_step": acc_steps},
         "weight_bits": art.weight_bits(), "seconds": seconds, "train_seconds": trained.seconds,
         "seconds_per_epoch": trained.seconds / max(1, epochs), "config": model.cfg.to_dict(), "kd": cfg.kd,
         "kd_weight": cfg.kd_weight, "epochs": cfg.epochs, "teacher_epochs": cfg.teacher_epochs, "seed": cfg.seed,
-        "shift": cfg.shift, "history": trained.history, "train_config": asdict(cfg),
+        "shift": cfg.shift, "val_size": cfg.val_size, "selection": trained.selection,
+        "threads": torch.get_num_threads(), "history": trained.history, "train_config": asdict(cfg),
         "mem_bits": [l.mem_bits for l in art.synaptic], "frac_bits": [l.frac_bits for l in art.synaptic],
         # spike rates and synaptic operations per image, measured on (at most) the first 1000 test images
         **activity(art, ds.x_test[:ACTIVITY_IMAGES]), "activity_images": min(len(ds.x_test), ACTIVITY_IMAGES),
@@ -374,17 +484,21 @@ def package(trained: Trained, out: str | Path) -> dict:
     return report
 
 
-def run(cfg: TrainConfig, out: str | Path) -> dict:
-    """train_models + package; {} on the non-main ranks of a torchrun job."""
-    trained = train_models(cfg)
-    return {} if trained is None else package(trained, out)
+def run(cfg: TrainConfig, out: str | Path, resume: bool = False, command: str | None = None) -> dict:
+    """train_models (state saved in ``out`` after every epoch; ``resume`` continues it) + package (the report
+    records ``command``); {} on the non-main ranks of a torchrun job."""
+    trained = train_models(cfg, out=out, resume=resume)
+    return {} if trained is None else package(trained, out, command)
 
 
 def main(argv: list[str] | None = None) -> None:
-    cfg, out = parse_args(argv)
+    cfg, opts = parse_cli(argv)
+    if opts.threads is not None:
+        torch.set_num_threads(opts.threads)
     try:
-        run(cfg, out)
-    except (datasets.DataError, ConfigError) as e:
+        argv = sys.argv[1:] if argv is None else argv
+        run(cfg, opts.out, opts.resume, shlex.join(["python", "-m", "training.train", *argv]))
+    except (datasets.DataError, ConfigError, checkpoint.ResumeError) as e:
         raise SystemExit(f"error: {e}") from None
     finally:
         if torch.distributed.is_initialized():

@@ -1,0 +1,68 @@
+"""The per-epoch training state behind ``--resume``: ``<out>/train_state.pt``.
+
+Written atomically after every epoch of either phase (teacher, then student): the phase, epochs done, the
+model, optimizer and LR-schedule states, the best epoch so far (validation selection), the history, the
+elapsed seconds, the trained teacher (student phase) and every random generator's state. A run resumed from
+it goes on exactly where the killed one stopped: on the same machine and thread count the result is the same
+as an uninterrupted run's (tests/test_training_resume.py checks that bit for bit).
+"""
+from __future__ import annotations
+
+import os
+import random
+from pathlib import Path
+
+import numpy as np
+import torch
+
+STATE_FILE = "train_state.pt"
+# fields of the training config that do not change the result: a resumed run may differ in them
+RESUME_FREE = ("device", "data_dir", "export")
+
+
+class ResumeError(ValueError):
+    """No usable state to resume from (one line)."""
+
+
+def rng_state() -> dict:
+    state = {"python": random.getstate(), "numpy": np.random.get_state(), "torch": torch.get_rng_state()}
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def set_rng_state(state: dict) -> None:
+    random.setstate(state["python"])
+    np.random.set_state(state["numpy"])
+    torch.set_rng_state(state["torch"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def save(out: str | Path, state: dict) -> None:
+    """Write ``state`` to ``out``/train_state.pt; a kill mid-write leaves the previous epoch's file intact."""
+    path = Path(out) / STATE_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    torch.save(state, tmp)
+    os.replace(tmp, path)
+
+
+def load(out: str | Path, config: dict) -> dict:
+    """The state saved in ``out`` by a run of the same ``config`` (its fields but :data:`RESUME_FREE`)."""
+    path = Path(out) / STATE_FILE
+    if not path.is_file():
+        raise ResumeError(f"--resume: {path}: no such file (no epoch of a run in {out} has finished)")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as e:  # noqa: BLE001 - any unreadable file is the same one-line error
+        raise ResumeError(f"--resume: {path}: unreadable ({type(e).__name__})") from None
+    saved = state.get("config", {})
+    diff = sorted(k for k in set(saved) | set(config)
+                  if k not in RESUME_FREE and saved.get(k) != config.get(k))
+    if diff:
+        k = diff[0]
+        raise ResumeError(f"--resume: {path} was written by another configuration: {k} expected "
+                          f"{saved.get(k)!r}, got {config.get(k)!r}" + (f" (and {len(diff) - 1} more)"
+                                                                        if len(diff) > 1 else ""))
+    return state
