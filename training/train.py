@@ -121,10 +121,10 @@ PRESETS: dict[str, TrainConfig] = {
                                preset="digits-conv"),
     # the shipped models (models/): sized to train in under an hour on a shared 2-core CPU (1 thread each);
     # 5000 training images held out to select the epoch on
-    "mnist-conv": TrainConfig(dataset="mnist", conv=("c16", "c16", "p", "c32", "c32", "p"), hidden=(), epochs=4,
+    "mnist-conv": TrainConfig(dataset="mnist", conv=("c16", "c16", "p", "c32", "c32", "p"), hidden=(), epochs=7,
                               teacher_epochs=2, batch_size=128, shift=1, val_size=5000, preset="mnist-conv"),
     "fashion-conv": TrainConfig(dataset="fashion", conv=("c16", "c16", "p", "c32", "c32", "p"), hidden=(),
-                                epochs=4, teacher_epochs=2, batch_size=128, shift=1, val_size=5000,
+                                epochs=7, teacher_epochs=2, batch_size=128, shift=1, val_size=5000,
                                 preset="fashion-conv"),
 }
 
