@@ -263,24 +263,13 @@ Steps:
 // ---- conv2d and spike max-pool (bwsnn/golden.py): maps are channels-last (H, W, C), flattened and packed as
 // above (bit (y*W + x)*C + c); one weight row per output channel, columns in window order (ky, kx, c).
 
-struct bwsnn_conv_config {
+// the neuron constants and types of bwsnn_config, plus the window geometry (n_in = fan-in kernel*kernel*in_c;
+// in_bytes / out_bytes = one step of the packed input / output map; n_out = output channels, pool: in_c)
+struct bwsnn_conv_config : bwsnn_config {
     static const unsigned in_h = 1, in_w = 1, in_c = 1;
     static const unsigned out_h = 1, out_w = 1;
-    static const unsigned n_out = 1;  // output channels (pool: = in_c)
     static const unsigned kernel = 1, stride = 1, pad = 0;
-    static const unsigned n_in = 1;  // fan-in: kernel * kernel * in_c
     static const unsigned w_bytes = 1;  // one packed weight row
-    static const unsigned in_bytes = 1;  // one step of the packed input map
-    static const unsigned out_bytes = 1;  // one step of the packed output map
-    static const unsigned T = 1;
-    static const unsigned mem_bits = 16;
-    static const unsigned leak_shift = 0;
-    static const unsigned frac_bits = 0;
-    static const bool soft_reset = false;
-    typedef ap_uint<8> weight_t;
-    typedef ap_int<32> bias_t;
-    typedef ap_int<32> threshold_t;
-    typedef ap_int<32> gain_t;
 };
 
 // z of channel o at output position (y, x): sum over the window of w * a, a = 0 outside the input (padding).
