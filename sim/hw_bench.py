@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         print("icarus speed: skipped (iverilog is not on PATH; it is optional)")
     cycles = sims["verilator"]["cycles_per_image"]
     row = {"model": art_path.name, "dataset": art.info.get("dataset"), "accuracy": art.info.get("accuracy_deploy"),
-           "T": art.T, "input_bits": 8,
+           "T": art.T, "input_bits": art.input_bits,
            "folding": " ".join(f"{f.pe}x{f.simd}" for f in fold),
            "layer_cycles": [ll.cycles for ll in layout(art, fold).layers],
            "cycles_per_image": cycles, "latency_cycles": sims["verilator"]["cycles_last"],
