@@ -36,7 +36,7 @@ def evaluate(path: Path, data_dir: str | None) -> dict:
         raise ShippedError(f"{report_path}: missing (every shipped artifact comes with its training report)")
     report = json.loads(report_path.read_text())
     art = artifact.load(path)
-    ds = datasets.load(art.info["dataset"], data_dir)
+    ds = datasets.load(art.info["dataset"], data_dir, report.get("seed", 0))  # a seeded split (digits) is its run's
     steps = golden.run(art, ds.x_test).step_scores
     per_step = [float(100.0 * np.mean(steps[:, t].argmax(-1) == ds.y_test)) for t in range(art.T)]
     if per_step != report["accuracy"]["per_step"]:
