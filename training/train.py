@@ -118,6 +118,10 @@ PRESETS: dict[str, TrainConfig] = {
     "digits": TrainConfig(),
     "mnist-mlp": TrainConfig(dataset="mnist", hidden=(1024, 1024, 1024), epochs=40, teacher_epochs=10,
                              batch_size=256, shift=2, preset="mnist-mlp"),
+    # the fast dense MNIST model of the RTL benchmark (models/mnist-fast): 256-wide, 2-bit input (layer 0 reads
+    # 2 bit-planes of 784 x 256 weights instead of 8 of 784 x 1024)
+    "mnist-fast": TrainConfig(dataset="mnist", hidden=(256, 256, 256), input_bits=2, epochs=40, teacher_epochs=10,
+                              batch_size=256, shift=2, preset="mnist-fast"),
     # conv BW-SNNs: binary 3x3 convs with a shortcut wherever the shape is kept (the downsampling path is the
     # OR-pool: the conv after a pool takes its spikes as its shortcut), then the binary dense classifier
     "digits-conv": TrainConfig(conv=("c16", "c16", "p", "c16", "c16"), hidden=(), epochs=30, teacher_epochs=10,
