@@ -14,10 +14,9 @@ from pathlib import Path
 import numpy as np
 
 from bwsnn import artifact, datasets, golden
+from bwsnn.paths import MODELS_DIR
 from training.report import activity
 from training.train import ACTIVITY_IMAGES
-
-MODELS_DIR = Path(__file__).resolve().parents[1] / "models"
 
 
 class ShippedError(ValueError):
