@@ -79,7 +79,9 @@ def test_epoch_selection_uses_held_out_training_images_only(uninterrupted, monke
 
 @pytest.mark.parametrize("argv,expected", [
     (["--resume"], "train_state.pt: no such file"),
-    (["--val-size", "5000"], "val_size: expected 0..1436"),
+    (["--val-size", "5000"], "val_size + train_size: expected <= 1437 (the digits training set), with at least "
+                             "one training image, got 5000 + 0"),
+    (["--val-size", "1000", "--train-size", "438"], "got 1000 + 438"),
     (["--threads", "0"], "--threads: expected >= 1, got 0"),
 ])
 def test_bad_run_options_fail_in_one_line(argv: list[str], expected: str, tmp_path: Path, capsys) -> None:

@@ -61,6 +61,7 @@ class TrainConfig:
     shift: int = 0  # augmentation: random image shift up to N pixels
     seed: int = 0
     val_size: int = 0  # training images held out (seeded) to select the epoch; 0: no selection, the last epoch
+    train_size: int = 0  # train on this many of the rest (a seeded subset: budget ablations); 0: all of them
     data_dir: str | None = None
     teacher: str | None = None  # a teacher state_dict to load instead of training one
     device: str = "auto"
@@ -79,7 +80,7 @@ class TrainConfig:
                                                 f"0..{MAX_LEAK_SHIFT}"),
                  ("reset", self.reset in RESETS, " or ".join(RESETS)), ("kd_weight", 0 <= self.kd_weight <= 1, "0..1"),
                  ("kd_temperature", self.kd_temperature > 0, "> 0"), ("shift", self.shift >= 0, ">= 0"),
-                 ("val_size", self.val_size >= 0, ">= 0"),
+                 ("val_size", self.val_size >= 0, ">= 0"), ("train_size", self.train_size >= 0, ">= 0"),
                  ("dataset", self.dataset in datasets.DATASETS, " or ".join(sorted(datasets.DATASETS)))]
         for name, ok, expected in rules:
             if not ok:
@@ -134,11 +135,11 @@ PRESETS: dict[str, TrainConfig] = {
                                 epochs=7, teacher_epochs=2, batch_size=128, shift=1, val_size=5000,
                                 preset="fashion-conv"),
     # the shortcuts x KD ablation on Fashion-MNIST (training.ablation, 3 seeds x 4 variants kept in
-    # models/ablation-fashion): half the shipped model's channels and 3 student epochs, so that 12 runs fit in
-    # well under an hour on one CPU core
+    # models/ablation-fashion): half the shipped model's channels, 12,000 training images, 3 student epochs, so
+    # that 12 runs fit in about an hour on one (shared) CPU core
     "fashion-ablation": TrainConfig(dataset="fashion", conv=("c8", "c8", "p", "c16", "c16", "p"), hidden=(),
                                     epochs=3, teacher_epochs=2, batch_size=128, shift=1, val_size=5000,
-                                    preset="fashion-ablation"),
+                                    train_size=12000, preset="fashion-ablation"),
 }
 
 
@@ -196,6 +197,7 @@ def parse_cli(argv: list[str] | None = None) -> tuple[TrainConfig, RunOptions]:
     p.add_argument("--seed", type=int)
     p.add_argument("--val-size", type=int, help="training images held out (seeded by --seed) to select the "
                    "best epoch of the teacher and the student on; 0: no selection, the last epoch (default: preset's)")
+    p.add_argument("--train-size", type=int, help="train on a seeded subset of this many images (0: all)")
     p.add_argument("--resume", action="store_true", help=f"continue the run killed in --out from its "
                    f"{checkpoint.STATE_FILE} (written after every epoch)")
     p.add_argument("--threads", type=int, help="torch CPU threads (default: torch's; 1 is fastest on a loaded "
@@ -292,16 +294,20 @@ class Split:
     shape: tuple[int, int]
 
 
-def holdout(ds: datasets.Dataset, size: int, seed: int) -> Split:
+def holdout(ds: datasets.Dataset, size: int, seed: int, train_size: int = 0) -> Split:
     """Hold ``size`` training images out for validation: a permutation of the training set seeded by ``seed``
-    (numpy default_rng), its first ``size`` images. size 0: the whole training set, no validation."""
-    if size == 0:
+    (numpy default_rng), its first ``size`` images; train on the rest, or (``train_size`` > 0) on the next
+    ``train_size`` of the permutation. size 0 and train_size 0: the whole training set, no validation."""
+    n = len(ds.x_train)
+    if size == 0 and train_size == 0:
         return Split(ds.x_train, ds.y_train, None, None, ds.shape)
-    if size >= len(ds.x_train):
-        raise ConfigError(f"val_size: expected 0..{len(ds.x_train) - 1} (the {ds.name} training set has "
-                          f"{len(ds.x_train)} images), got {size}")
-    perm = np.random.default_rng(seed).permutation(len(ds.x_train))
-    val, train = np.sort(perm[:size]), np.sort(perm[size:])
+    if size + max(train_size, 1) > n:
+        raise ConfigError(f"val_size + train_size: expected <= {n} (the {ds.name} training set), with at least "
+                          f"one training image, got {size} + {train_size}")
+    perm = np.random.default_rng(seed).permutation(n)
+    val, train = np.sort(perm[:size]), np.sort(perm[size:size + train_size] if train_size else perm[size:])
+    if size == 0:
+        return Split(ds.x_train[train], ds.y_train[train], None, None, ds.shape)
     return Split(ds.x_train[train], ds.y_train[train], ds.x_train[val], ds.y_train[val], ds.shape)
 
 
@@ -409,10 +415,12 @@ def train_models(cfg: TrainConfig, ds: datasets.Dataset | None = None, out: str 
     seed_all(cfg.seed)
     dist = Dist(cfg.device)
     ds = ds or datasets.load(cfg.dataset, cfg.data_dir, cfg.seed)
-    data = holdout(ds, cfg.val_size, cfg.seed)
+    data = holdout(ds, cfg.val_size, cfg.seed, cfg.train_size)
     if cfg.val_size:
         ds = replace(ds, split=f"{ds.split}; {cfg.val_size} training images held out for epoch selection "
                                f"(numpy default_rng({cfg.seed}).permutation, the first {cfg.val_size})")
+    if cfg.train_size:
+        ds = replace(ds, split=f"{ds.split}; trained on {cfg.train_size} of them (the permutation's next)")
     context: dict = {"config": key, "history": {}, "selection": {}, "teacher": None}
 
     def on_epoch(phase: dict) -> None:
@@ -480,7 +488,8 @@ def package(trained: Trained, out: str | Path, command: str | None = None) -> di
         "weight_bits": art.weight_bits(), "seconds": seconds, "train_seconds": trained.seconds,
         "seconds_per_epoch": trained.seconds / max(1, epochs), "config": model.cfg.to_dict(), "kd": cfg.kd,
         "kd_weight": cfg.kd_weight, "epochs": cfg.epochs, "teacher_epochs": cfg.teacher_epochs, "seed": cfg.seed,
-        "shift": cfg.shift, "input_bits": cfg.input_bits, "val_size": cfg.val_size, "selection": trained.selection,
+        "shift": cfg.shift, "input_bits": cfg.input_bits, "val_size": cfg.val_size, "train_size": cfg.train_size,
+        "selection": trained.selection,
         "threads": torch.get_num_threads(), "history": trained.history, "train_config": asdict(cfg),
         "mem_bits": [l.mem_bits for l in art.synaptic], "frac_bits": [l.frac_bits for l in art.synaptic],
         # spike rates and synaptic operations per image, measured on (at most) the first 1000 test images
