@@ -28,12 +28,12 @@ from tqdm import tqdm
 
 from bwsnn import cli, golden
 from bwsnn.artifact import Artifact, ArtifactError, load
-from bwsnn.paths import build_dir
+from bwsnn.paths import MODELS_DIR, build_dir
 from hls.convert import convert
 from hls.flow import FlowError, expected_words, predict_words, run_flow, test_images
 from hls.targets import Target, TargetError, get_target
 
-SHIPPED = [Path(__file__).resolve().parents[1] / "models" / "mnist-conv.bwsnn.npz"]
+SHIPPED = [MODELS_DIR / "mnist-conv.bwsnn.npz"]
 RANDOM_IMAGES = 100  # images of a model whose dataset is not here (random, golden-checked)
 NO_ESTIMATE = "none: hls4ml's Vivado backend estimates only through C-synthesis (vivado_hls / vitis_hls not on PATH)"
 

@@ -23,6 +23,7 @@ struct bwsnn_config {
     static const unsigned leak_shift = 0;
     static const unsigned frac_bits = 0;
     static const bool soft_reset = false;
+    static const unsigned input_shift = 0;  // layer 0: x = pixel >> (8 - input.bits)
     typedef ap_uint<8> weight_t;
     typedef ap_int<32> bias_t;
     typedef ap_int<32> threshold_t;
@@ -117,7 +118,8 @@ void bwsnn_fire(const bwsnn_cur_t cur[CONFIG_T::n_out], ap_int<CONFIG_T::mem_bit
     }
 }
 
-// Layer 0's current from direct-encoded pixels: z = 2*sum(x where w = +1) - sum(x), once per image
+// Layer 0's current from direct-encoded pixels x = pixel >> input_shift: z = 2*sum(x where w = +1) - sum(x),
+// once per image
 template <class data_T, typename CONFIG_T>
 void bwsnn_pixel_current(const data_T x[CONFIG_T::n_in],
                          const typename CONFIG_T::weight_t w[CONFIG_T::n_out * CONFIG_T::in_bytes],
@@ -127,7 +129,7 @@ void bwsnn_pixel_current(const data_T x[CONFIG_T::n_in],
     ap_int<32> total = 0;
     for (unsigned j = 0; j < CONFIG_T::n_in; j++) {
         #pragma HLS UNROLL
-        total += x[j];
+        total += x[j] >> CONFIG_T::input_shift;
     }
 Neurons:
     for (unsigned n = 0; n < CONFIG_T::n_out; n++) {
@@ -135,7 +137,7 @@ Neurons:
         ap_int<32> pos = 0;
         for (unsigned j = 0; j < CONFIG_T::n_in; j++) {
             #pragma HLS UNROLL
-            if (w[n * CONFIG_T::in_bytes + j / 8][j % 8]) pos += x[j];
+            if (w[n * CONFIG_T::in_bytes + j / 8][j % 8]) pos += x[j] >> CONFIG_T::input_shift;
         }
         cur[n] = (bwsnn_wide_t(2 * pos - total) << CONFIG_T::frac_bits) + bwsnn_wide_t(b[n]);
     }
@@ -287,8 +289,8 @@ template <class val_T, typename CONFIG_T> struct bwsnn_window {
     val_T v[CONFIG_T::kernel * CONFIG_T::kernel * CONFIG_T::in_c];
 };
 
-// Sliding-window generator for step t of the input map a (PIXELS: the 8-bit image; else the packed spike
-// train). It walks the zero-padded frame (in_h + 2 pad) x (in_w + 2 pad) in raster order, one pixel (all C
+// Sliding-window generator for step t of the input map a (PIXELS: the image, x = pixel >> input_shift; else the
+// packed spike train). It walks the zero-padded frame (in_h + 2 pad) x (in_w + 2 pad) in raster order, one pixel (all C
 // values) per cycle; padding is 0 (pixel value 0 / no spike). The line buffer keeps the last kernel-1 padded
 // rows, the register window slides along the current row; a window whose top-left corner lies on the stride
 // grid goes out, so windows come in output raster order and those that do not fit are never complete.
@@ -317,7 +319,8 @@ PaddedRows:
             for (unsigned c = 0; c < C; c++) {
                 const unsigned i = i0 + c;
                 const val_T v = !inside ? val_T(0)
-                                : PIXELS ? val_T(a[i]) : val_T(a[t * CONFIG_T::in_bytes + i / 8][i % 8]);
+                                : PIXELS ? val_T(a[i] >> CONFIG_T::input_shift)
+                                         : val_T(a[t * CONFIG_T::in_bytes + i / 8][i % 8]);
                 // the new window column: this column of the k-1 buffered rows, then the new pixel
                 for (unsigned r = 0; r + 1 < K; r++) win[r][K - 1][c] = rows[r][px][c];
                 win[K - 1][K - 1][c] = v;
@@ -337,7 +340,8 @@ PaddedRows:
     }
 }
 
-// Layer 0's synapses, once per image: z = sum over the pixel window of w * x; cur = (z << frac_bits) + bias.
+// Layer 0's synapses, once per image: z = sum over the window of w * x (x = pixel >> input_shift);
+// cur = (z << frac_bits) + bias.
 // One neuron (position, channel) per cycle.
 template <class data_T, typename CONFIG_T>
 void bwsnn_conv_pixel_neurons(hls::stream<bwsnn_window<data_T, CONFIG_T> > &windows,
