@@ -289,11 +289,12 @@ template <class val_T, typename CONFIG_T> struct bwsnn_window {
     val_T v[CONFIG_T::kernel * CONFIG_T::kernel * CONFIG_T::in_c];
 };
 
-// Sliding-window generator for step t of the input map a (PIXELS: the image, x = pixel >> input_shift; else the
-// packed spike train). It walks the zero-padded frame (in_h + 2 pad) x (in_w + 2 pad) in raster order, one pixel (all C
-// values) per cycle; padding is 0 (pixel value 0 / no spike). The line buffer keeps the last kernel-1 padded
-// rows, the register window slides along the current row; a window whose top-left corner lies on the stride
-// grid goes out, so windows come in output raster order and those that do not fit are never complete.
+// Sliding-window generator for step t of the input map a (PIXELS: the image, x = pixel >> input_shift; else
+// the packed spike train). It walks the zero-padded frame (in_h + 2 pad) x (in_w + 2 pad) in raster order,
+// one pixel (all C values) per cycle; padding is 0 (x = 0 / no spike). The line buffer keeps the last
+// kernel-1 padded rows, the register window slides along the current row; a window whose top-left corner
+// lies on the stride grid goes out, so windows come in output raster order and those that do not fit are
+// never complete.
 template <class data_T, class val_T, typename CONFIG_T, bool PIXELS>
 void bwsnn_sliding_windows(const data_T *a, unsigned t, hls::stream<bwsnn_window<val_T, CONFIG_T> > &out) {
     const unsigned K = CONFIG_T::kernel, S = CONFIG_T::stride, P = CONFIG_T::pad, C = CONFIG_T::in_c;
