@@ -271,9 +271,10 @@ Steps:
 
 // ---- conv2d and spike max-pool (bwsnn/golden.py): maps are channels-last (H, W, C), flattened and packed as
 // above (bit (y*W + x)*C + c); one weight row per output channel, columns in window order (ky, kx, c).
-// Streaming structure (FINN's ConvolutionInputGenerator -> MVAU): a sliding-window generator reads one step of
-// the input map once, pixel by pixel, through a line buffer of k rows and emits each k x k x C window on an
-// hls::stream; the consumer (synapses + neurons, OR-pool) takes one window per output position in raster order.
+// Streaming structure (FINN's ConvolutionInputGenerator -> MVAU): a sliding-window generator reads one step
+// of the input map once, pixel by pixel, through a line buffer (k-1 rows + the k x k window) and emits each
+// k x k x C window on an hls::stream; the consumer (synapses + neurons, OR-pool) takes one window per output
+// position in raster order.
 
 // the neuron constants and types of bwsnn_config, plus the window geometry (n_in = fan-in kernel*kernel*in_c;
 // in_bytes / out_bytes = one step of the packed input / output map; n_out = output channels, pool: in_c)
