@@ -5,7 +5,8 @@
 Steps: train (the default model, reused when the build folder has it), bench_train (the shipped models
 in models/ re-measured on their full test sets with --data-dir, else skipped in one line; the SEI-BWSNN
 ablation), bench_hw (resources, logic depth, cycles per image), bench_hls
-(C-sim), bench_host (driver overhead). Each bench is its package's own module; this only orders them.
+(C-sim of the default model and the shipped MNIST conv model: real test images with --data-dir, else random
+ones), bench_host (driver overhead). Each bench is its package's own module; this only orders them.
 """
 from __future__ import annotations
 
@@ -48,7 +49,8 @@ def bench_hls(state: BuildState, cfg: DemoConfig) -> BuildState:
     from hls import bench
 
     _call(bench.main, ["--target", cfg.target, "--artifact", str(state.artifact), "--hls-out",
-                       str(state.build / "hls"), "--out", str(state.build / "bench" / "hls.json")])
+                       str(state.build / "hls"), "--out", str(state.build / "bench" / "hls.json"),
+                       *(["--data-dir", cfg.train.data_dir] if cfg.train.data_dir else [])])
     return state
 
 

@@ -110,6 +110,17 @@ def run_testbench(prj: Path, x: np.ndarray, want: np.ndarray, project: str = PRO
     return mismatches
 
 
+def predict_words(model: ModelGraph, x: np.ndarray, batch: int = 32) -> tuple[np.ndarray, float]:
+    """The compiled design's output words for images x (int64 (N, 1 + C)) and the seconds predict() took."""
+    got, seconds = [], 0.0
+    for i in tqdm(range(0, len(x), batch), desc="C-sim", unit="batch", file=sys.stderr):
+        chunk = x[i:i + batch].astype(np.float64)  # exact for 0..255; outputs are int32 in double
+        t = time.perf_counter()
+        got.append(np.asarray(model.predict(chunk)).reshape(len(chunk), -1))
+        seconds += time.perf_counter() - t
+    return np.concatenate(got).astype(np.int64), seconds
+
+
 def csim(model: ModelGraph, art: Artifact, x: np.ndarray, source: str, labels: np.ndarray | None = None,
          batch: int = 32) -> CsimResult:
     """Compile the project (g++) and compare predict() and the testbench with the golden model."""
@@ -117,13 +128,7 @@ def csim(model: ModelGraph, art: Artifact, x: np.ndarray, source: str, labels: n
     model.compile()
     compile_s = time.perf_counter() - t0
     want = expected_words(art, x)
-    got, seconds = [], 0.0
-    for i in tqdm(range(0, len(x), batch), desc="C-sim", unit="batch", file=sys.stderr):
-        chunk = x[i:i + batch].astype(np.float64)  # exact for 0..255; outputs are int32 in double
-        t = time.perf_counter()
-        got.append(np.asarray(model.predict(chunk)).reshape(len(chunk), -1))
-        seconds += time.perf_counter() - t
-    got_words = np.concatenate(got).astype(np.int64)
+    got_words, seconds = predict_words(model, x, batch)
     mismatches = int(np.any(got_words != want, axis=1).sum())
     prj = Path(model.config.get_output_dir())
     has_axi_top = (prj / "firmware" / f"{PROJECT}_axi.cpp").exists()  # VivadoAccelerator boards only

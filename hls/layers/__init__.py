@@ -8,9 +8,10 @@ template and a function-call template (``backend.register_template``); the C++ k
 Tensors between layers: a spike train is ``T * ceil(n/8)`` packed bytes (``ap_uint<8>``, the artifact's
 little bit order), where a conv or pool layer's n = H*W*C is its (H, W, C) map flattened channels-last (so a
 dense layer after it reads the map as is); the last layer's output is ``1 + C`` int32 words: class, then the
-scores (stream_out). Conv layers (``BwsnnConv`` -> ``BwsnnConvEncodeLIF`` / ``BwsnnConvLIF``) sum the binary
-window directly for every output position (C-simulation exact; no line buffers yet); ``BwsnnPoolOr`` ORs
-each pool window.
+scores (stream_out). Conv layers (``BwsnnConv`` -> ``BwsnnConvEncodeLIF`` / ``BwsnnConvLIF``) and
+``BwsnnPoolOr`` stream each step of their input map through a line buffer that emits one k x k x C window per
+output position (``bwsnn_sliding_windows`` in ``nnet_bwsnn.h``); the conv consumer popcounts the window against
+each output channel's weight row, the pool ORs it.
 """
 from __future__ import annotations
 
