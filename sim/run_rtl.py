@@ -163,18 +163,10 @@ def random_case(name: str, reload: bool = False) -> tuple[Artifact, PeSimd]:
     return random_artifact(**kwargs), pe_simd
 
 
-# Measured: under Icarus 11 the v2 top takes the images but no result comes out (Verilator runs it bit-exact).
-ICARUS_TOP = ("Icarus 11 does not run the v2 top yet (the images go in, no result comes out; measured): "
-              "Verilator runs it bit-exact")
-
-
 def benches(sim: str, n: int) -> Iterator[tuple[str, Callable[[], object]]]:
     """(name, run) of every bench ``make sim`` runs on ``sim`` with ``n`` images per network bench."""
     for module in UNIT_BENCHES:
         yield module, lambda m=module: run_unit(m, sim_build(f"make_{m}_{sim}"), sim, vectors=20000)
-    if sim == "icarus":
-        print(f"icarus: layer-engine and top benches skipped, not passed ({ICARUS_TOP})", flush=True)
-        return
     for name, layer in LAYER_CASES:
         def layer_bench(name: str = name, layer: int = layer) -> None:
             art, pe_simd = random_case(name)

@@ -13,14 +13,7 @@ import pytest
 from bwsnn import golden
 from bwsnn.params import folding, layout
 from bwsnn.random_artifact import random_images
-from sim.run_rtl import ICARUS_TOP, RANDOM_CASES, check_results, digits_images, random_case, run_top, sim_build
-
-
-@pytest.fixture
-def top_simulator(simulator: str) -> str:
-    if simulator == "icarus":
-        pytest.skip(ICARUS_TOP)
-    return simulator
+from sim.run_rtl import RANDOM_CASES, check_results, digits_images, random_case, run_top, sim_build
 
 
 def n_images(simulator: str) -> int:
@@ -28,16 +21,14 @@ def n_images(simulator: str) -> int:
     return n if simulator == "verilator" else max(3, n // 4)
 
 
-def test_reference_artifact(top_simulator: str, trained_artifact_path) -> None:
-    simulator = top_simulator
+def test_reference_artifact(simulator: str, trained_artifact_path) -> None:
     report = run_top(trained_artifact_path, digits_images(n_images(simulator)), sim_build(f"test_ref_{simulator}"),
                      simulator)
     assert report is not None and report["images"] == n_images(simulator)
 
 
 @pytest.mark.parametrize("case", sorted(RANDOM_CASES))
-def test_random_artifact(top_simulator: str, case: str) -> None:
-    simulator = top_simulator
+def test_random_artifact(simulator: str, case: str) -> None:
     art, pe_simd = random_case(case)
     x = random_images(art, n_images(simulator) // 2 + 2, seed=3)
     # the case must exercise what it is named for: saturated membranes, spikes, several chunks

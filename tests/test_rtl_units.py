@@ -1,6 +1,6 @@
 """Unit benches of the RTL building blocks (sim/tb/tb_<module>.py) on both simulators, and of every layer
 engine of the random cases (sim/tb/tb_layer.py: first layer from pixels, hidden layers with a shortcut,
-padding neurons, output layer) against the golden model's trace."""
+padding neurons, output layer) against the golden model's trace, also on both simulators."""
 from __future__ import annotations
 
 import pytest
@@ -15,6 +15,7 @@ def test_unit(simulator: str, module: str) -> None:
 
 
 @pytest.mark.parametrize(("case", "layer"), LAYER_CASES)
-def test_layer_engine(case: str, layer: int) -> None:
+def test_layer_engine(simulator: str, case: str, layer: int) -> None:
     art, pe_simd = random_case(case)
-    run_layer(art, pe_simd, layer, random_images(art, 6, seed=3), sim_build(f"test_layer_{case}_{layer}"))
+    run_layer(art, pe_simd, layer, random_images(art, 6, seed=3), sim_build(f"test_layer_{case}_{layer}_{simulator}"),
+              simulator)

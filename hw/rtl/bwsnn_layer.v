@@ -86,7 +86,7 @@ module bwsnn_layer #(
         if (rst) running <= 1'b0;
         else if (go) running <= 1'b1;
         else if (in_done) running <= 1'b0;
-        if (go) begin
+        if (rst || go) begin  // reset too: in_idx / skip_idx (the buffers' read indices) are defined when idle
             c <= {CI{1'b0}};
             g <= {GI{1'b0}};
             wrow <= 32'd0;
@@ -256,7 +256,7 @@ module bwsnn_layer #(
         for (p = 0; p < LL; p = p + 1) begin : lif
             wire [T-1:0] s;
             bwsnn_lif_chain #(.T(T)) chain (
-                .clk(clk), .in_valid(q_valid), .z(q_z[p]), .skip(q_skip[p]), .bias(bias_q[32*p +: 32]),
+                .clk(clk), .rst(rst), .in_valid(q_valid), .z(q_z[p]), .skip(q_skip[p]), .bias(bias_q[32*p +: 32]),
                 .threshold(thr_q[32*p +: 32]), .skip_gain(gain_q[32*p +: 32]), .frac_bits(frac_bits),
                 .leak_shift(leak_shift), .mem_bits(mem_bits), .soft_reset(soft_reset),
                 .spiking(SPIKING != 0), .out_valid(lif_valid[p]), .spikes(s), .u(u_last[32*p +: 32]));

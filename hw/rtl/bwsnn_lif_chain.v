@@ -1,11 +1,14 @@
 // One neuron's T membrane updates in step order: T LIF units (bwsnn_lif, 3 stages each) in a chain, the
 // membrane of step t feeding step t + 1; one neuron may enter every cycle. The membrane starts at 0 (step 0
 // ignores u_old). Out after 3 T cycles: the neuron's spike at every step and its membrane after the last.
+// The valid bit goes from unit to unit (each one's out_valid is the next one's in_valid, aligned with the
+// delayed bundle), so the units' reset clears the whole chain's.
 `default_nettype none
 module bwsnn_lif_chain #(
     parameter integer T = 2
 ) (
     input  wire               clk,
+    input  wire               rst,
     input  wire               in_valid,
     input  wire [T*32-1:0]    z,          // synaptic sum of step t in bits 32t +: 32
     input  wire [T-1:0]       skip,       // shortcut spike at step t
@@ -22,12 +25,12 @@ module bwsnn_lif_chain #(
     output wire signed [31:0] u
 );
     localparam integer LAT = 3;  // bwsnn_lif's latency
-    localparam integer BW = 1 + T * 32 + T + 96;
+    localparam integer BW = T * 32 + T + 96;
     wire [BW-1:0] bundle [0:T-1];  // what step t's unit needs, delayed by LAT t
     wire [T-1:0]  valid;
     wire signed [31:0] u_step [0:T-1];
     wire [T-1:0]  spike_step;
-    assign bundle[0] = {in_valid, z, skip, bias, threshold, skip_gain};
+    assign bundle[0] = {z, skip, bias, threshold, skip_gain};
 
     genvar t;
     generate
@@ -36,7 +39,8 @@ module bwsnn_lif_chain #(
             wire [BW-1:0] b = bundle[t];
             /* verilator lint_on UNUSEDSIGNAL */
             bwsnn_lif lif (
-                .clk(clk), .in_valid(b[BW-1]), .z(b[96 + T + 32*t +: 32]), .frac_bits(frac_bits),
+                .clk(clk), .rst(rst), .in_valid(t == 0 ? in_valid : valid[t == 0 ? 0 : t - 1]),
+                .z(b[96 + T + 32*t +: 32]), .frac_bits(frac_bits),
                 .bias(b[64 +: 32]), .skip_spike(b[96 + t]), .skip_gain(b[0 +: 32]),
                 .first_step(t == 0), .u_old(t == 0 ? 32'sd0 : u_step[t == 0 ? 0 : t - 1]),
                 .leak_shift(leak_shift), .mem_bits(mem_bits), .threshold(b[32 +: 32]),

@@ -14,6 +14,7 @@ from cocotb.clock import Clock
 from cocotb.triggers import RisingEdge
 
 from bwsnn.golden import saturate
+from sim.tb.reset import reset_clears_valids
 
 LATENCY = 3
 
@@ -67,8 +68,7 @@ async def test_lif(dut: Any) -> None:
         v.update(z=int(rng.integers(-40, 41)), frac_bits=int(rng.integers(0, 4)))
     expected: list[tuple[int, int]] = []
     spikes = sats = 0
-    dut.in_valid.value = 0
-    await RisingEdge(dut.clk)
+    await reset_clears_valids(dut, LATENCY)
     for i in range(n + LATENCY + 1):
         if i < n:
             v = vectors[i]

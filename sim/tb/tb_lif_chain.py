@@ -15,6 +15,7 @@ from cocotb.clock import Clock
 from cocotb.triggers import RisingEdge
 
 from bwsnn.golden import saturate
+from sim.tb.reset import reset_clears_valids
 
 
 def reference(z: list[int], skip: list[int], bias: int, thr: int, gain: int, cfg: dict[str, int]
@@ -54,7 +55,7 @@ async def test_lif_chain(dut: Any) -> None:
     rng = np.random.default_rng(3)
     n = int(os.environ.get("BWSNN_TB_VECTORS", "2000"))
     Clock(dut.clk, 10, unit="ns").start()
-    dut.in_valid.value = 0
+    await reset_clears_valids(dut, lat)
     spikes_seen = sats = 0
     for block in range(8):
         cfg = random_config(rng)
