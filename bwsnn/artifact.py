@@ -6,8 +6,9 @@ Layout of the ``.npz`` (``allow_pickle=False``):
 
 ``meta``
     UTF-8 JSON (stored as a uint8 array) with ``format`` = "bwsnn", ``version``, ``T``, ``input``
-    (``shape``, ``bits``), ``classes`` and ``layers`` (in order; see below), plus free-form ``info``
-    (dataset, training figures) that no consumer depends on.
+    (``shape``; ``bits`` 1..8: layer 0 sees the top ``bits`` bits of each 8-bit pixel), ``classes`` and
+    ``layers`` (in order; see below), plus free-form ``info`` (dataset, training figures) that no consumer
+    depends on.
 ``L{i}_weights``
     uint8 ``(out, ceil(fan_in/8))``: the +/-1 weight matrix, one row per neuron (dense) or output channel
     (conv2d), bit-packed along the fan-in, little bit order (bit j of a row is column j; 1 means +1, 0 means
@@ -366,8 +367,8 @@ def validate(art: Artifact, src: str = "<artifact>") -> None:
     """Check every cross-field invariant the golden model and the hardware rely on."""
     if not 1 <= art.T <= MAX_T:
         _fail(src, "T", f"1..{MAX_T}", art.T)
-    if art.input_bits != 8:
-        _fail(src, "input.bits", 8, art.input_bits)
+    if not (isinstance(art.input_bits, int) and 1 <= art.input_bits <= 8):
+        _fail(src, "input.bits", "1..8", art.input_bits)
     if not art.input_shape or any((not isinstance(d, int)) or d < 1 for d in art.input_shape):
         _fail(src, "input.shape", "positive integers", list(art.input_shape))
     if not art.layers:

@@ -110,16 +110,22 @@ def float_in_range(lo: float | None = None, hi: float | None = None, *, lo_open:
 positive_float = float_in_range(0.0, lo_open=True)
 
 
-def int_list(text: str) -> list[int]:
-    """A comma-separated list of positive integers, e.g. ``256,256,256``."""
+def int_list(text: str, lo: int = 1) -> list[int]:
+    """A comma-separated list of integers >= ``lo`` (positive by default), e.g. ``256,256,256``."""
     items = text.split(",")
     try:
         values = [int(s.strip(), 10) for s in items]
     except ValueError:
         values = []
-    if not values or any(v < 1 for v in values):
-        raise _bad("comma-separated positive integers (e.g. 256,256)", text)
+    if not values or any(v < lo for v in values):
+        what = "positive integers (e.g. 256,256)" if lo == 1 else f"integers >= {lo} (e.g. {lo},{lo + 1})"
+        raise _bad(f"comma-separated {what}", text)
     return values
+
+
+def seed_list(text: str) -> list[int]:
+    """A comma-separated list of seeds (integers >= 0), e.g. ``0,1,2``."""
+    return int_list(text, lo=0)
 
 
 def _given(text: str) -> Path:

@@ -7,7 +7,9 @@ Arithmetic, per image, for an artifact with layers l = 0..L-1 (the last is the d
 
 * Input: unsigned 8-bit pixels x, channels-last: shape ``input.shape`` = (H, W, C) for a conv network,
   (n,) for a dense one; a flat image is the (H, W, C) array in C order (C fastest, then W, then H).
-  Direct encoding: the same x at every time step.
+  Input precision ``input.bits`` b (1..8): layer 0 sees x = pixel >> (8 - b), the top b bits of each
+  pixel (b = 8: the pixel itself). The images stay 8-bit everywhere (streams, files, this function's
+  argument); only layer 0's arithmetic narrows. Direct encoding: the same x at every time step.
 * Every tensor between layers is channels-last, (H, W, C) or (n,). A dense layer reads its input flattened
   in that same order (no separate flatten layer).
 * State: one signed membrane U_l per neuron, ``mem_bits`` (B) wide, 0 at the start of every image; a
@@ -157,7 +159,7 @@ def run(art: Artifact, images: np.ndarray, trace: bool = False) -> GoldenResult:
 
 def _run_batch(art: Artifact, pixels: np.ndarray, trace: bool) -> GoldenResult:
     n = len(pixels)
-    x = pixels.reshape(n, *art.input_shape).astype(np.int64)
+    x = pixels.reshape(n, *art.input_shape).astype(np.int64) >> (8 - art.input_bits)
     z0 = synapses(art.layers[0], x, spikes=False)  # the direct-encoded layer's synapses: once per image
     mem = [np.zeros((n, *l.out_shape), np.int64) if isinstance(l, Layer) else None for l in art.layers]
     steps = []

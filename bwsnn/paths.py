@@ -9,3 +9,7 @@ from pathlib import Path
 
 def build_dir(*parts: str) -> Path:
     return Path(os.environ.get("BWSNN_BUILD") or "build", *parts)
+
+
+#: The trained models that ship with the code (``<name>.bwsnn.npz`` + its training report ``<name>.json``).
+MODELS_DIR = Path(__file__).resolve().parents[1] / "models"

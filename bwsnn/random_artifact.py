@@ -27,7 +27,7 @@ CONV_STACK: tuple[Spec, ...] = (
 
 def random_network(input_shape: tuple[int, ...], stack: tuple[Spec, ...], T: int = 2, seed: int = 0,
                    mem_bits: int | None = None, reset: str | None = None, leak_shift: int | None = None,
-                   frac_bits: int = 2, skips: bool = True) -> Artifact:
+                   frac_bits: int = 2, skips: bool = True, input_bits: int = 8) -> Artifact:
     """A random artifact of any layer stack. ``None`` arguments are drawn at random per layer.
 
     With ``skips``, a spiking layer whose output shape equals that of the layer just before it (a spiking
@@ -46,8 +46,8 @@ def random_network(input_shape: tuple[int, ...], stack: tuple[Spec, ...], T: int
         n_out = spec[1]
         n_in = int(np.prod(shape)) if window is None else spec[2] ** 2 * shape[2]
         bits = mem_bits or int(rng.integers(8, 25))
-        # typical |z|: sqrt(fan-in) times the input magnitude (pixels up to 255 on layer 0)
-        scale = (np.sqrt(n_in) * (128 if i == 0 else 1)) * (1 << frac_bits)
+        # typical |z|: sqrt(fan-in) times the input magnitude (x up to 2^input_bits - 1 on layer 0)
+        scale = (np.sqrt(n_in) * ((1 << input_bits) / 2 if i == 0 else 1)) * (1 << frac_bits)
         w = rng.integers(0, 2, (n_out, n_in), dtype=np.uint8)
         hi = (1 << (bits - 1)) - 1
         layer = Layer(
@@ -66,17 +66,18 @@ def random_network(input_shape: tuple[int, ...], stack: tuple[Spec, ...], T: int
         shape = layer.out_shape
     n_classes = stack[-1][1]
     art = Artifact(T=T, input_shape=tuple(input_shape), classes=[str(c) for c in range(n_classes)],
-                   layers=layers, info={"generator": "random_artifact", "seed": seed})
+                   layers=layers, input_bits=input_bits, info={"generator": "random_artifact", "seed": seed})
     validate(art, f"random_network(seed={seed})")
     return art
 
 
 def random_artifact(sizes: tuple[int, ...] = (64, 32, 32, 10), T: int = 2, seed: int = 0,
                     mem_bits: int | None = None, reset: str | None = None, leak_shift: int | None = None,
-                    frac_bits: int = 2, skips: bool = True) -> Artifact:
+                    frac_bits: int = 2, skips: bool = True, input_bits: int = 8) -> Artifact:
     """A dense network: sizes = (n_in, hidden..., n_classes). ``None`` arguments are drawn at random."""
     return random_network((sizes[0],), tuple(("dense", n) for n in sizes[1:]), T=T, seed=seed,
-                          mem_bits=mem_bits, reset=reset, leak_shift=leak_shift, frac_bits=frac_bits, skips=skips)
+                          mem_bits=mem_bits, reset=reset, leak_shift=leak_shift, frac_bits=frac_bits, skips=skips,
+                          input_bits=input_bits)
 
 
 def random_conv_artifact(input_shape: tuple[int, int, int] = (11, 9, 2), stack: tuple[Spec, ...] = CONV_STACK,
@@ -154,4 +155,7 @@ EDGE_CASES: dict[str, EdgeCase] = {
         lambda: with_output_shortcut(random_artifact(sizes=(40, 10, 10), T=3, seed=7, reset="soft", leak_shift=1),
                                      seed=7)),
     "int32_extremes": EdgeCase(lambda: int32_extremes((4, 64, 64, 10), seed=30), saturates=True, ties=True),
+    # input.bits below 8: layer 0 sees the top bits of each pixel (1 bit: a binarized image)
+    "input_1bit": EdgeCase(lambda: random_artifact(sizes=(49, 16, 16, 5), T=2, seed=31, input_bits=1)),
+    "input_3bit_conv": EdgeCase(lambda: random_conv_artifact(seed=35, T=2, input_bits=3)),
 }

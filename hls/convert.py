@@ -48,6 +48,7 @@ def layer_list(art: Artifact) -> list[dict]:
                 "inputs": inputs, "n_in": l.n_in, "n_out": l.n_out, **geometry,
                 "T": art.T, "mem_bits": l.mem_bits, "leak_shift": l.leak_shift, "frac_bits": l.frac_bits,
                 "soft_reset": l.reset == "soft", "spiking": l.spiking, "encode": i == 0,
+                "input_shift": 8 - art.input_bits if i == 0 else 0,  # layer 0 sees pixel >> (8 - input.bits)
                 "weight_data": l.weights, "bias_data": l.bias}
         if l.spiking:
             node["threshold_data"] = l.threshold

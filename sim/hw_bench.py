@@ -1,5 +1,6 @@
-"""Hardware benchmark of the RTL accelerator on the reference artifact (its planned folding, the one the
-default bitstream and the host driver use), all measured -> ``$BUILD/bench/hw.json`` and ``hw.md``:
+"""Hardware benchmark of the RTL accelerator, one row per model: the reference artifact (the default bitstream's,
+which the host driver uses) and every dense model shipped in models/, each with its planned folding, all
+measured -> ``$BUILD/bench/hw.json``, ``hw.md`` and ``hw_frontier.png`` (accuracy vs images/s):
 
 * resources and logic depth: Yosys estimates (:mod:`hw.synth`);
 * cycles per image: Verilator run of sim/tb/tb_top.py with no stalls (steady state between results of
@@ -8,7 +9,9 @@ default bitstream and the host driver use), all measured -> ``$BUILD/bench/hw.js
   bits its engine reads per cycle (every weight is read once per image);
 * simulation speed of each simulator that is installed (simulated cycles per wall second, test_stream).
 
-``python -m sim.hw_bench [--images N] [--icarus-images N]``
+``python -m sim.hw_bench [--images N] [--icarus-images N] [--models-dir DIR | --no-shipped]``
+
+A 1024-wide model takes Yosys about 8 minutes per pass (two passes: resources, depth): the bench is long.
 """
 from __future__ import annotations
 
@@ -18,11 +21,14 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import numpy as np
+
 from bwsnn import cli
 from bwsnn.artifact import Artifact, ArtifactError, load
 from bwsnn.limits import CLOCK_HZ, CLOCK_PERIOD_NS
 from bwsnn.params import Fold, layout, plan
-from bwsnn.paths import build_dir
+from bwsnn.paths import MODELS_DIR, build_dir
+from bwsnn.random_artifact import random_images
 from hw.synth import logic_depth, synth_estimate
 from sim.run_rtl import digits_images, reference_artifact, run_top, sim_build
 
@@ -33,10 +39,16 @@ def bound_cycles(art: Artifact, folding: tuple[Fold, ...]) -> float:
     return max(l.n_in * l.n_out / (f.pe * f.simd) for l, f in zip(art.layers, folding))
 
 
-def simulate(art_path: Path, images: int, simulator: str) -> dict[str, float]:
-    """Cycles per image (no stalls) and simulator speed from a checked run of the reference artifact."""
-    d = sim_build(f"bench_{simulator}")
-    report = run_top(art_path, digits_images(images), d, simulator, pauses=False, testcase="test_stream")
+def bench_images(art: Artifact, n: int) -> np.ndarray:
+    """Images for the cycle count (checked against the golden model): the digits test set for 8x8 models, else
+    random pixels (the interval does not depend on the pixel values)."""
+    return digits_images(n) if art.n_in == 64 else random_images(art, n, seed=7)
+
+
+def simulate(art_path: Path, art: Artifact, images: int, simulator: str, name: str) -> dict[str, float]:
+    """Cycles per image (no stalls) and simulator speed from a checked run of ``art``."""
+    d = sim_build(f"bench_{name}_{simulator}")
+    report = run_top(art_path, bench_images(art, images), d, simulator, pauses=False, testcase="test_stream")
     case = ET.parse(d / "results.xml").find(".//testcase[@name='test_stream']")
     sim_ns = float(case.find("properties/property[@name='sim_time_duration']").get("value"))
     wall = float(case.get("time"))
@@ -59,39 +71,95 @@ def markdown(rows: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def measure(art_path: Path, name: str, images: int, icarus_images: int) -> dict:
+    """One model's row."""
+    art = load(art_path)
+    fold = plan(art)
+    hw_build = build_dir("hw", name)
+    est = synth_estimate(art, hw_build, fold)
+    sims = {"verilator": simulate(art_path, art, images, "verilator", name)}
+    if shutil.which("iverilog") and icarus_images:
+        sims["icarus"] = simulate(art_path, art, icarus_images, "icarus", name)
+    cycles = sims["verilator"]["cycles_per_image"]
+    return {"model": name, "dataset": art.info.get("dataset"), "accuracy": art.info.get("accuracy_deploy"),
+            "T": art.T, "input_bits": art.input_bits,
+            "widths": [l.n_out for l in art.layers], "folding": " ".join(f"{f.pe}x{f.simd}" for f in fold),
+            "layer_cycles": [ll.cycles for ll in layout(art, fold).layers],
+            "cycles_per_image": cycles, "latency_cycles": sims["verilator"]["cycles_last"],
+            "images_per_s_100mhz": CLOCK_HZ / cycles, **est,
+            "logic_depth": logic_depth(hw_build / "params", hw_build),
+            "bound_cycles": bound_cycles(art, fold), "bound_ratio": cycles / bound_cycles(art, fold),
+            "sim_cycles_per_s_by": {s: v["sim_cycles_per_s"] for s, v in sims.items()}}
+
+
+#: BNN-PYNQ's LFC-W1A1 on the xc7z020 (784-1024x3-10, binarized input): 98.4% MNIST, a 512-cycle interval
+#: = 195k images/s at 100 MHz (issue 10's reading of its folding: FINN/BNN-PYNQ publications, not measured here)
+BNN_PYNQ_LFC = {"label": "BNN-PYNQ LFC-W1A1 (reference, not measured here)", "accuracy": 98.4,
+                "images_per_s_100mhz": 100e6 / 512}
+
+
+def frontier_png(rows: list[dict], path: Path) -> None:
+    """Accuracy vs images/s at 100 MHz: one point per MNIST row (all rows if none), BNN-PYNQ LFC's (MNIST) for
+    reference."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for r in [r for r in rows if r["dataset"] == "mnist"] or rows:
+        if r["accuracy"] is None:
+            continue
+        ax.scatter(r["images_per_s_100mhz"], r["accuracy"], s=40)
+        ax.annotate(f"{r['model']} ({r['dataset']}, {r['lut_pct']:.0f}% LUT)", (r["images_per_s_100mhz"],
+                    r["accuracy"]), textcoords="offset points", xytext=(5, 4), fontsize=8)
+    ref = BNN_PYNQ_LFC
+    ax.scatter(ref["images_per_s_100mhz"], ref["accuracy"], marker="*", s=140, color="k")
+    ax.annotate(ref["label"], (ref["images_per_s_100mhz"], ref["accuracy"]), textcoords="offset points",
+                xytext=(5, -12), fontsize=8)
+    ax.set_xscale("log")
+    ax.set_xlabel("images/s at 100 MHz (Verilator, back to back)")
+    ax.set_ylabel("deploy accuracy % (full test set)")
+    ax.set_title("bwsnn RTL on the xc7z020: accuracy vs throughput")
+    ax.grid(True, which="both", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def bench_models(models_dir: Path | None) -> list[tuple[str, Path]]:
+    """(row name, artifact): the reference artifact, then the dense models shipped in ``models_dir``."""
+    models = [("default", reference_artifact())]
+    for p in sorted(models_dir.glob("*.bwsnn.npz")) if models_dir else []:
+        if load(p).is_dense():  # conv layers are not in the RTL yet
+            models.append((p.name.removesuffix(".bwsnn.npz"), p))
+    return models
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = cli.Parser(prog="python -m sim.hw_bench", description=__doc__.splitlines()[0])
     ap.add_argument("--images", type=cli.positive_int, default=32, help="images for the cycle count (Verilator)")
     ap.add_argument("--icarus-images", type=cli.positive_int, default=4, help="images for Icarus' speed figure")
+    ap.add_argument("--models-dir", type=cli.existing_dir, default=MODELS_DIR,
+                    help="shipped models: its dense *.bwsnn.npz get a row each (default: models/)")
+    ap.add_argument("--no-shipped", action="store_true", help="the reference artifact only")
     a = ap.parse_args(argv)
-    art_path = reference_artifact()
-    try:
-        art = load(art_path)
-    except ArtifactError as e:
-        print(f"error: reference artifact (make train, or $BWSNN_ARTIFACT): {e}", file=sys.stderr)
-        return 1
-    fold = plan(art)
-    hw_build, out = build_dir("hw"), build_dir("bench")
-    out.mkdir(parents=True, exist_ok=True)
-    est = synth_estimate(art, hw_build, fold)
-    sims = {"verilator": simulate(art_path, a.images, "verilator")}
-    if shutil.which("iverilog"):
-        sims["icarus"] = simulate(art_path, a.icarus_images, "icarus")
-    else:
+    if not shutil.which("iverilog"):
         print("icarus speed: skipped (iverilog is not on PATH; it is optional)")
-    cycles = sims["verilator"]["cycles_per_image"]
-    row = {"model": art_path.name, "dataset": art.info.get("dataset"), "accuracy": art.info.get("accuracy_deploy"),
-           "T": art.T, "input_bits": 8,
-           "folding": " ".join(f"{f.pe}x{f.simd}" for f in fold),
-           "layer_cycles": [ll.cycles for ll in layout(art, fold).layers],
-           "cycles_per_image": cycles, "latency_cycles": sims["verilator"]["cycles_last"],
-           "images_per_s_100mhz": CLOCK_HZ / cycles, **est,
-           "logic_depth": logic_depth(hw_build / "params", hw_build),
-           "bound_cycles": bound_cycles(art, fold), "bound_ratio": cycles / bound_cycles(art, fold),
-           "sim_cycles_per_s_by": {s: v["sim_cycles_per_s"] for s, v in sims.items()}}
-    (out / "hw.json").write_text(json.dumps({"rows": [row]}, indent=1) + "\n")
-    (out / "hw.md").write_text(markdown([row]))
-    print(markdown([row]))
+    out = build_dir("bench")
+    out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    try:
+        for name, path in bench_models(None if a.no_shipped else a.models_dir):
+            print(f"hw bench: {name} ({path})", flush=True)
+            rows.append(measure(path, name, a.images, a.icarus_images))
+    except ArtifactError as e:
+        print(f"error: {e} (the reference artifact: make train, or $BWSNN_ARTIFACT)", file=sys.stderr)
+        return 1
+    (out / "hw.json").write_text(json.dumps({"rows": rows}, indent=1) + "\n")
+    (out / "hw.md").write_text(markdown(rows))
+    frontier_png(rows, out / "hw_frontier.png")
+    print(markdown(rows))
     return 0
 
 

@@ -94,6 +94,8 @@ def test_not_a_zip(tmp_path: Path) -> None:
     (lambda m, a: m.update(version=99), "version"),
     (lambda m, a: m.update(format="other"), "format"),
     (lambda m, a: m.update(T=0), "T"),
+    (lambda m, a: m["input"].update(bits=0), "input.bits"),
+    (lambda m, a: m["input"].update(bits=9), "input.bits"),
     (lambda m, a: m["layers"][1].update({"in": 15}), "layers[1].in"),
     (lambda m, a: m["layers"][0].update(reset="sometimes"), "layers[0].reset"),
     (lambda m, a: m["layers"][0].update(mem_bits=40), "layers[0].mem_bits"),

@@ -41,7 +41,7 @@ def test_case_exercises_what_it_is_named_for(name: str) -> None:
     for i, s in enumerate(g.spikes):
         assert 0 < s.mean() < 1, f"spiking layer {i} fires never or always"
     at_bound = [((p == -(1 << (l.mem_bits - 1))) | (p == (1 << (l.mem_bits - 1)) - 1)).any()
-                for p, l in zip(g.potentials, art.layers)]
+                for p, l in zip(g.potentials, art.layers) if p is not None]  # pools have no membranes
     if case.saturates:
         assert any(at_bound), "no membrane reaches its saturation bound"
     if len(art.classes) > 1:

@@ -88,6 +88,26 @@ def test_popcount_synapse_matches_literal_popcount(n_in: int) -> None:
     np.testing.assert_array_equal(expect[1], layer.weights_pm1().sum(1))  # all-one: sum of weights
 
 
+def test_one_pixel_at_each_input_precision() -> None:
+    # layer 0 sees the top b bits: pixel 0b1011_0110 = 182 -> 1 (b=1), 5 (b=3), 182 (b=8); weight +1, thr huge
+    for bits, x in ((1, 1), (3, 5), (8, 182)):
+        art = one_neuron(bias=0, thr=10**6, leak=0, reset="hard", bits=24, T=1)
+        art.input_bits = bits
+        assert trace(art, 182)[0] == [x]
+
+
+@pytest.mark.parametrize("bits", [1, 2, 5, 7])
+def test_input_bits_is_a_shift_of_the_pixels(bits: int) -> None:
+    # the same network at b bits on pixels == at 8 bits on pixels >> (8 - b), every step score, dense and conv
+    for case in ("input_1bit", "input_3bit_conv"):
+        art = EDGE_CASES[case].make()
+        x = random_images(art, 40, seed=bits)
+        art.input_bits = bits
+        narrow = golden.run(art, x).step_scores
+        art.input_bits = 8
+        np.testing.assert_array_equal(narrow, golden.run(art, x >> (8 - bits)).step_scores)
+
+
 def test_max_fan_in_first_layer_is_exact() -> None:
     # all pixels 255 on a wide first layer: z = 255 * (sum of weights), no overflow at the 32-bit bound
     art = random_artifact((4096, 8, 3), seed=5, frac_bits=4)

@@ -13,7 +13,7 @@ from training import train
 from training.deploy import DeployModel
 from training.fold import fold
 from training.lif import LIF, ATanSpike
-from training.model import BWSNN, SNNConfig
+from training.model import BWSNN, SNNConfig, model_input
 
 
 def test_binary_weights_are_plus_minus_one_and_learned_scale() -> None:
@@ -24,10 +24,13 @@ def test_binary_weights_are_plus_minus_one_and_learned_scale() -> None:
     assert any("scaling_impl" in n for n, _ in m.out.named_parameters())  # the output scale is learned
 
 
-def test_pixel_quant_is_exact_on_8bit_pixels() -> None:
-    m = BWSNN(SNNConfig(n_in=256, n_classes=2, hidden=[4]))
-    x = torch.arange(256, dtype=torch.float32)[None] / 255
-    torch.testing.assert_close(m.inp(x) * 255, torch.arange(256, dtype=torch.float32)[None])
+@pytest.mark.parametrize("bits", range(1, 9))
+def test_input_quant_is_exact_at_every_input_precision(bits: int) -> None:
+    # the b-bit input quantizer returns model_input's x = pixel >> (8 - b) exactly (in units of 1/(2^b - 1))
+    m = BWSNN(SNNConfig(n_in=256, n_classes=2, hidden=[4], input_bits=bits))
+    pixels = torch.arange(256)[None]
+    x = m.inp(model_input(pixels, bits)) * ((1 << bits) - 1)
+    torch.testing.assert_close(x, (pixels >> (8 - bits)).float(), rtol=0, atol=1e-4)
 
 
 @pytest.mark.parametrize("reset,expect_u", [("hard", [0.0, 0.6, 0.0]), ("soft", [0.2, 0.7, 0.35])])
@@ -185,6 +188,7 @@ def test_training_is_reproducible_with_a_seed(tmp_path: Path) -> None:
     (["--epochs", "-1"], "--epochs: expected >= 1"), (["--epochs", "0"], "--epochs"),
     (["--batch-size", "-4"], "--batch-size"), (["--leak-shift", "99"], "--leak-shift: expected 0..16"),
     (["--T", "9"], "--T: expected 1..8"), (["--T", "0"], "--T"), (["--lr", "0"], "--lr"),
+    (["--input-bits", "9"], "--input-bits: expected 1..8"), (["--input-bits", "0"], "--input-bits"),
     (["--kd-weight", "1.5"], "--kd-weight"), (["--kd-temperature", "-1"], "--kd-temperature"),
     (["--shift", "-1"], "--shift"), (["--teacher", "/nonexistent/t.pt"], "no such file"),
     (["--teacher-epochs", "-2"], "--teacher-epochs"), (["--preset", "nope"], "--preset"),

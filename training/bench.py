@@ -2,7 +2,9 @@
 
 * The shipped models (models/*.bwsnn.npz, :mod:`training.shipped`): re-measured on their full test sets by
   the golden model, never retrained; they need --data-dir (or BWSNN_DATA_DIR), without it they are skipped.
-* The default preset's ablation: shortcuts x KD, over several seeds (one shared teacher per seed).
+* The SEI-BWSNN ablation (:mod:`training.ablation`: shortcuts x KD over seeds, one shared teacher per seed):
+  the default preset's, retrained here (minutes); Fashion-MNIST's, re-measured from its kept runs in
+  models/ablation-fashion (with --data-dir; ``python -m training.ablation --preset fashion-ablation`` made them).
 * --mnist-mlp: retrain the mnist-mlp preset too (hours on a 2-core CPU; MNIST from --data-dir, BWSNN_DATA_DIR
   or ../shared/data beside the repo).
 """
@@ -15,12 +17,9 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
-import torch
-
 from bwsnn import artifact, datasets
 from bwsnn.paths import build_dir
-from training import shipped, train
+from training import ablation, shipped, train
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,27 +38,20 @@ def _run(cfg: train.TrainConfig, out: Path) -> dict:
             "seconds": rep["seconds"], "seconds_per_epoch": rep["seconds_per_epoch"]}
 
 
-def ablation(seeds: list[int], work: Path) -> dict:
-    rows: dict[str, list[dict]] = {}
-    for seed in seeds:
-        teacher_dir = work / f"teacher{seed}"
-        base_cfg = replace(train.PRESETS["digits"], seed=seed, export=False)
-        base = _run(base_cfg, teacher_dir)  # shortcuts + KD
-        ck = torch.load(teacher_dir / "checkpoint.pt", map_location="cpu")
-        teacher_path = teacher_dir / "teacher.pt"
-        torch.save(ck["teacher"], teacher_path)
-        rows.setdefault("shortcuts+kd", []).append(base)
-        for name, switches in (("shortcuts", {"kd": False}), ("kd", {"shortcuts": False}),
-                               ("plain", {"kd": False, "shortcuts": False})):
-            cfg = replace(base_cfg, teacher=str(teacher_path), **switches)
-            rows.setdefault(name, []).append(_run(cfg, work / f"{name}{seed}"))
-    summary = {}
-    for name, runs in rows.items():
-        dep = np.array([r["deploy"] for r in runs])
-        summary[name] = {"deploy_mean": float(dep.mean()), "deploy_std": float(dep.std()),
-                         "bwsnn_mean": float(np.mean([r["bwsnn"] for r in runs])),
-                         "teacher_mean": float(np.mean([r["teacher"] for r in runs])), "runs": runs}
-    return summary
+FASHION_ABLATION = "ablation-fashion"
+
+
+def _fashion_ablation(data_dir: str | None, runs: Path) -> dict:
+    """The kept Fashion-MNIST ablation runs, re-measured; or why not."""
+    if not data_dir:
+        return {"skipped": "no --data-dir (or BWSNN_DATA_DIR) with fashion_mnist.npz"}
+    if not shipped.models(runs):
+        return {"skipped": f"no runs in {runs} (python -m training.ablation --preset fashion-ablation)"}
+    variants = ablation.summarize(runs, data_dir)
+    first = variants[next(iter(variants))]["runs"][0]
+    return {"preset": "fashion-ablation", "seeds": sorted({int(r["model"].rsplit("seed", 1)[1])
+                                                           for v in variants.values() for r in v["runs"]}),
+            "variants": variants, "command": first["command"].split("  # run ")[0]}
 
 
 def shipped_models(data_dir: str | None, directory: Path) -> dict:
@@ -78,16 +70,15 @@ def markdown(result: dict) -> str:
         lines += shipped.markdown(result["models"])
     else:
         lines.append(f"Skipped: {result['models_skipped']}.")
-    lines += ["", "## Ablation", ""]
+    lines += ["", "## Ablation: shortcuts x KD (golden model, full test sets, mean +/- std over seeds)", ""]
     if not result["ablation"]:
         lines.append("Skipped (--skip-ablation).")
-    else:
-        lines += [f"Dataset {result['dataset']}, T={result['T']}, seeds {result['seeds']}.", "",
-                  "| variant | teacher % | BW-SNN % | deploy % (mean +/- std) | s/epoch |", "|---|---|---|---|---|"]
-    for name, r in result["ablation"].items():
-        spe = np.mean([x["seconds_per_epoch"] for x in r["runs"]])
-        lines.append(f"| {name} | {r['teacher_mean']:.2f} | {r['bwsnn_mean']:.2f} | "
-                     f"{r['deploy_mean']:.2f} +/- {r['deploy_std']:.2f} | {spe:.3f} |")
+    for name, abl in result["ablation"].items():
+        if "skipped" in abl:
+            lines += [f"{name}: skipped ({abl['skipped']}).", ""]
+            continue
+        lines += [f"{name} ({abl['preset']} preset, seeds {abl['seeds']}):", "", *ablation.markdown(abl["variants"]),
+                  "", f"Command: `{abl['command']}`", ""]
     if "mnist" in result:
         m = result["mnist"]
         lines += ["", f"MNIST preset (mnist-mlp): teacher {m['teacher']:.2f}%, BW-SNN {m['bwsnn']:.2f}%, "
@@ -114,9 +105,16 @@ def main(argv: list[str] | None = None) -> None:
         result = shipped_models(a.data_dir or os.environ.get("BWSNN_DATA_DIR"), Path(a.models_dir))
     except (shipped.ShippedError, datasets.DataError, artifact.ArtifactError) as e:
         raise SystemExit(f"error: {e}") from None
+    result["ablation"] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        result |= {"dataset": "digits", "T": 2, "seeds": seeds,
-                   "ablation": {} if a.skip_ablation else ablation(seeds, Path(tmp))}
+        if not a.skip_ablation:
+            base = replace(train.PRESETS["digits"], export=False)
+            runs = Path(tmp) / "ablation-digits"
+            ablation.run(base, seeds, runs, work=Path(tmp) / "work")
+            result["ablation"]["digits"] = {"preset": "digits", "seeds": seeds, "variants":
+                                            ablation.summarize(runs, None), "command": "make bench (retrained)"}
+            result["ablation"]["fashion"] = _fashion_ablation(a.data_dir or os.environ.get("BWSNN_DATA_DIR"),
+                                                              Path(a.models_dir) / FASHION_ABLATION)
         mnist = _mnist_dir(a.data_dir)
         if a.mnist_mlp and not mnist:
             result["mnist_skipped"] = "no mnist.npz found (pass --data-dir)"

@@ -61,7 +61,8 @@ class DeployModel(nn.Module):
     def _run(self, pixels: torch.Tensor) -> torch.Tensor:
         n = len(pixels)
         layers = self.art.layers
-        x = pixels.reshape(n, *self.art.input_shape)
+        x = torch.div(pixels.reshape(n, *self.art.input_shape).to(torch.int64), 1 << (8 - self.art.input_bits),
+                      rounding_mode="floor")  # x = pixel >> (8 - input.bits)
         z0 = self._synapses(0, x)
         mem = [torch.zeros(n, *l.out_shape, dtype=torch.int64) for l in layers]
         steps = []

@@ -58,8 +58,9 @@ class SpikesAsUnsignedQuant(Transformation):
 
 
 def export_qonnx(model: BWSNN | ConvBWSNN, path: str | Path) -> Path:
-    """The QONNX graph of a dense or conv BW-SNN: input (1, n_in) pixels / 255 (a conv model's in (H, W, C)
-    order), output the (1, C) logits averaged over T."""
+    """The QONNX graph of a dense or conv BW-SNN: input (1, n_in) :func:`training.model.model_input` values,
+    (pixel >> (8 - b)) / (2^b - 1) at b bits of input precision (a conv model's in (H, W, C) order), which its
+    b-bit input Quant turns back into x exactly; output the (1, C) logits averaged over T."""
     from brevitas.export import export_qonnx as brevitas_export_qonnx
 
     # a failed export leaves hooks on the model: always export a copy

@@ -1,7 +1,8 @@
 """Fold a trained BWSNN or ConvBWSNN into the integer deploy artifact (the contract of bwsnn/golden.py).
 
 Per hidden neuron the float model computes u = u * 2^-k + a*z + c (+ s_skip) and fires at u >= 1, where
-z is the integer synapse sum, a = BN gain * weight scale (/255 on the pixel layer) and c the BN offset.
+z is the integer synapse sum, a = BN gain * weight scale (/ (2^b - 1) on the pixel layer, whose input
+x = pixel >> (8 - b) the model sees as x / (2^b - 1)) and c the BN offset.
 Dividing by |a| and scaling by 2^F gives integer units: the weights of a neuron with a < 0 are negated,
 bias = round(2^F c/|a|), threshold = skip_gain = round(2^F / |a|). F is chosen per layer for at least
 THRESH_RESOLUTION_BITS of threshold resolution while the current stays inside 32 bits. A conv layer folds
@@ -62,7 +63,7 @@ def _synapses(model: BWSNN | ConvBWSNN) -> list[tuple]:
 
 
 def _spiking_layer(i: int, qw, bn: torch.nn.Module, window: Window | None, skip: int | None, leak_shift: int,
-                   reset: str) -> Layer:
+                   reset: str, input_bits: int) -> Layer:
     """Fold one binary layer + BatchNorm + LIF (see the module docstring)."""
     value = qw.value
     if value.dim() == 4:
@@ -70,7 +71,8 @@ def _spiking_layer(i: int, qw, bn: torch.nn.Module, window: Window | None, skip:
     w_pos = (value > 0).cpu().numpy()
     a = (bn.weight / torch.sqrt(bn.running_var + bn.eps)).double() * float(qw.scale)
     c = (bn.bias.double() - a * bn.running_mean.double()).cpu().numpy()
-    a = a.cpu().numpy() / (255.0 if i == 0 else 1.0)  # layer 0's z is in pixel units, x = pixel/255
+    # layer 0's z is in units of x = pixel >> (8 - b), the model's input x / (2^b - 1)
+    a = a.cpu().numpy() / (float((1 << input_bits) - 1) if i == 0 else 1.0)
     w_pos = np.where((a < 0)[:, None], ~w_pos, w_pos)
     inv = np.minimum(1.0 / np.maximum(np.abs(a), 1e-30), MAX_INV_GAIN)
     f0 = int(np.clip(np.ceil(THRESH_RESOLUTION_BITS - np.log2(inv.min())), 0, 24))
@@ -84,7 +86,7 @@ def _spiking_layer(i: int, qw, bn: torch.nn.Module, window: Window | None, skip:
                      mem_bits=32, frac_bits=f, skip_from=skip, window=window,
                      skip_gain=thr.astype(np.int32) if skip is not None else None)
 
-    return _fit_frac(build, 8 if i == 0 else None, f0, i)
+    return _fit_frac(build, input_bits if i == 0 else None, f0, i)
 
 
 @torch.no_grad()
@@ -98,7 +100,7 @@ def fold(model: BWSNN | ConvBWSNN, classes: list[str], input_shape: tuple[int, .
         if src[0] == "pool":
             layers.append(Pool(src[1], name=f"pool{i}"))
         else:
-            layers.append(_spiking_layer(i, *src[1:], cfg.leak_shift, cfg.reset))
+            layers.append(_spiking_layer(i, *src[1:], cfg.leak_shift, cfg.reset, cfg.input_bits))
     qw = model.out.quant_weight()
     alpha = float(qw.scale)
     w_pos = (qw.value > 0).cpu().numpy()
@@ -113,7 +115,8 @@ def fold(model: BWSNN | ConvBWSNN, classes: list[str], input_shape: tuple[int, .
                      mem_bits=32, frac_bits=f)
 
     layers.append(_fit_frac(build_out, None, OUT_FRAC_BITS, len(layers)))
-    art = Artifact(T=cfg.T, input_shape=tuple(input_shape), classes=list(classes), layers=layers, info=info or {})
+    art = Artifact(T=cfg.T, input_shape=tuple(input_shape), classes=list(classes), layers=layers,
+                   input_bits=cfg.input_bits, info=info or {})
     for i, l in enumerate(layers):
         if isinstance(l, Layer):
             l.mem_bits = _mem_bits(current_bound(art, i), l.threshold, l.leak_shift, cfg.T)

@@ -23,6 +23,13 @@ from training.lif import LIF
 from training.quantizers import BinaryWeight, BinaryWeightLearnedScale, PixelQuant
 
 
+def model_input(pixels: torch.Tensor, bits: int = 8) -> torch.Tensor:
+    """The model's input for 8-bit pixels at ``bits`` of input precision: (pixel >> (8 - bits)) / (2^bits - 1),
+    in [0, 1]; exactly what the b-bit input quantizer (:class:`PixelQuant`) represents, so the folded layer 0
+    sees the golden model's x = pixel >> (8 - b)."""
+    return torch.div(pixels.to(torch.int64), 1 << (8 - bits), rounding_mode="floor").float() / ((1 << bits) - 1)
+
+
 @dataclass
 class SNNConfig:
     n_in: int
@@ -32,6 +39,7 @@ class SNNConfig:
     leak_shift: int = 1
     reset: str = "hard"
     shortcuts: bool = True
+    input_bits: int = 8  # layer 0 sees pixel >> (8 - b): the model's input is that / (2^b - 1)
 
     def skip_from(self, i: int) -> int | None:
         """Shortcut source of hidden layer i: the block before it, when widths match."""
@@ -49,7 +57,7 @@ class BWSNN(nn.Module):
         if not 1 <= cfg.T <= MAX_T:
             raise ValueError(f"T: expected 1..{MAX_T}, got {cfg.T}")
         self.cfg = cfg
-        self.inp = QuantIdentity(act_quant=PixelQuant)
+        self.inp = QuantIdentity(act_quant=PixelQuant, bit_width=cfg.input_bits)
         sizes = [cfg.n_in, *cfg.hidden]
         self.fc = nn.ModuleList(QuantLinear(a, b, bias=False, weight_quant=BinaryWeight)
                                 for a, b in zip(sizes[:-1], sizes[1:]))
@@ -115,6 +123,7 @@ class ConvConfig:
     leak_shift: int = 1
     reset: str = "hard"
     shortcuts: bool = True
+    input_bits: int = 8
 
     def __post_init__(self) -> None:
         self.input_shape = tuple(self.input_shape)
@@ -162,7 +171,7 @@ class ConvBWSNN(nn.Module):
         if not 1 <= cfg.T <= MAX_T:
             raise ValueError(f"T: expected 1..{MAX_T}, got {cfg.T}")
         self.cfg = cfg
-        self.inp = QuantIdentity(act_quant=PixelQuant)
+        self.inp = QuantIdentity(act_quant=PixelQuant, bit_width=cfg.input_bits)
         syn, bn, lif = [], [], []
         for kind, a, b in cfg.layers():  # nn.Identity keeps the pools' places, so indices are the artifact's
             if kind == "conv":

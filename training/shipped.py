@@ -14,10 +14,9 @@ from pathlib import Path
 import numpy as np
 
 from bwsnn import artifact, datasets, golden
+from bwsnn.paths import MODELS_DIR
 from training.report import activity
 from training.train import ACTIVITY_IMAGES
-
-MODELS_DIR = Path(__file__).resolve().parents[1] / "models"
 
 
 class ShippedError(ValueError):
@@ -36,7 +35,7 @@ def evaluate(path: Path, data_dir: str | None) -> dict:
         raise ShippedError(f"{report_path}: missing (every shipped artifact comes with its training report)")
     report = json.loads(report_path.read_text())
     art = artifact.load(path)
-    ds = datasets.load(art.info["dataset"], data_dir)
+    ds = datasets.load(art.info["dataset"], data_dir, report.get("seed", 0))  # a seeded split (digits) is its run's
     steps = golden.run(art, ds.x_test).step_scores
     per_step = [float(100.0 * np.mean(steps[:, t].argmax(-1) == ds.y_test)) for t in range(art.T)]
     if per_step != report["accuracy"]["per_step"]:

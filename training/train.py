@@ -31,7 +31,7 @@ from training import checkpoint
 from training.deploy import DeployModel
 from training.export import export_qonnx
 from training.fold import fold
-from training.model import BWSNN, ConvBWSNN, ConvConfig, ConvTeacher, SNNConfig, Teacher
+from training.model import BWSNN, ConvBWSNN, ConvConfig, ConvTeacher, SNNConfig, Teacher, model_input
 from training.report import activity, plot_curves
 
 
@@ -47,6 +47,7 @@ class TrainConfig:
     hidden: tuple[int, ...] = (256, 256, 256)  # spiking dense layers (after the conv stack, if any)
     conv: tuple[str, ...] = ()  # conv stack: "c<channels>" (binary 3x3 conv) and "p" (2x2 spike OR-pool)
     T: int = 2
+    input_bits: int = 8  # layer 0 sees the top input_bits bits of each pixel (artifact input.bits)
     epochs: int = 60  # student
     teacher_epochs: int = 30
     batch_size: int = 64
@@ -71,7 +72,8 @@ class TrainConfig:
         stack_ok = all(c == "p" or (c[:1] == "c" and c[1:].isdigit() and int(c[1:]) > 0) for c in self.conv)
         rules = [("hidden", bool(self.hidden or self.conv) and all(h >= 1 for h in self.hidden), "positive widths"),
                  ("conv", stack_ok and self.conv[:1] != ("p",), "'c<channels>' and 'p' entries, a conv first"),
-                 ("T", 1 <= self.T <= MAX_T, f"1..{MAX_T}"), ("epochs", self.epochs >= 1, ">= 1"),
+                 ("T", 1 <= self.T <= MAX_T, f"1..{MAX_T}"), ("input_bits", 1 <= self.input_bits <= 8, "1..8"),
+                 ("epochs", self.epochs >= 1, ">= 1"),
                  ("teacher_epochs", self.teacher_epochs >= 0, ">= 0"), ("batch_size", self.batch_size >= 1, ">= 1"),
                  ("lr", self.lr > 0, "> 0"), ("leak_shift", 0 <= self.leak_shift <= MAX_LEAK_SHIFT,
                                                 f"0..{MAX_LEAK_SHIFT}"),
@@ -88,13 +90,14 @@ class TrainConfig:
 
     def snn(self, n_in: int, n_classes: int) -> SNNConfig:
         return SNNConfig(n_in=n_in, n_classes=n_classes, hidden=list(self.hidden), T=self.T,
-                         leak_shift=self.leak_shift, reset=self.reset, shortcuts=self.shortcuts)
+                         leak_shift=self.leak_shift, reset=self.reset, shortcuts=self.shortcuts,
+                         input_bits=self.input_bits)
 
     def conv_snn(self, shape: tuple[int, ...], n_classes: int) -> ConvConfig:
         """The conv model's config for images of ``shape`` ((H, W) greyscale or (H, W, C))."""
         return ConvConfig(input_shape=tuple(shape) if len(shape) == 3 else (*shape, 1), n_classes=n_classes,
                           stack=list(self.conv), hidden=list(self.hidden), T=self.T, leak_shift=self.leak_shift,
-                          reset=self.reset, shortcuts=self.shortcuts)
+                          reset=self.reset, shortcuts=self.shortcuts, input_bits=self.input_bits)
 
     def student(self, ds: datasets.Dataset) -> BWSNN | ConvBWSNN:
         """The BW-SNN for ``ds``: conv when ``conv`` is set, dense otherwise."""
@@ -115,6 +118,10 @@ PRESETS: dict[str, TrainConfig] = {
     "digits": TrainConfig(),
     "mnist-mlp": TrainConfig(dataset="mnist", hidden=(1024, 1024, 1024), epochs=40, teacher_epochs=10,
                              batch_size=256, shift=2, preset="mnist-mlp"),
+    # the fast dense MNIST model of the RTL benchmark (models/mnist-fast): 256-wide, 2-bit input (layer 0 reads
+    # 2 bit-planes of 784 x 256 weights instead of 8 of 784 x 1024)
+    "mnist-fast": TrainConfig(dataset="mnist", hidden=(256, 256, 256), input_bits=2, epochs=40, teacher_epochs=10,
+                              batch_size=256, shift=2, preset="mnist-fast"),
     # conv BW-SNNs: binary 3x3 convs with a shortcut wherever the shape is kept (the downsampling path is the
     # OR-pool: the conv after a pool takes its spikes as its shortcut), then the binary dense classifier
     "digits-conv": TrainConfig(conv=("c16", "c16", "p", "c16", "c16"), hidden=(), epochs=30, teacher_epochs=10,
@@ -126,6 +133,12 @@ PRESETS: dict[str, TrainConfig] = {
     "fashion-conv": TrainConfig(dataset="fashion", conv=("c16", "c16", "p", "c32", "c32", "p"), hidden=(),
                                 epochs=7, teacher_epochs=2, batch_size=128, shift=1, val_size=5000,
                                 preset="fashion-conv"),
+    # the shortcuts x KD ablation on Fashion-MNIST (training.ablation, 3 seeds x 4 variants kept in
+    # models/ablation-fashion): half the shipped model's channels and 3 student epochs, so that 12 runs fit in
+    # well under an hour on one CPU core
+    "fashion-ablation": TrainConfig(dataset="fashion", conv=("c8", "c8", "p", "c16", "c16", "p"), hidden=(),
+                                    epochs=3, teacher_epochs=2, batch_size=128, shift=1, val_size=5000,
+                                    preset="fashion-ablation"),
 }
 
 
@@ -167,6 +180,7 @@ def parse_cli(argv: list[str] | None = None) -> tuple[TrainConfig, RunOptions]:
     p.add_argument("--conv", type=_conv_stack, help="conv stack, e.g. c16,c16,p,c32,c32,p: c<N> a binary 3x3 conv "
                    "with N channels, p a 2x2 spike OR-pool; '' for a dense network (default: the preset's)")
     p.add_argument("--T", type=int, help=f"time steps, 1..{MAX_T}")
+    p.add_argument("--input-bits", type=int, help="input precision b, 1..8: layer 0 sees pixel >> (8 - b)")
     p.add_argument("--epochs", type=int, help="student epochs (default: the preset's)")
     p.add_argument("--teacher-epochs", type=int, help="teacher epochs (default: the preset's)")
     p.add_argument("--batch-size", type=int)
@@ -244,10 +258,6 @@ def seed_all(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def to_input(pixels: torch.Tensor) -> torch.Tensor:
-    return pixels.float() / 255.0
-
-
 def random_shift(pixels: torch.Tensor, shape: tuple[int, int], max_shift: int) -> torch.Tensor:
     """Translate each (flattened) image by up to max_shift pixels in x and y, zero-filled."""
     if max_shift <= 0:
@@ -262,10 +272,11 @@ def random_shift(pixels: torch.Tensor, shape: tuple[int, int], max_shift: int) -
 
 
 @torch.no_grad()
-def accuracy(fn, x: np.ndarray, y: np.ndarray, device: torch.device, batch: int = 1000) -> float:
+def accuracy(fn, x: np.ndarray, y: np.ndarray, device: torch.device, bits: int = 8, batch: int = 1000) -> float:
+    """Accuracy (%) of ``fn`` (model input -> logits) on 8-bit images x at ``bits`` of input precision."""
     correct = 0
     for i in range(0, len(x), batch):
-        out = fn(to_input(torch.from_numpy(x[i:i + batch]).to(device)))
+        out = fn(model_input(torch.from_numpy(x[i:i + batch]).to(device), bits))
         correct += (out.argmax(-1).cpu() == torch.from_numpy(y[i:i + batch])).sum().item()
     return 100.0 * correct / len(x)
 
@@ -327,7 +338,7 @@ def fit(model: torch.nn.Module, loss_fn, data: Split, epochs: int, cfg: TrainCon
             loader.sampler.set_epoch(epoch)
         total, count = 0.0, 0
         for xb, yb in loader:
-            xb = to_input(random_shift(xb, data.shape, cfg.shift).to(dist.device))
+            xb = model_input(random_shift(xb, data.shape, cfg.shift).to(dist.device), cfg.input_bits)
             yb = yb.to(dist.device)
             loss = loss_fn(model, xb, yb)
             opt.zero_grad(set_to_none=True)
@@ -409,7 +420,7 @@ def train_models(cfg: TrainConfig, ds: datasets.Dataset | None = None, out: str 
             checkpoint.save(out, {**context, **phase, "seconds": time.time() - t0})
 
     def validate(fn) -> Callable[[], float]:
-        return lambda: accuracy(fn, data.x_val, data.y_val, dist.device)
+        return lambda: accuracy(fn, data.x_val, data.y_val, dist.device, cfg.input_bits)
 
     teacher = cfg.teacher_model(ds)
     if cfg.teacher:
@@ -425,7 +436,7 @@ def train_models(cfg: TrainConfig, ds: datasets.Dataset | None = None, out: str 
         context["history"] = dict(hist)
     teacher.eval()
     context["teacher"] = _copy_state(teacher)
-    acc_teacher = accuracy(teacher, ds.x_test, ds.y_test, dist.device)
+    acc_teacher = accuracy(teacher, ds.x_test, ds.y_test, dist.device, cfg.input_bits)
     student = dist.wrap(cfg.student(ds))
     hist, selected = fit(student, student_loss(teacher if cfg.kd else None, cfg), data, cfg.epochs, cfg, dist,
                          "bwsnn", validate(lambda x: student(x).mean(0)), on_epoch,
@@ -433,7 +444,7 @@ def train_models(cfg: TrainConfig, ds: datasets.Dataset | None = None, out: str 
     if not dist.main:
         return None
     model = unwrap(student).cpu().eval()
-    acc_bwsnn = accuracy(lambda x: model(x).mean(0), ds.x_test, ds.y_test, torch.device("cpu"))
+    acc_bwsnn = accuracy(lambda x: model(x).mean(0), ds.x_test, ds.y_test, torch.device("cpu"), cfg.input_bits)
     return Trained(cfg, ds, model, unwrap(teacher).cpu().eval(), acc_teacher, acc_bwsnn,
                    context["history"] | hist, time.time() - t0, context["selection"] | {"bwsnn": selected})
 
@@ -469,7 +480,7 @@ def package(trained: Trained, out: str | Path, command: str | None = None) -> di
         "weight_bits": art.weight_bits(), "seconds": seconds, "train_seconds": trained.seconds,
         "seconds_per_epoch": trained.seconds / max(1, epochs), "config": model.cfg.to_dict(), "kd": cfg.kd,
         "kd_weight": cfg.kd_weight, "epochs": cfg.epochs, "teacher_epochs": cfg.teacher_epochs, "seed": cfg.seed,
-        "shift": cfg.shift, "val_size": cfg.val_size, "selection": trained.selection,
+        "shift": cfg.shift, "input_bits": cfg.input_bits, "val_size": cfg.val_size, "selection": trained.selection,
         "threads": torch.get_num_threads(), "history": trained.history, "train_config": asdict(cfg),
         "mem_bits": [l.mem_bits for l in art.synaptic], "frac_bits": [l.frac_bits for l in art.synaptic],
         # spike rates and synaptic operations per image, measured on (at most) the first 1000 test images

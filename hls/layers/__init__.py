@@ -33,7 +33,8 @@ INT32 = IntegerPrecisionType(32, signed=True)
 LOWER_FLOW = "optimize"
 
 _COMMON = [Attribute("n_in"), Attribute("n_out"), Attribute("T"), Attribute("mem_bits"),
-           Attribute("leak_shift"), Attribute("frac_bits"), Attribute("soft_reset", value_type=bool)]
+           Attribute("leak_shift"), Attribute("frac_bits"), Attribute("soft_reset", value_type=bool),
+           Attribute("input_shift", default=0)]
 
 
 class BwsnnDense(Layer):
@@ -183,6 +184,7 @@ _CONFIG = """struct config{index} : nnet::bwsnn_config {{
     static const unsigned leak_shift = {leak_shift};
     static const unsigned frac_bits = {frac_bits};
     static const bool soft_reset = {soft_reset};
+    static const unsigned input_shift = {input_shift};
     typedef {weight_t} weight_t;
     typedef {int_t} bias_t;
     typedef {int_t} threshold_t;
@@ -219,6 +221,7 @@ _CONV_CONFIG = """struct config{index} : nnet::bwsnn_conv_config {{
     static const unsigned leak_shift = {leak_shift};
     static const unsigned frac_bits = {frac_bits};
     static const bool soft_reset = {soft_reset};
+    static const unsigned input_shift = {input_shift};
 }};
 """
 
@@ -234,7 +237,7 @@ class BwsnnConvConfigTemplate(LayerConfigTemplate):
         a = node.get_attr
         params = {k: a(k) for k in ("in_h", "in_w", "in_c", "out_h", "out_w", "n_out", "kernel", "stride", "pad",
                                     "T")}
-        neuron = {"n_in": 1, "mem_bits": 2, "leak_shift": 0, "frac_bits": 0, "soft_reset": False}
+        neuron = {"n_in": 1, "mem_bits": 2, "leak_shift": 0, "frac_bits": 0, "soft_reset": False, "input_shift": 0}
         params |= {k: a(k, v) for k, v in neuron.items()}
         params["soft_reset"] = str(bool(params["soft_reset"])).lower()
         params["index"] = node.index

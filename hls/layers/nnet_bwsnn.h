@@ -22,6 +22,7 @@ struct bwsnn_config {
     static const unsigned leak_shift = 0;
     static const unsigned frac_bits = 0;
     static const bool soft_reset = false;
+    static const unsigned input_shift = 0;  // layer 0: x = pixel >> (8 - input.bits)
     typedef ap_uint<8> weight_t;
     typedef ap_int<32> bias_t;
     typedef ap_int<32> threshold_t;
@@ -110,7 +111,8 @@ void bwsnn_fire(const bwsnn_cur_t cur[CONFIG_T::n_out], ap_int<CONFIG_T::mem_bit
     }
 }
 
-// Layer 0's current from direct-encoded pixels: z = 2*sum(x where w = +1) - sum(x), once per image
+// Layer 0's current from direct-encoded pixels x = pixel >> input_shift: z = 2*sum(x where w = +1) - sum(x),
+// once per image
 template <class data_T, typename CONFIG_T>
 void bwsnn_pixel_current(const data_T x[CONFIG_T::n_in],
                          const typename CONFIG_T::weight_t w[CONFIG_T::n_out * CONFIG_T::in_bytes],
@@ -120,7 +122,7 @@ void bwsnn_pixel_current(const data_T x[CONFIG_T::n_in],
     ap_int<32> total = 0;
     for (unsigned j = 0; j < CONFIG_T::n_in; j++) {
         #pragma HLS UNROLL
-        total += x[j];
+        total += x[j] >> CONFIG_T::input_shift;
     }
 Neurons:
     for (unsigned n = 0; n < CONFIG_T::n_out; n++) {
@@ -128,7 +130,7 @@ Neurons:
         ap_int<32> pos = 0;
         for (unsigned j = 0; j < CONFIG_T::n_in; j++) {
             #pragma HLS UNROLL
-            if (w[n * CONFIG_T::in_bytes + j / 8][j % 8]) pos += x[j];
+            if (w[n * CONFIG_T::in_bytes + j / 8][j % 8]) pos += x[j] >> CONFIG_T::input_shift;
         }
         cur[n] = (bwsnn_wide_t(2 * pos - total) << CONFIG_T::frac_bits) + bwsnn_wide_t(b[n]);
     }
@@ -287,7 +289,7 @@ ap_int<32> bwsnn_window_z(const data_T *a, unsigned t, unsigned y, unsigned x, u
                 const unsigned j = (ky * CONFIG_T::kernel + kx) * CONFIG_T::in_c + c;
                 const unsigned i = (unsigned(iy) * CONFIG_T::in_w + unsigned(ix)) * CONFIG_T::in_c + c;
                 const bool plus = w[o * CONFIG_T::w_bytes + j / 8][j % 8];
-                ap_int<32> v = PIXELS ? ap_int<32>(a[i]) : ap_int<32>(a[t * CONFIG_T::in_bytes + i / 8][i % 8]);
+                ap_int<32> v = PIXELS ? ap_int<32>(a[i] >> CONFIG_T::input_shift) : ap_int<32>(a[t * CONFIG_T::in_bytes + i / 8][i % 8]);
                 z += plus ? v : ap_int<32>(-v);
             }
         }

@@ -1,0 +1,55 @@
+"""The shortcuts x KD ablation (training.ablation): every variant x seed kept as an artifact + report, one
+teacher per seed shared by its variants, the table re-measured by the golden model, a rerun retrains nothing."""
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bwsnn import artifact, datasets, golden
+from training import ablation, train
+
+TINY = replace(train.PRESETS["digits"], hidden=(16, 16), epochs=1, teacher_epochs=1, export=False)
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("ablation")
+    ablation.run(TINY, [0, 3], out, command="tiny", work=out.parent / f"{out.name}-work")
+    return out
+
+
+def test_every_variant_and_seed_is_kept_with_its_switches(runs: Path) -> None:
+    for variant, switches in ablation.VARIANTS.items():
+        for seed in (0, 3):
+            report = json.loads((runs / f"{ablation.run_name(variant, seed)}.json").read_text())
+            cfg = report["train_config"]
+            assert (cfg["kd"], cfg["shortcuts"], cfg["seed"]) == (switches.get("kd", True),
+                                                                  switches.get("shortcuts", True), seed)
+            # the full recipe trains the seed's teacher, the other variants load it: same teacher accuracy
+            full = json.loads((runs / f"{ablation.run_name('shortcuts+kd', seed)}.json").read_text())
+            assert report["accuracy"]["teacher"] == full["accuracy"]["teacher"]
+            assert (cfg["teacher"] is None) == (variant == "shortcuts+kd")
+
+
+def test_summary_is_remeasured_by_the_golden_model(runs: Path) -> None:
+    summary = ablation.summarize(runs, None)
+    assert list(summary) == list(ablation.VARIANTS)
+    accs = []
+    for seed in (0, 3):
+        ds = datasets.load_digits(seed)  # the digits split is the run's seed's
+        art = artifact.load(runs / f"{ablation.run_name('plain', seed)}.bwsnn.npz")
+        steps = golden.run(art, ds.x_test).step_scores
+        accs.append([100.0 * np.mean(steps[:, t].argmax(-1) == ds.y_test) for t in range(art.T)])
+    assert summary["plain"]["per_step_mean"] == pytest.approx(np.mean(accs, 0).tolist())
+    assert summary["plain"]["deploy_std"] == pytest.approx(np.std(np.array(accs)[:, -1]))
+    table = "\n".join(ablation.markdown(summary))
+    assert "| plain | 2 |" in table and "deploy % t=2" in table
+
+
+def test_a_rerun_keeps_the_finished_runs(runs: Path, monkeypatch) -> None:
+    monkeypatch.setattr(train, "run", lambda *a, **k: pytest.fail("finished runs must not be retrained"))
+    assert len(ablation.run(TINY, [0, 3], runs, work=runs.parent / f"{runs.name}-work")) == 8

@@ -1,0 +1,118 @@
+"""The SEI-BWSNN ablation: shortcuts x KD over seeds, one shared teacher per seed; its runs kept as artifacts.
+
+    python -m training.ablation --preset fashion-ablation --seeds 0,1,2 --data-dir DIR --out models/ablation-fashion
+
+Per seed, the full recipe (shortcuts + KD) trains the teacher; the three other variants (shortcuts only, KD
+only, neither) load that teacher, so the variants differ only in the switches. Every run is kept in ``--out``
+as ``<variant>-seed<k>.bwsnn.npz`` with its training report ``<variant>-seed<k>.json`` (the layout of
+``models/``), so the table is re-measured from the artifacts by the golden model (:func:`summarize`, what
+``make bench`` does) without retraining; a killed ablation continues where it stopped (finished runs are
+kept, the run in progress resumes from its last epoch).
+"""
+from __future__ import annotations
+
+import shlex
+import shutil
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from bwsnn import cli, datasets
+from bwsnn.paths import build_dir
+from training import checkpoint, shipped, train
+
+#: variant -> the switches it turns off (the full recipe first: it trains the seed's teacher)
+VARIANTS: dict[str, dict[str, bool]] = {
+    "shortcuts+kd": {}, "shortcuts": {"kd": False}, "kd": {"shortcuts": False},
+    "plain": {"kd": False, "shortcuts": False},
+}
+
+
+def run_name(variant: str, seed: int) -> str:
+    return f"{variant}-seed{seed}"
+
+
+def run(base: train.TrainConfig, seeds: list[int], out: Path, command: str | None = None,
+        work: Path | None = None) -> list[Path]:
+    """Train the variants x seeds into ``out`` (finished runs are skipped; checkpoints and teachers in ``work``,
+    default ``$BWSNN_BUILD/ablation/<out name>``); returns the artifacts."""
+    out.mkdir(parents=True, exist_ok=True)
+    work = work or build_dir("ablation", out.name)
+    paths = []
+    for seed in seeds:
+        teacher = work / f"teacher-seed{seed}.pt"
+        for variant, switches in VARIANTS.items():
+            name = run_name(variant, seed)
+            art = out / f"{name}.bwsnn.npz"
+            paths.append(art)
+            if art.is_file() and art.with_name(f"{name}.json").is_file():
+                continue
+            cfg = replace(base, seed=seed, export=False, **switches)
+            if variant != "shortcuts+kd":
+                cfg = replace(cfg, teacher=str(teacher))
+            run_dir = work / name
+            resume = (run_dir / checkpoint.STATE_FILE).is_file()
+            report = train.run(cfg, run_dir, resume=resume, command=command and f"{command}  # run {name}")
+            if variant == "shortcuts+kd":
+                torch.save(torch.load(run_dir / "checkpoint.pt", map_location="cpu")["teacher"], teacher)
+            shutil.copy(run_dir / "model.bwsnn.npz", art)
+            shutil.copy(run_dir / "train_report.json", art.with_name(f"{name}.json"))
+            print(f"ablation {name}: deploy {report['accuracy']['deploy']:.2f}%", flush=True)
+    return paths
+
+
+def summarize(directory: Path, data_dir: str | None) -> dict:
+    """Per variant: mean +/- std over seeds of the golden accuracy at every step, re-measured from the kept
+    artifacts (:func:`training.shipped.evaluate`), and the runs themselves."""
+    rows: dict[str, list[dict]] = {}
+    for path in shipped.models(directory):
+        variant = path.name.removesuffix(".bwsnn.npz").rsplit("-seed", 1)[0]
+        rows.setdefault(variant, []).append(shipped.evaluate(path, data_dir))
+    summary = {}
+    for variant in [v for v in VARIANTS if v in rows]:
+        runs = rows[variant]
+        steps = np.array([r["per_step"] for r in runs])
+        summary[variant] = {
+            "seeds": len(runs), "per_step_mean": steps.mean(0).tolist(), "per_step_std": steps.std(0).tolist(),
+            "deploy_mean": float(steps[:, -1].mean()), "deploy_std": float(steps[:, -1].std()),
+            "teacher_mean": float(np.mean([r["teacher"] for r in runs])),
+            "train_seconds_mean": float(np.mean([r["train_seconds"] for r in runs])), "runs": runs}
+    return summary
+
+
+def markdown(summary: dict) -> list[str]:
+    """The ablation table: golden accuracy per time step, mean +/- std over the seeds."""
+    T = max(len(s["per_step_mean"]) for s in summary.values())
+    lines = ["| variant | seeds | " + " | ".join(f"deploy % t={t + 1}" for t in range(T))
+             + " | teacher % | training wall time per run |", "|---|---|" + "---|" * (T + 2)]
+    for variant, s in summary.items():
+        steps = " | ".join(f"{m:.2f} +/- {d:.2f}" for m, d in zip(s["per_step_mean"], s["per_step_std"]))
+        lines.append(f"| {variant} | {s['seeds']} | {steps} | {s['teacher_mean']:.2f} | "
+                     f"{s['train_seconds_mean'] / 60:.1f} min |")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = cli.Parser(prog="python -m training.ablation", description=__doc__.splitlines()[0])
+    p.add_argument("--preset", choices=sorted(train.PRESETS), default="digits")
+    p.add_argument("--seeds", type=cli.seed_list, default=[0, 1, 2])
+    p.add_argument("--data-dir", type=cli.existing_dir)
+    p.add_argument("--threads", type=cli.positive_int, help="torch CPU threads (1 is fastest on a loaded machine)")
+    p.add_argument("--out", type=cli.output_dir, required=True, help="where the runs are kept (resumable)")
+    a = p.parse_args(argv)
+    if a.threads:
+        torch.set_num_threads(a.threads)
+    base = replace(train.PRESETS[a.preset], data_dir=a.data_dir and str(a.data_dir))
+    command = shlex.join(["python", "-m", "training.ablation", *(sys.argv[1:] if argv is None else argv)])
+    try:
+        run(base, a.seeds, a.out, command)
+        print("\n".join(markdown(summarize(a.out, base.data_dir))))
+    except (datasets.DataError, train.ConfigError, checkpoint.ResumeError, shipped.ShippedError) as e:
+        raise SystemExit(f"error: {e}") from None
+
+
+if __name__ == "__main__":
+    main()
