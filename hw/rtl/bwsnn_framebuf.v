@@ -5,6 +5,7 @@
 //   reader: r_avail says a frame is readable; r_data / r2_data are the RW- / RW2-bit slices r_idx / r2_idx of
 //           every plane one cycle after the index (two read ports); r_done frees the bank.
 // Frames leave in the order they came. Banks are cleared by reset: bits a writer never writes read as 0.
+// The write is decoded per WW-bit slice (a clock enable per slice, not a shifted mask of the whole bank).
 `default_nettype none
 module bwsnn_framebuf #(
     parameter integer PLANES = 1,
@@ -31,7 +32,7 @@ module bwsnn_framebuf #(
     output reg  [PLANES*RW2-1:0]  r2_data,
     input  wire                   r_done
 );
-    reg [NB-1:0] mem [0:2*PLANES-1];  // bank b, plane p at b * PLANES + p
+    localparam integer NW = NB / WW;  // write slices per plane
     reg [1:0] used, full;             // banks reserved or full / banks full
     reg       wp, rp;
     assign w_ready = used != 2'd2;
@@ -51,18 +52,34 @@ module bwsnn_framebuf #(
         end
     end
 
-    integer p;
-    always @(posedge clk) begin
-        for (p = 0; p < PLANES; p = p + 1) begin
-            if (rst) begin
-                mem[p] <= {NB{1'b0}};
-                mem[PLANES + p] <= {NB{1'b0}};
-            end else if (w_en) begin
-                mem[(wp ? PLANES : 0) + p][32'(w_idx) * WW +: WW] <= w_data[p*WW +: WW];
+    wire [PLANES*NB-1:0] bank0, bank1;  // plane p in bits p*NB +: NB
+    genvar p, s;
+    generate
+        for (s = 0; s < NW; s = s + 1) begin : slice
+            wire hit = w_en && 32'(w_idx) == s;
+            for (p = 0; p < PLANES; p = p + 1) begin : plane
+                reg [WW-1:0] d0, d1;
+                always @(posedge clk) begin
+                    if (rst) begin
+                        d0 <= {WW{1'b0}};
+                        d1 <= {WW{1'b0}};
+                    end else if (hit) begin
+                        if (wp) d1 <= w_data[p*WW +: WW];
+                        else d0 <= w_data[p*WW +: WW];
+                    end
+                end
+                assign bank0[p*NB + s*WW +: WW] = d0;
+                assign bank1[p*NB + s*WW +: WW] = d1;
             end
-            r_data[p*RW +: RW] <= mem[(rp ? PLANES : 0) + p][32'(r_idx) * RW +: RW];
-            r2_data[p*RW2 +: RW2] <= mem[(rp ? PLANES : 0) + p][32'(r2_idx) * RW2 +: RW2];
         end
-    end
+    endgenerate
+
+    wire [PLANES*NB-1:0] cur = rp ? bank1 : bank0;
+    integer q;
+    always @(posedge clk)
+        for (q = 0; q < PLANES; q = q + 1) begin
+            r_data[q*RW +: RW] <= cur[q*NB + 32'(r_idx) * RW +: RW];
+            r2_data[q*RW2 +: RW2] <= cur[q*NB + 32'(r2_idx) * RW2 +: RW2];
+        end
 endmodule
 `default_nettype wire
