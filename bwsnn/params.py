@@ -198,8 +198,6 @@ def layout(art: Artifact, folding: tuple[Fold, ...] | None = None) -> Layout:
     for i, l in enumerate(art.layers):
         if l.kind != "dense":
             raise LayoutError(f"layers[{i}]: the RTL parameter image holds dense layers only, got kind '{l.kind}'")
-    if art.input_bits != 8:  # layer 0's engine reads all 8 bit-planes of a pixel
-        raise LayoutError(f"input.bits: the RTL takes 8-bit input only, got {art.input_bits}")
     folding = plan(art) if folding is None else folding
     check_folding(art, folding)
     base = DESC_STRIDE * len(art.layers)
