@@ -1,5 +1,7 @@
-// Ping-pong frame buffer between two pipeline stages (receiver -> engine, engine -> engine, engine -> sender):
-// two banks of PLANES x NB bits, so that the writer fills one frame while the reader works on the other.
+// Frame buffer between two pipeline stages (receiver -> engine, engine -> engine, engine -> sender): BANKS
+// banks of PLANES x NB bits, so that the writer fills one frame while the reader works on another. Two banks
+// (ping-pong) hold a writer with a long latency from frame start to commit back by half that latency per
+// frame; a third bank lets it start the next frame meanwhile.
 //   writer: w_start reserves a bank for a new frame (allowed while w_ready), w_en writes the WW-bit slice
 //           w_idx of every plane, w_commit (with or after the frame's last write) makes the frame readable;
 //   reader: r_avail says a frame is readable; r_data / r2_data are the RW- / RW2-bit slices r_idx / r2_idx of
@@ -9,6 +11,7 @@
 `default_nettype none
 module bwsnn_framebuf #(
     parameter integer PLANES = 1,
+    parameter integer BANKS  = 2,
     parameter integer NB     = 64,   // bits per plane, a multiple of WW, RW and RW2
     parameter integer WW     = 8,
     parameter integer RW     = 32,
@@ -33,48 +36,44 @@ module bwsnn_framebuf #(
     input  wire                   r_done
 );
     localparam integer NW = NB / WW;  // write slices per plane
-    reg [1:0] used, full;             // banks reserved or full / banks full
-    reg       wp, rp;
-    assign w_ready = used != 2'd2;
-    assign r_avail = full != 2'd0;
+    localparam integer CB = $clog2(BANKS + 1), BI = $clog2(BANKS);
+    reg [CB-1:0] used, full;          // banks reserved or full / banks full
+    reg [BI-1:0] wp, rp;              // the bank written / read
+    assign w_ready = 32'(used) != BANKS;
+    assign r_avail = full != {CB{1'b0}};
 
     always @(posedge clk) begin
         if (rst) begin
-            used <= 2'd0;
-            full <= 2'd0;
-            wp <= 1'b0;
-            rp <= 1'b0;
+            used <= {CB{1'b0}};
+            full <= {CB{1'b0}};
+            wp <= {BI{1'b0}};
+            rp <= {BI{1'b0}};
         end else begin
-            used <= used + {1'b0, w_start} - {1'b0, r_done};
-            full <= full + {1'b0, w_commit} - {1'b0, r_done};
-            if (w_commit) wp <= !wp;
-            if (r_done) rp <= !rp;
+            used <= used + CB'(w_start) - CB'(r_done);
+            full <= full + CB'(w_commit) - CB'(r_done);
+            if (w_commit) wp <= 32'(wp) == BANKS - 1 ? {BI{1'b0}} : wp + 1'b1;
+            if (r_done) rp <= 32'(rp) == BANKS - 1 ? {BI{1'b0}} : rp + 1'b1;
         end
     end
 
-    wire [PLANES*NB-1:0] bank0, bank1;  // plane p in bits p*NB +: NB
-    genvar p, s;
+    wire [PLANES*NB-1:0] bank [0:BANKS-1];  // plane p in bits p*NB +: NB
+    genvar p, s, k;
     generate
         for (s = 0; s < NW; s = s + 1) begin : slice
             wire hit = w_en && 32'(w_idx) == s;
             for (p = 0; p < PLANES; p = p + 1) begin : plane
-                reg [WW-1:0] d0, d1;
-                always @(posedge clk) begin
-                    if (rst) begin
-                        d0 <= {WW{1'b0}};
-                        d1 <= {WW{1'b0}};
-                    end else if (hit) begin
-                        if (wp) d1 <= w_data[p*WW +: WW];
-                        else d0 <= w_data[p*WW +: WW];
-                    end
+                for (k = 0; k < BANKS; k = k + 1) begin : b_
+                    reg [WW-1:0] d;
+                    always @(posedge clk)
+                        if (rst) d <= {WW{1'b0}};
+                        else if (hit && 32'(wp) == k) d <= w_data[p*WW +: WW];
+                    assign bank[k][p*NB + s*WW +: WW] = d;
                 end
-                assign bank0[p*NB + s*WW +: WW] = d0;
-                assign bank1[p*NB + s*WW +: WW] = d1;
             end
         end
     endgenerate
 
-    wire [PLANES*NB-1:0] cur = rp ? bank1 : bank0;
+    wire [PLANES*NB-1:0] cur = bank[rp];
     integer q;
     always @(posedge clk)
         for (q = 0; q < PLANES; q = q + 1) begin
