@@ -38,7 +38,8 @@ module bwsnn_framebuf #(
     localparam integer NW = NB / WW;  // write slices per plane
     localparam integer CB = $clog2(BANKS + 1), BI = $clog2(BANKS);
     reg [CB-1:0] used, full;          // banks reserved or full / banks full
-    reg [BI-1:0] wp, rp;              // the bank written / read
+    reg [BI-1:0] wp;                  // the bank written
+    reg [BANKS-1:0] rsel;             // the bank read, one-hot: a one-level bank select
     assign w_ready = 32'(used) != BANKS;
     assign r_avail = full != {CB{1'b0}};
 
@@ -47,12 +48,12 @@ module bwsnn_framebuf #(
             used <= {CB{1'b0}};
             full <= {CB{1'b0}};
             wp <= {BI{1'b0}};
-            rp <= {BI{1'b0}};
+            rsel <= BANKS'(1);
         end else begin
             used <= used + CB'(w_start) - CB'(r_done);
             full <= full + CB'(w_commit) - CB'(r_done);
             if (w_commit) wp <= 32'(wp) == BANKS - 1 ? {BI{1'b0}} : wp + 1'b1;
-            if (r_done) rp <= 32'(rp) == BANKS - 1 ? {BI{1'b0}} : rp + 1'b1;
+            if (r_done) rsel <= {rsel[BANKS-2:0], rsel[BANKS-1]};
         end
     end
 
@@ -73,8 +74,12 @@ module bwsnn_framebuf #(
         end
     endgenerate
 
-    wire [PLANES*NB-1:0] cur = bank[rp];
+    reg [PLANES*NB-1:0] cur;
     integer q;
+    always @(*) begin
+        cur = {(PLANES*NB){1'b0}};
+        for (q = 0; q < BANKS; q = q + 1) cur = cur | (bank[q] & {(PLANES*NB){rsel[q]}});
+    end
     always @(posedge clk)
         for (q = 0; q < PLANES; q = q + 1) begin
             r_data[q*RW +: RW] <= cur[q*NB + 32'(r_idx) * RW +: RW];
