@@ -2,9 +2,11 @@
 folding (PE x SIMD per layer) that shapes it.
 
 numpy only (the host driver loads it over AXI-Lite on the board). PARAM_DATA writes it word by word (reload
-without resynthesis) and the .mem files that initialise the accelerator's memories (hw.gen) are slices of the
-very same list. The accelerator writes its memories' rows whole: load the image in order (PARAM_ADDR
-counting up from a row's first word), as the host driver does.
+without resynthesis, in any order) and the .mem files that initialise the accelerator's memories (hw.gen) are
+slices of the very same list. What a reload may change: the weights and the neuron parameters. The shape
+(PARAM_WORDS) and the layers' configuration words are fixed at synthesis (the RTL builds its LIF datapaths
+from them: constant shifts, mem_bits-wide membranes); a configuration word other than the synthesized one
+sets ERROR.PARAM_VALUE.
 
 Each layer l has its own engine (hw/rtl/bwsnn_layer.v) that reads one weight row of PE x SIMD bits per cycle:
 PE neurons (a *group*) times SIMD inputs (a *chunk*), groups = ceil(n_out / PE), chunks = ceil(n_in / SIMD),
@@ -34,7 +36,7 @@ import numpy as np
 from bwsnn.artifact import Artifact, ArtifactError, Layer
 
 DEFAULT_TARGET_CYCLES = 128  # the default bitstream's planned interval (hw/vivado builds it; the host relies on it)
-DEFAULT_MAX_LANES = 16384  # synapse lanes budget: sum of PE * SIMD * (8 bit-planes or T) over the layers
+DEFAULT_MAX_LANES = 16384  # synapse lanes budget: sum of PE * SIMD * (input bit-planes or T) over the layers
 MIN_SIMD = 32
 BRAM_MIN_BITS = 8192  # weight memories from this size on are block RAM, smaller ones LUT RAM
 DESC_STRIDE = 1
@@ -104,8 +106,8 @@ def layer_cycles(n_in: int, n_out: int, f: Fold) -> int:
 
 
 def synapse_lanes(art: Artifact, folding: tuple[Fold, ...]) -> int:
-    """Popcount inputs per cycle: layer 0 takes 8 bit-planes, the others T spike words."""
-    return sum(f.pe * f.simd * (8 if i == 0 else art.T) for i, f in enumerate(folding))
+    """Popcount inputs per cycle: layer 0 takes input.bits bit-planes, the others T spike words."""
+    return sum(f.pe * f.simd * (art.input_bits if i == 0 else art.T) for i, f in enumerate(folding))
 
 
 def plan(art: Artifact, target_cycles: int = DEFAULT_TARGET_CYCLES,
@@ -196,8 +198,6 @@ def layout(art: Artifact, folding: tuple[Fold, ...] | None = None) -> Layout:
     for i, l in enumerate(art.layers):
         if l.kind != "dense":
             raise LayoutError(f"layers[{i}]: the RTL parameter image holds dense layers only, got kind '{l.kind}'")
-    if art.input_bits != 8:  # layer 0's engine reads all 8 bit-planes of a pixel
-        raise LayoutError(f"input.bits: the RTL takes 8-bit input only, got {art.input_bits}")
     folding = plan(art) if folding is None else folding
     check_folding(art, folding)
     base = DESC_STRIDE * len(art.layers)

@@ -145,6 +145,9 @@ EDGE_CASES: dict[str, EdgeCase] = {
     # three hidden layers, two chained shortcuts, one class (a 1-bit beat index)
     "deep_1class_chained_shortcuts": EdgeCase(lambda: random_artifact(sizes=(30, 9, 9, 9, 1), T=4, seed=24),
                                               rtl=True),
+    # input.bits below 8: layer 0 sees the top bits of each pixel (1 bit: a binarized image; 3 bits, 2 chunks)
+    "input_1bit": EdgeCase(lambda: random_artifact(sizes=(49, 16, 16, 5), T=2, seed=31, input_bits=1), rtl=True),
+    "input_3bit": EdgeCase(lambda: random_artifact(sizes=(100, 24, 10), T=3, seed=32, input_bits=3), rtl=True),
     # golden / torch / HLS only --------------------------------------------------------------------------
     "linear_1class_T1": EdgeCase(lambda: random_artifact(sizes=(9, 1), T=1, seed=23)),
     "widths_7_8_9_3class": EdgeCase(lambda: random_artifact(sizes=(7, 8, 9, 3), T=3, seed=23, skips=False)),
@@ -155,7 +158,6 @@ EDGE_CASES: dict[str, EdgeCase] = {
         lambda: with_output_shortcut(random_artifact(sizes=(40, 10, 10), T=3, seed=7, reset="soft", leak_shift=1),
                                      seed=7)),
     "int32_extremes": EdgeCase(lambda: int32_extremes((4, 64, 64, 10), seed=30), saturates=True, ties=True),
-    # input.bits below 8: layer 0 sees the top bits of each pixel (1 bit: a binarized image)
-    "input_1bit": EdgeCase(lambda: random_artifact(sizes=(49, 16, 16, 5), T=2, seed=31, input_bits=1)),
+    # input.bits below 8 (conv: golden / torch / HLS only): layer 0 sees the top bits of each pixel
     "input_3bit_conv": EdgeCase(lambda: random_conv_artifact(seed=35, T=2, input_bits=3)),
 }

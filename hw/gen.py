@@ -6,7 +6,7 @@ the dataflow chain (frame buffers + one engine per layer with its folding), all 
 nothing in the RTL is copied by hand.
 
 ``python -m hw.gen ARTIFACT OUT_DIR [--target-cycles N] [--max-lanes N]`` writes bwsnn_params.vh,
-bwsnn_desc.vh, bwsnn_regmap.vh, bwsnn_chain.vh and the .mem files.
+bwsnn_regmap.vh, bwsnn_chain.vh and the .mem files.
 """
 from __future__ import annotations
 
@@ -22,7 +22,6 @@ from bwsnn.artifact import Artifact, ArtifactError, load
 from bwsnn.params import (
     DEFAULT_MAX_LANES,
     DEFAULT_TARGET_CYCLES,
-    DESC_FIELDS,
     Fold,
     Layout,
     LayoutError,
@@ -57,11 +56,12 @@ class Buffer:
     ww: int
     rw: int
     rw2: int
+    banks: int = 2
 
     @staticmethod
-    def sized(planes: int, need: int, ww: int, rw: int, rw2: int) -> Buffer:
+    def sized(planes: int, need: int, ww: int, rw: int, rw2: int, banks: int = 2) -> Buffer:
         step = max(ww, rw, rw2)  # powers of two: a multiple of the widest is a multiple of all
-        return Buffer(planes, -(-need // step) * step, ww, rw, rw2)
+        return Buffer(planes, -(-need // step) * step, ww, rw, rw2, banks)
 
     @property
     def wi(self) -> int:
@@ -77,7 +77,9 @@ class Buffer:
 
 
 def buffers(art: Artifact, lay: Layout) -> list[Buffer]:
-    """Buffer l feeds layer l (0: the pixels); buffer L holds the scores for the sender."""
+    """Buffer l feeds layer l (0: the pixels); buffer L holds the scores for the sender. The buffers between
+    engines have three banks: an engine holds its output bank from frame start to its LIF chains' last write
+    (its pipeline latency), which with two banks would lengthen the interval by half that latency."""
     ls = lay.layers
     beats = -(-art.n_in * 8 // PIXEL_BEAT_BITS)
     f0 = ls[0].fold
@@ -85,7 +87,7 @@ def buffers(art: Artifact, lay: Layout) -> list[Buffer]:
                         PIXEL_BEAT_BITS, 8 * f0.simd, f0.pe)]
     for prev, cur in zip(ls[:-1], ls[1:]):
         out.append(Buffer.sized(art.T, max(prev.n_pad, cur.chunks * cur.fold.simd, cur.n_pad), prev.fold.lif,
-                                cur.fold.simd, cur.fold.pe))
+                                cur.fold.simd, cur.fold.pe, banks=3))
     nb = ls[-1].n_pad * 32
     out.append(Buffer(1, nb, 32 * ls[-1].fold.lif, nb, 32))
     return out
@@ -102,11 +104,14 @@ def layer_parameters(art: Artifact, lay: Layout, i: int, mem_dir: Path) -> dict[
     l, ll = art.layers[i], lay.layers[i]
     f = ll.fold
     files = {k: mem_dir / f"{k}{i}.mem" for k in ("w", "b", "th", "g")}
-    return {"LAYER": str(i), "N_IN": str(l.n_in), "N_OUT": str(l.n_out), "PE": str(f.pe), "SIMD": str(f.simd),
-            "LL": str(f.lif), "T": str(art.T), "FIRST": str(int(i == 0)), "SPIKING": str(int(l.spiking)),
+    return {"N_IN": str(l.n_in), "N_OUT": str(l.n_out), "PE": str(f.pe), "SIMD": str(f.simd),
+            "LL": str(f.lif), "T": str(art.T), "FIRST": str(int(i == 0)), "IB": str(art.input_bits),
+            "SPIKING": str(int(l.spiking)),
             "SKIP": str(int(l.skip_from is not None)), "WBASE": str(ll.wbase), "BBASE": str(ll.bbase),
             "THBASE": str(ll.thbase), "GBASE": str(ll.gbase), "WBRAM": str(int(f.bram)),
-            "CFG_INIT": f"32'h{int(descriptors(art)[i]):08x}",
+            "AB": str(idx_bits(lay.words)),
+            "FRAC": str(l.frac_bits), "LEAK": str(l.leak_shift), "MB": str(l.mem_bits),
+            "SOFT": str(int(l.reset == "soft")),
             **{f"{k.upper()}_FILE": f'"{v}"' for k, v in files.items()}}
 
 
@@ -163,7 +168,8 @@ def chain(art: Artifact, lay: Layout, mem_dir: Path) -> str:
                          f"/* verilator lint_off UNUSEDSIGNAL */\nwire {n}_unused = |{n}_r2_data;\n"
                          "/* verilator lint_on UNUSEDSIGNAL */")
         lines.append(
-            f"bwsnn_framebuf #(.PLANES({buf.planes}), .NB({buf.nb}), .WW({buf.ww}), .RW({buf.rw}), .RW2({buf.rw2}))"
+            f"bwsnn_framebuf #(.PLANES({buf.planes}), .BANKS({buf.banks}), .NB({buf.nb}), .WW({buf.ww}), "
+            f".RW({buf.rw}), .RW2({buf.rw2}))"
             f" buf{b} (\n    .clk(clk), .rst(rst), .w_ready({n}_w_ready), .w_start({n}_w_start), .w_en({n}_w_en),"
             f" .w_idx({_port(f'{n}_w_idx', wi, buf.wi)}), .w_data({n}_w_data), .w_commit({n}_w_commit),\n"
             f"    .r_avail({n}_r_avail), .r_idx({_port(f'{n}_r_idx', ri, buf.ri)}), .r_data({n}_r_data),"
@@ -180,19 +186,15 @@ def chain(art: Artifact, lay: Layout, mem_dir: Path) -> str:
 
 def params_header(art: Artifact, lay: Layout) -> str:
     bufs = buffers(art, lay)
-    in_flight = 1 << (2 * len(bufs)).bit_length()  # two frames per buffer and one in the sender fit
+    in_flight = 1 << sum(b.banks for b in bufs).bit_length()  # a frame per bank and one in the sender fit
     consts = {"N_IN": art.n_in, "N_CLASSES": len(art.classes), "T_STEPS": art.T, "N_LAYERS": len(art.layers),
               "PARAM_WORDS": lay.words, "RES_NB": bufs[-1].nb, "IN_FLIGHT": in_flight}
     lines = ["// Generated by hw/gen.py from the artifact: the shape the bitstream is built for. Do not edit.",
              f"// {len(art.layers)} layers: {art.n_in}-" + "-".join(str(l.n_out) for l in art.layers)]
-    return "\n".join(lines + [f"localparam integer {k} = {v};" for k, v in consts.items()]) + "\n"
-
-
-def desc_header() -> str:
-    lines = ["// Generated by hw/gen.py: the layer configuration word's fields (bwsnn.params.DESC_FIELDS).",
-             "// word, lowest bit, width. Do not edit."]
-    lines += [f"localparam integer D_{f.name}_W = {f.word}, D_{f.name}_LSB = {f.lsb}, D_{f.name}_BITS = {f.bits};"
-              for f in DESC_FIELDS]
+    lines += [f"localparam integer {k} = {v};" for k, v in consts.items()]
+    # the layers' configuration words (fixed at synthesis; the register block checks reloads against them)
+    words = ", ".join(f"32'h{int(w):08x}" for w in descriptors(art)[::-1])
+    lines.append(f"localparam [{32 * len(art.layers) - 1}:0] CFG_WORDS = {{{words}}};")
     return "\n".join(lines) + "\n"
 
 
@@ -231,7 +233,6 @@ def write_params(art: Artifact, out_dir: str | Path, folding: tuple[Fold, ...] |
         for k in ("b", "th", "g"):  # neuron parameters: rows of LIF-lanes words
             (out / f"{k}{i}.mem").write_text(_mem_text(mems[f"{k}{i}"].reshape(-1, ll.fold.lif)))
     (out / "bwsnn_params.vh").write_text(_lint_wrapped(params_header(art, lay)))
-    (out / "bwsnn_desc.vh").write_text(_lint_wrapped(desc_header()))
     mem_dir = out.resolve() if relative_to is None else Path(os.path.relpath(out.resolve(), relative_to.resolve()))
     (out / "bwsnn_chain.vh").write_text(chain(art, lay, mem_dir))
     (out / "bwsnn_regmap.vh").write_text(_lint_wrapped(regmap_header()))

@@ -23,7 +23,7 @@ from xml.etree import ElementTree
 import numpy as np
 
 from bwsnn import cli
-from bwsnn.artifact import Artifact, ArtifactError, load
+from bwsnn.artifact import Artifact, ArtifactError, load, validate
 from bwsnn.datasets import load_digits
 from bwsnn.params import folding as make_folding
 from bwsnn.paths import build_dir
@@ -37,9 +37,11 @@ LAYER_SOURCES = ["bwsnn_layer.v", "bwsnn_pmem.v", "bwsnn_popcount.v", "bwsnn_lif
                  "bwsnn_delay.v"]
 # Unit benches (sim/tb/tb_<name>.py): module -> (its sources, the parameters it is built with)
 UNIT_BENCHES: dict[str, tuple[list[str], dict[str, int]]] = {
-    "bwsnn_lif": (["bwsnn_lif.v"], {}),
-    "bwsnn_lif_chain": (["bwsnn_lif_chain.v", "bwsnn_lif.v", "bwsnn_delay.v"], {"T": 3}),
-    "bwsnn_framebuf": (["bwsnn_framebuf.v"], {"PLANES": 2, "NB": 64, "WW": 8, "RW": 16, "RW2": 4}),
+    # 8-bit membrane, soft reset: int32 currents and thresholds need both clamps
+    "bwsnn_lif": (["bwsnn_lif.v"], {"ZW": 32, "FRAC": 3, "LEAK": 2, "MB": 8, "SOFT": 1, "SPIKING": 1}),
+    "bwsnn_lif_chain": (["bwsnn_lif_chain.v", "bwsnn_lif.v", "bwsnn_delay.v"],
+                        {"T": 3, "ZW": 16, "FRAC": 2, "LEAK": 1, "MB": 12, "SOFT": 0, "SPIKING": 1}),
+    "bwsnn_framebuf": (["bwsnn_framebuf.v"], {"PLANES": 2, "BANKS": 3, "NB": 64, "WW": 8, "RW": 16, "RW2": 4}),
 }
 
 
@@ -155,12 +157,18 @@ LAYER_CASES = (("sat_soft", 0), ("fanin_hard", 1), ("fanin_hard", 2))
 
 
 def random_case(name: str, reload: bool = False) -> tuple[Artifact, PeSimd]:
-    """The case's artifact (or, with ``reload``, a second one of the same shape and different values) and its
-    folding."""
+    """The case's artifact (or, with ``reload``, a second one for the same bitstream: the same shape and layer
+    configuration, other weights and neuron parameters) and its folding."""
     kwargs, pe_simd = RANDOM_CASES[name]
+    art = random_artifact(**kwargs)
     if reload:
-        kwargs = {**kwargs, "seed": kwargs["seed"] + 100, "reset": None, "mem_bits": None}
-    return random_artifact(**kwargs), pe_simd
+        other = random_artifact(**{**kwargs, "seed": kwargs["seed"] + 100})
+        for l, built in zip(other.layers, art.layers):  # the configuration is fixed at synthesis
+            for field in ("frac_bits", "leak_shift", "mem_bits", "reset"):
+                setattr(l, field, getattr(built, field))
+        validate(other, f"random_case({name!r}, reload=True)")
+        art = other
+    return art, pe_simd
 
 
 def benches(sim: str, n: int) -> Iterator[tuple[str, Callable[[], object]]]:

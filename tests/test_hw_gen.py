@@ -40,8 +40,8 @@ def test_mem_files_are_the_param_image(tmp_path: Path, pe_simd) -> None:
     assert np.array_equal(np.concatenate(mems), image)
     assert f"localparam integer PARAM_WORDS = {lay.words};" in (tmp_path / "bwsnn_params.vh").read_text()
     chain = (tmp_path / "bwsnn_chain.vh").read_text()
-    for i, ll in enumerate(lay.layers):
-        assert (f".LAYER({i}), .N_IN({ll.n_in}), .N_OUT({ll.n_out}), .PE({ll.fold.pe}), .SIMD({ll.fold.simd}),"
+    for ll in lay.layers:
+        assert (f".N_IN({ll.n_in}), .N_OUT({ll.n_out}), .PE({ll.fold.pe}), .SIMD({ll.fold.simd}),"
                 f" .LL({ll.fold.lif})") in chain
         assert f".WBASE({ll.wbase}), .BBASE({ll.bbase}), .THBASE({ll.thbase}), .GBASE({ll.gbase})" in chain
 
@@ -99,15 +99,19 @@ def test_regmap_header_mirrors_json() -> None:
     assert f"32'h{spec['id_magic']:08x}" in header
 
 
-def test_descriptor_fields_reach_the_rtl_generated(tmp_path: Path) -> None:
-    art = random_artifact(seed=2)
-    header = (gen.write_params(art, tmp_path) / "bwsnn_desc.vh").read_text()
-    for f in params.DESC_FIELDS:
-        assert f"D_{f.name}_W = {f.word}, D_{f.name}_LSB = {f.lsb}, D_{f.name}_BITS = {f.bits};" in header
-    layer = (Path(gen.__file__).parent / "rtl" / "bwsnn_layer.v").read_text()
-    assert not re.search(r"cfg\[\d", layer), "the RTL indexes configuration bits by hand"
-    for f in params.DESC_FIELDS:
-        assert f"D_{f.name}_LSB" in layer, f.name
+def test_layer_configuration_reaches_the_rtl_generated(tmp_path: Path) -> None:
+    """Each engine gets its layer's configuration as parameters; the register block gets the packed words
+    (bwsnn.params.descriptors) it checks reloads against."""
+    art = random_artifact(seed=2, mem_bits=None, reset=None, leak_shift=None)
+    out = gen.write_params(art, tmp_path)
+    chain = (out / "bwsnn_chain.vh").read_text()
+    for i, l in enumerate(art.layers):
+        assert (f".FRAC({l.frac_bits}), .LEAK({l.leak_shift}), .MB({l.mem_bits}), .SOFT({int(l.reset == 'soft')})"
+                in chain.split("bwsnn_layer #(")[i + 1].split(f") layer{i} (")[0]), i
+    words = re.search(r"localparam \[(\d+):0\] CFG_WORDS = \{(.*)\};", (out / "bwsnn_params.vh").read_text())
+    assert int(words.group(1)) == 32 * len(art.layers) - 1
+    got = [int(w.removeprefix("32'h"), 16) for w in words.group(2).split(", ")][::-1]
+    assert got == [int(w) for w in params.descriptors(art)]
 
 
 def test_a_layout_the_rtl_cannot_build_is_one_line_from_the_cli(tmp_path: Path) -> None:

@@ -1,12 +1,16 @@
 // AXI4-Lite registers (hw/regmap.json -> bwsnn_regmap.vh): control, status, counters, identity, and the
 // parameter port: PARAM_DATA writes the parameter image word PARAM_ADDR (which then counts up), registered
-// once on pw_* before the memories; an address past PARAM_WORDS sets ERROR.PARAM_ADDR instead.
+// once on pw_* before the memories; an address past PARAM_WORDS sets ERROR.PARAM_ADDR instead. The layers'
+// configuration words (image words 0..N_LAYERS-1) are fixed at synthesis (CFG): another value sets
+// ERROR.PARAM_VALUE (the engines keep the synthesized configuration).
 `default_nettype none
 module bwsnn_axil #(
     parameter integer N_IN = 64,
     parameter integer N_CLASSES = 10,
     parameter integer T_STEPS = 2,
-    parameter integer PARAM_WORDS = 1
+    parameter integer PARAM_WORDS = 1,
+    parameter integer N_LAYERS = 1,
+    parameter [32*N_LAYERS-1:0] CFG = 0  // configuration word of layer l in bits 32 l +: 32
 ) (
     input  wire        clk,
     input  wire        rst,
@@ -53,12 +57,13 @@ module bwsnn_axil #(
     assign s_axil_arready = rd_fire;
     assign s_axil_rresp   = 2'b00;
 
-    reg [2:0]  err;
+    reg [3:0]  err;
     reg [31:0] images_done, cycles_last, param_addr;
     wire       ctrl_wr   = wr_fire && wa == REG_CTRL;
     wire       clear     = ctrl_wr && s_axil_wdata[CTRL_CLEAR];
     wire       pdata_wr  = wr_fire && wa == REG_PARAM_DATA;
     wire       paddr_bad = param_addr >= PARAM_WORDS;
+    wire       cfg_bad   = param_addr < N_LAYERS && s_axil_wdata != CFG[32*param_addr[$clog2(N_LAYERS+1)-1:0] +: 32];
     assign start = ctrl_wr && s_axil_wdata[CTRL_START];
 
     always @(posedge clk) begin
@@ -81,14 +86,15 @@ module bwsnn_axil #(
 
     always @(posedge clk) begin
         if (rst || clear) begin
-            err <= 3'd0;
+            err <= 4'd0;
             images_done <= 32'd0;
             cycles_last <= 32'd0;
         end else begin
-            if (wr_fire && wa == REG_ERROR) err <= err & ~s_axil_wdata[2:0];
+            if (wr_fire && wa == REG_ERROR) err <= err & ~s_axil_wdata[3:0];
             if (err_short) err[ERROR_SHORT_IMAGE] <= 1'b1;
             if (err_long) err[ERROR_LONG_IMAGE] <= 1'b1;
             if (pdata_wr && paddr_bad) err[ERROR_PARAM_ADDR] <= 1'b1;
+            if (pdata_wr && cfg_bad) err[ERROR_PARAM_VALUE] <= 1'b1;
             if (image_done) begin
                 images_done <= images_done + 32'd1;
                 cycles_last <= image_cycles;
@@ -107,7 +113,7 @@ module bwsnn_axil #(
                 REG_STATUS:      s_axil_rdata <= (32'(busy) << STATUS_BUSY) | (32'(!busy && !credit) << STATUS_IDLE);
                 REG_IMAGES_DONE: s_axil_rdata <= images_done;
                 REG_CYCLES_LAST: s_axil_rdata <= cycles_last;
-                REG_ERROR:       s_axil_rdata <= {29'd0, err};
+                REG_ERROR:       s_axil_rdata <= {28'd0, err};
                 REG_ID:          s_axil_rdata <= ID_MAGIC;
                 REG_N_IN:        s_axil_rdata <= N_IN;
                 REG_N_CLASSES:   s_axil_rdata <= N_CLASSES;

@@ -1,13 +1,17 @@
-// Ping-pong frame buffer between two pipeline stages (receiver -> engine, engine -> engine, engine -> sender):
-// two banks of PLANES x NB bits, so that the writer fills one frame while the reader works on the other.
+// Frame buffer between two pipeline stages (receiver -> engine, engine -> engine, engine -> sender): BANKS
+// banks of PLANES x NB bits, so that the writer fills one frame while the reader works on another. Two banks
+// (ping-pong) hold a writer with a long latency from frame start to commit back by half that latency per
+// frame; a third bank lets it start the next frame meanwhile.
 //   writer: w_start reserves a bank for a new frame (allowed while w_ready), w_en writes the WW-bit slice
 //           w_idx of every plane, w_commit (with or after the frame's last write) makes the frame readable;
 //   reader: r_avail says a frame is readable; r_data / r2_data are the RW- / RW2-bit slices r_idx / r2_idx of
 //           every plane one cycle after the index (two read ports); r_done frees the bank.
 // Frames leave in the order they came. Banks are cleared by reset: bits a writer never writes read as 0.
+// The write is decoded per WW-bit slice (a clock enable per slice, not a shifted mask of the whole bank).
 `default_nettype none
 module bwsnn_framebuf #(
     parameter integer PLANES = 1,
+    parameter integer BANKS  = 2,
     parameter integer NB     = 64,   // bits per plane, a multiple of WW, RW and RW2
     parameter integer WW     = 8,
     parameter integer RW     = 32,
@@ -31,38 +35,55 @@ module bwsnn_framebuf #(
     output reg  [PLANES*RW2-1:0]  r2_data,
     input  wire                   r_done
 );
-    reg [NB-1:0] mem [0:2*PLANES-1];  // bank b, plane p at b * PLANES + p
-    reg [1:0] used, full;             // banks reserved or full / banks full
-    reg       wp, rp;
-    assign w_ready = used != 2'd2;
-    assign r_avail = full != 2'd0;
+    localparam integer NW = NB / WW;  // write slices per plane
+    localparam integer CB = $clog2(BANKS + 1), BI = $clog2(BANKS);
+    reg [CB-1:0] used, full;          // banks reserved or full / banks full
+    reg [BI-1:0] wp;                  // the bank written
+    reg [BANKS-1:0] rsel;             // the bank read, one-hot: a one-level bank select
+    assign w_ready = 32'(used) != BANKS;
+    assign r_avail = full != {CB{1'b0}};
 
     always @(posedge clk) begin
         if (rst) begin
-            used <= 2'd0;
-            full <= 2'd0;
-            wp <= 1'b0;
-            rp <= 1'b0;
+            used <= {CB{1'b0}};
+            full <= {CB{1'b0}};
+            wp <= {BI{1'b0}};
+            rsel <= BANKS'(1);
         end else begin
-            used <= used + {1'b0, w_start} - {1'b0, r_done};
-            full <= full + {1'b0, w_commit} - {1'b0, r_done};
-            if (w_commit) wp <= !wp;
-            if (r_done) rp <= !rp;
+            used <= used + CB'(w_start) - CB'(r_done);
+            full <= full + CB'(w_commit) - CB'(r_done);
+            if (w_commit) wp <= 32'(wp) == BANKS - 1 ? {BI{1'b0}} : wp + 1'b1;
+            if (r_done) rsel <= {rsel[BANKS-2:0], rsel[BANKS-1]};
         end
     end
 
-    integer p;
-    always @(posedge clk) begin
-        for (p = 0; p < PLANES; p = p + 1) begin
-            if (rst) begin
-                mem[p] <= {NB{1'b0}};
-                mem[PLANES + p] <= {NB{1'b0}};
-            end else if (w_en) begin
-                mem[(wp ? PLANES : 0) + p][32'(w_idx) * WW +: WW] <= w_data[p*WW +: WW];
+    wire [PLANES*NB-1:0] bank [0:BANKS-1];  // plane p in bits p*NB +: NB
+    genvar p, s, k;
+    generate
+        for (s = 0; s < NW; s = s + 1) begin : slice
+            wire hit = w_en && 32'(w_idx) == s;
+            for (p = 0; p < PLANES; p = p + 1) begin : plane
+                for (k = 0; k < BANKS; k = k + 1) begin : b_
+                    reg [WW-1:0] d;
+                    always @(posedge clk)
+                        if (rst) d <= {WW{1'b0}};
+                        else if (hit && 32'(wp) == k) d <= w_data[p*WW +: WW];
+                    assign bank[k][p*NB + s*WW +: WW] = d;
+                end
             end
-            r_data[p*RW +: RW] <= mem[(rp ? PLANES : 0) + p][32'(r_idx) * RW +: RW];
-            r2_data[p*RW2 +: RW2] <= mem[(rp ? PLANES : 0) + p][32'(r2_idx) * RW2 +: RW2];
         end
+    endgenerate
+
+    reg [PLANES*NB-1:0] cur;
+    integer q;
+    always @(*) begin
+        cur = {(PLANES*NB){1'b0}};
+        for (q = 0; q < BANKS; q = q + 1) cur = cur | (bank[q] & {(PLANES*NB){rsel[q]}});
     end
+    always @(posedge clk)
+        for (q = 0; q < PLANES; q = q + 1) begin
+            r_data[q*RW +: RW] <= cur[q*NB + 32'(r_idx) * RW +: RW];
+            r2_data[q*RW2 +: RW2] <= cur[q*NB + 32'(r2_idx) * RW2 +: RW2];
+        end
 endmodule
 `default_nettype wire

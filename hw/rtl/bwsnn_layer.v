@@ -6,13 +6,14 @@
 // a neuron in step order, bwsnn_lif_chain); spikes (or, for the output layer, the last membranes) go to the
 // next frame buffer, LL neurons per write. A frame starts when the input frame is there and the output buffer
 // has a free bank; frames overlap in the pipeline (the next one's first write comes after this one's last).
-// Arithmetic parameters come from the reloadable parameter image (bwsnn/params.py); the shape is fixed.
+// Weights and neuron parameters come from the reloadable parameter image (bwsnn/params.py); the shape and
+// the layer's configuration (FRAC, LEAK, MB, SOFT: constant shifts, an MB-bit membrane) are fixed at synthesis.
+// Sums are ZW bits: |z| <= N_IN (spikes) or 255 N_IN (pixels).
 //
 // Pipeline: S0 issue (row, chunk, group) -> S1 RAM / buffer data, popcounts -> S2 accumulate -> Z group sums
 // -> Q serialize LL lanes, neuron parameters -> LIF chains (3 T) -> write.
 `default_nettype none
 module bwsnn_layer #(
-    parameter integer LAYER  = 0,     // index: its configuration word's address in the parameter image
     parameter integer N_IN   = 64,
     parameter integer N_OUT  = 32,
     parameter integer PE     = 4,
@@ -20,11 +21,16 @@ module bwsnn_layer #(
     parameter integer LL     = 4,     // LIF lanes: PE / LL <= chunks
     parameter integer T      = 2,
     parameter integer FIRST  = 0,     // input: 8-bit pixels (else spikes of T steps)
+    parameter integer IB     = 8,     // FIRST: input.bits, the pixel's top IB bits are the layer's input x
     parameter integer SPIKING = 1,    // else the output integrator: writes its last membranes
     parameter integer SKIP   = 0,     // shortcut from the input spikes (skip_from = previous layer)
     parameter integer WBASE  = 0, BBASE = 0, THBASE = 0, GBASE = 0,  // image addresses (bwsnn/params.py)
     parameter integer WBRAM  = 1,
-    parameter [31:0]  CFG_INIT = 32'd0,
+    parameter integer AB     = 32,    // parameter image address bits
+    parameter integer FRAC   = 0,     // the layer's configuration (bwsnn/params.py DESC_FIELDS)
+    parameter integer LEAK   = 0,
+    parameter integer MB     = 32,
+    parameter integer SOFT   = 0,
     parameter         W_FILE = "", B_FILE = "", TH_FILE = "", G_FILE = "",
     localparam integer GROUPS = (N_OUT + PE - 1) / PE,
     localparam integer CHUNKS = (N_IN + SIMD - 1) / SIMD,
@@ -35,7 +41,9 @@ module bwsnn_layer #(
     localparam integer CI     = CHUNKS > 1 ? $clog2(CHUNKS) : 1,
     localparam integer GI     = GROUPS > 1 ? $clog2(GROUPS) : 1,
     localparam integer RI     = ROWS > 1 ? $clog2(ROWS) : 1,
-    localparam integer OW     = SPIKING != 0 ? T * LL : 32 * LL  // output buffer slice
+    localparam integer OW     = SPIKING != 0 ? T * LL : 32 * LL, // output buffer slice
+    localparam integer ZMAX   = FIRST != 0 ? ((1 << IB) - 1) * N_IN : N_IN,
+    localparam integer ZW     = $clog2(ZMAX + 1) + 1          // signed sums of the layer
 ) (
     input  wire                    clk,
     input  wire                    rst,
@@ -45,7 +53,9 @@ module bwsnn_layer #(
     // input frame buffer (reader side)
     input  wire                    in_avail,
     output wire [CI-1:0]           in_idx,
+    /* verilator lint_off UNUSEDSIGNAL */  // pixels: their low 8 - IB bits
     input  wire [IN_PL*IN_RW-1:0]  in_data,
+    /* verilator lint_on UNUSEDSIGNAL */
     output wire [GI-1:0]           skip_idx,
     input  wire [IN_PL*PE-1:0]     skip_data,
     output wire                    in_done,
@@ -57,24 +67,16 @@ module bwsnn_layer #(
     output wire [OW-1:0]           out_data,  // spikes: step t of lane i at bit t*LL + i; else lane i's membrane
     output wire                    out_commit
 );
-`include "bwsnn_desc.vh"
     localparam integer CW = $clog2(SIMD + 1);       // popcount width
-    localparam integer ZP = FIRST != 0 ? 8 : T;      // popcounts per neuron: bit-planes or steps
-
-    // ------------------------------------------------------------------ configuration word
-    reg [31:0] cfg;
-    initial cfg = CFG_INIT;
-    always @(posedge clk) if (pw_valid && pw_addr == LAYER) cfg <= pw_data;
-    wire [4:0] frac_bits  = cfg[D_FRAC_BITS_LSB +: 5];
-    wire [4:0] leak_shift = cfg[D_LEAK_SHIFT_LSB +: 5];
-    wire [5:0] mem_bits   = cfg[D_MEM_BITS_LSB +: 6];
-    wire       soft_reset = cfg[D_SOFT_RESET_LSB];
+    localparam integer WA = GROUPS * CHUNKS > 1 ? $clog2(GROUPS * CHUNKS) : 1;  // weight row address
+    localparam integer SK = SUBS > 1 ? $clog2(SUBS) : 1;  // LIF row within a group
+    localparam integer ZP = FIRST != 0 ? IB : T;     // popcounts per neuron: bit-planes or steps
 
     // ------------------------------------------------------------------ S0: issue
     reg          running;
     reg [CI-1:0] c;
     reg [GI-1:0] g;
-    reg [31:0]   wrow;
+    reg [WA-1:0] wrow;
     wire last_c = 32'(c) == CHUNKS - 1;
     wire last_g = 32'(g) == GROUPS - 1;
     wire go = !running && in_avail && out_ready;
@@ -89,18 +91,18 @@ module bwsnn_layer #(
         if (rst || go) begin  // reset too: in_idx / skip_idx (the buffers' read indices) are defined when idle
             c <= {CI{1'b0}};
             g <= {GI{1'b0}};
-            wrow <= 32'd0;
+            wrow <= {WA{1'b0}};
         end else if (running) begin
             c <= last_c ? {CI{1'b0}} : c + 1'b1;
             if (last_c) g <= g + 1'b1;
-            wrow <= wrow + 32'd1;
+            wrow <= wrow + 1'b1;
         end
     end
 
     wire [PE*SIMD-1:0] w_q;
-    bwsnn_pmem #(.WIDTH(PE * SIMD), .DEPTH(GROUPS * CHUNKS), .BASE(WBASE), .BRAM(WBRAM), .FILE(W_FILE)) wmem (
+    bwsnn_pmem #(.WIDTH(PE * SIMD), .DEPTH(GROUPS * CHUNKS), .BASE(WBASE), .BRAM(WBRAM), .FILE(W_FILE), .AB(AB)) wmem (
         .clk(clk), .pw_valid(pw_valid), .pw_addr(pw_addr), .pw_data(pw_data),
-        .raddr(wrow[(GROUPS * CHUNKS > 1 ? $clog2(GROUPS * CHUNKS) : 1)-1:0]), .rdata(w_q));
+        .raddr(wrow), .rdata(w_q));
 
     // ------------------------------------------------------------------ S1: popcounts
     reg          s1_valid, s1_first, s1_last, s1_frame_last;
@@ -112,141 +114,199 @@ module bwsnn_layer #(
         s1_frame_last <= in_done;
         s1_g <= g;
     end
-    wire [ZP*CW-1:0] pos  [0:PE-1];  // popcount(input word k & w_p) for k = bit-plane or step
-    wire [ZP*CW-1:0] n_on;           // popcount(input word k)
-    genvar p, k, j;
+    // Popcounts in slices of at most 64 bits (one tree of <= 7 LUT levels), registered, then summed:
+    // part[p] holds popcount(slice s of input word k & w_p) at (k NS + s) PW, part[PE] the input's own.
+    localparam integer PS = SIMD > 64 ? 64 : SIMD;
+    localparam integer NS = SIMD / PS;
+    localparam integer PW = $clog2(PS + 1);
+    wire [ZP*NS*PW-1:0] part [0:PE];
+    genvar p, k, j, sl;
     generate
         for (k = 0; k < ZP; k = k + 1) begin : word
-            wire [SIMD-1:0] x;
+            wire [SIMD-1:0] x;  // input word k: bit-plane k of the pixels or the spikes of step k
             if (FIRST != 0) begin : plane
                 for (j = 0; j < SIMD; j = j + 1) begin : bit_
-                    assign x[j] = in_data[8*j + k];
+                    assign x[j] = in_data[8*j + 8 - IB + k];  // plane k of x = pixel >> (8 - IB)
                 end
             end else begin : step
                 assign x = in_data[k*SIMD +: SIMD];
             end
-            bwsnn_popcount #(.N(SIMD), .W(CW)) pc_on (.x(x), .count(n_on[k*CW +: CW]));
-            for (p = 0; p < PE; p = p + 1) begin : lane
-                bwsnn_popcount #(.N(SIMD), .W(CW)) pc (.x(x & w_q[p*SIMD +: SIMD]), .count(pos[p][k*CW +: CW]));
+            for (sl = 0; sl < NS; sl = sl + 1) begin : slice
+                bwsnn_popcount #(.N(PS), .W(PW)) pc_on (.x(x[sl*PS +: PS]), .count(part[PE][(k*NS + sl)*PW +: PW]));
+                for (p = 0; p < PE; p = p + 1) begin : lane
+                    bwsnn_popcount #(.N(PS), .W(PW)) pc (.x(x[sl*PS +: PS] & w_q[p*SIMD + sl*PS +: PS]),
+                        .count(part[p][(k*NS + sl)*PW +: PW]));
+                end
             end
         end
     endgenerate
+    reg                 s1p_valid, s1p_first, s1p_last, s1p_frame_last;
+    reg [GI-1:0]        s1p_g;
+    reg [IN_PL*PE-1:0]  s1p_skip;
+    reg [ZP*NS*PW-1:0]  s1p_part [0:PE];
+    integer q, u, v, m;
+    always @(posedge clk) begin
+        s1p_valid <= !rst && s1_valid;
+        s1p_first <= s1_first;
+        s1p_last  <= s1_last;
+        s1p_frame_last <= s1_frame_last;
+        s1p_g <= s1_g;
+        s1p_skip <= skip_data;
+        for (q = 0; q <= PE; q = q + 1) s1p_part[q] <= part[q];
+    end
+    reg [ZP*CW-1:0] pos [0:PE];  // popcount(input word k & w_p) at k CW; pos[PE]: popcount(input word k)
+    reg [NS*CW-1:0] sums;        // the slices' counts, summed pairwise (a balanced tree)
+    always @(*)
+        for (q = 0; q <= PE; q = q + 1)
+            for (u = 0; u < ZP; u = u + 1) begin
+                for (v = 0; v < NS; v = v + 1) sums[v*CW +: CW] = CW'(s1p_part[q][(u*NS + v)*PW +: PW]);
+                for (m = NS / 2; m >= 1; m = m / 2)
+                    for (v = 0; v < m; v = v + 1) sums[v*CW +: CW] = sums[2*v*CW +: CW] + sums[(2*v+1)*CW +: CW];
+                pos[q][u*CW +: CW] = sums[CW-1:0];
+            end
 
-    // ------------------------------------------------------------------ S2: accumulate
+    // ------------------------------------------------------------------ S2: popcounts
     reg              s2_valid, s2_first, s2_last, s2_frame_last;
     reg [GI-1:0]     s2_g;
     reg [ZP*CW-1:0]  s2_pos [0:PE-1];
     reg [ZP*CW-1:0]  s2_on;
     reg [IN_PL*PE-1:0] s2_skip;
-    integer q;
     always @(posedge clk) begin
-        s2_valid <= !rst && s1_valid;
-        s2_first <= s1_first;
-        s2_last  <= s1_last;
-        s2_frame_last <= s1_frame_last;
-        s2_g <= s1_g;
+        s2_valid <= !rst && s1p_valid;
+        s2_first <= s1p_first;
+        s2_last  <= s1p_last;
+        s2_frame_last <= s1p_frame_last;
+        s2_g <= s1p_g;
         for (q = 0; q < PE; q = q + 1) s2_pos[q] <= pos[q];
-        s2_on <= n_on;
-        s2_skip <= skip_data;
+        s2_on <= pos[PE];
+        s2_skip <= s1p_skip;
     end
-    reg signed [31:0] acc [0:PE*T-1];  // neuron i, step b at i*T + b
-    reg signed [31:0] term [0:PE*T-1];
-    reg [31:0] wsum, xsum;
+    // Pixels: the weighted sum sum_b 2^b pop(plane_b & w) (and the same of pop(plane_b)), b < IB, through a 3-level
+    // adder tree, registered between levels (latency, not interval). Spikes: the popcounts as they are.
+    localparam integer TL = FIRST != 0 ? 3 : 0;           // tree levels
+    localparam integer SW = FIRST != 0 ? CW + 8 : CW;     // one chunk's sum
+    wire [SW-1:0] a_pos [0:PE*IN_PL-1];                    // neuron i, input plane k at i*IN_PL + k
+    wire [SW-1:0] a_on  [0:IN_PL-1];
     integer i, b;
-    always @(*) begin
-        wsum = 32'd0;
-        xsum = 32'd0;
-        for (i = 0; i < PE; i = i + 1) begin
-            if (FIRST != 0) begin  // sum_j w_j x_j = 2 sum_b 2^b pop(plane_b & w) - sum_j x_j, at every step
-                wsum = 32'd0;
-                xsum = 32'd0;
-                for (b = 0; b < ZP; b = b + 1) begin
-                    wsum = wsum + (32'(s2_pos[i][b*CW +: CW]) << b);
-                    xsum = xsum + (32'(s2_on[b*CW +: CW]) << b);
+    genvar n;
+    generate
+        if (FIRST != 0) begin : tree
+            // level 1: pairs of planes (weight 1, 2), level 2: pairs of pairs (1, 4), level 3: (1, 16)
+            reg [CW+1:0] l1 [0:4*(PE+1)-1];  // neuron i's at 4i + k, the pixel sums' at 4 PE + k
+            reg [CW+4:0] l2 [0:2*(PE+1)-1];
+            reg [SW-1:0] l3 [0:PE];
+            localparam integer SRCW = 8 * CW;
+            wire [SRCW-1:0] src [0:PE];      // the IB planes' popcounts; 0 for the planes above IB
+            for (n = 0; n < PE; n = n + 1) begin : lane
+                assign src[n] = SRCW'(s2_pos[n]);
+                assign a_pos[n] = l3[n];
+            end
+            assign src[PE] = SRCW'(s2_on);
+            assign a_on[0] = l3[PE];
+            always @(posedge clk)
+                for (i = 0; i <= PE; i = i + 1) begin
+                    for (b = 0; b < 4; b = b + 1)
+                        l1[4*i + b] <= {2'b0, src[i][2*b*CW +: CW]} + {1'b0, src[i][(2*b+1)*CW +: CW], 1'b0};
+                    for (b = 0; b < 2; b = b + 1)
+                        l2[2*i + b] <= {3'b0, l1[4*i + 2*b]} + {1'b0, l1[4*i + 2*b + 1], 2'b0};
+                    l3[i] <= {3'b0, l2[2*i]} + {l2[2*i + 1][CW+3:0], 4'b0};  // l2 < 15 SIMD: top bit 0
                 end
-                for (b = 0; b < T; b = b + 1) term[i*T + b] = $signed(wsum << 1) - $signed(xsum);
-            end else begin
-                for (b = 0; b < T; b = b + 1)
-                    term[i*T + b] = $signed(32'(s2_pos[i][b*CW +: CW]) << 1) - $signed(32'(s2_on[b*CW +: CW]));
+        end else begin : direct
+            for (n = 0; n < PE * T; n = n + 1) begin : lane
+                assign a_pos[n] = s2_pos[n / T][(n % T)*CW +: CW];
+            end
+            for (n = 0; n < T; n = n + 1) begin : step
+                assign a_on[n] = s2_on[n*CW +: CW];
             end
         end
-    end
+    endgenerate
+    wire             a_valid, a_first, a_last, a_frame_last;
+    wire [GI-1:0]    a_g;
+    wire [IN_PL*PE-1:0] a_skip;
+    bwsnn_delay #(.W(4 + GI + IN_PL*PE), .D(TL)) a_d (.clk(clk),
+        .d({s2_valid && !rst, s2_first, s2_last, s2_frame_last, s2_g, s2_skip}),
+        .q({a_valid, a_first, a_last, a_frame_last, a_g, a_skip}));
+    // accumulate over the chunks: popcounts of w & input and of the input alone (z = 2 acc - acc_on at Z)
+    reg [ZW-1:0] acc    [0:PE*IN_PL-1];
+    reg [ZW-1:0] acc_on [0:IN_PL-1];
     always @(posedge clk)
-        if (s2_valid)
-            for (i = 0; i < PE; i = i + 1)
-                for (b = 0; b < T; b = b + 1) acc[i*T + b] <= (s2_first ? 32'sd0 : acc[i*T + b]) + term[i*T + b];
+        if (a_valid) begin
+            for (i = 0; i < PE * IN_PL; i = i + 1) acc[i] <= (a_first ? {ZW{1'b0}} : acc[i]) + ZW'(a_pos[i]);
+            for (i = 0; i < IN_PL; i = i + 1) acc_on[i] <= (a_first ? {ZW{1'b0}} : acc_on[i]) + ZW'(a_on[i]);
+        end
 
     // ------------------------------------------------------------------ Z: a group's sums, serialized by LL lanes
-    // S2's sums are final one cycle after the group's last chunk: Z takes them from acc then.
+    // The sums are final one cycle after the group's last chunk: Z takes them from acc then.
     reg              s3_load, s3_frame_last;
     reg [GI-1:0]     s3_g;
     wire [T*PE-1:0]  s3_skip;
     always @(posedge clk) begin
-        s3_load <= !rst && s2_valid && s2_last;
-        s3_frame_last <= s2_frame_last;
-        s3_g <= s2_g;
+        s3_load <= !rst && a_valid && a_last;
+        s3_frame_last <= a_frame_last;
+        s3_g <= a_g;
     end
     generate
         if (SKIP != 0 && FIRST == 0) begin : skip_on
             reg [T*PE-1:0] r;
-            always @(posedge clk) r <= s2_skip;
+            always @(posedge clk) r <= a_skip;
             assign s3_skip = r;
         end else begin : skip_off
             assign s3_skip = {(T*PE){1'b0}};
             /* verilator lint_off UNUSEDSIGNAL */
-            wire unused = |s2_skip;
+            wire unused = |a_skip;
             /* verilator lint_on UNUSEDSIGNAL */
         end
     endgenerate
-    reg signed [31:0] z [0:PE*T-1];
+    reg signed [ZW-1:0] z [0:PE*T-1];
     reg [T*PE-1:0]    z_skip;
     reg [GI-1:0]      z_g;
     reg               z_frame_last, ser_on;
-    reg [31:0]        ser_k;
+    reg [SK-1:0]      ser_k;
     always @(posedge clk) begin
         if (s3_load) begin
             for (i = 0; i < PE; i = i + 1)
-                for (b = 0; b < T; b = b + 1) z[i*T + b] <= acc[i*T + b];
+                for (b = 0; b < T; b = b + 1)
+                    z[i*T + b] <= (acc[i*IN_PL + b % IN_PL] << 1) - acc_on[b % IN_PL];
             z_skip <= s3_skip;
             z_g <= s3_g;
             z_frame_last <= s3_frame_last;
         end
         if (rst) ser_on <= 1'b0;
         else if (s3_load) ser_on <= 1'b1;
-        else if (ser_k == SUBS - 1) ser_on <= 1'b0;
-        if (s3_load) ser_k <= 32'd0;
-        else if (ser_on && ser_k != SUBS - 1) ser_k <= ser_k + 32'd1;
+        else if (32'(ser_k) == SUBS - 1) ser_on <= 1'b0;
+        if (s3_load) ser_k <= {SK{1'b0}};
+        else if (ser_on && 32'(ser_k) != SUBS - 1) ser_k <= ser_k + 1'b1;
     end
     /* verilator lint_off UNUSEDSIGNAL */
-    wire [31:0] ser_row = 32'(z_g) * SUBS + ser_k;
+    wire [31:0] ser_row = 32'(z_g) * SUBS + 32'(ser_k);
     /* verilator lint_on UNUSEDSIGNAL */
     reg             q_valid, q_last;
     reg [RI-1:0]    q_row;
-    reg [T*32-1:0]  q_z [0:LL-1];
+    reg [T*ZW-1:0]  q_z [0:LL-1];
     reg [T-1:0]     q_skip [0:LL-1];
     always @(posedge clk) begin
         q_valid <= !rst && ser_on;
-        q_last <= z_frame_last && ser_k == SUBS - 1;
+        q_last <= z_frame_last && 32'(ser_k) == SUBS - 1;
         q_row <= ser_row[RI-1:0];
         for (i = 0; i < LL; i = i + 1)
             for (b = 0; b < T; b = b + 1) begin
-                q_z[i][32*b +: 32] <= z[(ser_k * LL + i) * T + b];
-                q_skip[i][b] <= z_skip[b*PE + ser_k * LL + i];
+                q_z[i][ZW*b +: ZW] <= z[(32'(ser_k) * LL + i) * T + b];
+                q_skip[i][b] <= z_skip[b*PE + 32'(ser_k) * LL + i];
             end
     end
     wire [LL*32-1:0] bias_q, thr_q, gain_q;  // read with Q's registers: aligned with q_*
-    bwsnn_pmem #(.WIDTH(LL * 32), .DEPTH(ROWS), .BASE(BBASE), .BRAM(0), .FILE(B_FILE)) bmem (
+    bwsnn_pmem #(.WIDTH(LL * 32), .DEPTH(ROWS), .BASE(BBASE), .BRAM(0), .FILE(B_FILE), .AB(AB)) bmem (
         .clk(clk), .pw_valid(pw_valid), .pw_addr(pw_addr), .pw_data(pw_data), .raddr(ser_row[RI-1:0]),
         .rdata(bias_q));
-    bwsnn_pmem #(.WIDTH(LL * 32), .DEPTH(ROWS), .BASE(THBASE), .BRAM(0), .FILE(TH_FILE)) thmem (
+    bwsnn_pmem #(.WIDTH(LL * 32), .DEPTH(ROWS), .BASE(THBASE), .BRAM(0), .FILE(TH_FILE), .AB(AB)) thmem (
         .clk(clk), .pw_valid(pw_valid), .pw_addr(pw_addr), .pw_data(pw_data), .raddr(ser_row[RI-1:0]),
         .rdata(thr_q));
-    bwsnn_pmem #(.WIDTH(LL * 32), .DEPTH(ROWS), .BASE(GBASE), .BRAM(0), .FILE(G_FILE)) gmem (
+    bwsnn_pmem #(.WIDTH(LL * 32), .DEPTH(ROWS), .BASE(GBASE), .BRAM(0), .FILE(G_FILE), .AB(AB)) gmem (
         .clk(clk), .pw_valid(pw_valid), .pw_addr(pw_addr), .pw_data(pw_data), .raddr(ser_row[RI-1:0]),
         .rdata(gain_q));
 
     // ------------------------------------------------------------------ LIF chains, output
-    localparam integer LAT = 3 * T;
+    localparam integer LAT = 10 * T;  // bwsnn_lif_chain
     /* verilator lint_off UNUSEDSIGNAL */  // the lanes run in lockstep: lane 0's valid stands for all
     wire [LL-1:0] lif_valid;
     /* verilator lint_on UNUSEDSIGNAL */
@@ -255,11 +315,10 @@ module bwsnn_layer #(
     generate
         for (p = 0; p < LL; p = p + 1) begin : lif
             wire [T-1:0] s;
-            bwsnn_lif_chain #(.T(T)) chain (
-                .clk(clk), .rst(rst), .in_valid(q_valid), .z(q_z[p]), .skip(q_skip[p]), .bias(bias_q[32*p +: 32]),
-                .threshold(thr_q[32*p +: 32]), .skip_gain(gain_q[32*p +: 32]), .frac_bits(frac_bits),
-                .leak_shift(leak_shift), .mem_bits(mem_bits), .soft_reset(soft_reset),
-                .spiking(SPIKING != 0), .out_valid(lif_valid[p]), .spikes(s), .u(u_last[32*p +: 32]));
+            bwsnn_lif_chain #(.T(T), .ZW(ZW), .FRAC(FRAC), .LEAK(LEAK), .MB(MB), .SOFT(SOFT), .SPIKING(SPIKING))
+            chain (.clk(clk), .rst(rst), .in_valid(q_valid), .z(q_z[p]), .skip(q_skip[p]), .bias(bias_q[32*p +: 32]),
+                .threshold(thr_q[32*p +: 32]), .skip_gain(gain_q[32*p +: 32]), .out_valid(lif_valid[p]),
+                .spikes(s), .u(u_last[32*p +: 32]));
             for (k = 0; k < T; k = k + 1) begin : step
                 assign spk[k*LL + p] = s[k];
             end

@@ -1,69 +1,144 @@
-// LIF unit, three pipeline stages (current | integrate | fire + reset), in bwsnn/golden.py's order:
-//   I = (z << frac) + bias + (skip ? gain : 0)   (exact in 32 bits: artifact validation bounds |I|)
-//   U = sat(U >> leak + I); spike = U >= thr; hard: U = 0 / soft: U = sat(U - thr) where spiking.
-// sat clamps to mem_bits (2..32); 34-bit intermediates make every sum exact before clamping.
+// LIF unit of one layer, LAT = 10 pipeline stages, in bwsnn/golden.py's order:
+//   I = (z << FRAC) + bias + (skip ? gain : 0)   (exact in 32 bits: artifact validation bounds |I|)
+//   U = sat(U >> LEAK + I); spike = U >= thr; hard: U = 0 / soft: U = sat(U - thr) where spiking.
+// The layer's configuration (FRAC, LEAK, MB = mem_bits, SOFT, SPIKING) is fixed at synthesis (hw/gen.py
+// takes it from the artifact), so the shifts are wiring and the membrane datapath is W = MB + 2 bits, not 32.
+// Two clamps keep it exact: |U >> LEAK| < 2^(MB-1), so sat(U' + I) = sat(U' + clamp(I, +-2^MB)); thr >
+// 2^(MB-1) - 1 never fires and thr <= -2^MB saturates U - thr to the top either way, so thr may be clamped to
+// [-2^MB, 2^(MB-1)]. Every adder is split in halves over two stages (at most 17 bits per stage: a short
+// logic path without carry chains too):
+//   1 carry-save I's three terms, clamp thr | 2, 3 I = sum + carry | 4 clamp I | 5, 6 V = U >> LEAK + I |
+//   7 U = sat(V) | 8, 9 fire, D = U - thr | 10 reset.
 // Only the valid bits are reset: the data registers need none, and a valid that powered up (or was in flight)
 // must not outlive a reset shorter than the pipeline.
 `default_nettype none
-module bwsnn_lif (
-    input  wire               clk,
-    input  wire               rst,
-    input  wire               in_valid,
-    input  wire signed [31:0] z,
-    input  wire [4:0]         frac_bits,
-    input  wire signed [31:0] bias,
-    input  wire               skip_spike,
-    input  wire signed [31:0] skip_gain,
-    input  wire               first_step,  // membrane starts at 0: ignore u_old
-    input  wire signed [31:0] u_old,
-    input  wire [4:0]         leak_shift,
-    input  wire [5:0]         mem_bits,
-    input  wire signed [31:0] threshold,
-    input  wire               soft_reset,
-    input  wire               spiking,
-    output reg                out_valid,
-    output reg  signed [31:0] u_new,
-    output reg                spike
+module bwsnn_lif #(
+    parameter integer ZW      = 32,  // z's width (signed): |z| is bounded by the layer's fan-in
+    parameter integer FRAC    = 0,
+    parameter integer LEAK    = 0,
+    parameter integer MB      = 32,  // mem_bits, 2..32
+    parameter integer SOFT    = 0,
+    parameter integer SPIKING = 1
+) (
+    input  wire                 clk,
+    input  wire                 rst,
+    input  wire                 in_valid,
+    input  wire signed [ZW-1:0] z,
+    input  wire signed [31:0]   bias,
+    input  wire                 skip_spike,
+    input  wire signed [31:0]   skip_gain,
+    input  wire                 first_step,  // membrane starts at 0: ignore u_old
+    input  wire signed [MB-1:0] u_old,
+    input  wire signed [31:0]   threshold,
+    output reg                  out_valid,
+    output reg  signed [MB-1:0] u_new,
+    output reg                  spike
 );
-    // stage A: current, leak, saturation bound
-    reg               a_valid, a_soft, a_spiking;
-    reg signed [31:0] a_cur, a_leaked, a_thr;
-    reg signed [33:0] a_hi;
-    wire signed [31:0] u_prev = first_step ? 32'sd0 : u_old;
-    always @(posedge clk) begin
-        a_valid   <= !rst && in_valid;
-        a_cur     <= (z <<< frac_bits) + bias + (skip_spike ? skip_gain : 32'sd0);
-        a_leaked  <= u_prev >>> leak_shift;
-        a_hi      <= (34'sd1 <<< (mem_bits - 6'd1)) - 34'sd1;
-        a_thr     <= threshold;
-        a_soft    <= soft_reset;
-        a_spiking <= spiking;
-    end
-
-    // stage B: integrate
-    function automatic signed [33:0] sat(input signed [33:0] v, input signed [33:0] hi);
-        sat = v > hi ? hi : (v < ~hi ? ~hi : v);
+    localparam integer W = MB + 2;  // clamped current + leaked membrane, U - clamped thr: exact
+    localparam integer H = W / 2;   // the split of W-bit adders
+    localparam integer HT = W - H;  // their top half
+    localparam signed [63:0] ONE = 64'sd1;
+    localparam signed [63:0] HI = (ONE <<< (MB - 1)) - ONE, LO = -(ONE <<< (MB - 1));
+    localparam signed [63:0] C_HI = ONE <<< MB, C_LO = -(ONE <<< MB);          // current clamp
+    localparam signed [63:0] T_HI = ONE <<< (MB - 1), T_LO = -(ONE <<< MB);    // threshold clamp
+    function automatic signed [W-1:0] sat(input signed [W-1:0] v);
+        sat = 64'(v) > HI ? W'(HI) : (64'(v) < LO ? W'(LO) : v);
     endfunction
-    reg               b_valid, b_soft, b_spiking;
-    reg signed [33:0] b_u, b_hi, b_thr;
-    always @(posedge clk) begin
-        b_valid   <= !rst && a_valid;
-        b_u       <= sat({{2{a_leaked[31]}}, a_leaked} + {{2{a_cur[31]}}, a_cur}, a_hi);
-        b_hi      <= a_hi;
-        b_thr     <= {{2{a_thr[31]}}, a_thr};
-        b_soft    <= a_soft;
-        b_spiking <= a_spiking;
-    end
+    // v (32 bits) clamped to [lo, hi]: W bits hold the result (MB = 32: no clamp is ever active)
+    function automatic signed [W-1:0] clamp(input signed [31:0] v, input signed [63:0] lo, input signed [63:0] hi);
+        clamp = 64'(v) > hi ? W'(hi) : (64'(v) < lo ? W'(lo) : W'(v));
+    endfunction
 
-    // stage C: fire, reset
-    wire fire = b_spiking && b_u >= b_thr;
-    /* verilator lint_off UNUSEDSIGNAL */  // saturated to <= 32 bits: [33:32] are sign copies
-    wire signed [33:0] u_soft = sat(b_u - b_thr, b_hi);
+    // 1: I's three terms carry-saved into two, thr clamped, the leak (a constant shift: wiring)
+    function automatic [63:0] csa(input [31:0] a, input [31:0] b, input [31:0] c);  // {sum, carry}
+        csa = {a ^ b ^ c, ((a & b) | (a & c) | (b & c)) << 1};
+    endfunction
+    reg         v1;
+    reg [31:0]  s1, c1;
+    reg signed [MB-1:0] l1;
+    reg signed [W-1:0]  t1;
+    always @(posedge clk) begin
+        v1 <= !rst && in_valid;
+        {s1, c1} <= csa(32'(z) <<< FRAC, bias, skip_spike ? skip_gain : 32'd0);
+        l1 <= $signed(first_step ? {MB{1'b0}} : u_old) >>> LEAK;  // (the 0 would make it unsigned)
+        t1 <= clamp(threshold, T_LO, T_HI);
+    end
+    // 2, 3: I = s1 + c1, low half then high half
+    reg         v2, v3;
+    reg [16:0]  lo2;
+    reg [15:0]  sh2, ch2;
+    reg signed [31:0]   i3;
+    reg signed [MB-1:0] l2, l3;
+    reg signed [W-1:0]  t2, t3;
+    always @(posedge clk) begin
+        v2 <= !rst && v1;
+        lo2 <= {1'b0, s1[15:0]} + {1'b0, c1[15:0]};
+        sh2 <= s1[31:16];
+        ch2 <= c1[31:16];
+        {l2, t2} <= {l1, t1};
+        v3 <= !rst && v2;
+        i3 <= {sh2 + ch2 + 16'(lo2[16]), lo2[15:0]};
+        {l3, t3} <= {l2, t2};
+    end
+    // 4: clamp I to +-2^MB
+    reg         v4;
+    reg signed [W-1:0]  i4, t4;
+    reg signed [MB-1:0] l4;
+    always @(posedge clk) begin
+        v4 <= !rst && v3;
+        i4 <= clamp(i3, C_LO, C_HI);
+        {l4, t4} <= {l3, t3};
+    end
+    // 5, 6: V = U >> LEAK + I
+    wire [W-1:0] l4w = W'(l4);
+    reg          v5, v6;
+    reg [H:0]    lo5;
+    reg [HT-1:0] ah5, bh5;
+    reg signed [W-1:0] v6_v, t5, t6;
+    always @(posedge clk) begin
+        v5 <= !rst && v4;
+        lo5 <= {1'b0, l4w[H-1:0]} + {1'b0, i4[H-1:0]};
+        ah5 <= l4w[W-1:H];
+        bh5 <= i4[W-1:H];
+        t5 <= t4;
+        v6 <= !rst && v5;
+        v6_v <= {ah5 + bh5 + HT'(lo5[H]), lo5[H-1:0]};
+        t6 <= t5;
+    end
+    // 7: U = sat(V)
+    reg         v7;
+    reg signed [W-1:0] u7, t7;
+    always @(posedge clk) begin
+        v7 <= !rst && v6;
+        u7 <= sat(v6_v);
+        t7 <= t6;
+    end
+    // 8, 9: fire = U >= thr; D = U - thr = U + ~thr + 1, low half then high half
+    wire [W-1:0] nt7 = ~t7;
+    reg          v8, v9, f8, f9;
+    reg [H:0]    lo8;
+    reg [HT-1:0] uh8, nh8;
+    reg signed [W-1:0] u8, u9, d9;
+    always @(posedge clk) begin
+        v8 <= !rst && v7;
+        f8 <= SPIKING != 0 && u7 >= t7;
+        lo8 <= {1'b0, u7[H-1:0]} + {1'b0, nt7[H-1:0]} + {{H{1'b0}}, 1'b1};
+        uh8 <= u7[W-1:H];
+        nh8 <= nt7[W-1:H];
+        u8 <= u7;
+        v9 <= !rst && v8;
+        f9 <= f8;
+        d9 <= {uh8 + nh8 + HT'(lo8[H]), lo8[H-1:0]};
+        u9 <= u8;
+    end
+    // 10: reset
+    /* verilator lint_off UNUSEDSIGNAL */  // saturated to MB bits: the top bits are sign copies
+    wire signed [W-1:0] u_next = !f9 ? u9 : (SOFT != 0 ? sat(d9) : {W{1'b0}});
     /* verilator lint_on UNUSEDSIGNAL */
     always @(posedge clk) begin
-        out_valid <= !rst && b_valid;
-        spike     <= fire;
-        u_new     <= !fire ? b_u[31:0] : (b_soft ? u_soft[31:0] : 32'sd0);
+        out_valid <= !rst && v9;
+        spike     <= f9;
+        u_new     <= u_next[MB-1:0];
     end
 endmodule
 `default_nettype wire

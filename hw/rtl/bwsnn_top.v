@@ -52,9 +52,22 @@ module bwsnn_top (
     wire        pw_valid;
     wire [31:0] pw_addr, pw_data, t_first;
     reg         busy;
+    // the cycles of the image in the sender, now - t_first + 1, kept ready every cycle in 16-bit halves over
+    // two stages (short logic paths), from now two cycles back: now(c - 2) + ~t_first + 4. t_first, the oldest
+    // image's start, changes only when its result leaves, many cycles before the next one's last beat.
+    reg [16:0] cyc_lo;
+    reg [15:0] now_hi, nt_hi;
+    reg [31:0] cycles;
+    always @(posedge clk) begin
+        cyc_lo <= {1'b0, now[15:0]} + {1'b0, ~t_first[15:0]} + 17'd4;
+        now_hi <= now[31:16];
+        nt_hi <= ~t_first[31:16];
+        cycles <= {now_hi + nt_hi + 16'(cyc_lo[16]), cyc_lo[15:0]};
+    end
     always @(posedge clk) busy <= !rst && (rx_busy || !no_images);
 
-    bwsnn_axil #(.N_IN(N_IN), .N_CLASSES(N_CLASSES), .T_STEPS(T_STEPS), .PARAM_WORDS(PARAM_WORDS)) regs (
+    bwsnn_axil #(.N_IN(N_IN), .N_CLASSES(N_CLASSES), .T_STEPS(T_STEPS), .PARAM_WORDS(PARAM_WORDS),
+                 .N_LAYERS(N_LAYERS), .CFG(CFG_WORDS)) regs (
         .clk(clk), .rst(rst),
         .s_axil_awaddr(s_axil_awaddr), .s_axil_awprot(s_axil_awprot), .s_axil_awvalid(s_axil_awvalid),
         .s_axil_awready(s_axil_awready), .s_axil_wdata(s_axil_wdata), .s_axil_wstrb(s_axil_wstrb),
@@ -64,7 +77,7 @@ module bwsnn_top (
         .s_axil_rdata(s_axil_rdata), .s_axil_rresp(s_axil_rresp), .s_axil_rvalid(s_axil_rvalid),
         .s_axil_rready(s_axil_rready),
         .start(start), .continuous(continuous), .credit(credit), .busy(busy), .err_short(err_short),
-        .err_long(err_long), .image_done(tx_done), .image_cycles(now - t_first + 32'd1),
+        .err_long(err_long), .image_done(tx_done), .image_cycles(cycles),
         .pw_valid(pw_valid), .pw_addr(pw_addr), .pw_data(pw_data));
 
     // start times of the images in flight (at most two per frame buffer, one in the sender)

@@ -1,6 +1,7 @@
 // Result sender: takes the output layer's final membranes (the scores) from the score frame buffer, finds the
 // argmax (lowest index on ties) and sends 1 + N_CLASSES 32-bit beats: the class, then the scores; TLAST on
-// the last. The bank is freed as soon as the scores are copied, so the output layer runs on meanwhile.
+// the last. The bank is freed as soon as the scores are copied, so the output layer runs on meanwhile. The
+// argmax reads score i into a register and compares it the cycle after (a short logic path).
 `default_nettype none
 module bwsnn_tx #(
     parameter integer N_CLASSES = 10,
@@ -25,7 +26,8 @@ module bwsnn_tx #(
     localparam [1:0] S_IDLE = 2'd0, S_COPY = 2'd1, S_ARGMAX = 2'd2, S_SEND = 2'd3;
     reg [1:0]  state;
     reg [CLW-1:0] i, best;
-    reg signed [31:0] best_u;
+    reg signed [31:0] best_u, cand_r;
+    reg [CLW-1:0] ci;  // the class of cand_r
     reg [31:0] score [0:N_CLASSES-1];
     assign r_done = state == S_COPY;
     assign m_axis_tvalid = state == S_SEND;
@@ -34,7 +36,7 @@ module bwsnn_tx #(
     assign m_axis_tkeep = 4'hf;
     assign m_axis_tlast = 32'(i) == N_CLASSES;
     assign done = m_axis_tvalid && m_axis_tready && m_axis_tlast;
-    wire signed [31:0] cand = score[i[OW-1:0]];  // i < N_CLASSES while it is used (S_ARGMAX)
+    wire signed [31:0] cand = score[i[OW-1:0]];  // i < N_CLASSES while it is used (S_ARGMAX, i = N: unused)
 
     integer n;
     always @(posedge clk) begin
@@ -48,13 +50,15 @@ module bwsnn_tx #(
                     i <= {CLW{1'b0}};
                     state <= S_ARGMAX;
                 end
-                S_ARGMAX: begin
-                    if (i == 0 || cand > best_u) begin  // strictly greater: the lowest index wins ties
-                        best_u <= cand;
-                        best <= i;
+                S_ARGMAX: begin  // i = 0..N_CLASSES: read score i, compare score i - 1
+                    cand_r <= cand;
+                    ci <= i;
+                    if (i != 0 && (ci == 0 || cand_r > best_u)) begin  // strictly greater: the lowest index wins
+                        best_u <= cand_r;
+                        best <= ci;
                     end
-                    i <= 32'(i) == N_CLASSES - 1 ? {CLW{1'b0}} : i + 1'b1;
-                    if (32'(i) == N_CLASSES - 1) state <= S_SEND;
+                    i <= 32'(i) == N_CLASSES ? {CLW{1'b0}} : i + 1'b1;
+                    if (32'(i) == N_CLASSES) state <= S_SEND;
                 end
                 default: if (m_axis_tready) begin  // S_SEND
                     i <= m_axis_tlast ? {CLW{1'b0}} : i + 1'b1;

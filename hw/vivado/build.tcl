@@ -2,7 +2,7 @@
 #
 #   vivado -mode batch -source hw/vivado/build.tcl -tclargs key=value ...
 #     kind=rtl|hls   rtl: package hw/rtl (+ generated params) as IP; hls: use an exported HLS IP
-#     params=DIR     (rtl) hw.gen output: bwsnn_params.vh, bwsnn_chain.vh, bwsnn_desc.vh, bwsnn_regmap.vh, *.mem
+#     params=DIR     (rtl) hw.gen output: bwsnn_params.vh, bwsnn_chain.vh, bwsnn_regmap.vh, *.mem
 #     ip_repo=DIR    (hls) IP repository holding the HLS IP
 #     vlnv=V         (hls) the HLS IP's vendor:library:name:version
 #     s_axil=NAME s_axis=NAME m_axis=NAME clk=NAME rst=NAME   accelerator interface/pin names (rtl defaults

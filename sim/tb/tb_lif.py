@@ -1,10 +1,13 @@
 """cocotb bench of the LIF unit bwsnn_lif against the golden model's per-neuron arithmetic.
 
-Random vectors every cycle (pipelined), including saturation (mem_bits down to 2), negative thresholds,
-both reset modes, non-spiking (output) neurons, the first step (membrane 0) and skip spikes.
+The layer configuration (FRAC, LEAK, MB, SOFT, SPIKING) and z's width are the unit's build parameters
+(sim.run_rtl.UNIT_BENCHES, passed as BWSNN_TB_PARAMS). Random vectors every cycle (pipelined): currents and
+thresholds anywhere in int32 (|I| < 2^31, as validation guarantees: both clamps), saturation, negative
+thresholds, the first step (membrane 0) and skip spikes.
 """
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
 
@@ -16,7 +19,7 @@ from cocotb.triggers import RisingEdge
 from bwsnn.golden import saturate
 from sim.tb.reset import reset_clears_valids
 
-LATENCY = 3
+LATENCY = 10
 
 
 def reference(v: dict[str, int]) -> tuple[int, int]:
@@ -29,24 +32,28 @@ def reference(v: dict[str, int]) -> tuple[int, int]:
     return (int(saturate(np.int64(u - v["threshold"]), v["mem_bits"])) if v["soft_reset"] else 0), 1
 
 
-def random_vector(rng: np.random.Generator) -> dict[str, int]:
-    bits = int(rng.choice([2, 3, 8, 16, 19, 24, 31, 32]))
+def config() -> dict[str, int]:
+    """The build parameters as the reference's field names."""
+    p = json.loads(os.environ["BWSNN_TB_PARAMS"])
+    return {"frac_bits": p["FRAC"], "leak_shift": p["LEAK"], "mem_bits": p["MB"], "soft_reset": p["SOFT"],
+            "spiking": p["SPIKING"], "zw": p["ZW"]}
+
+
+def random_vector(rng: np.random.Generator, cfg: dict[str, int]) -> dict[str, int]:
+    bits, frac = cfg["mem_bits"], cfg["frac_bits"]
     lo, hi = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
-    frac = int(rng.integers(0, 25))
     # |I| < 2^31 as artifact validation guarantees: split a budget between z << frac, bias and gain
     budget = (1 << 31) - 1
-    zmax = budget // 3 >> frac
+    zmax = min(budget // 3 >> frac, (1 << (cfg["zw"] - 1)) - 1)
     z = int(rng.integers(-zmax, zmax + 1))
     rest = (budget - (abs(z) << frac)) // 2
     big = lambda: int(rng.integers(-rest, rest + 1))  # noqa: E731
     small = lambda: int(rng.integers(max(lo, -rest), min(hi, rest) + 1))  # noqa: E731
     return {
-        "z": z, "frac_bits": frac, "bias": big() if rng.random() < 0.5 else small(),
+        "z": z, "bias": big() if rng.random() < 0.5 else small(),
         "skip_spike": int(rng.random() < 0.5), "skip_gain": big() if rng.random() < 0.3 else small(),
         "first_step": int(rng.random() < 0.2), "u_old": int(rng.integers(lo, hi + 1)),
-        "leak_shift": int(rng.integers(0, bits)), "mem_bits": bits,
         "threshold": int(rng.integers(lo, hi + 1)) if rng.random() < 0.8 else int(rng.integers(-(1 << 31), 1 << 31)),
-        "soft_reset": int(rng.random() < 0.5), "spiking": int(rng.random() < 0.85),
     }
 
 
@@ -54,18 +61,17 @@ def as_bits(value: int, width: int) -> int:
     return value & ((1 << width) - 1)
 
 
-WIDTHS = {"z": 32, "bias": 32, "skip_gain": 32, "u_old": 32, "threshold": 32}
-
-
 @cocotb.test()
 async def test_lif(dut: Any) -> None:
     rng = np.random.default_rng(7)
     n = int(os.environ.get("BWSNN_TB_VECTORS", "2000"))
+    cfg = config()
+    widths = {"z": cfg["zw"], "bias": 32, "skip_gain": 32, "u_old": cfg["mem_bits"], "threshold": 32}
     Clock(dut.clk, 10, unit="ns").start()
-    vectors = [random_vector(rng) for _ in range(n)]
+    vectors = [random_vector(rng, cfg) for _ in range(n)]
     # small z so that spikes and resets happen often (a smaller z keeps |I| < 2^31)
     for v in vectors[: n // 2]:
-        v.update(z=int(rng.integers(-40, 41)), frac_bits=int(rng.integers(0, 4)))
+        v.update(z=int(rng.integers(-40, 41)))
     expected: list[tuple[int, int]] = []
     spikes = sats = 0
     await reset_clears_valids(dut, LATENCY)
@@ -73,9 +79,9 @@ async def test_lif(dut: Any) -> None:
         if i < n:
             v = vectors[i]
             for k, val in v.items():
-                getattr(dut, k).value = as_bits(val, WIDTHS[k]) if k in WIDTHS else val
+                getattr(dut, k).value = as_bits(val, widths[k]) if k in widths else val
             dut.in_valid.value = 1
-            expected.append(reference(v))
+            expected.append(reference({**cfg, **v}))
         else:
             dut.in_valid.value = 0
         await RisingEdge(dut.clk)
@@ -85,6 +91,6 @@ async def test_lif(dut: Any) -> None:
             got = (dut.u_new.value.to_signed(), int(dut.spike.value))
             assert got == expected[j], f"vector {j} {vectors[j]}: got {got}, expected {expected[j]}"
             spikes += got[1]
-            b = vectors[j]["mem_bits"]
+            b = cfg["mem_bits"]
             sats += got[0] in (-(1 << (b - 1)), (1 << (b - 1)) - 1)
     assert spikes > n // 10 and sats > n // 20, f"weak stimulus: {spikes} spikes, {sats} saturated"

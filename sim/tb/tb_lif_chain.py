@@ -1,11 +1,13 @@
 """cocotb bench of bwsnn_lif_chain: a neuron's T membrane updates in step order, one neuron per cycle,
 against the golden model's steps 2-6 (bwsnn/golden.py) run T times from a zero membrane.
 
-Blocks of random neurons per layer configuration (the configuration is static while neurons flow, as in
-the engine): 8- to 32-bit membranes (saturation), both resets, spiking and output (non-spiking) layers.
+The layer configuration (FRAC, LEAK, MB, SOFT, SPIKING) and z's width are the chain's build parameters
+(sim.run_rtl.UNIT_BENCHES, passed as BWSNN_TB_PARAMS); blocks of random neurons of growing current scale,
+so that saturation, spikes and resets all happen.
 """
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
 
@@ -32,16 +34,17 @@ def reference(z: list[int], skip: list[int], bias: int, thr: int, gain: int, cfg
     return spikes, u
 
 
-def random_config(rng: np.random.Generator) -> dict[str, int]:
-    bits = int(rng.choice([8, 12, 20, 32]))
-    return {"frac_bits": int(rng.integers(0, 6)), "leak_shift": int(rng.integers(0, 4)), "mem_bits": bits,
-            "soft_reset": int(rng.integers(0, 2)), "spiking": int(rng.random() < 0.8)}
+def config() -> dict[str, int]:
+    """The build parameters as the reference's field names."""
+    p = json.loads(os.environ["BWSNN_TB_PARAMS"])
+    return {"frac_bits": p["FRAC"], "leak_shift": p["LEAK"], "mem_bits": p["MB"], "soft_reset": p["SOFT"],
+            "spiking": p["SPIKING"], "zw": p["ZW"]}
 
 
-def random_neuron(rng: np.random.Generator, t_steps: int, cfg: dict[str, int]) -> dict[str, Any]:
+def random_neuron(rng: np.random.Generator, t_steps: int, cfg: dict[str, int], block: int) -> dict[str, Any]:
     hi = (1 << (cfg["mem_bits"] - 1)) - 1
-    scale = min(max(4, hi >> 1), (1 << 31) // 4)  # |I| < 2^31, as artifact validation guarantees
-    z_max = max(1, scale >> cfg["frac_bits"])
+    scale = min(max(4, hi >> 1) << (2 * block), (1 << 31) // 4)  # |I| < 2^31, as validation guarantees
+    z_max = min(max(1, scale >> cfg["frac_bits"]), (1 << (cfg["zw"] - 1)) - 1)
     return {"z": [int(v) for v in rng.integers(-z_max, z_max + 1, t_steps)],
             "skip": [int(v) for v in rng.integers(0, 2, t_steps)],
             "bias": int(rng.integers(-scale, scale + 1)), "threshold": int(rng.integers(-scale // 4, scale + 1)),
@@ -51,23 +54,22 @@ def random_neuron(rng: np.random.Generator, t_steps: int, cfg: dict[str, int]) -
 @cocotb.test()
 async def test_lif_chain(dut: Any) -> None:
     t_steps = len(dut.skip)
-    lat = 3 * t_steps
+    lat = 10 * t_steps
     rng = np.random.default_rng(3)
     n = int(os.environ.get("BWSNN_TB_VECTORS", "2000"))
     Clock(dut.clk, 10, unit="ns").start()
     await reset_clears_valids(dut, lat)
     spikes_seen = sats = 0
+    cfg = config()
+    zw = cfg["zw"]
     for block in range(8):
-        cfg = random_config(rng)
-        for k, v in cfg.items():
-            getattr(dut, k).value = v
-        neurons = [random_neuron(rng, t_steps, cfg) for _ in range(n // 8)]
+        neurons = [random_neuron(rng, t_steps, cfg, block) for _ in range(n // 8)]
         want = [reference(v["z"], v["skip"], v["bias"], v["threshold"], v["skip_gain"], cfg) for v in neurons]
         got = []
         for i in range(len(neurons) + lat + 1):
             if i < len(neurons):
                 v = neurons[i]
-                dut.z.value = sum((zt & 0xFFFFFFFF) << (32 * t) for t, zt in enumerate(v["z"]))
+                dut.z.value = sum((zt & ((1 << zw) - 1)) << (zw * t) for t, zt in enumerate(v["z"]))
                 dut.skip.value = sum(s << t for t, s in enumerate(v["skip"]))
                 for k in ("bias", "threshold", "skip_gain"):
                     getattr(dut, k).value = v[k] & 0xFFFFFFFF

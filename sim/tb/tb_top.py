@@ -26,7 +26,7 @@ from cocotbext.axi import AxiLiteBus, AxiLiteMaster, AxiStreamBus, AxiStreamFram
 from bwsnn import golden
 from bwsnn.artifact import Artifact, load
 from bwsnn.limits import CLOCK_PERIOD_NS
-from bwsnn.params import Fold, folding, param_image
+from bwsnn.params import Fold, descriptors, folding, param_image
 from bwsnn.regmap import REGMAP
 
 CLK_NS = CLOCK_PERIOD_NS
@@ -171,7 +171,8 @@ async def test_start_single(dut: Any) -> None:
 
 @cocotb.test()
 async def test_errors(dut: Any) -> None:
-    """Short image (zero-padded), long image (truncated), bad parameter address; rw1c and CLEAR."""
+    """Short image (zero-padded), long image (truncated), bad parameter address and configuration word; rw1c
+    and CLEAR."""
     tb = TB(dut)
     await tb.reset()
     n_in = tb.art.n_in
@@ -200,6 +201,10 @@ async def test_errors(dut: Any) -> None:
     await tb.write("PARAM_ADDR", await tb.read("PARAM_WORDS"))
     await tb.write("PARAM_DATA", 0xFFFFFFFF)
     assert await tb.read("ERROR") == FIELD["ERROR", "PARAM_ADDR"]
+    # a layer configuration word other than the synthesized one is flagged (and ignored)
+    await tb.write("PARAM_ADDR", len(tb.art.layers) - 1)
+    await tb.write("PARAM_DATA", int(descriptors(tb.art)[-1]) ^ 1)
+    assert await tb.read("ERROR") == FIELD["ERROR", "PARAM_ADDR"] | FIELD["ERROR", "PARAM_VALUE"]
     assert await tb.read("IMAGES_DONE") == len(cases) + 1
     await tb.write("CTRL", FIELD["CTRL", "CLEAR"])
     assert (await tb.read("ERROR"), await tb.read("IMAGES_DONE"), await tb.read("CYCLES_LAST")) == (0, 0, 0)
