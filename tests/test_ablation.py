@@ -53,3 +53,13 @@ def test_summary_is_remeasured_by_the_golden_model(runs: Path) -> None:
 def test_a_rerun_keeps_the_finished_runs(runs: Path, monkeypatch) -> None:
     monkeypatch.setattr(train, "run", lambda *a, **k: pytest.fail("finished runs must not be retrained"))
     assert len(ablation.run(TINY, [0, 3], runs, work=runs.parent / f"{runs.name}-work")) == 8
+
+
+def test_a_conv_teacher_is_the_same_network_for_every_variant() -> None:
+    # the KD teacher must not lose its shortcuts with the student's: the variants share one teacher's weights
+    ds = datasets.load_digits()
+    for shortcuts in (True, False):
+        cfg = replace(train.PRESETS["digits-conv"], shortcuts=shortcuts)
+        teacher = cfg.teacher_model(ds)
+        assert teacher.cfg.shortcuts and any(teacher.cfg.skip_from(i) is not None
+                                             for i in range(len(teacher.cfg.layers())))

@@ -107,9 +107,10 @@ class TrainConfig:
         return BWSNN(self.snn(ds.x_train.shape[1], len(ds.classes)))
 
     def teacher_model(self, ds: datasets.Dataset) -> torch.nn.Module:
-        """The full-precision teacher of the student's shape."""
+        """The full-precision teacher of the student's shape. A conv teacher always has the shortcuts: the
+        ``shortcuts`` switch is the student's structure, and the ablation's variants share one teacher."""
         if self.conv:
-            return ConvTeacher(self.conv_snn(ds.shape, len(ds.classes)))
+            return ConvTeacher(replace(self.conv_snn(ds.shape, len(ds.classes)), shortcuts=True))
         return Teacher(ds.x_train.shape[1], list(self.hidden), len(ds.classes))
 
 
