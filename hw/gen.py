@@ -218,6 +218,13 @@ def _lint_wrapped(text: str) -> str:
     return f"/* verilator lint_off UNUSEDPARAM */\n{text}/* verilator lint_on UNUSEDPARAM */\n"
 
 
+def _write(path: Path, text: str) -> None:
+    """Write unless the file already holds ``text``: unchanged files keep their time, so tools that rebuild
+    on newer inputs (Verilator, hw.synth's reuse of finished Yosys runs) see no change."""
+    if not path.is_file() or path.read_text() != text:
+        path.write_text(text)
+
+
 def write_params(art: Artifact, out_dir: str | Path, folding: tuple[Fold, ...] | None = None,
                  relative_to: Path | None = None) -> Path:
     """Write the headers, the chain and the .mem files into ``out_dir`` (default folding: :func:`plan`).
@@ -229,13 +236,13 @@ def write_params(art: Artifact, out_dir: str | Path, folding: tuple[Fold, ...] |
     lay = layout(art, folding)
     mems = memories(art, folding)
     for i, ll in enumerate(lay.layers):
-        (out / f"w{i}.mem").write_text(_mem_text(mems[f"w{i}"]))
+        _write(out / f"w{i}.mem", _mem_text(mems[f"w{i}"]))
         for k in ("b", "th", "g"):  # neuron parameters: rows of LIF-lanes words
-            (out / f"{k}{i}.mem").write_text(_mem_text(mems[f"{k}{i}"].reshape(-1, ll.fold.lif)))
-    (out / "bwsnn_params.vh").write_text(_lint_wrapped(params_header(art, lay)))
+            _write(out / f"{k}{i}.mem", _mem_text(mems[f"{k}{i}"].reshape(-1, ll.fold.lif)))
+    _write(out / "bwsnn_params.vh", _lint_wrapped(params_header(art, lay)))
     mem_dir = out.resolve() if relative_to is None else Path(os.path.relpath(out.resolve(), relative_to.resolve()))
-    (out / "bwsnn_chain.vh").write_text(chain(art, lay, mem_dir))
-    (out / "bwsnn_regmap.vh").write_text(_lint_wrapped(regmap_header()))
+    _write(out / "bwsnn_chain.vh", chain(art, lay, mem_dir))
+    _write(out / "bwsnn_regmap.vh", _lint_wrapped(regmap_header()))
     return out
 
 

@@ -43,10 +43,18 @@ def parse_stat(text: str) -> Counter[str]:
     return cells
 
 
+def _up_to_date(result: Path, params: Path) -> bool:
+    """True when ``result`` is newer than every RTL source and generated parameter file (make's rule): a long
+    bench that was stopped reuses the Yosys runs it finished."""
+    inputs = [*rtl_sources(), *params.iterdir()]
+    return result.is_file() and result.stat().st_mtime > max(p.stat().st_mtime for p in inputs)
+
+
 def synth(params: Path, work: Path) -> dict[str, float]:
     """Yosys synth_xilinx + stat: cell counts mapped to xc7z020 resources."""
-    yosys.run(_read(params, work) + f"synth_xilinx -family xc7 -top {TOPLEVEL} -noiopad; tee -o stat.txt stat",
-              work, "synth.log")
+    if not _up_to_date(work / "stat.txt", params):
+        yosys.run(_read(params, work) + f"synth_xilinx -family xc7 -top {TOPLEVEL} -noiopad; tee -o stat.txt stat",
+                  work, "synth.log")
     cells = parse_stat((work / "stat.txt").read_text())
     if not cells:
         raise yosys.YosysError(f"no cell counts in {work / 'stat.txt'}")
@@ -70,10 +78,14 @@ def logic_depth(params: Path, work: Path) -> int:
     """Longest path in LUT6 levels of a generic copy: FFs and block RAMs end paths (the RAM cells are deleted
     from the copy). Generic LUT mapping has no carry chains, so wide adders count one level per 1-2 bits:
     an upper bound on the CARRY4-based depth."""
+    pattern = r"Longest topological path in \S+ \(length=(\d+)\)"
+    log_path = work / "depth.log"
+    if _up_to_date(log_path, params) and re.search(pattern, log := log_path.read_text(errors="replace")):
+        return int(re.findall(pattern, log)[-1])
     log = yosys.run(_read(params, work) + f"hierarchy -top {TOPLEVEL}; proc; flatten; opt; wreduce; "
                     "memory -nomap; opt; techmap; opt; abc -lut 6; opt_clean; delete t:$mem_v2; ltp -noff",
                     work, "depth.log")
-    m = re.findall(r"Longest topological path in \S+ \(length=(\d+)\)", log)
+    m = re.findall(pattern, log)
     if not m:
         raise yosys.YosysError(f"no ltp result in {work / 'depth.log'}")
     return int(m[-1])

@@ -31,6 +31,7 @@ from bwsnn.params import Fold, layout, plan
 from bwsnn.paths import MODELS_DIR, build_dir
 from bwsnn.random_artifact import random_images
 from hw.synth import logic_depth, synth_estimate
+from hw.yosys import YosysError
 from sim.run_rtl import digits_images, reference_artifact, run_top, sim_build
 
 
@@ -88,9 +89,18 @@ def measure(art_path: Path, name: str, images: int, icarus_images: int) -> dict:
             "layer_cycles": [ll.cycles for ll in layout(art, fold).layers],
             "cycles_per_image": cycles, "latency_cycles": sims["verilator"]["cycles_last"],
             "images_per_s_100mhz": CLOCK_HZ / cycles, **est,
-            "logic_depth": logic_depth(hw_build / "params", hw_build),
+            **_depth(hw_build),
             "bound_cycles": bound_cycles(art, fold), "bound_ratio": cycles / bound_cycles(art, fold),
             "sim_cycles_per_s_by": {s: v["sim_cycles_per_s"] for s, v in sims.items()}}
+
+
+def _depth(hw_build: Path) -> dict:
+    """logic_depth, or None and why: the flattened generic copy of a wide design can exhaust YoWASP Yosys
+    (WebAssembly, 4 GiB) before ``ltp`` answers."""
+    try:
+        return {"logic_depth": logic_depth(hw_build / "params", hw_build)}
+    except YosysError as e:
+        return {"logic_depth": None, "logic_depth_error": str(e)}
 
 
 #: BNN-PYNQ's LFC-W1A1 on the xc7z020 (784-1024x3-10, binarized input): 98.4% MNIST, a 512-cycle interval
