@@ -139,8 +139,10 @@ def frontier_png(rows: list[dict], path: Path) -> None:
 
 
 def bench_models(models_dir: Path | None) -> list[tuple[str, Path]]:
-    """(row name, artifact): the reference artifact, then the dense models shipped in ``models_dir``."""
+    """(row name, artifact): the reference artifact, then the dense models shipped in ``models_dir``; every one
+    is loaded (validated) here, before any work: a bad one is one line."""
     models = [("default", reference_artifact())]
+    load(models[0][1])
     for p in sorted(models_dir.glob("*.bwsnn.npz")) if models_dir else []:
         if load(p).is_dense():  # conv layers are not in the RTL yet
             models.append((p.name.removesuffix(".bwsnn.npz"), p))
