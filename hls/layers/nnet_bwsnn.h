@@ -59,6 +59,12 @@ template <typename CONFIG_T> inline bwsnn_wide_t bwsnn_integrate(bwsnn_wide_t u,
     return bwsnn_sat<CONFIG_T>((u >> CONFIG_T::leak_shift) + bwsnn_wide_t(cur));
 }
 
+// the synaptic part of the input current, I = (z << frac_bits) + bias (exact: |I| < 2^31 by validation)
+template <typename CONFIG_T>
+inline bwsnn_cur_t bwsnn_current(ap_int<32> z, typename CONFIG_T::bias_t bias) {
+    return (bwsnn_wide_t(z) << CONFIG_T::frac_bits) + bwsnn_wide_t(bias);
+}
+
 // I = (z << frac_bits) + bias with z = 2*popcount(s & w) - popcount(s): AND + popcount, no multiplier
 template <class data_T, typename CONFIG_T>
 void bwsnn_binary_current(const data_T s[CONFIG_T::T * CONFIG_T::in_bytes], unsigned t,
@@ -79,7 +85,7 @@ Neurons:
             #pragma HLS UNROLL
             pos += bwsnn_popcount8(ap_uint<8>(s[t * CONFIG_T::in_bytes + k] & w[n * CONFIG_T::in_bytes + k]));
         }
-        cur[n] = (bwsnn_wide_t(2 * pos - ns) << CONFIG_T::frac_bits) + bwsnn_wide_t(b[n]);
+        cur[n] = bwsnn_current<CONFIG_T>(2 * pos - ns, b[n]);
     }
 }
 
@@ -139,7 +145,7 @@ Neurons:
             #pragma HLS UNROLL
             if (w[n * CONFIG_T::in_bytes + j / 8][j % 8]) pos += x[j] >> CONFIG_T::input_shift;
         }
-        cur[n] = (bwsnn_wide_t(2 * pos - total) << CONFIG_T::frac_bits) + bwsnn_wide_t(b[n]);
+        cur[n] = bwsnn_current<CONFIG_T>(2 * pos - total, b[n]);
     }
 }
 
@@ -364,7 +370,7 @@ Positions:
                 const ap_int<32> x = win.v[j];
                 z += w[o * CONFIG_T::w_bytes + j / 8][j % 8] ? x : ap_int<32>(-x);
             }
-            cur[p * CONFIG_T::n_out + o] = (bwsnn_wide_t(z) << CONFIG_T::frac_bits) + bwsnn_wide_t(b[o]);
+            cur[p * CONFIG_T::n_out + o] = bwsnn_current<CONFIG_T>(z, b[o]);
         }
     }
 }
@@ -400,7 +406,7 @@ Positions:
                 pos += win.v[j] & w[o * CONFIG_T::w_bytes + j / 8][j % 8];
             }
             const unsigned n = p * CONFIG_T::n_out + o;
-            bwsnn_cur_t cur = (bwsnn_wide_t(2 * pos - ns) << CONFIG_T::frac_bits) + bwsnn_wide_t(b[o]);
+            bwsnn_cur_t cur = bwsnn_current<CONFIG_T>(2 * pos - ns, b[o]);
             if (SKIP && s_skip[t * CONFIG_T::out_bytes + n / 8][n % 8]) cur += g[o];
             s_out[t * CONFIG_T::out_bytes + n / 8][n % 8] = bwsnn_lif_update<CONFIG_T>(u[n], cur, thr[o]);
         }
