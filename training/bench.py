@@ -10,14 +10,13 @@
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import tempfile
 from dataclasses import replace
 from pathlib import Path
 
-from bwsnn import artifact, datasets
+from bwsnn import artifact, cli, datasets
 from bwsnn.paths import build_dir
 from training import ablation, shipped, train
 
@@ -89,19 +88,19 @@ def markdown(result: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--seeds", default="0,1,2")
+    p = cli.Parser(prog="python -m training.bench", description=__doc__.splitlines()[0])
+    p.add_argument("--seeds", type=cli.seed_list, default=[0, 1, 2])
     p.add_argument("--data-dir")
     p.add_argument("--models-dir", default=str(shipped.MODELS_DIR), help="the shipped models (default: models/)")
     p.add_argument("--skip-ablation", action="store_true", help="skip the retrained digits ablation (the kept "
                    "Fashion-MNIST runs are re-measured regardless)")
     p.add_argument("--mnist-mlp", action="store_true", help="retrain the mnist-mlp preset (hours on a CPU)")
-    p.add_argument("--mnist-epochs", type=int, help="override the mnist-mlp preset's epochs")
+    p.add_argument("--mnist-epochs", type=cli.positive_int, help="override the mnist-mlp preset's epochs")
     p.add_argument("--out", default=str(build_dir("bench")))
     a = p.parse_args(argv)
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
-    seeds = [int(s) for s in a.seeds.split(",")]
+    seeds = a.seeds
     try:
         result = shipped_models(a.data_dir or os.environ.get("BWSNN_DATA_DIR"), Path(a.models_dir))
     except (shipped.ShippedError, datasets.DataError, artifact.ArtifactError) as e:
