@@ -3,12 +3,14 @@
 //   U = sat(U >> LEAK + I); spike = U >= thr; hard: U = 0 / soft: U = sat(U - thr) where spiking.
 // The layer's configuration (FRAC, LEAK, MB = mem_bits, SOFT, SPIKING) is fixed at synthesis (hw/gen.py
 // takes it from the artifact), so the shifts are wiring and the membrane datapath is W = MB + 2 bits, not 32.
-// Two clamps keep it exact: |U >> LEAK| < 2^(MB-1), so sat(U' + I) = sat(U' + clamp(I, +-2^MB)); thr >
-// 2^(MB-1) - 1 never fires and thr <= -2^MB saturates U - thr to the top either way, so thr may be clamped to
-// [-2^MB, 2^(MB-1)]. Every adder is split in halves over two stages (at most 17 bits per stage: a short
-// logic path without carry chains too):
+// Two clamps keep it exact: |U >> LEAK| < 2^(MB-1), so sat(U' + I) = sat(U' + clamp(I)) for I clamped to
+// the signed MB+1-bit range [-2^MB, 2^MB - 1] (either bound saturates the sum the same way); thr >= 2^(MB-1)
+// never fires and thr <= -2^MB saturates U - thr to the top either way, so thr is clamped to that range too.
+// Then D = U - thr is exact in W bits and fire = D >= 0 (its sign: no comparator). Every clamp tests whether
+// the bits from the range's sign bit up are all equal (a wide AND, not a carry chain), and every adder is
+// split in halves over two stages (at most 17 bits per stage): short logic paths without carry chains too.
 //   1 carry-save I's three terms, clamp thr | 2, 3 I = sum + carry | 4 clamp I | 5, 6 V = U >> LEAK + I |
-//   7 U = sat(V) | 8, 9 fire, D = U - thr | 10 reset.
+//   7 U = sat(V) | 8, 9 D = U - thr, low half then high half | 10 fire, reset.
 // Only the valid bits are reset: the data registers need none, and a valid that powered up (or was in flight)
 // must not outlive a reset shorter than the pipeline.
 `default_nettype none
@@ -38,15 +40,18 @@ module bwsnn_lif #(
     localparam integer H = W / 2;   // the split of W-bit adders
     localparam integer HT = W - H;  // their top half
     localparam signed [63:0] ONE = 64'sd1;
-    localparam signed [63:0] HI = (ONE <<< (MB - 1)) - ONE, LO = -(ONE <<< (MB - 1));
-    localparam signed [63:0] C_HI = ONE <<< MB, C_LO = -(ONE <<< MB);          // current clamp
-    localparam signed [63:0] T_HI = ONE <<< (MB - 1), T_LO = -(ONE <<< MB);    // threshold clamp
-    function automatic signed [W-1:0] sat(input signed [W-1:0] v);
-        sat = 64'(v) > HI ? W'(HI) : (64'(v) < LO ? W'(LO) : v);
+    // v (at most 34 significant bits) saturated to the signed n-bit range: v fits iff its bits from n-1 up
+    // are all equal
+    function automatic signed [W-1:0] sat_to(input signed [63:0] v, input integer n);
+        reg signed [63:0] top;
+        begin
+            top = v >>> (n - 1);
+            sat_to = top == 64'sd0 || top == -64'sd1 ? W'(v) : (v[63] ? W'(-(ONE <<< (n - 1)))
+                                                                         : W'((ONE <<< (n - 1)) - ONE));
+        end
     endfunction
-    // v (32 bits) clamped to [lo, hi]: W bits hold the result (MB = 32: no clamp is ever active)
-    function automatic signed [W-1:0] clamp(input signed [31:0] v, input signed [63:0] lo, input signed [63:0] hi);
-        clamp = 64'(v) > hi ? W'(hi) : (64'(v) < lo ? W'(lo) : W'(v));
+    function automatic signed [W-1:0] sat(input signed [W-1:0] v);  // to the MB-bit membrane
+        sat = sat_to(64'(v), MB);
     endfunction
 
     // 1: I's three terms carry-saved into two, thr clamped, the leak (a constant shift: wiring)
@@ -61,7 +66,7 @@ module bwsnn_lif #(
         v1 <= !rst && in_valid;
         {s1, c1} <= csa(32'(z) <<< FRAC, bias, skip_spike ? skip_gain : 32'd0);
         l1 <= $signed(first_step ? {MB{1'b0}} : u_old) >>> LEAK;  // (the 0 would make it unsigned)
-        t1 <= clamp(threshold, T_LO, T_HI);
+        t1 <= sat_to(64'(threshold), MB + 1);
     end
     // 2, 3: I = s1 + c1, low half then high half
     reg         v2, v3;
@@ -80,13 +85,13 @@ module bwsnn_lif #(
         i3 <= {sh2 + ch2 + 16'(lo2[16]), lo2[15:0]};
         {l3, t3} <= {l2, t2};
     end
-    // 4: clamp I to +-2^MB
+    // 4: clamp I to the signed MB+1-bit range
     reg         v4;
     reg signed [W-1:0]  i4, t4;
     reg signed [MB-1:0] l4;
     always @(posedge clk) begin
         v4 <= !rst && v3;
-        i4 <= clamp(i3, C_LO, C_HI);
+        i4 <= sat_to(64'(i3), MB + 1);
         {l4, t4} <= {l3, t3};
     end
     // 5, 6: V = U >> LEAK + I
@@ -113,31 +118,30 @@ module bwsnn_lif #(
         u7 <= sat(v6_v);
         t7 <= t6;
     end
-    // 8, 9: fire = U >= thr; D = U - thr = U + ~thr + 1, low half then high half
+    // 8, 9: D = U - thr = U + ~thr + 1, low half then high half
     wire [W-1:0] nt7 = ~t7;
-    reg          v8, v9, f8, f9;
+    reg          v8, v9;
     reg [H:0]    lo8;
     reg [HT-1:0] uh8, nh8;
     reg signed [W-1:0] u8, u9, d9;
     always @(posedge clk) begin
         v8 <= !rst && v7;
-        f8 <= SPIKING != 0 && u7 >= t7;
         lo8 <= {1'b0, u7[H-1:0]} + {1'b0, nt7[H-1:0]} + {{H{1'b0}}, 1'b1};
         uh8 <= u7[W-1:H];
         nh8 <= nt7[W-1:H];
         u8 <= u7;
         v9 <= !rst && v8;
-        f9 <= f8;
         d9 <= {uh8 + nh8 + HT'(lo8[H]), lo8[H-1:0]};
         u9 <= u8;
     end
-    // 10: reset
+    // 10: fire = D >= 0, reset
+    wire fire = SPIKING != 0 && !d9[W-1];
     /* verilator lint_off UNUSEDSIGNAL */  // saturated to MB bits: the top bits are sign copies
-    wire signed [W-1:0] u_next = !f9 ? u9 : (SOFT != 0 ? sat(d9) : {W{1'b0}});
+    wire signed [W-1:0] u_next = !fire ? u9 : (SOFT != 0 ? sat(d9) : {W{1'b0}});
     /* verilator lint_on UNUSEDSIGNAL */
     always @(posedge clk) begin
         out_valid <= !rst && v9;
-        spike     <= f9;
+        spike     <= fire;
         u_new     <= u_next[MB-1:0];
     end
 endmodule

@@ -49,12 +49,19 @@ def random_vector(rng: np.random.Generator, cfg: dict[str, int]) -> dict[str, in
     rest = (budget - (abs(z) << frac)) // 2
     big = lambda: int(rng.integers(-rest, rest + 1))  # noqa: E731
     small = lambda: int(rng.integers(max(lo, -rest), min(hi, rest) + 1))  # noqa: E731
-    return {
+    edges = [e + d for e in (1 << bits, 1 << (bits - 1), -(1 << (bits - 1)), -(1 << bits)) for d in (-2, -1, 0, 1, 2)]
+    edge = lambda: int(rng.choice(edges))  # noqa: E731  # around the clamps' and the saturation's bounds
+    v = {
         "z": z, "bias": big() if rng.random() < 0.5 else small(),
         "skip_spike": int(rng.random() < 0.5), "skip_gain": big() if rng.random() < 0.3 else small(),
         "first_step": int(rng.random() < 0.2), "u_old": int(rng.integers(lo, hi + 1)),
         "threshold": int(rng.integers(lo, hi + 1)) if rng.random() < 0.8 else int(rng.integers(-(1 << 31), 1 << 31)),
     }
+    if rng.random() < 0.2:  # the current I at a bound: the bias makes up the rest
+        v["bias"] = edge() - (v["z"] << frac) - (v["skip_gain"] if v["skip_spike"] else 0)
+    if rng.random() < 0.2:
+        v["threshold"] = edge()
+    return v
 
 
 def as_bits(value: int, width: int) -> int:
