@@ -41,7 +41,10 @@ UNIT_BENCHES: dict[str, tuple[list[str], dict[str, int]]] = {
     "bwsnn_lif": (["bwsnn_lif.v"], {"ZW": 32, "FRAC": 3, "LEAK": 2, "MB": 8, "SOFT": 1, "SPIKING": 1}),
     "bwsnn_lif_chain": (["bwsnn_lif_chain.v", "bwsnn_lif.v", "bwsnn_delay.v"],
                         {"T": 3, "ZW": 16, "FRAC": 2, "LEAK": 1, "MB": 12, "SOFT": 0, "SPIKING": 1}),
-    "bwsnn_framebuf": (["bwsnn_framebuf.v"], {"PLANES": 2, "BANKS": 3, "NB": 64, "WW": 8, "RW": 16, "RW2": 4}),
+    "bwsnn_framebuf": (["bwsnn_framebuf.v"],
+                       {"PLANES": 2, "BANKS": 3, "NB": 64, "FILL": 48, "WW": 8, "RW": 16, "RW2": 4}),
+    # N neither a multiple of 3 nor of 6: the last group is partly padding
+    "bwsnn_popcount": (["bwsnn_popcount.v"], {"N": 37, "MASKED": 1}),
 }
 
 

@@ -2,21 +2,23 @@
 // banks of PLANES x NB bits, so that the writer fills one frame while the reader works on another. Two banks
 // (ping-pong) hold a writer with a long latency from frame start to commit back by half that latency per
 // frame; a third bank lets it start the next frame meanwhile.
-//   writer: w_start reserves a bank for a new frame (allowed while w_ready), w_en writes the WW-bit slice
-//           w_idx of every plane, w_commit (with or after the frame's last write) makes the frame readable;
+//   writer: w_start reserves a bank for a new frame (allowed while w_ready). Every writer here produces a
+//           frame whole and in order, so a bank is a shift register: each w_en shifts the next WW-bit slice of
+//           every plane in at the top of the FILL written bits (after FILL / WW writes the k-th write holds
+//           slice k): no address decode, no per-slice enables. w_commit (with or after the frame's last write)
+//           makes the frame readable. Bits FILL..NB-1 of a plane (the reader's padding) are constant 0.
 //   reader: r_avail says a frame is readable; r_data / r2_data are the RW- / RW2-bit slices r_idx / r2_idx of
 //           every plane one cycle after the index (two read ports); r_done frees the bank.
-// Frames leave in the order they came. Banks are cleared by reset: bits a writer never writes read as 0.
-// The write is decoded per WW-bit slice (a clock enable per slice, not a shifted mask of the whole bank).
+// Frames leave in the order they came.
 `default_nettype none
 module bwsnn_framebuf #(
     parameter integer PLANES = 1,
     parameter integer BANKS  = 2,
-    parameter integer NB     = 64,   // bits per plane, a multiple of WW, RW and RW2
+    parameter integer NB     = 64,   // bits per plane, a multiple of RW and RW2
+    parameter integer FILL   = 64,   // bits per plane the writer writes, a multiple of WW, <= NB
     parameter integer WW     = 8,
     parameter integer RW     = 32,
     parameter integer RW2    = 32,
-    localparam integer WI  = NB / WW > 1 ? $clog2(NB / WW) : 1,
     localparam integer RI  = NB / RW > 1 ? $clog2(NB / RW) : 1,
     localparam integer R2I = NB / RW2 > 1 ? $clog2(NB / RW2) : 1
 ) (
@@ -25,7 +27,6 @@ module bwsnn_framebuf #(
     output wire                   w_ready,
     input  wire                   w_start,
     input  wire                   w_en,
-    input  wire [WI-1:0]          w_idx,
     input  wire [PLANES*WW-1:0]   w_data,   // plane p in bits p*WW +: WW
     input  wire                   w_commit,
     output wire                   r_avail,
@@ -35,7 +36,6 @@ module bwsnn_framebuf #(
     output reg  [PLANES*RW2-1:0]  r2_data,
     input  wire                   r_done
 );
-    localparam integer NW = NB / WW;  // write slices per plane
     localparam integer CB = $clog2(BANKS + 1), BI = $clog2(BANKS);
     reg [CB-1:0] used, full;          // banks reserved or full / banks full
     reg [BI-1:0] wp;                  // the bank written
@@ -58,18 +58,18 @@ module bwsnn_framebuf #(
     end
 
     wire [PLANES*NB-1:0] bank [0:BANKS-1];  // plane p in bits p*NB +: NB
-    genvar p, s, k;
+    genvar p, k;
     generate
-        for (s = 0; s < NW; s = s + 1) begin : slice
-            wire hit = w_en && 32'(w_idx) == s;
+        for (k = 0; k < BANKS; k = k + 1) begin : b_
+            wire shift = w_en && 32'(wp) == k;
             for (p = 0; p < PLANES; p = p + 1) begin : plane
-                for (k = 0; k < BANKS; k = k + 1) begin : b_
-                    reg [WW-1:0] d;
-                    always @(posedge clk)
-                        if (rst) d <= {WW{1'b0}};
-                        else if (hit && 32'(wp) == k) d <= w_data[p*WW +: WW];
-                    assign bank[k][p*NB + s*WW +: WW] = d;
+                reg [FILL-1:0] d;
+                if (FILL > WW) begin : sr
+                    always @(posedge clk) if (shift) d <= {w_data[p*WW +: WW], d[FILL-1:WW]};
+                end else begin : word
+                    always @(posedge clk) if (shift) d <= w_data[p*WW +: WW];
                 end
+                assign bank[k][p*NB +: NB] = NB'(d);
             end
         end
     endgenerate

@@ -4,8 +4,9 @@
 // is SIMD 8-bit pixels, the same at every step: z = 2 sum_b 2^b popcount(plane_b & w) - sum(x), no multiplier.
 // After a group's last chunk its PE x T sums go, LL neurons per cycle, through LL LIF chains (the T updates of
 // a neuron in step order, bwsnn_lif_chain); spikes (or, for the output layer, the last membranes) go to the
-// next frame buffer, LL neurons per write. A frame starts when the input frame is there and the output buffer
-// has a free bank; frames overlap in the pipeline (the next one's first write comes after this one's last).
+// next frame buffer, LL neurons per write, in neuron order (the buffer shifts them in). A frame starts when
+// the input frame is there and the output buffer has a free bank; frames overlap in the pipeline (the next
+// one's first write comes after this one's last).
 // Weights and neuron parameters come from the reloadable parameter image (bwsnn/params.py); the shape and
 // the layer's configuration (FRAC, LEAK, MB, SOFT: constant shifts, an MB-bit membrane) are fixed at synthesis.
 // Sums are ZW bits: |z| <= N_IN (spikes) or 255 N_IN (pixels).
@@ -63,7 +64,6 @@ module bwsnn_layer #(
     input  wire                    out_ready,
     output wire                    out_start,
     output wire                    out_en,
-    output wire [RI-1:0]           out_idx,
     output wire [OW-1:0]           out_data,  // spikes: step t of lane i at bit t*LL + i; else lane i's membrane
     output wire                    out_commit
 );
@@ -99,7 +99,9 @@ module bwsnn_layer #(
         end
     end
 
+    /* verilator lint_off UNUSEDSIGNAL */  // one chunk: the padding weights past N_IN meet no input
     wire [PE*SIMD-1:0] w_q;
+    /* verilator lint_on UNUSEDSIGNAL */
     bwsnn_pmem #(.WIDTH(PE * SIMD), .DEPTH(GROUPS * CHUNKS), .BASE(WBASE), .BRAM(WBRAM), .FILE(W_FILE), .AB(AB)) wmem (
         .clk(clk), .pw_valid(pw_valid), .pw_addr(pw_addr), .pw_data(pw_data),
         .raddr(wrow), .rdata(w_q));
@@ -116,14 +118,19 @@ module bwsnn_layer #(
     end
     // Popcounts in slices of at most 64 bits (one tree of <= 7 LUT levels), registered, then summed:
     // part[p] holds popcount(slice s of input word k & w_p) at (k NS + s) PW, part[PE] the input's own.
+    // With one chunk the inputs past N_IN are 0 (padding bits of the buffer are constants): no popcount
+    // counts them, and slices wholly past N_IN are 0.
     localparam integer PS = SIMD > 64 ? 64 : SIMD;
+    localparam integer REAL = CHUNKS == 1 ? N_IN : SIMD;  // input bits that can be 1
     localparam integer NS = SIMD / PS;
     localparam integer PW = $clog2(PS + 1);
     wire [ZP*NS*PW-1:0] part [0:PE];
     genvar p, k, j, sl;
     generate
         for (k = 0; k < ZP; k = k + 1) begin : word
+            /* verilator lint_off UNUSEDSIGNAL */  // one chunk: the bits past N_IN (0) are not counted
             wire [SIMD-1:0] x;  // input word k: bit-plane k of the pixels or the spikes of step k
+            /* verilator lint_on UNUSEDSIGNAL */
             if (FIRST != 0) begin : plane
                 for (j = 0; j < SIMD; j = j + 1) begin : bit_
                     assign x[j] = in_data[8*j + 8 - IB + k];  // plane k of x = pixel >> (8 - IB)
@@ -132,10 +139,18 @@ module bwsnn_layer #(
                 assign x = in_data[k*SIMD +: SIMD];
             end
             for (sl = 0; sl < NS; sl = sl + 1) begin : slice
-                bwsnn_popcount #(.N(PS), .W(PW)) pc_on (.x(x[sl*PS +: PS]), .count(part[PE][(k*NS + sl)*PW +: PW]));
-                for (p = 0; p < PE; p = p + 1) begin : lane
-                    bwsnn_popcount #(.N(PS), .W(PW)) pc (.x(x[sl*PS +: PS] & w_q[p*SIMD + sl*PS +: PS]),
-                        .count(part[p][(k*NS + sl)*PW +: PW]));
+                localparam integer NR = REAL - sl*PS < PS ? REAL - sl*PS : PS;  // the slice's real inputs
+                if (NR > 0) begin : real_
+                    bwsnn_popcount #(.N(NR), .MASKED(0), .W(PW)) pc_on (.x(x[sl*PS +: NR]), .m({NR{1'b0}}),
+                        .count(part[PE][(k*NS + sl)*PW +: PW]));
+                    for (p = 0; p < PE; p = p + 1) begin : lane
+                        bwsnn_popcount #(.N(NR), .W(PW)) pc (.x(x[sl*PS +: NR]), .m(w_q[p*SIMD + sl*PS +: NR]),
+                            .count(part[p][(k*NS + sl)*PW +: PW]));
+                    end
+                end else begin : pad
+                    for (p = 0; p <= PE; p = p + 1) begin : lane
+                        assign part[p][(k*NS + sl)*PW +: PW] = {PW{1'b0}};
+                    end
                 end
             end
         end
@@ -335,7 +350,6 @@ module bwsnn_layer #(
         end
     endgenerate
     assign out_en = lif_valid[0] && !rst;
-    assign out_idx = o_row;
     assign out_commit = out_en && o_last;
     generate
         if (SPIKING != 0) begin : spikes_out

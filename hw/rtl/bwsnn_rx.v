@@ -1,5 +1,5 @@
 // Stream receiver: AXI4-Stream images (PIXELS_PER_BEAT = 8 pixels per 64-bit beat, hw/regmap.json) into the
-// pixel frame buffer, beat b at slice b. An image is taken while CONTINUOUS or a START credit allows it and a
+// pixel frame buffer, beat b as its b-th write (in order: the buffer shifts them in). An image is taken while CONTINUOUS or a START credit allows it and a
 // bank is free. TLAST before the last pixel: the rest is zero-padded (SHORT_IMAGE); no TLAST on the last
 // pixel's beat: the rest of the packet is dropped (LONG_IMAGE). Pixels past N_IN in the last beat read as 0.
 `default_nettype none
@@ -24,7 +24,6 @@ module bwsnn_rx #(
     input  wire          w_ready,
     output wire          w_start,
     output wire          w_en,
-    output wire [BW-1:0] w_idx,
     output wire [63:0]   w_data,
     output wire          w_commit
 );
@@ -40,7 +39,6 @@ module bwsnn_rx #(
     assign first_beat = fire && state == RX_DATA && beat == 0;
     assign w_start = first_beat;
     assign w_en = (fire && state == RX_DATA) || state == RX_PAD;
-    assign w_idx = beat;
     assign w_data = state == RX_PAD ? 64'd0 : (last ? s_axis_tdata & LAST_MASK : s_axis_tdata);
     assign w_commit = w_en && last;
     assign busy = beat != 0 || state != RX_DATA;

@@ -90,7 +90,7 @@ module bwsnn_top (
         .clk(clk), .rst(rst), .s_axis_tdata(s_axis_tdata), .s_axis_tvalid(s_axis_tvalid),
         .s_axis_tready(s_axis_tready), .s_axis_tlast(s_axis_tlast), .continuous(continuous), .start(start),
         .credit(credit), .busy(rx_busy), .first_beat(first_beat), .err_short(err_short), .err_long(err_long),
-        .w_ready(pix_w_ready), .w_start(pix_w_start), .w_en(pix_w_en), .w_idx(pix_w_idx), .w_data(pix_w_data),
+        .w_ready(pix_w_ready), .w_start(pix_w_start), .w_en(pix_w_en), .w_data(pix_w_data),
         .w_commit(pix_w_commit));
 
     bwsnn_tx #(.N_CLASSES(N_CLASSES), .NB(RES_NB)) tx (

@@ -1,7 +1,8 @@
 """cocotb bench of bwsnn_framebuf (the multi-bank frame buffer between pipeline stages): a writer and a reader
-with random stalls pass random frames; the reader must see every frame once, in order, bit for bit, on both
-read ports; the writer may reserve the next bank (w_start) while it still writes the current frame and must
-be refused (w_ready low) when every bank is taken."""
+with random stalls pass random frames; the writer writes each frame's FILL bits in slice order (the buffer
+shifts them in), the reader must see every frame once, in order, bit for bit on both read ports, with the
+bits past FILL 0; the writer may reserve the next bank (w_start) while it still writes the current frame and
+must be refused (w_ready low) when every bank is taken."""
 from __future__ import annotations
 
 import json
@@ -14,10 +15,10 @@ from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, FallingEdge
 
 
-def params() -> tuple[int, int, int, int, int]:
+def params() -> tuple[int, int, int, int, int, int]:
     """The parameters the module was built with (sim.run_rtl.UNIT_BENCHES, passed as BWSNN_TB_PARAMS)."""
     p = json.loads(os.environ["BWSNN_TB_PARAMS"])
-    return p["PLANES"], p["NB"], p["WW"], p["RW"], p["RW2"]
+    return p["PLANES"], p["NB"], p["FILL"], p["WW"], p["RW"], p["RW2"]
 
 
 def slice_of(frame: list[int], width: int, idx: int) -> int:
@@ -28,12 +29,12 @@ def slice_of(frame: list[int], width: int, idx: int) -> int:
 
 @cocotb.test()
 async def test_framebuf(dut: Any) -> None:
-    planes, nb, ww, rw, rw2 = params()
+    planes, nb, fill, ww, rw, rw2 = params()
     n = int(os.environ.get("BWSNN_TB_VECTORS", "2000")) // 50
     rng = random.Random(9)
-    frames = [[rng.getrandbits(nb) for _ in range(planes)] for _ in range(n)]
+    frames = [[rng.getrandbits(fill) for _ in range(planes)] for _ in range(n)]
     Clock(dut.clk, 10, unit="ns").start()
-    for s in (dut.w_start, dut.w_en, dut.w_idx, dut.w_data, dut.w_commit, dut.r_idx, dut.r2_idx, dut.r_done):
+    for s in (dut.w_start, dut.w_en, dut.w_data, dut.w_commit, dut.r_idx, dut.r2_idx, dut.r_done):
         s.value = 0
     dut.rst.value = 1
     await ClockCycles(dut.clk, 2)
@@ -58,15 +59,14 @@ async def test_framebuf(dut: Any) -> None:
                 await reserve()
                 reserved += 1
             early = k + 1 < n and rng.random() < 0.5  # reserve the next bank while this frame is written
-            order = list(range(nb // ww))
-            rng.shuffle(order)
+            order = range(fill // ww)
             for j, idx in enumerate(order):
                 if early and j == len(order) // 2:
                     await reserve()
                     reserved += 1
                 while rng.random() < 0.3:
                     await FallingEdge(dut.clk)
-                dut.w_en.value, dut.w_idx.value = 1, idx
+                dut.w_en.value = 1
                 dut.w_data.value = slice_of(frame, ww, idx)
                 dut.w_commit.value = int(j == len(order) - 1)
                 await FallingEdge(dut.clk)
@@ -75,7 +75,7 @@ async def test_framebuf(dut: Any) -> None:
     cocotb.start_soon(writer())
     for k, frame in enumerate(frames):
         if rng.random() < 0.3:  # a slow reader: the writer fills every bank and must wait
-            await ClockCycles(dut.clk, 4 * (nb // ww))
+            await ClockCycles(dut.clk, 4 * (fill // ww))
         while True:
             await FallingEdge(dut.clk)
             if int(dut.r_avail.value):

@@ -65,7 +65,7 @@ async def test_layer(dut: Any) -> None:
     frame_in = 0  # the frame the engine reads
     used = 0  # output banks reserved or full
     frees: list[int] = []  # cycles at which full output banks are freed
-    written: dict[int, int] = {}  # rows of the frame being written
+    written: dict[int, int] = {}  # rows of the frame being written: they come in order (the buffer shifts them in)
     frame_out = 0
     cycle = 0
     while frame_out < len(x):
@@ -77,8 +77,7 @@ async def test_layer(dut: Any) -> None:
         c, g = int(dut.in_idx.value), int(dut.skip_idx.value)
         done, start = int(dut.in_done.value), int(dut.out_start.value)
         if int(dut.out_en.value):
-            r = int(dut.out_idx.value)
-            assert r not in written, f"frame {frame_out}: row {r} written twice"
+            r = len(written)
             got = int(dut.out_data.value)
             if l.spiking:
                 exp = want[frame_out][r]
@@ -93,7 +92,7 @@ async def test_layer(dut: Any) -> None:
                         assert v == exp, f"frame {frame_out} neuron {n}: {v}, golden {exp}"
             written[r] = got
             if int(dut.out_commit.value):
-                assert sorted(written) == list(range(rows)), f"frame {frame_out}: commit after rows {sorted(written)}"
+                assert len(written) == rows, f"frame {frame_out}: commit after {len(written)} of {rows} rows"
                 written = {}
                 frame_out += 1
                 frees.append(cycle + rng.choice([0, 1, 5, 2 * ll.cycles]))
