@@ -38,7 +38,7 @@ from bwsnn.artifact import Artifact, ArtifactError, Layer
 DEFAULT_TARGET_CYCLES = 128  # the default bitstream's planned interval (hw/vivado builds it; the host relies on it)
 DEFAULT_MAX_LANES = 16384  # synapse lanes budget: sum of PE * SIMD * (input bit-planes or T) over the layers
 MIN_SIMD = 32
-BRAM_MIN_BITS = 8192  # weight memories from this size on are block RAM, smaller ones LUT RAM
+BRAM_MIN_BITS = 8192  # parameter memories from this size on are block RAM, smaller ones LUT RAM
 DESC_STRIDE = 1
 
 
@@ -172,6 +172,11 @@ class LayerLayout:
     @property
     def cycles(self) -> int:
         return self.w_rows
+
+    @property
+    def neuron_bram(self) -> bool:
+        """Bias, threshold and skip gain (one 32-bit word per neuron each) in block RAM."""
+        return self.n_pad * 32 >= BRAM_MIN_BITS
 
 
 @dataclass(frozen=True)

@@ -59,11 +59,13 @@ class Buffer:
     rw: int
     rw2: int
     banks: int = 2
+    port2: bool = True  # the second read port (the reader's shortcut spikes)
 
     @staticmethod
-    def sized(planes: int, fill: int, need: int, ww: int, rw: int, rw2: int, banks: int = 2) -> Buffer:
+    def sized(planes: int, fill: int, need: int, ww: int, rw: int, rw2: int, banks: int = 2,
+              port2: bool = True) -> Buffer:
         step = max(rw, rw2)  # powers of two: a multiple of the wider is a multiple of both
-        return Buffer(planes, -(-max(fill, need) // step) * step, fill, ww, rw, rw2, banks)
+        return Buffer(planes, -(-max(fill, need) // step) * step, fill, ww, rw, rw2, banks, port2)
 
     @property
     def ri(self) -> int:
@@ -82,12 +84,12 @@ def buffers(art: Artifact, lay: Layout) -> list[Buffer]:
     beats = -(-art.n_in * 8 // PIXEL_BEAT_BITS)
     f0 = ls[0].fold
     out = [Buffer.sized(1, beats * PIXEL_BEAT_BITS, max(ls[0].chunks * f0.simd * 8, ls[0].n_pad),
-                        PIXEL_BEAT_BITS, 8 * f0.simd, f0.pe)]
-    for prev, cur in zip(ls[:-1], ls[1:]):
+                        PIXEL_BEAT_BITS, 8 * f0.simd, f0.pe, port2=False)]
+    for prev, cur, l in zip(ls[:-1], ls[1:], art.layers[1:]):
         out.append(Buffer.sized(art.T, prev.n_pad, max(cur.chunks * cur.fold.simd, cur.n_pad), prev.fold.lif,
-                                cur.fold.simd, cur.fold.pe, banks=3))
+                                cur.fold.simd, cur.fold.pe, banks=3, port2=l.skip_from is not None))
     nb = ls[-1].n_pad * 32
-    out.append(Buffer(1, nb, nb, 32 * ls[-1].fold.lif, nb, 32))
+    out.append(Buffer(1, nb, nb, 32 * ls[-1].fold.lif, nb, 32, port2=False))
     return out
 
 
@@ -107,6 +109,7 @@ def layer_parameters(art: Artifact, lay: Layout, i: int, mem_dir: Path) -> dict[
             "SPIKING": str(int(l.spiking)),
             "SKIP": str(int(l.skip_from is not None)), "WBASE": str(ll.wbase), "BBASE": str(ll.bbase),
             "THBASE": str(ll.thbase), "GBASE": str(ll.gbase), "WBRAM": str(int(f.bram)),
+            "NBRAM": str(int(ll.neuron_bram)),
             "AB": str(idx_bits(lay.words)),
             "FRAC": str(l.frac_bits), "LEAK": str(l.leak_shift), "MB": str(l.mem_bits),
             "SOFT": str(int(l.reset == "soft")),
@@ -166,7 +169,7 @@ def chain(art: Artifact, lay: Layout, mem_dir: Path) -> str:
         lines.append(
             f"bwsnn_framebuf #(.PLANES({buf.planes}), .BANKS({buf.banks}), .NB({buf.nb}), .FILL({buf.fill}), "
             f".WW({buf.ww}), "
-            f".RW({buf.rw}), .RW2({buf.rw2}))"
+            f".RW({buf.rw}), .RW2({buf.rw2}), .PORT2({int(buf.port2)}))"
             f" buf{b} (\n    .clk(clk), .rst(rst), .w_ready({n}_w_ready), .w_start({n}_w_start), .w_en({n}_w_en),"
             f" .w_data({n}_w_data), .w_commit({n}_w_commit),\n"
             f"    .r_avail({n}_r_avail), .r_idx({_port(f'{n}_r_idx', ri, buf.ri)}), .r_data({n}_r_data),"

@@ -8,7 +8,9 @@
 //           slice k): no address decode, no per-slice enables. w_commit (with or after the frame's last write)
 //           makes the frame readable. Bits FILL..NB-1 of a plane (the reader's padding) are constant 0.
 //   reader: r_avail says a frame is readable; r_data / r2_data are the RW- / RW2-bit slices r_idx / r2_idx of
-//           every plane one cycle after the index (two read ports); r_done frees the bank.
+//           every plane one cycle after the index (two read ports; without PORT2, r2_data is 0: an unused
+//           port would still be a wide multiplexer, as synthesis keeps the module boundary); r_done frees the
+//           bank.
 // Frames leave in the order they came.
 `default_nettype none
 module bwsnn_framebuf #(
@@ -19,6 +21,7 @@ module bwsnn_framebuf #(
     parameter integer WW     = 8,
     parameter integer RW     = 32,
     parameter integer RW2    = 32,
+    parameter integer PORT2  = 1,
     localparam integer RI  = NB / RW > 1 ? $clog2(NB / RW) : 1,
     localparam integer R2I = NB / RW2 > 1 ? $clog2(NB / RW2) : 1
 ) (
@@ -32,7 +35,9 @@ module bwsnn_framebuf #(
     output wire                   r_avail,
     input  wire [RI-1:0]          r_idx,
     output reg  [PLANES*RW-1:0]   r_data,
+    /* verilator lint_off UNUSEDSIGNAL */  // without PORT2
     input  wire [R2I-1:0]         r2_idx,
+    /* verilator lint_on UNUSEDSIGNAL */
     output reg  [PLANES*RW2-1:0]  r2_data,
     input  wire                   r_done
 );
@@ -83,7 +88,7 @@ module bwsnn_framebuf #(
     always @(posedge clk)
         for (q = 0; q < PLANES; q = q + 1) begin
             r_data[q*RW +: RW] <= cur[q*NB + 32'(r_idx) * RW +: RW];
-            r2_data[q*RW2 +: RW2] <= cur[q*NB + 32'(r2_idx) * RW2 +: RW2];
+            r2_data[q*RW2 +: RW2] <= PORT2 != 0 ? cur[q*NB + 32'(r2_idx) * RW2 +: RW2] : {RW2{1'b0}};
         end
 endmodule
 `default_nettype wire

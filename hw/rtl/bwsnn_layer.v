@@ -26,7 +26,8 @@ module bwsnn_layer #(
     parameter integer SPIKING = 1,    // else the output integrator: writes its last membranes
     parameter integer SKIP   = 0,     // shortcut from the input spikes (skip_from = previous layer)
     parameter integer WBASE  = 0, BBASE = 0, THBASE = 0, GBASE = 0,  // image addresses (bwsnn/params.py)
-    parameter integer WBRAM  = 1,
+    parameter integer WBRAM  = 1,     // weights in block RAM (else LUT RAM)
+    parameter integer NBRAM  = 0,     // bias, threshold, skip gain in block RAM
     parameter integer AB     = 32,    // parameter image address bits
     parameter integer FRAC   = 0,     // the layer's configuration (bwsnn/params.py DESC_FIELDS)
     parameter integer LEAK   = 0,
@@ -310,15 +311,21 @@ module bwsnn_layer #(
             end
     end
     wire [LL*32-1:0] bias_q, thr_q, gain_q;  // read with Q's registers: aligned with q_*
-    bwsnn_pmem #(.WIDTH(LL * 32), .DEPTH(ROWS), .BASE(BBASE), .BRAM(0), .FILE(B_FILE), .AB(AB)) bmem (
+    bwsnn_pmem #(.WIDTH(LL * 32), .DEPTH(ROWS), .BASE(BBASE), .BRAM(NBRAM), .FILE(B_FILE), .AB(AB)) bmem (
         .clk(clk), .pw_valid(pw_valid), .pw_addr(pw_addr), .pw_data(pw_data), .raddr(ser_row[RI-1:0]),
         .rdata(bias_q));
-    bwsnn_pmem #(.WIDTH(LL * 32), .DEPTH(ROWS), .BASE(THBASE), .BRAM(0), .FILE(TH_FILE), .AB(AB)) thmem (
+    bwsnn_pmem #(.WIDTH(LL * 32), .DEPTH(ROWS), .BASE(THBASE), .BRAM(NBRAM), .FILE(TH_FILE), .AB(AB)) thmem (
         .clk(clk), .pw_valid(pw_valid), .pw_addr(pw_addr), .pw_data(pw_data), .raddr(ser_row[RI-1:0]),
         .rdata(thr_q));
-    bwsnn_pmem #(.WIDTH(LL * 32), .DEPTH(ROWS), .BASE(GBASE), .BRAM(0), .FILE(G_FILE), .AB(AB)) gmem (
-        .clk(clk), .pw_valid(pw_valid), .pw_addr(pw_addr), .pw_data(pw_data), .raddr(ser_row[RI-1:0]),
-        .rdata(gain_q));
+    generate
+        if (SKIP != 0 && FIRST == 0) begin : gain_mem
+            bwsnn_pmem #(.WIDTH(LL * 32), .DEPTH(ROWS), .BASE(GBASE), .BRAM(NBRAM), .FILE(G_FILE), .AB(AB)) gmem (
+                .clk(clk), .pw_valid(pw_valid), .pw_addr(pw_addr), .pw_data(pw_data), .raddr(ser_row[RI-1:0]),
+                .rdata(gain_q));
+        end else begin : no_gain  // no shortcut: the gain never counts (its image words are not held)
+            assign gain_q = {(LL*32){1'b0}};
+        end
+    endgenerate
 
     // ------------------------------------------------------------------ LIF chains, output
     localparam integer LAT = 10 * T;  // bwsnn_lif_chain
