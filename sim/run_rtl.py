@@ -147,16 +147,17 @@ RANDOM_CASES: dict[str, tuple[dict, PeSimd]] = {
     # 8-bit membranes saturate all the time; soft reset; T = 3; two chunks and two LIF lanes of four neurons
     # in layer 0; padding neurons in the output layer (10 = 3 groups of 4)
     "sat_soft": (dict(sizes=(64, 32, 32, 10), T=3, mem_bits=8, reset="soft", seed=11), ((4, 32), (2, 32), (4, 32))),
-    # fan-in of several chunks, the last one partial (200 = 3*64 + 8), padding neurons in every layer, fewer
-    # LIF lanes than PE, a shortcut read in groups of 8, hard reset, mixed widths
-    "fanin_hard": (dict(sizes=(200, 130, 130, 10), T=2, reset="hard", seed=12, frac_bits=3),
+    # fan-in of several chunks, the last one partial (197 = 3*64 + 5: not whole beats either), 3-bit input,
+    # padding neurons in every layer, fewer LIF lanes than PE, a shortcut read in groups of 8, hard reset,
+    # mixed widths
+    "fanin_hard": (dict(sizes=(197, 130, 130, 10), T=2, reset="hard", seed=12, frac_bits=3, input_bits=3),
                    ((4, 64), (8, 32), (2, 64))),
 }
 
 
-# Layer engines with their own bench: pixels with fewer LIF lanes than PE; a shortcut, several chunks and
-# padding neurons; the output layer
-LAYER_CASES = (("sat_soft", 0), ("fanin_hard", 1), ("fanin_hard", 2))
+# Layer engines with their own bench: 8-bit pixels with fewer LIF lanes than PE; 3-bit pixels in several
+# chunks; a shortcut, several chunks and padding neurons; the output layer
+LAYER_CASES = (("sat_soft", 0), ("fanin_hard", 0), ("fanin_hard", 1), ("fanin_hard", 2))
 
 
 def random_case(name: str, reload: bool = False) -> tuple[Artifact, PeSimd]:

@@ -1,7 +1,8 @@
 // One layer's engine (FINN's MVAU idea, layer-major over time): per cycle it reads one weight row of PE
 // neurons x SIMD inputs and popcounts it against the chunk's spikes of ALL T steps at once
 // (z_t = 2 popcount(s_t & w) - popcount(s_t)), so every weight is read once per image. FIRST = 1: the input
-// is SIMD 8-bit pixels, the same at every step: z = 2 sum_b 2^b popcount(plane_b & w) - sum(x), no multiplier.
+// is the IB bit-planes of x = pixel >> (8 - IB) (the receiver keeps only those bits), the same at every step:
+// z = 2 sum_b 2^b popcount(plane_b & w) - sum(x), no multiplier.
 // After a group's last chunk its PE x T sums go, LL neurons per cycle, through LL LIF chains (the T updates of
 // a neuron in step order, bwsnn_lif_chain); spikes (or, for the output layer, the last membranes) go to the
 // next frame buffer, LL neurons per write, in neuron order (the buffer shifts them in). A frame starts when
@@ -9,7 +10,7 @@
 // one's first write comes after this one's last).
 // Weights and neuron parameters come from the reloadable parameter image (bwsnn/params.py); the shape and
 // the layer's configuration (FRAC, LEAK, MB, SOFT: constant shifts, an MB-bit membrane) are fixed at synthesis.
-// Sums are ZW bits: |z| <= N_IN (spikes) or 255 N_IN (pixels).
+// Sums are ZW bits: |z| <= N_IN (spikes) or (2^IB - 1) N_IN (pixels).
 //
 // Pipeline: S0 issue (row, chunk, group) -> S1 RAM / buffer data, popcounts -> S2 accumulate -> Z group sums
 // -> Q serialize LL lanes, neuron parameters -> LIF chains (3 T) -> write.
@@ -21,8 +22,8 @@ module bwsnn_layer #(
     parameter integer SIMD   = 32,
     parameter integer LL     = 4,     // LIF lanes: PE / LL <= chunks
     parameter integer T      = 2,
-    parameter integer FIRST  = 0,     // input: 8-bit pixels (else spikes of T steps)
-    parameter integer IB     = 8,     // FIRST: input.bits, the pixel's top IB bits are the layer's input x
+    parameter integer FIRST  = 0,     // input: IB bit-planes of the pixels (else spikes of T steps)
+    parameter integer IB     = 8,     // FIRST: input.bits, x = pixel >> (8 - IB)
     parameter integer SPIKING = 1,    // else the output integrator: writes its last membranes
     parameter integer SKIP   = 0,     // shortcut from the input spikes (skip_from = previous layer)
     parameter integer WBASE  = 0, BBASE = 0, THBASE = 0, GBASE = 0,  // image addresses (bwsnn/params.py)
@@ -38,8 +39,8 @@ module bwsnn_layer #(
     localparam integer CHUNKS = (N_IN + SIMD - 1) / SIMD,
     localparam integer SUBS   = PE / LL,                  // LIF rows per group
     localparam integer ROWS   = GROUPS * SUBS,            // LIF rows (LL neurons) per frame
-    localparam integer IN_PL  = FIRST != 0 ? 1 : T,       // input planes
-    localparam integer IN_RW  = FIRST != 0 ? 8 * SIMD : SIMD,
+    localparam integer IN_PL  = FIRST != 0 ? IB : T,      // input planes: x's bits or the steps' spikes
+    localparam integer NZ     = FIRST != 0 ? 1 : T,       // sums per neuron: one for pixels, one per step
     localparam integer CI     = CHUNKS > 1 ? $clog2(CHUNKS) : 1,
     localparam integer GI     = GROUPS > 1 ? $clog2(GROUPS) : 1,
     localparam integer RI     = ROWS > 1 ? $clog2(ROWS) : 1,
@@ -55,9 +56,7 @@ module bwsnn_layer #(
     // input frame buffer (reader side)
     input  wire                    in_avail,
     output wire [CI-1:0]           in_idx,
-    /* verilator lint_off UNUSEDSIGNAL */  // pixels: their low 8 - IB bits
-    input  wire [IN_PL*IN_RW-1:0]  in_data,
-    /* verilator lint_on UNUSEDSIGNAL */
+    input  wire [IN_PL*SIMD-1:0]   in_data,   // plane k in bits k*SIMD +: SIMD
     output wire [GI-1:0]           skip_idx,
     input  wire [IN_PL*PE-1:0]     skip_data,
     output wire                    in_done,
@@ -71,7 +70,6 @@ module bwsnn_layer #(
     localparam integer CW = $clog2(SIMD + 1);       // popcount width
     localparam integer WA = GROUPS * CHUNKS > 1 ? $clog2(GROUPS * CHUNKS) : 1;  // weight row address
     localparam integer SK = SUBS > 1 ? $clog2(SUBS) : 1;  // LIF row within a group
-    localparam integer ZP = FIRST != 0 ? IB : T;     // popcounts per neuron: bit-planes or steps
 
     // ------------------------------------------------------------------ S0: issue
     reg          running;
@@ -125,20 +123,13 @@ module bwsnn_layer #(
     localparam integer REAL = CHUNKS == 1 ? N_IN : SIMD;  // input bits that can be 1
     localparam integer NS = SIMD / PS;
     localparam integer PW = $clog2(PS + 1);
-    wire [ZP*NS*PW-1:0] part [0:PE];
-    genvar p, k, j, sl;
+    wire [IN_PL*NS*PW-1:0] part [0:PE];
+    genvar p, k, sl;
     generate
-        for (k = 0; k < ZP; k = k + 1) begin : word
+        for (k = 0; k < IN_PL; k = k + 1) begin : word
             /* verilator lint_off UNUSEDSIGNAL */  // one chunk: the bits past N_IN (0) are not counted
-            wire [SIMD-1:0] x;  // input word k: bit-plane k of the pixels or the spikes of step k
+            wire [SIMD-1:0] x = in_data[k*SIMD +: SIMD];  // bit-plane k of the pixels or the spikes of step k
             /* verilator lint_on UNUSEDSIGNAL */
-            if (FIRST != 0) begin : plane
-                for (j = 0; j < SIMD; j = j + 1) begin : bit_
-                    assign x[j] = in_data[8*j + 8 - IB + k];  // plane k of x = pixel >> (8 - IB)
-                end
-            end else begin : step
-                assign x = in_data[k*SIMD +: SIMD];
-            end
             for (sl = 0; sl < NS; sl = sl + 1) begin : slice
                 localparam integer NR = REAL - sl*PS < PS ? REAL - sl*PS : PS;  // the slice's real inputs
                 if (NR > 0) begin : real_
@@ -159,7 +150,7 @@ module bwsnn_layer #(
     reg                 s1p_valid, s1p_first, s1p_last, s1p_frame_last;
     reg [GI-1:0]        s1p_g;
     reg [IN_PL*PE-1:0]  s1p_skip;
-    reg [ZP*NS*PW-1:0]  s1p_part [0:PE];
+    reg [IN_PL*NS*PW-1:0] s1p_part [0:PE];
     integer q, u, v, m;
     always @(posedge clk) begin
         s1p_valid <= !rst && s1_valid;
@@ -170,11 +161,11 @@ module bwsnn_layer #(
         s1p_skip <= skip_data;
         for (q = 0; q <= PE; q = q + 1) s1p_part[q] <= part[q];
     end
-    reg [ZP*CW-1:0] pos [0:PE];  // popcount(input word k & w_p) at k CW; pos[PE]: popcount(input word k)
+    reg [IN_PL*CW-1:0] pos [0:PE];  // popcount(input word k & w_p) at k CW; pos[PE]: popcount(input word k)
     reg [NS*CW-1:0] sums;        // the slices' counts, summed pairwise (a balanced tree)
     always @(*)
         for (q = 0; q <= PE; q = q + 1)
-            for (u = 0; u < ZP; u = u + 1) begin
+            for (u = 0; u < IN_PL; u = u + 1) begin
                 for (v = 0; v < NS; v = v + 1) sums[v*CW +: CW] = CW'(s1p_part[q][(u*NS + v)*PW +: PW]);
                 for (m = NS / 2; m >= 1; m = m / 2)
                     for (v = 0; v < m; v = v + 1) sums[v*CW +: CW] = sums[2*v*CW +: CW] + sums[(2*v+1)*CW +: CW];
@@ -184,8 +175,8 @@ module bwsnn_layer #(
     // ------------------------------------------------------------------ S2: popcounts
     reg              s2_valid, s2_first, s2_last, s2_frame_last;
     reg [GI-1:0]     s2_g;
-    reg [ZP*CW-1:0]  s2_pos [0:PE-1];
-    reg [ZP*CW-1:0]  s2_on;
+    reg [IN_PL*CW-1:0] s2_pos [0:PE-1];
+    reg [IN_PL*CW-1:0] s2_on;
     reg [IN_PL*PE-1:0] s2_skip;
     always @(posedge clk) begin
         s2_valid <= !rst && s1p_valid;
@@ -201,8 +192,8 @@ module bwsnn_layer #(
     // adder tree, registered between levels (latency, not interval). Spikes: the popcounts as they are.
     localparam integer TL = FIRST != 0 ? 3 : 0;           // tree levels
     localparam integer SW = FIRST != 0 ? CW + 8 : CW;     // one chunk's sum
-    wire [SW-1:0] a_pos [0:PE*IN_PL-1];                    // neuron i, input plane k at i*IN_PL + k
-    wire [SW-1:0] a_on  [0:IN_PL-1];
+    wire [SW-1:0] a_pos [0:PE*NZ-1];                       // neuron i, sum k at i*NZ + k
+    wire [SW-1:0] a_on  [0:NZ-1];
     integer i, b;
     genvar n;
     generate
@@ -243,12 +234,12 @@ module bwsnn_layer #(
         .d({s2_valid && !rst, s2_first, s2_last, s2_frame_last, s2_g, s2_skip}),
         .q({a_valid, a_first, a_last, a_frame_last, a_g, a_skip}));
     // accumulate over the chunks: popcounts of w & input and of the input alone (z = 2 acc - acc_on at Z)
-    reg [ZW-1:0] acc    [0:PE*IN_PL-1];
-    reg [ZW-1:0] acc_on [0:IN_PL-1];
+    reg [ZW-1:0] acc    [0:PE*NZ-1];
+    reg [ZW-1:0] acc_on [0:NZ-1];
     always @(posedge clk)
         if (a_valid) begin
-            for (i = 0; i < PE * IN_PL; i = i + 1) acc[i] <= (a_first ? {ZW{1'b0}} : acc[i]) + ZW'(a_pos[i]);
-            for (i = 0; i < IN_PL; i = i + 1) acc_on[i] <= (a_first ? {ZW{1'b0}} : acc_on[i]) + ZW'(a_on[i]);
+            for (i = 0; i < PE * NZ; i = i + 1) acc[i] <= (a_first ? {ZW{1'b0}} : acc[i]) + ZW'(a_pos[i]);
+            for (i = 0; i < NZ; i = i + 1) acc_on[i] <= (a_first ? {ZW{1'b0}} : acc_on[i]) + ZW'(a_on[i]);
         end
 
     // ------------------------------------------------------------------ Z: a group's sums, serialized by LL lanes
@@ -282,7 +273,7 @@ module bwsnn_layer #(
         if (s3_load) begin
             for (i = 0; i < PE; i = i + 1)
                 for (b = 0; b < T; b = b + 1)
-                    z[i*T + b] <= (acc[i*IN_PL + b % IN_PL] << 1) - acc_on[b % IN_PL];
+                    z[i*T + b] <= (acc[i*NZ + b % NZ] << 1) - acc_on[b % NZ];
             z_skip <= s3_skip;
             z_g <= s3_g;
             z_frame_last <= s3_frame_last;

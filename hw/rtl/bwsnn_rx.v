@@ -1,10 +1,13 @@
 // Stream receiver: AXI4-Stream images (PIXELS_PER_BEAT = 8 pixels per 64-bit beat, hw/regmap.json) into the
-// pixel frame buffer, beat b as its b-th write (in order: the buffer shifts them in). An image is taken while CONTINUOUS or a START credit allows it and a
-// bank is free. TLAST before the last pixel: the rest is zero-padded (SHORT_IMAGE); no TLAST on the last
+// pixel frame buffer, beat b as its b-th write (in order: the buffer shifts them in). Layer 0 sees
+// x = pixel >> (8 - IB), so only those IB bits are written, as IB bit-planes of the beat's 8 pixels: w_data
+// bit 8k + j is bit 8 - IB + k of pixel j. An image is taken while CONTINUOUS or a START credit allows it and
+// a bank is free. TLAST before the last pixel: the rest is zero-padded (SHORT_IMAGE); no TLAST on the last
 // pixel's beat: the rest of the packet is dropped (LONG_IMAGE). Pixels past N_IN in the last beat read as 0.
 `default_nettype none
 module bwsnn_rx #(
     parameter integer N_IN = 64,
+    parameter integer IB   = 8,      // input.bits: the top IB bits of each pixel are kept
     localparam integer BEATS = (N_IN + 7) / 8,
     localparam integer BW = BEATS > 1 ? $clog2(BEATS) : 1
 ) (
@@ -24,7 +27,7 @@ module bwsnn_rx #(
     input  wire          w_ready,
     output wire          w_start,
     output wire          w_en,
-    output wire [63:0]   w_data,
+    output wire [8*IB-1:0] w_data,   // plane k (bit 8 - IB + k of the 8 pixels) at bits 8k +: 8
     output wire          w_commit
 );
     localparam integer LAST_PIX = N_IN - 8 * (BEATS - 1);              // valid pixels in the last beat
@@ -39,7 +42,17 @@ module bwsnn_rx #(
     assign first_beat = fire && state == RX_DATA && beat == 0;
     assign w_start = first_beat;
     assign w_en = (fire && state == RX_DATA) || state == RX_PAD;
-    assign w_data = state == RX_PAD ? 64'd0 : (last ? s_axis_tdata & LAST_MASK : s_axis_tdata);
+    /* verilator lint_off UNUSEDSIGNAL */  // IB < 8: the pixels' low 8 - IB bits, layer 0 never sees them
+    wire [63:0] pix = state == RX_PAD ? 64'd0 : (last ? s_axis_tdata & LAST_MASK : s_axis_tdata);
+    /* verilator lint_on UNUSEDSIGNAL */
+    genvar k, j;
+    generate
+        for (k = 0; k < IB; k = k + 1) begin : plane
+            for (j = 0; j < 8; j = j + 1) begin : pixel
+                assign w_data[8*k + j] = pix[8*j + 8 - IB + k];
+            end
+        end
+    endgenerate
     assign w_commit = w_en && last;
     assign busy = beat != 0 || state != RX_DATA;
 

@@ -86,7 +86,7 @@ module bwsnn_top (
 
 `include "bwsnn_chain.vh"
 
-    bwsnn_rx #(.N_IN(N_IN)) rx (
+    bwsnn_rx #(.N_IN(N_IN), .IB(IN_BITS)) rx (
         .clk(clk), .rst(rst), .s_axis_tdata(s_axis_tdata), .s_axis_tvalid(s_axis_tvalid),
         .s_axis_tready(s_axis_tready), .s_axis_tlast(s_axis_tlast), .continuous(continuous), .start(start),
         .credit(credit), .busy(rx_busy), .first_beat(first_beat), .err_short(err_short), .err_long(err_long),

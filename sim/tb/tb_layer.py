@@ -2,7 +2,8 @@
 hw.gen.write_layer_unit) against the golden model's trace of that layer, frame by frame.
 
 The bench plays both frame buffers: it answers the engine's chunk / group reads one cycle later with the
-layer's input (pixels, or the previous layer's spikes of all T steps from ``golden.run(trace=True)``) and
+layer's input (the input.bits bit-planes of x = pixel >> (8 - input.bits), or the previous layer's spikes of
+all T steps from ``golden.run(trace=True)``) and
 takes its output writes, checking every row: the spikes of each step (0 for padding neurons) or, for the
 output layer, the membranes after the last step. The output side frees its banks after random delays, so the
 engine must wait for a free bank; every row of a frame must be written exactly once before its commit.
@@ -40,10 +41,11 @@ async def test_layer(dut: Any) -> None:
     ll, f, l, T = lay.layers[i], lay.layers[i].fold, art.layers[i], art.T
     x = np.load(os.environ["BWSNN_TB_IMAGES"])
     tr = golden.run(art, x, trace=True)
-    # the input frames, padded to whole chunks: (N, planes, chunks * SIMD) values
+    # the input frames, padded to whole chunks: (N, planes, chunks * SIMD) bits
     if i == 0:
-        inp = np.zeros((len(x), 1, ll.chunks * f.simd), np.uint8)
-        inp[:, 0, :l.n_in] = x
+        b = art.input_bits
+        inp = np.zeros((len(x), b, ll.chunks * f.simd), np.uint8)
+        inp[:, :, :l.n_in] = (x[:, None, :] >> (8 - b + np.arange(b)[:, None])) & 1
     else:
         inp = np.zeros((len(x), T, max(ll.chunks * f.simd, ll.n_pad)), np.uint8)
         inp[:, :, :l.n_in] = tr.spikes[i - 1]
@@ -104,13 +106,8 @@ async def test_layer(dut: Any) -> None:
         frees = [t for t in frees if t > cycle]
         if frame_in < len(x):  # the buffers' registered reads: data of the index the engine gave
             planes = inp[frame_in]
-            if i == 0:
-                dut.in_data.value = pack(np.unpackbits(planes[0, c * f.simd:(c + 1) * f.simd, None], axis=1,
-                                                       bitorder="little").reshape(-1))
-                dut.skip_data.value = 0
-            else:
-                dut.in_data.value = pack(planes[:, c * f.simd:(c + 1) * f.simd].reshape(-1))
-                dut.skip_data.value = pack(planes[:, g * f.pe:(g + 1) * f.pe].reshape(-1))
+            dut.in_data.value = pack(planes[:, c * f.simd:(c + 1) * f.simd].reshape(-1))
+            dut.skip_data.value = 0 if i == 0 else pack(planes[:, g * f.pe:(g + 1) * f.pe].reshape(-1))
         if done:
             frame_in += 1
     assert frame_in == len(x)
