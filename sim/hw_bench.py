@@ -9,7 +9,9 @@ measured -> ``$BUILD/bench/hw.json``, ``hw.md`` and ``hw_frontier.png`` (accurac
   bits its engine reads per cycle (every weight is read once per image);
 * simulation speed of each simulator that is installed (simulated cycles per wall second, test_stream).
 
-``python -m sim.hw_bench [--images N] [--icarus-images N] [--models-dir DIR | --no-shipped]``
+``python -m sim.hw_bench [--images N] [--icarus-images N] [--models-dir DIR | --no-shipped] [--target-cycles N]``
+(the planned interval; other than the default bitstream's, the rows are built in their own folders and the
+results are ``hw-t<N>.*``).
 
 A 1024-wide model takes Yosys about 8 minutes per pass (two passes: resources, depth): the bench is long.
 """
@@ -27,7 +29,7 @@ import numpy as np
 from bwsnn import cli
 from bwsnn.artifact import Artifact, ArtifactError, load
 from bwsnn.limits import CLOCK_HZ, CLOCK_PERIOD_NS
-from bwsnn.params import Fold, layout, plan
+from bwsnn.params import DEFAULT_TARGET_CYCLES, Fold, layout, plan
 from bwsnn.paths import MODELS_DIR, build_dir
 from bwsnn.random_artifact import random_images
 from hw.synth import logic_depth, synth_estimate
@@ -47,10 +49,12 @@ def bench_images(art: Artifact, n: int) -> np.ndarray:
     return digits_images(n) if art.n_in == 64 else random_images(art, n, seed=7)
 
 
-def simulate(art_path: Path, art: Artifact, images: int, simulator: str, name: str) -> dict[str, float]:
-    """Cycles per image (no stalls) and simulator speed from a checked run of ``art``."""
+def simulate(art_path: Path, art: Artifact, fold: tuple[Fold, ...], images: int, simulator: str,
+             name: str) -> dict[str, float]:
+    """Cycles per image (no stalls) and simulator speed from a checked run of ``art`` folded as ``fold``."""
     d = sim_build(f"bench_{name}_{simulator}")
-    report = run_top(art_path, bench_images(art, images), d, simulator, pauses=False, testcase="test_stream")
+    report = run_top(art_path, bench_images(art, images), d, simulator, [(f.pe, f.simd) for f in fold],
+                     pauses=False, testcase="test_stream")
     case = ET.parse(d / "results.xml").find(".//testcase[@name='test_stream']")
     sim_ns = float(case.find("properties/property[@name='sim_time_duration']").get("value"))
     wall = float(case.get("time"))
@@ -73,15 +77,17 @@ def markdown(rows: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def measure(art_path: Path, name: str, images: int, icarus_images: int) -> dict:
-    """One model's row (``icarus_images`` 0: no Icarus speed figure)."""
+def measure(art_path: Path, name: str, images: int, icarus_images: int,
+            target_cycles: int = DEFAULT_TARGET_CYCLES) -> dict:
+    """One model's row, planned for ``target_cycles`` (``icarus_images`` 0: no Icarus speed figure)."""
     art = load(art_path)
-    fold = plan(art)
-    hw_build = build_dir("hw", name)
+    fold = plan(art, target_cycles)
+    build = name if target_cycles == DEFAULT_TARGET_CYCLES else f"{name}-t{target_cycles}"
+    hw_build = build_dir("hw", build)
     est = synth_estimate(art, hw_build, fold)
-    sims = {"verilator": simulate(art_path, art, images, "verilator", name)}
+    sims = {"verilator": simulate(art_path, art, fold, images, "verilator", build)}
     if shutil.which("iverilog") and icarus_images:
-        sims["icarus"] = simulate(art_path, art, icarus_images, "icarus", name)
+        sims["icarus"] = simulate(art_path, art, fold, icarus_images, "icarus", build)
     cycles = sims["verilator"]["cycles_per_image"]
     return {"model": name, "dataset": art.info.get("dataset"), "accuracy": art.info.get("accuracy_deploy"),
             "T": art.T, "input_bits": art.input_bits,
@@ -157,6 +163,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="shipped models: its dense *.bwsnn.npz get a row each (default: models/)")
     ap.add_argument("--no-shipped", action="store_true", help="the reference artifact only")
     ap.add_argument("--jobs", type=cli.positive_int, default=1, help="models measured in parallel (largest first)")
+    ap.add_argument("--target-cycles", type=cli.positive_int, default=DEFAULT_TARGET_CYCLES,
+                    help="the planned cycles per image (bwsnn.params.plan; default: the default bitstream's)")
     a = ap.parse_args(argv)
     if not shutil.which("iverilog"):
         print("icarus speed: skipped (iverilog is not on PATH; it is optional)")
@@ -168,17 +176,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e} (the reference artifact: make train, or $BWSNN_ARTIFACT)", file=sys.stderr)
         return 1
     rows: dict[str, dict] = {}
+    stem = "hw" if a.target_cycles == DEFAULT_TARGET_CYCLES else f"hw-t{a.target_cycles}"
     # the Icarus speed figure on the reference artifact only: a 1024-wide design under Icarus takes long
-    jobs = [(path, name, a.images, a.icarus_images if i == 0 else 0) for i, (name, path) in enumerate(models)]
+    jobs = [(path, name, a.images, a.icarus_images if i == 0 else 0, a.target_cycles)
+            for i, (name, path) in enumerate(models)]
     with ProcessPoolExecutor(a.jobs) as pool:  # rows are independent: own build folders
         futures = {pool.submit(measure, *job): job[1] for job in sorted(jobs, key=lambda j: -j[0].stat().st_size)}
         for done in as_completed(futures):
             rows[futures[done]] = done.result()
             print(f"hw bench: {futures[done]} done", flush=True)
             ordered = [rows[name] for name, _ in models if name in rows]  # partial results as they come
-            (out / "hw.json").write_text(json.dumps({"rows": ordered}, indent=1) + "\n")
-            (out / "hw.md").write_text(markdown(ordered))
-    frontier_png(ordered, out / "hw_frontier.png")
+            (out / f"{stem}.json").write_text(json.dumps({"rows": ordered}, indent=1) + "\n")
+            (out / f"{stem}.md").write_text(markdown(ordered))
+    frontier_png(ordered, out / f"{stem}_frontier.png")
     print(markdown(ordered))
     return 0
 

@@ -263,6 +263,7 @@ CLI_CASES = [
     ("sim.run_rtl", ["--sim", "modelsim"], "argument --sim: invalid choice: 'modelsim'"),
     ("sim.hw_bench", ["--images", "nan"], "argument --images: expected an integer >= 1, got 'nan'"),
     ("sim.hw_bench", ["--icarus-images", "0"], "argument --icarus-images: expected an integer >= 1"),
+    ("sim.hw_bench", ["--target-cycles", "-1"], "argument --target-cycles: expected an integer >= 1"),
 ]
 
 
