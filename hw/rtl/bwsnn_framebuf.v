@@ -33,9 +33,11 @@ module bwsnn_framebuf #(
     input  wire [PLANES*WW-1:0]   w_data,   // plane p in bits p*WW +: WW
     input  wire                   w_commit,
     output wire                   r_avail,
+    /* verilator lint_off UNUSEDSIGNAL */  // a port that reads whole planes
     input  wire [RI-1:0]          r_idx,
+    /* verilator lint_on UNUSEDSIGNAL */
     output reg  [PLANES*RW-1:0]   r_data,
-    /* verilator lint_off UNUSEDSIGNAL */  // without PORT2
+    /* verilator lint_off UNUSEDSIGNAL */  // without PORT2, or a port that reads whole planes
     input  wire [R2I-1:0]         r2_idx,
     /* verilator lint_on UNUSEDSIGNAL */
     output reg  [PLANES*RW2-1:0]  r2_data,
@@ -85,10 +87,14 @@ module bwsnn_framebuf #(
         cur = {(PLANES*NB){1'b0}};
         for (q = 0; q < BANKS; q = q + 1) cur = cur | (bank[q] & {(PLANES*NB){rsel[q]}});
     end
+    // A port that reads the whole plane has no index: an index into one slice would still be a multiplexer
+    // (its out-of-range value) in synthesis.
+    wire [31:0] r_at = NB / RW > 1 ? 32'(r_idx) * RW : 32'd0;
+    wire [31:0] r2_at = NB / RW2 > 1 ? 32'(r2_idx) * RW2 : 32'd0;
     always @(posedge clk)
         for (q = 0; q < PLANES; q = q + 1) begin
-            r_data[q*RW +: RW] <= cur[q*NB + 32'(r_idx) * RW +: RW];
-            r2_data[q*RW2 +: RW2] <= PORT2 != 0 ? cur[q*NB + 32'(r2_idx) * RW2 +: RW2] : {RW2{1'b0}};
+            r_data[q*RW +: RW] <= cur[q*NB + r_at +: RW];
+            r2_data[q*RW2 +: RW2] <= PORT2 != 0 ? cur[q*NB + r2_at +: RW2] : {RW2{1'b0}};
         end
 endmodule
 `default_nettype wire
