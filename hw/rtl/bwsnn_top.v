@@ -52,17 +52,21 @@ module bwsnn_top (
     wire        pw_valid;
     wire [31:0] pw_addr, pw_data, t_first;
     reg         busy;
-    // the cycles of the image in the sender, now - t_first + 1, kept ready every cycle in 16-bit halves over
-    // two stages (short logic paths), from now two cycles back: now(c - 2) + ~t_first + 4. t_first, the oldest
-    // image's start, changes only when its result leaves, many cycles before the next one's last beat.
-    reg [16:0] cyc_lo;
-    reg [15:0] now_hi, nt_hi;
+    // the cycles of the image in the sender, now - t_first + 1, kept ready every cycle over three stages of
+    // two-operand adds of at most 16 bits (short logic paths), from now three cycles back:
+    // now(c - 3) + ~t_first + 5. t_first, the oldest image's start, changes only when its result leaves, many
+    // cycles before the next one's last beat.
+    reg [16:0] nt_lo, cyc_lo;
+    reg [15:0] nt_hi, cyc_hi;
+    reg [31:0] now_d;
     reg [31:0] cycles;
     always @(posedge clk) begin
-        cyc_lo <= {1'b0, now[15:0]} + {1'b0, ~t_first[15:0]} + 17'd4;
-        now_hi <= now[31:16];
+        nt_lo <= {1'b0, ~t_first[15:0]} + 17'd5;
         nt_hi <= ~t_first[31:16];
-        cycles <= {now_hi + nt_hi + 16'(cyc_lo[16]), cyc_lo[15:0]};
+        now_d <= now;
+        cyc_lo <= {1'b0, now_d[15:0]} + {1'b0, nt_lo[15:0]};
+        cyc_hi <= now_d[31:16] + nt_hi + 16'(nt_lo[16]);
+        cycles <= {cyc_hi + 16'(cyc_lo[16]), cyc_lo[15:0]};
     end
     always @(posedge clk) busy <= !rst && (rx_busy || !no_images);
 
