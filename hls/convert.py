@@ -61,8 +61,9 @@ def layer_list(art: Artifact) -> list[dict]:
 def convert(art: Artifact, target: Target, out_dir: str | Path, project: str = PROJECT) -> ModelGraph:
     """The hls4ml project for ``target`` (not yet written: call ``write()`` / ``compile()``)."""
     register()
-    backend = "VivadoAccelerator" if target.board else "Vivado"
-    extra = dict(board=target.board, interface="axi_stream", driver="python") if target.board else {}
+    backend = "VivadoAccelerator" if target.hls4ml_board else "Vivado"
+    extra = (dict(board=target.hls4ml_board, interface="axi_stream", driver="python") if target.hls4ml_board
+             else {})
     config = hls4ml.converters.create_config(
         backend=backend, output_dir=str(out_dir), project_name=project, part=target.part,
         clock_period=target.clock_period_ns, io_type="io_parallel", **extra)

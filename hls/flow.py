@@ -156,17 +156,17 @@ def vendor_hls(model: ModelGraph, prj: Path) -> str:
 
 
 def vendor_bitstream(target: Target, prj: Path, artifact: str | Path) -> str:
-    """The bitstream from hw/vivado's block design (PS7 + AXI DMA + accelerator) with the exported HLS IP."""
+    """The bitstream from hw/vivado's block design for the target board (its PS + AXI DMA + accelerator) with
+    the exported HLS IP."""
     if not shutil.which("vivado"):
         return "skipped bitstream: vivado is not on PATH"
-    if target.name != "pynq-z2":
-        raise FlowError(f"no block design for target '{target.name}': {HW_VIVADO} builds the PYNQ-Z2 only")
     ip_repo = prj / f"{PROJECT}_prj" / "solution1" / "impl" / "ip"
     if not ip_repo.exists():
         raise FlowError(f"{ip_repo}: no exported HLS IP (C-synthesis + export must run first)")
     # the HLS IP's names: vivado_hls renames the C++ ports in/out (reserved words) to in_r/out_r; it has
     # no AXI-Lite slave and an ap_rst_n reset
-    subprocess.run([str(HW_VIVADO / "build.sh"), str(artifact), "kind=hls", f"ip_repo={ip_repo.resolve()}",
+    subprocess.run([str(HW_VIVADO / "build.sh"), str(artifact), f"target={target.name}", "kind=hls",
+                    f"ip_repo={ip_repo.resolve()}",
                     f"vlnv=xilinx.com:hls:{PROJECT}_axi:1.0", "s_axis=in_r", "m_axis=out_r", "clk=ap_clk",
                     "s_axil=", "rst=ap_rst_n",
                     f"out={(prj / 'vivado').resolve()}"], check=True)

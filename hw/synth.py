@@ -1,7 +1,9 @@
 """Resource and logic-depth estimates of the RTL accelerator built for an artifact, by Yosys (:mod:`hw.yosys`).
 
-* resources: ``synth_xilinx -family xc7 -top bwsnn_top -noiopad; stat`` (LUTs include LUT-RAM/SRL cells at
-  their LUT count, as Vivado reports them; RAMB18 counts 0.5 RAMB36; INV cells count as LUTs: an upper estimate);
+* resources: ``synth_xilinx -family F -top bwsnn_top -noiopad; stat`` with the board record's Yosys family
+  (:mod:`bwsnn.boards`: xc7 for Zynq-7000, xcup for Zynq UltraScale+; LUTs include LUT-RAM/SRL cells at their
+  LUT count, as Vivado reports them; RAMB18 counts 0.5 RAMB36; INV cells count as LUTs: an upper estimate),
+  with percentages of the board's capacities;
 * logic depth: on a generic copy of the design, ``abc -lut 6; ltp -noff`` (LUT levels between registers /
   block RAMs).
 
@@ -14,13 +16,15 @@ from collections import Counter
 from pathlib import Path
 
 from bwsnn.artifact import Artifact
+from bwsnn.boards import Board, BoardError, get_board
 from bwsnn.params import Fold
 from hw import TOPLEVEL, rtl_sources, yosys
 from hw.gen import write_params
 
-XC7Z020 = {"lut": 53200, "ff": 106400, "bram36": 140, "dsp": 220}
-LUTRAM_LUTS = {"RAM32M": 4, "RAM64M": 4, "RAM32X1D": 2, "RAM64X1D": 2, "RAM128X1D": 4, "RAM256X1S": 4,
-               "RAM32X1S": 1, "RAM64X1S": 1, "RAM128X1S": 2, "SRL16E": 1, "SRLC32E": 1}
+# LUT-RAM / SRL cells of both families (RAM32M16 / RAM64M8: UltraScale+'s 8-LUT multi-port RAMs)
+LUTRAM_LUTS = {"RAM32M": 4, "RAM64M": 4, "RAM32M16": 8, "RAM64M8": 8, "RAM32X1D": 2, "RAM64X1D": 2,
+               "RAM128X1D": 4, "RAM256X1S": 4, "RAM32X1S": 1, "RAM64X1S": 1, "RAM128X1S": 2, "SRL16E": 1,
+               "SRLC32E": 1}
 FF_CELLS = ("FDRE", "FDSE", "FDCE", "FDPE", "LDCE", "LDPE")
 LATCH_CELLS = ("LDCE", "LDPE")
 
@@ -50,28 +54,32 @@ def _up_to_date(result: Path, params: Path) -> bool:
     return result.is_file() and result.stat().st_mtime > max(p.stat().st_mtime for p in inputs)
 
 
-def synth(params: Path, work: Path) -> dict[str, float]:
-    """Yosys synth_xilinx + stat: cell counts mapped to xc7z020 resources."""
-    if not _up_to_date(work / "stat.txt", params):
-        yosys.run(_read(params, work) + f"synth_xilinx -family xc7 -top {TOPLEVEL} -noiopad; tee -o stat.txt stat",
-                  work, "synth.log")
-    cells = parse_stat((work / "stat.txt").read_text())
+def synth(params: Path, work: Path, family: str = "xc7") -> dict[str, float]:
+    """Yosys synth_xilinx -family ``family`` + stat: cell counts mapped to the family's resources (E1 cells on
+    7-series, E2 and CARRY8 on UltraScale+)."""
+    stat = work / f"stat-{family}.txt"
+    if not _up_to_date(stat, params):
+        yosys.run(_read(params, work) + f"synth_xilinx -family {family} -top {TOPLEVEL} -noiopad; "
+                  f"tee -o {stat.name} stat", work, f"synth-{family}.log")
+    cells = parse_stat(stat.read_text())
     if not cells:
-        raise yosys.YosysError(f"no cell counts in {work / 'stat.txt'}")
+        raise yosys.YosysError(f"no cell counts in {stat}")
     lut_logic = sum(n for c, n in cells.items() if re.fullmatch(r"LUT[1-6]", c)) + cells["INV"]
     lut_mem = sum(n * LUTRAM_LUTS[c] for c, n in cells.items() if c in LUTRAM_LUTS)
     return {"lut": lut_logic + lut_mem, "lut_logic": lut_logic, "lut_inv": cells["INV"], "lut_mem": lut_mem,
             "ff": sum(cells[c] for c in FF_CELLS), "latches": sum(cells[c] for c in LATCH_CELLS),
-            "bram36": cells["RAMB36E1"] + 0.5 * cells["RAMB18E1"], "dsp": cells["DSP48E1"],
-            "carry4": cells["CARRY4"]}
+            "bram36": sum(cells[f"RAMB36E{v}"] + 0.5 * cells[f"RAMB18E{v}"] for v in (1, 2)),
+            "dsp": cells["DSP48E1"] + cells["DSP48E2"], "carry4": cells["CARRY4"], "carry8": cells["CARRY8"]}
 
 
-def synth_estimate(art: Artifact, work: Path, folding: tuple[Fold, ...] | None = None) -> dict[str, float]:
-    """Resource estimate of the accelerator built for ``art`` (default folding: the plan), with percentages of
-    the xc7z020."""
+def synth_estimate(art: Artifact, work: Path, folding: tuple[Fold, ...] | None = None,
+                   board: Board | None = None) -> dict[str, float | str]:
+    """Resource estimate of the accelerator built for ``art`` (default folding: the plan) in ``board``'s family
+    (default: the record's default board), with percentages of its capacities and its name and part."""
+    board = board or get_board()
     work.mkdir(parents=True, exist_ok=True)
-    r = synth(write_params(art, work / "params", folding, relative_to=work), work)
-    return {**r, **{f"{k}_pct": 100.0 * r[k] / cap for k, cap in XC7Z020.items()}}
+    r = synth(write_params(art, work / "params", folding, relative_to=work), work, board.yosys_family)
+    return {**r, **board.percent(r), "board": board.name, "part": board.part, "family": board.yosys_family}
 
 
 def logic_depth(params: Path, work: Path) -> int:
@@ -103,14 +111,15 @@ def main(argv: list[str] | None = None) -> int:
     p = cli.Parser(prog="python -m hw.synth", description=main.__doc__.split(": ", 1)[1])
     p.add_argument("artifact", type=cli.existing_file)
     p.add_argument("work", type=cli.output_dir)
+    p.add_argument("--target", default=None, help="board of bwsnn/boards.json (default: the record's default)")
     a = p.parse_args(argv)
     try:
         t0 = time.perf_counter()
-        r = synth_estimate(load(a.artifact), a.work)  # the default plan, as the bitstream
+        r = synth_estimate(load(a.artifact), a.work, board=get_board(a.target))  # the default plan, as the bitstream
         t1 = time.perf_counter()
         r["logic_depth"] = logic_depth(a.work / "params", a.work)
         r.update(yosys=yosys.version(), synth_s=round(t1 - t0, 1), depth_s=round(time.perf_counter() - t1, 1))
-    except (ArtifactError, yosys.YosysError) as e:
+    except (ArtifactError, BoardError, yosys.YosysError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
     print(json.dumps(r, indent=1))

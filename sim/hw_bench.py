@@ -28,6 +28,7 @@ import numpy as np
 
 from bwsnn import cli
 from bwsnn.artifact import Artifact, ArtifactError, load
+from bwsnn.boards import BOARDS, DEFAULT_BOARD, get_board
 from bwsnn.limits import CLOCK_HZ, CLOCK_PERIOD_NS
 from bwsnn.params import DEFAULT_TARGET_CYCLES, Fold, layout, plan
 from bwsnn.paths import MODELS_DIR, build_dir
@@ -66,25 +67,27 @@ def markdown(rows: list[dict]) -> str:
             ("folding", "{}"), ("cycles_per_image", "{:.1f}"), ("latency_cycles", "{}"),
             ("images_per_s_100mhz", "{:,.0f}"), ("lut", "{:,}"), ("ff", "{:,}"), ("bram36", "{:g}"),
             ("dsp", "{}"), ("logic_depth", "{}"), ("bound_ratio", "{:.2f}")]
-    lines = ["bwsnn_top on xc7z020 (Yosys synth_xilinx estimates; cycles from Verilator, back to back)", "",
+    where = f"the {rows[0]['board']} ({rows[0]['part']})" if rows else "no board"
+    lines = [f"bwsnn_top on {where} (Yosys synth_xilinx estimates; cycles from Verilator, back to back)", "",
              "| " + " | ".join(c for c, _ in cols) + " |", "|" + "---|" * len(cols)]
     for r in rows:
         lines.append("| " + " | ".join(fmt.format(r[c]) if r[c] is not None else "-" for c, fmt in cols) + " |")
     for r in rows:
         lines.append(f"\n{r['model']}: LUT {r['lut_pct']:.1f}%, FF {r['ff_pct']:.1f}%, BRAM36 {r['bram36_pct']:.1f}%,"
-                     f" DSP {r['dsp_pct']:.1f}% of the xc7z020; simulation speed "
+                     f" DSP {r['dsp_pct']:.1f}% of the {r['part']}; simulation speed "
                      + ", ".join(f"{s} {v:,.0f} cycles/s" for s, v in r["sim_cycles_per_s_by"].items()))
     return "\n".join(lines) + "\n"
 
 
 def measure(art_path: Path, name: str, images: int, icarus_images: int,
-            target_cycles: int = DEFAULT_TARGET_CYCLES) -> dict:
-    """One model's row, planned for ``target_cycles`` (``icarus_images`` 0: no Icarus speed figure)."""
+            target_cycles: int = DEFAULT_TARGET_CYCLES, board: str | None = None) -> dict:
+    """One model's row, planned for ``target_cycles`` (``icarus_images`` 0: no Icarus speed figure), resources
+    estimated for ``board`` (bwsnn/boards.json; None: the default)."""
     art = load(art_path)
     fold = plan(art, target_cycles)
     build = name if target_cycles == DEFAULT_TARGET_CYCLES else f"{name}-t{target_cycles}"
     hw_build = build_dir("hw", build)
-    est = synth_estimate(art, hw_build, fold)
+    est = synth_estimate(art, hw_build, fold, get_board(board))
     sims = {"verilator": simulate(art_path, art, fold, images, "verilator", build)}
     if shutil.which("iverilog") and icarus_images:
         sims["icarus"] = simulate(art_path, art, fold, icarus_images, "icarus", build)
@@ -137,7 +140,7 @@ def frontier_png(rows: list[dict], path: Path) -> None:
     ax.set_xscale("log")
     ax.set_xlabel("images/s at 100 MHz (Verilator, back to back)")
     ax.set_ylabel("deploy accuracy % (full test set)")
-    ax.set_title("bwsnn RTL on the xc7z020: accuracy vs throughput")
+    ax.set_title(f"bwsnn RTL on the {rows[0]['part'] if rows else '-'}: accuracy vs throughput")
     ax.grid(True, which="both", alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
@@ -163,6 +166,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="shipped models: its dense *.bwsnn.npz get a row each (default: models/)")
     ap.add_argument("--no-shipped", action="store_true", help="the reference artifact only")
     ap.add_argument("--jobs", type=cli.positive_int, default=1, help="models measured in parallel (largest first)")
+    ap.add_argument("--target", choices=list(BOARDS), default=DEFAULT_BOARD,
+                    help="board of bwsnn/boards.json whose device and capacities the estimates are for")
     ap.add_argument("--target-cycles", type=cli.positive_int, default=DEFAULT_TARGET_CYCLES,
                     help="the planned cycles per image (bwsnn.params.plan; default: the default bitstream's)")
     a = ap.parse_args(argv)
@@ -178,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     rows: dict[str, dict] = {}
     stem = "hw" if a.target_cycles == DEFAULT_TARGET_CYCLES else f"hw-t{a.target_cycles}"
     # the Icarus speed figure on the reference artifact only: a 1024-wide design under Icarus takes long
-    jobs = [(path, name, a.images, a.icarus_images if i == 0 else 0, a.target_cycles)
+    jobs = [(path, name, a.images, a.icarus_images if i == 0 else 0, a.target_cycles, a.target)
             for i, (name, path) in enumerate(models)]
     with ProcessPoolExecutor(a.jobs) as pool:  # rows are independent: own build folders
         futures = {pool.submit(measure, *job): job[1] for job in sorted(jobs, key=lambda j: -j[0].stat().st_size)}

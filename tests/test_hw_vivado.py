@@ -1,8 +1,9 @@
-"""hw/vivado: the PYNQ-Z2 build script, checked without Vivado.
+"""hw/vivado: the overlay build script, checked without Vivado.
 
 tclsh runs build.tcl with every Vivado command stubbed and recorded, so argument handling and the Tcl itself
-execute for both accelerator kinds; the recorded calls must name the part, the 100 MHz clock, the DMA and
-the accelerator's interfaces. The wrapper must skip cleanly (one line, exit 0) where Vivado is missing.
+execute for both accelerator kinds and both PS types (the PYNQ-Z2's PS7, the ZCU104's PS8); the recorded calls
+must name the board record's part, clock and board part, the DMA and the accelerator's interfaces. Missing board
+files stop it with one line. The wrapper must skip cleanly (one line, exit 0) where Vivado is missing.
 """
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from bwsnn.boards import get_board
+
 ROOT = Path(__file__).resolve().parents[1]
 TCL = ROOT / "hw" / "vivado" / "build.tcl"
 STUBS = r"""
@@ -21,22 +24,30 @@ proc unknown {args} { lappend ::calls $args; return "" }
 proc get_property {name args} { lappend ::calls [list get_property $name {*}$args]
     if {$name eq "PROGRESS"} { return 100% }; return "" }
 proc get_files {args} { lappend ::calls [list get_files {*}$args]; return $::fake_bd }
-proc get_board_parts {args} { return {tul.com.tw:pynq-z2:part0:1.0} }
+proc get_board_parts {args} { return $::fake_board_parts }
 proc get_bd_intf_pins {args} { return [lindex $args end] }
 proc get_bd_pins {args} { return [lindex $args end] }
 """
 
 
-def run_stubbed(tmp: Path, *args: str) -> list[str]:
+INSTALLED = "tul.com.tw:pynq-z2:part0:1.0 xilinx.com:zcu104:part0:1.0 xilinx.com:zcu104:part0:1.1"
+
+
+def script(tmp: Path, args: tuple[str, ...], board: str = "pynq-z2", installed: str = INSTALLED) -> str:
+    (tmp / "board.tcl").write_text(get_board(board).tcl())
+    return (STUBS + f"set ::fake_board_parts {{{installed}}}\n"
+            + "set argv [list " + " ".join(f"{{{a}}}" for a in (f"board={tmp / 'board.tcl'}", *args)) + "]\n"
+            + f"source {{{TCL}}}\n")
+
+
+def run_stubbed(tmp: Path, *args: str, board: str = "pynq-z2") -> list[str]:
     out = tmp / "out"
     for f in ("proj/bwsnn.runs/impl_1/bwsnn_wrapper.bit", "proj/bwsnn.gen/sources_1/bd/bwsnn/hw_handoff/bwsnn.hwh",
               "bd/hdl/bwsnn_wrapper.v"):
         (out / f).parent.mkdir(parents=True, exist_ok=True)
         (out / f).write_text("")
-    script = (STUBS + f"set ::fake_bd {out / 'bd' / 'bwsnn.bd'}\n"
-              + "set argv [list " + " ".join(f"{{{a}}}" for a in (*args, f"out={out}")) + "]\n"
-              + f"source {{{TCL}}}\nforeach c $::calls {{ puts $c }}\n")
-    r = tclsh(tmp, script)
+    r = tclsh(tmp, f"set ::fake_bd {out / 'bd' / 'bwsnn.bd'}\n" + script(tmp, (*args, f"out={out}"), board)
+              + "foreach c $::calls { puts $c }\n")
     assert r.returncode == 0, r.stderr
     assert (out / "bwsnn.bit").exists() and (out / "bwsnn.hwh").exists()
     return r.stdout.splitlines()
@@ -66,7 +77,7 @@ def test_rtl_kind(tmp_path: Path) -> None:
     assert has(calls, "set_property file_type SystemVerilog")
     for busif in ("s_axil", "s_axis", "m_axis"):
         assert has(calls, "ipx::associate_bus_interfaces", f"-busif {busif}", "-clock clk")
-    assert has(calls, "set_property", "board_part", "pynq-z2")
+    assert has(calls, "set_property", "board_part", "tul.com.tw:pynq-z2:part0:1.0")
     assert has(calls, "processing_system7", "ps7")
     assert has(calls, "CONFIG.PCW_FPGA0_PERIPHERAL_FREQMHZ 100")
     assert has(calls, "create_bd_cell", "bwsnn:accel:bwsnn_top:1.0", "bwsnn_0")
@@ -99,8 +110,37 @@ def test_hls_kind_without_axi_lite(tmp_path: Path) -> None:
 
 
 @needs_tclsh
+def test_ultrascale_ps8_branch(tmp_path: Path) -> None:
+    """The ZCU104's record: zynq_ultra_ps_e with its preset, HPM0_FPD -> AXI-Lite, DMA -> HP0_FPD, pl_clk0 at
+    the record's clock, the newest installed board part."""
+    board = get_board("zcu104")
+    calls = run_stubbed(tmp_path, "kind=hls", f"ip_repo={tmp_path}", "vlnv=x:hls:top:1.0", "s_axil=",
+                        "s_axis=in_r", "m_axis=out_r", "clk=ap_clk", "rst=ap_rst_n", board="zcu104")
+    assert board.ps == "ps8" and has(calls, "create_project", "bwsnn", f"-part {board.part}")
+    assert has(calls, "set_property", "board_part", "xilinx.com:zcu104:part0:1.1")
+    assert has(calls, "zynq_ultra_ps_e", "ps8") and not has(calls, "processing_system7")
+    assert has(calls, "bd_rule:zynq_ultra_ps_e", "apply_board_preset")
+    assert has(calls, f"CONFIG.PSU__CRL_APB__PL0_REF_CTRL__FREQMHZ {board.clock_mhz:g}", "CONFIG.PSU__USE__S_AXI_GP2 1",
+               "CONFIG.PSU__USE__M_AXI_GP1 0")
+    assert has(calls, "apply_bd_automation", "/ps8/M_AXI_HPM0_FPD", "dma/S_AXI_LITE")
+    for master in ("dma/M_AXI_MM2S", "dma/M_AXI_S2MM"):
+        assert has(calls, "apply_bd_automation", "/ps8/S_AXI_HP0_FPD", "Clk_master /ps8/pl_clk0", master)
+    assert has(calls, "connect_bd_net", "ps8/pl_clk0", "bwsnn_0/ap_clk")
+
+
+@needs_tclsh
+@pytest.mark.parametrize("board", ["pynq-z2", "zcu104"])
+def test_missing_board_files_stop_with_one_line(tmp_path: Path, board: str) -> None:
+    r = tclsh(tmp_path, script(tmp_path, ("kind=hls", f"ip_repo={tmp_path}", "vlnv=x:y:z:1.0", f"out={tmp_path}"),
+                               board, installed="xilinx.com:zcu102:part0:3.4"))
+    assert r.returncode == 1 and len(r.stderr.splitlines()) == 1
+    assert f"no Vivado board files for {board}" in r.stderr and "Vivado 2022.1" in r.stderr
+    assert not (tmp_path / "pkg").exists() and "create_project" not in r.stdout
+
+
+@needs_tclsh
 def test_bad_argument_is_one_error(tmp_path: Path) -> None:
-    r = tclsh(tmp_path, STUBS + f"set argv {{kind=vhdl out={tmp_path}}}\nsource {{{TCL}}}\n")
+    r = tclsh(tmp_path, script(tmp_path, ("kind=vhdl", f"out={tmp_path}")))
     assert r.returncode != 0 and "kind must be rtl or hls" in r.stderr
 
 

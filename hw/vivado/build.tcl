@@ -1,6 +1,10 @@
-# PYNQ-Z2 overlay: Zynq PS7 (board preset) + AXI DMA + the bwsnn accelerator, 100 MHz FCLK0 -> .bit + .hwh
+# bwsnn overlay: Zynq PS (PS7 on Zynq-7000 / PS8 on Zynq UltraScale+, board preset) + AXI DMA + the bwsnn
+# accelerator on the PS's first fabric clock -> .bit + .hwh. Written for Vivado 2022.1 (PYNQ 3.0's toolchain:
+# processing_system7 5.5, zynq_ultra_ps_e 3.4, axi_dma 7.1).
 #
-#   vivado -mode batch -source hw/vivado/build.tcl -tclargs key=value ...
+#   vivado -mode batch -source hw/vivado/build.tcl -tclargs board=FILE key=value ...
+#     board=FILE     the board's variables (part, ps, board_part, fclk_mhz): python -m bwsnn.boards tcl NAME
+#                    (bwsnn/boards.json, the one record of each board; hw/vivado/build.sh target=NAME writes it)
 #     kind=rtl|hls   rtl: package hw/rtl (+ generated params) as IP; hls: use an exported HLS IP
 #     params=DIR     (rtl) hw.gen output: bwsnn_params.vh, bwsnn_chain.vh, bwsnn_regmap.vh, *.mem
 #     ip_repo=DIR    (hls) IP repository holding the HLS IP
@@ -10,11 +14,9 @@
 #     out=DIR        project and results (default build/hw/vivado); jobs=N (default 2)
 # Writes OUT/bwsnn.bit and OUT/bwsnn.hwh (the names PYNQ's Overlay("bwsnn.bit") expects side by side).
 
-set part      xc7z020clg400-1
-set board     tul.com.tw:pynq-z2:part0:1.0
-set fclk_mhz  100
+set vivado_version 2022.1
 set here      [file dirname [file normalize [info script]]]
-array set opt [list kind rtl params "" ip_repo "" vlnv "" out build/hw/vivado jobs 2 \
+array set opt [list board "" kind rtl params "" ip_repo "" vlnv "" out build/hw/vivado jobs 2 \
                     s_axil s_axil s_axis s_axis m_axis m_axis clk clk rst rst_n]
 foreach arg $argv {
     set kv [split $arg =]
@@ -23,6 +25,17 @@ foreach arg $argv {
     }
     set opt([lindex $kv 0]) [lindex $kv 1]
 }
+if {$opt(board) eq ""} { error "board=FILE is required (python -m bwsnn.boards tcl NAME > FILE)" }
+source $opt(board)
+# the board preset (DDR, MIO, clocks of the PS) comes from the board files: without them the design would be
+# wrong, so stop before any work
+set installed [lsort -dictionary [lsearch -all -inline -glob [get_board_parts -quiet] "$board_part:*"]]
+if {$board_part eq "" || $installed eq ""} {
+    puts stderr "error: no Vivado board files for $board_name (board part '$board_part:*'): install them\
+(Vivado $vivado_version: Tools > Vivado Store > Boards, or set_param board.repoPaths) and rerun"
+    exit 1
+}
+set board [lindex $installed end]
 set out [file normalize $opt(out)]
 file mkdir $out
 
@@ -63,18 +76,35 @@ if {$opt(kind) eq "rtl"} {
 
 # ---------------------------------------------------------------- block design
 create_project -force bwsnn $out/proj -part $part
-if {[lsearch [get_board_parts -quiet] $board] >= 0} {
-    set_property board_part $board [current_project]
-}
+set_property board_part $board [current_project]
 set_property ip_repo_paths [list $ip_repo] [current_project]
 update_ip_catalog
 create_bd_design bwsnn
 
-set ps7 [create_bd_cell -type ip -vlnv xilinx.com:ip:processing_system7:5.5 ps7]
-apply_bd_automation -rule xilinx.com:bd_rule:processing_system7 \
-    -config {make_external "FIXED_IO, DDR" apply_board_preset "1" Master "Disable" Slave "Disable"} $ps7
-set_property -dict [list CONFIG.PCW_FPGA0_PERIPHERAL_FREQMHZ $fclk_mhz CONFIG.PCW_USE_M_AXI_GP0 {1} \
-                        CONFIG.PCW_USE_S_AXI_HP0 {1}] $ps7
+# the PS: its general-purpose master drives the AXI-Lite slaves, the DMA masters write through a high-performance
+# slave port, and its first fabric clock clocks everything
+if {$ps eq "ps7"} {
+    set ps_cell [create_bd_cell -type ip -vlnv xilinx.com:ip:processing_system7:5.5 ps7]
+    apply_bd_automation -rule xilinx.com:bd_rule:processing_system7 \
+        -config {make_external "FIXED_IO, DDR" apply_board_preset "1" Master "Disable" Slave "Disable"} $ps_cell
+    set_property -dict [list CONFIG.PCW_FPGA0_PERIPHERAL_FREQMHZ $fclk_mhz CONFIG.PCW_USE_M_AXI_GP0 {1} \
+                            CONFIG.PCW_USE_S_AXI_HP0 {1}] $ps_cell
+    set fclk ps7/FCLK_CLK0
+    set ps_master /ps7/M_AXI_GP0
+    set ps_slave /ps7/S_AXI_HP0
+} elseif {$ps eq "ps8"} {
+    set ps_cell [create_bd_cell -type ip -vlnv xilinx.com:ip:zynq_ultra_ps_e:3.4 ps8]
+    apply_bd_automation -rule xilinx.com:bd_rule:zynq_ultra_ps_e -config {apply_board_preset "1"} $ps_cell
+    # HPM0_FPD only (the presets also enable HPM1_FPD / HPM0_LPD, whose clocks would stay unconnected), HP0_FPD
+    set_property -dict [list CONFIG.PSU__CRL_APB__PL0_REF_CTRL__FREQMHZ $fclk_mhz CONFIG.PSU__USE__M_AXI_GP0 {1} \
+                            CONFIG.PSU__USE__M_AXI_GP1 {0} CONFIG.PSU__USE__M_AXI_GP2 {0} \
+                            CONFIG.PSU__USE__S_AXI_GP2 {1}] $ps_cell
+    set fclk ps8/pl_clk0
+    set ps_master /ps8/M_AXI_HPM0_FPD
+    set ps_slave /ps8/S_AXI_HP0_FPD
+} else {
+    error "$opt(board): ps must be ps7 or ps8, got '$ps'"
+}
 
 set dma [create_bd_cell -type ip -vlnv xilinx.com:ip:axi_dma:7.1 dma]
 # simple mode (no scatter-gather), 64-bit images in, 32-bit results out, 23-bit length (8 MB transfers)
@@ -87,22 +117,21 @@ set accel [create_bd_cell -type ip -vlnv $vlnv bwsnn_0]
 connect_bd_intf_net [get_bd_intf_pins dma/M_AXIS_MM2S] [get_bd_intf_pins bwsnn_0/$opt(s_axis)]
 connect_bd_intf_net [get_bd_intf_pins bwsnn_0/$opt(m_axis)] [get_bd_intf_pins dma/S_AXIS_S2MM]
 
-set fclk /ps7/FCLK_CLK0
 set lite_slaves [list dma/S_AXI_LITE]
 if {$opt(s_axil) ne ""} { lappend lite_slaves bwsnn_0/$opt(s_axil) }
 foreach slave $lite_slaves {
     apply_bd_automation -rule xilinx.com:bd_rule:axi4 \
-        -config [list Master /ps7/M_AXI_GP0 Clk_master $fclk Clk_slave $fclk Clk_xbar $fclk] \
+        -config [list Master $ps_master Clk_master /$fclk Clk_slave /$fclk Clk_xbar /$fclk] \
         [get_bd_intf_pins $slave]
 }
 foreach master {dma/M_AXI_MM2S dma/M_AXI_S2MM} {
     apply_bd_automation -rule xilinx.com:bd_rule:axi4 \
-        -config [list Slave /ps7/S_AXI_HP0 Clk_master $fclk Clk_slave $fclk Clk_xbar $fclk] \
+        -config [list Slave $ps_slave Clk_master /$fclk Clk_slave /$fclk Clk_xbar /$fclk] \
         [get_bd_intf_pins $master]
 }
-# the accelerator's clock/reset: FCLK0 and the interconnect's active-low peripheral reset
+# the accelerator's clock/reset: the fabric clock and the interconnect's active-low peripheral reset
 if {[llength [get_bd_nets -quiet -of_objects [get_bd_pins bwsnn_0/$opt(clk)]]] == 0} {
-    connect_bd_net [get_bd_pins ps7/FCLK_CLK0] [get_bd_pins bwsnn_0/$opt(clk)]
+    connect_bd_net [get_bd_pins $fclk] [get_bd_pins bwsnn_0/$opt(clk)]
 }
 set rst_pin [get_bd_pins -quiet bwsnn_0/$opt(rst)]
 if {$rst_pin ne "" && [llength [get_bd_nets -quiet -of_objects $rst_pin]] == 0} {
