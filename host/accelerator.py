@@ -22,8 +22,9 @@ import numpy as np
 from bwsnn import artifact as artifact_mod
 from bwsnn import golden
 from bwsnn.artifact import Artifact
-from host.prediction import Prediction
-from host.transport import ACCELS  # imports pynq only when a PynqTransport opens
+
+from .prediction import Prediction
+from .transport import ACCELS  # imports pynq only when a PynqTransport opens
 
 BACKENDS = ("pynq", "sim", "golden")
 # Backends that live outside host/ (they need tools the board does not have): "module:attribute" of a class
@@ -47,6 +48,9 @@ class Accelerator:
     no checks, synthesized weights, so ``load_params=False``; ``cycles``/``latency_s`` are None and
     throughput is host wall time) or ``auto`` (rtl if the overlay has a bwsnn register block).
 
+    ``overlay`` (pynq backend): a ``pynq.Overlay`` of ``bitfile`` already loaded (:class:`host.overlay.BwsnnOverlay`
+    passes itself), instead of loading the bitstream again.
+
     ``sim`` backend only: ``simulator`` (verilator or icarus), ``sim_build`` (where the per-artifact
     builds go) and ``sim_hw``, the artifact the simulated bitstream is built from (default: ``artifact``).
     """
@@ -54,7 +58,8 @@ class Accelerator:
     def __init__(self, artifact: str | Path | Artifact, bitfile: str | Path | None = None, backend: str = "pynq",
                  *, accel: str = "auto", load_params: bool = True, timeout_s: float | None = None,
                  ip_name: str | None = None, dma_name: str | None = None, simulator: str = "verilator",
-                 sim_build: str | Path | None = None, sim_hw: str | Path | Artifact | None = None) -> None:
+                 sim_build: str | Path | None = None, sim_hw: str | Path | Artifact | None = None,
+                 overlay: Any = None) -> None:
         if backend not in BACKENDS:
             raise ValueError(f"unknown backend '{backend}': choose one of {', '.join(BACKENDS)}")
         if accel not in ACCELS or (accel == "hls" and backend != "pynq"):
@@ -64,19 +69,19 @@ class Accelerator:
         self.art = artifact if isinstance(artifact, Artifact) else artifact_mod.load(artifact)
         self._driver = self._sim = None
         if backend != "golden" and not self.art.is_dense():
-            from host.errors import MismatchError
+            from .errors import MismatchError
 
             kind = next(l.kind for l in self.art.layers if l.kind != "dense")
             raise MismatchError(f"the artifact has {kind} layers: the {backend} backend's accelerator runs dense "
                                 "layers only (the golden backend runs any artifact)")
         if backend == "pynq":
-            from host.driver import Driver
-            from host.errors import BitstreamError
-            from host.transport import PynqTransport
+            from .driver import Driver
+            from .errors import BitstreamError
+            from .transport import PynqTransport
 
             if bitfile is None:
                 raise BitstreamError("the pynq backend needs a bitstream (--bitfile X.bit, with X.hwh beside it)")
-            transport = PynqTransport(bitfile, ip_name, dma_name, accel)
+            transport = PynqTransport(bitfile, ip_name, dma_name, accel, overlay)
             try:
                 self._driver = Driver(transport, self.art, load_params, 1.0 if timeout_s is None else timeout_s,
                                       registers=transport.registers)

@@ -22,9 +22,10 @@ from bwsnn import cli
 from bwsnn.artifact import ArtifactError
 from bwsnn.limits import CLOCK_HZ, CLOCK_PERIOD_NS
 from bwsnn.paths import build_dir
-from host import data
-from host.accelerator import Accelerator
-from host.errors import HostError
+
+from . import data
+from .accelerator import Accelerator
+from .errors import HostError
 
 DEFAULT_DATA = build_dir("test_images.npz")
 MAX_IMAGES = 100_000  # the random-pixel fallback is allocated up front
@@ -62,7 +63,7 @@ def bench_golden(acc: Accelerator, x: np.ndarray, repeats: int = 3) -> dict[str,
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = cli.Parser(prog="python -m host.bench", description=__doc__.split("\n\n")[0])
+    p = cli.Parser(prog=f"python -m {__spec__.name}", description=__doc__.split("\n\n")[0])
     p.add_argument("--artifact", default=str(build_dir("model.bwsnn.npz")))
     p.add_argument("--data", help=f"test data .npz (see host.data; default: {DEFAULT_DATA} where it exists, "
                    "else uniform random pixels)")

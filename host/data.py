@@ -18,7 +18,8 @@ import numpy as np
 
 from bwsnn import golden, npz
 from bwsnn.artifact import Artifact
-from host.errors import DataError
+
+from .errors import DataError
 
 
 def save(path: str | Path, images: np.ndarray, labels: np.ndarray | None = None) -> None:
@@ -75,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     from bwsnn import artifact as artifact_mod
     from bwsnn import cli, datasets
 
-    p = cli.Parser(prog="python -m host.data", description=main.__doc__.split(": ", 1)[1])
+    p = cli.Parser(prog=f"python -m {__spec__.name}", description=main.__doc__.split(": ", 1)[1])
     p.add_argument("artifact", type=cli.existing_file)
     p.add_argument("out", type=cli.output_file)
     p.add_argument("--data-dir", type=cli.existing_dir, help="dataset directory (MNIST)")

@@ -19,9 +19,10 @@ from bwsnn.artifact import Artifact
 from bwsnn.golden import check_images
 from bwsnn.params import param_image
 from bwsnn.regmap import REGMAP, Regmap, pack_images, unpack_results
-from host.errors import AcceleratorError, DmaError, DmaTimeout, MismatchError
-from host.prediction import Prediction
-from host.transport import Transport
+
+from .errors import AcceleratorError, DmaError, DmaTimeout, MismatchError
+from .prediction import Prediction
+from .transport import Transport
 
 ALIGN = 64  # bytes between per-image DMA slots: any AXI DMA data width (no DRE needed), whole cache lines
 CHUNK = 256  # images per buffer fill: bounds the contiguous memory a batch pins

@@ -16,13 +16,14 @@ from typing import Any
 
 from bwsnn import artifact, cli
 from bwsnn.artifact import ArtifactError
-from host import data
-from host.accelerator import ACCELS, BACKENDS, Accelerator, Prediction
-from host.errors import HostError
+
+from . import data
+from .accelerator import ACCELS, BACKENDS, Accelerator, Prediction
+from .errors import HostError
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = cli.Parser(prog="python -m host.run", description=__doc__.split("\n\n")[0])
+    p = cli.Parser(prog=f"python -m {__spec__.name}", description=__doc__.split("\n\n")[0])
     p.add_argument("--bitfile", help="overlay bitstream (X.bit, with X.hwh beside it); pynq backend")
     p.add_argument("--artifact", required=True, help="deploy artifact (*.bwsnn.npz)")
     p.add_argument("--data", required=True, help="test data .npz: 'images' uint8 (N, n_in), optional 'labels'")

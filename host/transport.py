@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from host.errors import BitstreamError, DmaError, DmaTimeout
+from .errors import BitstreamError, DmaError, DmaTimeout
 
 
 class Transport(Protocol):
@@ -84,7 +84,7 @@ class PynqTransport:
     """
 
     def __init__(self, bitfile: str | Path, ip_name: str | None = None, dma_name: str | None = None,
-                 accel: str = "auto") -> None:
+                 accel: str = "auto", overlay: Any = None) -> None:
         if accel not in ACCELS:
             raise ValueError(f"unknown accel '{accel}': choose one of {', '.join(ACCELS)}")
         bit = Path(bitfile)
@@ -103,8 +103,8 @@ class PynqTransport:
                                  " off the board use --backend sim or golden") from None
         except Exception as e:  # off the board pynq may fail while probing for a device
             raise BitstreamError(f"pynq could not start: {_first_line(e)}") from None
-        try:
-            self.overlay = pynq.Overlay(str(bit))
+        try:  # an overlay already loaded (host.overlay.BwsnnOverlay is one) is used as it is
+            self.overlay = pynq.Overlay(str(bit)) if overlay is None else overlay
         except Exception as e:  # pynq raises many types for a bad .bit/.hwh or a missing device; all end here
             raise BitstreamError(f"{bit}: pynq could not load the overlay: {_first_line(e)}") from None
         ips = self.overlay.ip_dict

@@ -231,6 +231,30 @@ def compress(log: list[tuple[str, str, int | None]]) -> list[tuple[str, str, int
     return out
 
 
+def test_overlay_class_loads_the_bitstream_once(board: types.SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> None:
+    """host.overlay.BwsnnOverlay, the pynq.Overlay subclass of the board wheel: it is the overlay the driver
+    uses (no second download) and predicts bit-exactly; the package imports it only on first use."""
+    import host
+
+    monkeypatch.delitem(sys.modules, "host.overlay", raising=False)  # bind this test's fake pynq.Overlay
+    loaded = []
+
+    class CountingOverlay(board.fake.module.Overlay):
+        def __init__(self, bitfile: str) -> None:
+            loaded.append(bitfile)
+            super().__init__(bitfile)
+
+    monkeypatch.setattr(board.fake.module, "Overlay", CountingOverlay)
+    ol = host.BwsnnOverlay(board.bit, board.art_path)
+    images = random_images(board.art, 20, seed=3)
+    pred = ol.predict(images)
+    ol.close()
+    want = golden.run(board.art, images)
+    assert isinstance(ol, CountingOverlay) and ol.accelerator._driver is None  # closed
+    assert loaded == [str(board.bit)]
+    assert np.array_equal(pred.classes, want.classes) and np.array_equal(pred.scores, want.scores)
+
+
 def test_board_path_streams_a_batch_bit_exactly(board: types.SimpleNamespace) -> None:
     n = 300  # more than one buffer fill (host.driver.CHUNK)
     images = random_images(board.art, n, seed=1)

@@ -19,7 +19,8 @@ ALLOWED = {
     "flow": set(PACKAGES),
 }
 # third-party packages the board-side code may import at module level
-BOARD_THIRD_PARTY = {"bwsnn": {"numpy"}, "host": {"numpy", "tqdm"}}
+# (pynq: host.overlay's pynq.Overlay subclass, which host/__init__ imports only when asked for)
+BOARD_THIRD_PARTY = {"bwsnn": {"numpy"}, "host": {"numpy", "tqdm", "pynq"}}
 
 
 def module_name(path: Path) -> str:
@@ -27,18 +28,23 @@ def module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def imports(path: Path) -> list[tuple[str, bool]]:
-    """(imported module, at module level) for every import statement of the file."""
+def imports(path: Path, package: str | None = None) -> list[tuple[str, bool]]:
+    """(imported module, at module level) for every import statement of the file; relative imports resolved
+    against ``package`` (the file's package; default: from its place under ROOT)."""
     tree = ast.parse(path.read_text())
     top = {id(n) for n in tree.body}
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found += [(a.name, id(node) in top) for a in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+        elif isinstance(node, ast.ImportFrom):
+            module = node.module
+            if node.level:  # host/ imports itself relatively (the board wheel installs it as bwsnn_host)
+                pkg = (package or module_name(path.parent)).split(".")
+                module = ".".join(pkg[:len(pkg) - node.level + 1] + ([module] if module else []))
             # `from pkg import mod` may name a submodule: count both
-            found.append((node.module, id(node) in top))
-            found += [(f"{node.module}.{a.name}", id(node) in top) for a in node.names]
+            found.append((module, id(node) in top))
+            found += [(f"{module}.{a.name}", id(node) in top) for a in node.names]
     return found
 
 
@@ -99,3 +105,5 @@ def test_the_checker_sees_imports_inside_functions(tmp_path: Path) -> None:
     f = tmp_path / "m.py"
     f.write_text("import os\n\ndef g():\n    from sim import rtl_build\n")
     assert imports(f) == [("os", True), ("sim", False), ("sim.rtl_build", False)]
+    f.write_text("from . import data\nfrom .errors import E\n")
+    assert imports(f, "host") == [("host", True), ("host.data", True), ("host.errors", True), ("host.errors.E", True)]
