@@ -1,0 +1,164 @@
+"""The board wheel (board/pyproject.toml): built with ``build``, installed with pip into a clean venv that holds
+numpy and nothing else of this project's world, its contents checked, and its notebook executed there with
+nbclient, found through the ``pynq.notebooks`` entry point as ``pynq get-notebooks`` finds it.
+
+Offline, as make test runs: numpy and the Jupyter kernel come from this venv's own installed distributions,
+linked (not copied) into the clean venv's path; pynq is not installable without the network, so the notebook
+takes its no-board path (golden backend), which it says in one line.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import zipfile
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+from packaging.requirements import Requirement
+
+ROOT = Path(__file__).resolve().parents[1]
+CLEAN_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # the dev tree must not leak in
+pytest.importorskip("build")
+nbformat = pytest.importorskip("nbformat")
+nbclient = pytest.importorskip("nbclient")
+
+
+def link_distributions(names: list[str], into: Path) -> set[str]:
+    """Symlink the installed distributions ``names`` and everything they require (markers evaluated, extras
+    left out) into ``into``: a dependency closure as pip would install it, taken from this venv offline."""
+    seen: set[str] = set()
+    todo = list(names)
+    while todo:
+        dist = metadata.distribution(todo.pop())
+        name = dist.metadata["Name"].lower().replace("-", "_")
+        if name in seen:
+            continue
+        seen.add(name)
+        for f in dist.files or []:
+            top = Path(str(f)).parts[0]
+            src = Path(dist.locate_file(top))
+            if top != ".." and src.exists() and not (into / top).exists() and not top.endswith(".pth"):
+                (into / top).symlink_to(src)
+        for r in map(Requirement, dist.requires or []):
+            if r.marker is None or r.marker.evaluate({"extra": ""}):
+                todo.append(r.name)
+    return seen
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The wheel, built from a copy of the tree (setuptools writes build/ and egg-info next to its sources)."""
+    src = tmp_path_factory.mktemp("src")
+    junk = shutil.ignore_patterns("__pycache__", "build", "*.egg-info")
+    for d in ("bwsnn", "host", "board"):
+        shutil.copytree(ROOT / d, src / d, ignore=junk)
+    out = src / "dist"
+    r = subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out),
+                        str(src / "board")], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    (whl,) = out.glob("bwsnn_pynq-*.whl")
+    return whl
+
+
+def test_wheel_contents(wheel: Path) -> None:
+    names = zipfile.ZipFile(wheel).namelist()
+    tops = {n.split("/")[0] for n in names}
+    assert tops == {"bwsnn", "bwsnn_host", f"{wheel.name.split('-')[0]}-{wheel.name.split('-')[1]}.dist-info"}
+    for needed in ("bwsnn/regmap.json", "bwsnn/boards.json", "bwsnn/golden.py", "bwsnn_host/overlay.py",
+                   "bwsnn_host/driver.py", "bwsnn_host/notebooks/bwsnn_digits.ipynb",
+                   "bwsnn_host/notebooks/digits.bwsnn.npz", "bwsnn_host/notebooks/digits_test.npz"):
+        assert needed in names
+    meta = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("METADATA"))).decode()
+    requires = [line.split(":", 1)[1].strip() for line in meta.splitlines() if line.startswith("Requires-Dist:")]
+    assert [r for r in requires if "extra ==" not in r] == ["numpy>=1.21"]
+    points = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("entry_points.txt"))).decode()
+    assert "[pynq.notebooks]" in points and "bwsnn-pynq = bwsnn_host.notebooks" in points
+    assert wheel.stat().st_size < 200_000
+
+
+@pytest.fixture(scope="module")
+def clean_venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A venv with pip, the wheel installed by pip (no index), numpy linked in as its one dependency."""
+    root = tmp_path_factory.mktemp("venv")
+    venv = root / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    py = venv / "bin" / "python"
+    site = Path(subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                               capture_output=True, text=True, check=True, env=CLEAN_ENV).stdout.strip())
+    for what, dists in (("numpy", ["numpy"]), ("kernel", ["ipykernel"])):
+        (root / what).mkdir()
+        linked = link_distributions(dists, root / what)
+        assert not linked & {"torch", "bwsnn", "brevitas", "cocotb"}, linked
+        (site / f"zz_{what}.pth").write_text(str(root / what) + "\n")
+    r = subprocess.run([str(py), "-m", "pip", "install", "-q", "--no-index", "--disable-pip-version-check",
+                        str(wheel)], capture_output=True, text=True, env=CLEAN_ENV)
+    assert r.returncode == 0, r.stderr[-2000:]
+    return venv
+
+
+def in_venv(venv: Path, code: str) -> str:
+    r = subprocess.run([str(venv / "bin" / "python"), "-c", code], capture_output=True, text=True, cwd=venv.parent,
+                       env=CLEAN_ENV)
+    assert r.returncode == 0, r.stderr[-2000:]
+    return r.stdout
+
+
+def test_installed_package_is_board_side_only(clean_venv: Path) -> None:
+    out = in_venv(clean_venv, "import importlib.util as u, bwsnn_host, bwsnn.golden, bwsnn_host.accelerator; "
+                              "print(bwsnn_host.__file__); "
+                              "print([m for m in ('torch', 'host', 'sim', 'hw', 'training', 'flow', 'pynq', "
+                              "'sklearn') if u.find_spec(m)])")
+    path, missing = out.splitlines()
+    assert str(clean_venv) in path and missing == "[]"
+    # the overlay class needs pynq: without it, one ImportError naming pynq
+    r = subprocess.run([str(clean_venv / "bin" / "python"), "-c", "from bwsnn_host import BwsnnOverlay"],
+                       capture_output=True, text=True, cwd=clean_venv.parent, env=CLEAN_ENV)
+    assert r.returncode != 0 and "No module named 'pynq'" in r.stderr
+
+
+def test_notebook_runs_in_the_clean_venv(clean_venv: Path, tmp_path: Path) -> None:
+    # `pynq get-notebooks`: the entry point names a package; its folder is copied to pynq-notebooks/<name>
+    found = json.loads(in_venv(clean_venv, "import importlib, importlib.metadata as m, json, os; "
+                                           "print(json.dumps({e.name: os.path.dirname(importlib.import_module("
+                                           "e.value).__file__) for e in m.entry_points(group='pynq.notebooks')}))"))
+    assert list(found) == ["bwsnn-pynq"]
+    nbdir = tmp_path / "pynq-notebooks" / "bwsnn-pynq"
+    shutil.copytree(found["bwsnn-pynq"], nbdir, ignore=shutil.ignore_patterns("__pycache__", "__init__.py"))
+    spec = tmp_path / "jupyter" / "kernels" / "bwsnn-clean"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({"argv": [str(clean_venv / "bin" / "python"), "-m",
+                                                           "ipykernel_launcher", "-f", "{connection_file}"],
+                                                  "display_name": "bwsnn clean venv", "language": "python"}))
+    nb = nbformat.read(nbdir / "bwsnn_digits.ipynb", as_version=4)
+    env = {"JUPYTER_PATH": str(tmp_path / "jupyter"), "PYTHONPATH": None}  # the kernel inherits os.environ
+    old = {k: os.environ.get(k) for k in env}
+    for k, v in env.items():
+        os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
+    try:
+        t0 = time.perf_counter()
+        nbclient.NotebookClient(nb, kernel_name="bwsnn-clean", timeout=120,
+                                resources={"metadata": {"path": str(nbdir)}}).execute()
+        seconds = time.perf_counter() - t0
+    finally:
+        for k, v in old.items():
+            os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
+    text = "\n".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
+    assert "digits.bwsnn.npz: digits, 64-256-256-256-10, T = 2; 360 test images" in text
+    assert "no board (pynq is not installed or finds no board): the golden model runs instead" in text
+    golden_acc = json.loads(in_venv(clean_venv, "import json, numpy as np; from bwsnn import artifact, golden; "
+                                                f"d = np.load({str(nbdir / 'digits_test.npz')!r}); "
+                                                f"a = artifact.load({str(nbdir / 'digits.bwsnn.npz')!r}); "
+                                                "r = golden.run(a, d['images'], trace=True); "
+                                                "print(json.dumps([100 * float(np.mean(np.argmax(r.step_scores[:, t]"
+                                                ", 1) == d['labels'])) for t in range(a.T)]))"))
+    assert f"golden: accuracy {golden_acc[-1]:.2f} % on 360 images" in text
+    for t, acc in enumerate(golden_acc):
+        assert f"after step {t + 1}: accuracy {acc:.2f} %" in text
+    assert "sim backend: not installed here" in text
+    assert "spike raster: matplotlib is not installed" in text
+    print(f"notebook executed in {seconds:.1f} s")
