@@ -31,7 +31,7 @@ from bwsnn.artifact import Artifact, ArtifactError, load
 from bwsnn.paths import MODELS_DIR, build_dir
 from hls.convert import convert
 from hls.flow import FlowError, expected_words, predict_words, run_flow, test_images
-from hls.targets import Target, TargetError, get_target
+from hls.targets import DEFAULT_TARGET, Target, TargetError, get_target
 
 SHIPPED = [MODELS_DIR / "mnist-conv.bwsnn.npz"]
 RANDOM_IMAGES = 100  # images of a model whose dataset is not here (random, golden-checked)
@@ -107,7 +107,7 @@ def markdown(report: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = cli.Parser(prog="python -m hls.bench", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--target", default="pynq-z2")
+    ap.add_argument("--target", default=DEFAULT_TARGET, help="board of bwsnn/boards.json (python -m bwsnn.boards list)")
     ap.add_argument("--artifact", default=str(build_dir("model.bwsnn.npz")), help="the default model's row")
     ap.add_argument("--images", type=cli.positive_int, default=None,
                     help="the default model: first N test images (default: whole test set)")

@@ -27,7 +27,7 @@ from bwsnn.artifact import Artifact, ArtifactError, load
 from bwsnn.paths import build_dir
 from bwsnn.random_artifact import random_images
 from hls.convert import PROJECT, convert
-from hls.targets import Target, TargetError, get_target
+from hls.targets import DEFAULT_TARGET, Target, TargetError, get_target
 
 HW_VIVADO = Path(__file__).resolve().parent.parent / "hw" / "vivado"  # the block design shared with the RTL
 
@@ -201,7 +201,7 @@ def run_flow(target_name: str, artifact: str | Path, out: str | Path, images: in
 
 def main(argv: list[str] | None = None) -> int:
     ap = cli.Parser(prog="python -m hls.flow", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--target", default="pynq-z2")
+    ap.add_argument("--target", default=DEFAULT_TARGET, help="board of bwsnn/boards.json (python -m bwsnn.boards list)")
     ap.add_argument("--artifact", default=str(build_dir("model.bwsnn.npz")))
     ap.add_argument("--out", type=cli.output_dir, default=str(build_dir("hls")))
     ap.add_argument("--images", type=cli.positive_int, default=None,

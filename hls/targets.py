@@ -3,11 +3,12 @@
 one get the HLS project, C-sim and IP only (the bitstream comes from hw/vivado's block design either way)."""
 from __future__ import annotations
 
-from bwsnn.boards import BOARDS, Board, BoardError, get_board
+from bwsnn.boards import BOARDS, DEFAULT_BOARD, Board, BoardError, get_board
 
 Target = Board
 TargetError = BoardError  # an unknown target name
 TARGETS = BOARDS
+DEFAULT_TARGET = DEFAULT_BOARD
 
 
 def get_target(name: str) -> Target:
