@@ -13,7 +13,7 @@ export PYTHONPATH := $(CURDIR)
 # every tool's default output paths derive from it (bwsnn.paths.build_dir): BUILD=/tmp/x writes under /tmp/x only
 export BWSNN_BUILD := $(abspath $(BUILD))
 
-.PHONY: all demo train test sim hls bitstream bench lint clean distclean help
+.PHONY: all demo train test sim hls bitstream bench wheel lint clean distclean help
 all: demo
 
 demo: $(VENV)/.stamp  ## the whole flow on the embedded default -> build/report.md
@@ -55,6 +55,9 @@ sim: $(VENV)/.stamp $(ARTIFACT)  ## cocotb RTL benches, hundreds of images, JUni
 
 bench: $(VENV)/.stamp  ## benchmarks as named steps -> build/bench/{train,hw,hls,host}.json (DATA_DIR= for the shipped MNIST / Fashion models)
 	$(PY) -m flow.bench --build $(BUILD) --target $(TARGET) $(if $(DATA_DIR),--data-dir $(DATA_DIR))
+
+wheel: $(VENV)/.stamp  ## the board wheel bwsnn-pynq (board/pyproject.toml) -> build/dist/ (pip install it on the board)
+	$(PY) -m build --wheel --no-isolation --outdir $(BUILD)/dist board
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
