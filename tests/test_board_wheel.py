@@ -90,11 +90,12 @@ def clean_venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     py = venv / "bin" / "python"
     site = Path(subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                                capture_output=True, text=True, check=True, env=CLEAN_ENV).stdout.strip())
-    for what, dists in (("numpy", ["numpy"]), ("kernel", ["ipykernel"])):
+    for what, dists in (("numpy", ["numpy"]), ("kernel", ["ipykernel"]), ("plots", ["matplotlib"])):
         (root / what).mkdir()
         linked = link_distributions(dists, root / what)
         assert not linked & {"torch", "bwsnn", "brevitas", "cocotb"}, linked
-        (site / f"zz_{what}.pth").write_text(str(root / what) + "\n")
+        if what != "plots":  # matplotlib: only for the run that wants it (a .pth written then)
+            (site / f"zz_{what}.pth").write_text(str(root / what) + "\n")
     r = subprocess.run([str(py), "-m", "pip", "install", "-q", "--no-index", "--disable-pip-version-check",
                         str(wheel)], capture_output=True, text=True, env=CLEAN_ENV)
     assert r.returncode == 0, r.stderr[-2000:]
@@ -121,7 +122,8 @@ def test_installed_package_is_board_side_only(clean_venv: Path) -> None:
     assert r.returncode != 0 and "No module named 'pynq'" in r.stderr
 
 
-def test_notebook_runs_in_the_clean_venv(clean_venv: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("plots", [False, True], ids=["numpy-only", "with-matplotlib"])
+def test_notebook_runs_in_the_clean_venv(clean_venv: Path, tmp_path: Path, plots: bool) -> None:
     # `pynq get-notebooks`: the entry point names a package; its folder is copied to pynq-notebooks/<name>
     found = json.loads(in_venv(clean_venv, "import importlib, importlib.metadata as m, json, os; "
                                            "print(json.dumps({e.name: os.path.dirname(importlib.import_module("
@@ -135,6 +137,11 @@ def test_notebook_runs_in_the_clean_venv(clean_venv: Path, tmp_path: Path) -> No
                                                            "ipykernel_launcher", "-f", "{connection_file}"],
                                                   "display_name": "bwsnn clean venv", "language": "python"}))
     nb = nbformat.read(nbdir / "bwsnn_digits.ipynb", as_version=4)
+    site = Path(in_venv(clean_venv, "import sysconfig; print(sysconfig.get_paths()['purelib'])").strip())
+    plots_pth = site / "zz_plots.pth"
+    plots_pth.unlink(missing_ok=True)
+    if plots:
+        plots_pth.write_text(str(clean_venv.parent / "plots") + "\n")
     env = {"JUPYTER_PATH": str(tmp_path / "jupyter"), "PYTHONPATH": None}  # the kernel inherits os.environ
     old = {k: os.environ.get(k) for k in env}
     for k, v in env.items():
@@ -145,6 +152,7 @@ def test_notebook_runs_in_the_clean_venv(clean_venv: Path, tmp_path: Path) -> No
                                 resources={"metadata": {"path": str(nbdir)}}).execute()
         seconds = time.perf_counter() - t0
     finally:
+        plots_pth.unlink(missing_ok=True)
         for k, v in old.items():
             os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
     text = "\n".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
@@ -160,5 +168,11 @@ def test_notebook_runs_in_the_clean_venv(clean_venv: Path, tmp_path: Path) -> No
     for t, acc in enumerate(golden_acc):
         assert f"after step {t + 1}: accuracy {acc:.2f} %" in text
     assert "sim backend: not installed here" in text
-    assert "spike raster: matplotlib is not installed" in text
+    figures = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
+    if plots:  # the raster: input image + one panel per spiking layer, axes labelled
+        raster = next(c for c in nb.cells if c.cell_type == "code" and "spike raster" in c.source)
+        assert len(figures) == 1 and raster.outputs[-1]["output_type"] == "display_data"
+        assert 'set_xlabel("time step t")' in raster.source and "matplotlib is not installed" not in text
+    else:
+        assert "spike raster: matplotlib is not installed (pip install matplotlib)" in text and not figures
     print(f"notebook executed in {seconds:.1f} s")
