@@ -46,8 +46,7 @@ def _hardware(state: BuildState) -> list[str]:
         lines.append(f"- Yosys `synth_xilinx -family {res['family']}` estimate for the {res['board']} ({res['part']}): "
                      f"LUT {res['lut']} ({_fmt(res.get('lut_pct'), '.1f')}%), FF {res['ff']} "
                      f"({_fmt(res.get('ff_pct'), '.1f')}%), RAMB36 {res['bram36']} "
-                     f"({_fmt(res.get('bram36_pct'), '.1f')}%), DSP {res['dsp']}, CARRY4 {res.get('carry4', 'n/a')}, "
-                     f"CARRY8 {res.get('carry8', 'n/a')}")
+                     f"({_fmt(res.get('bram36_pct'), '.1f')}%), DSP {res['dsp']}, CARRY4 {res.get('carry4', 'n/a')}")
     return [*lines, ""]
 
 

@@ -55,8 +55,8 @@ def _up_to_date(result: Path, params: Path) -> bool:
 
 
 def synth(params: Path, work: Path, family: str = "xc7") -> dict[str, float]:
-    """Yosys synth_xilinx -family ``family`` + stat: cell counts mapped to the family's resources (E1 cells on
-    7-series, E2 and CARRY8 on UltraScale+)."""
+    """Yosys synth_xilinx -family ``family`` + stat: cell counts mapped to the family's resources (RAMB*E1 /
+    DSP48E1 on 7-series, *E2 on UltraScale+; Yosys maps carries to CARRY4 on both)."""
     stat = work / f"stat-{family}.txt"
     if not _up_to_date(stat, params):
         yosys.run(_read(params, work) + f"synth_xilinx -family {family} -top {TOPLEVEL} -noiopad; "
@@ -69,7 +69,7 @@ def synth(params: Path, work: Path, family: str = "xc7") -> dict[str, float]:
     return {"lut": lut_logic + lut_mem, "lut_logic": lut_logic, "lut_inv": cells["INV"], "lut_mem": lut_mem,
             "ff": sum(cells[c] for c in FF_CELLS), "latches": sum(cells[c] for c in LATCH_CELLS),
             "bram36": sum(cells[f"RAMB36E{v}"] + 0.5 * cells[f"RAMB18E{v}"] for v in (1, 2)),
-            "dsp": cells["DSP48E1"] + cells["DSP48E2"], "carry4": cells["CARRY4"], "carry8": cells["CARRY8"]}
+            "dsp": cells["DSP48E1"] + cells["DSP48E2"], "carry4": cells["CARRY4"]}
 
 
 def synth_estimate(art: Artifact, work: Path, folding: tuple[Fold, ...] | None = None,
