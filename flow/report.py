@@ -59,7 +59,8 @@ def render(state: BuildState, notes: list[str]) -> str:
                   f"{cfg['shortcuts']}; KD {tr['kd']}; {tr['weight_bits']} weight bits, all 1-bit.", ""]
     lines += ["## Accuracy at each stage", "", *_accuracy_table(state), *_hardware(state)]
     if "plots" in state.results:
-        lines += ["## Pictures", "", "![training curves](train_curves.png)", "",
+        curves = state.results["plots"].get("curves")
+        lines += ["## Pictures", "", *([f"![training curves]({curves})", ""] if curves else []),
                   "![spikes and membranes](spikes.png)", ""]
     lines += ["## Steps", "", "| step | status | seconds |", "|---|---|---|"]
     lines += [f"| {name} | {status} | {state.seconds.get(name, 0):.0f} |" for name, status in state.status.items()
