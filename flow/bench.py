@@ -80,9 +80,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="output folder (default: $BWSNN_BUILD or build)")
     p.add_argument("--data-dir", type=cli.existing_dir,
                    help="MNIST / Fashion-MNIST directory (benchmarks that need it skip without)")
-    p.add_argument("--target", default="pynq-z2")
-    p.add_argument("--start", choices=names)
-    p.add_argument("--stop", choices=names)
+    p.add_argument("--target", default="pynq-z2", help="hls4ml target board (default pynq-z2)")
+    p.add_argument("--start", choices=names, help="first step (earlier results are read from the build folder)")
+    p.add_argument("--stop", choices=names, help="last step")
     a = p.parse_args(argv)
     os.environ["BWSNN_BUILD"] = str(a.build)  # every module's default paths follow --build
     cfg = DemoConfig(target=a.target, train=replace(DemoConfig().train, data_dir=a.data_dir and str(a.data_dir)))

@@ -1,6 +1,7 @@
-"""`make demo`: the whole flow on the embedded default, as named steps -> BUILD/report.md.
+"""`make demo`: the whole flow on the embedded default (or --artifact), as named steps -> BUILD/report.md.
 
     python -m flow.demo [--build DIR] [--target pynq-z2] [--start STEP] [--stop STEP] [--retrain] [--images N]
+                        [--artifact A] [--data-dir D]
 
 Steps (flow.steps.DEMO_STEPS): train, golden, hls, rtl_host, resources, plots, report. Each step's figures go
 to BUILD/steps/demo/<step>.json and the whole state to BUILD/demo_state.json; --start resumes from it. A step
@@ -28,7 +29,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--target", default="pynq-z2", help="hls4ml target board")
     p.add_argument("--images", type=cli.positive_int, default=300,
                    help="test images through the simulated accelerator")
-    p.add_argument("--data-dir", type=cli.existing_dir, help="dataset directory (for an artifact trained on MNIST)")
+    p.add_argument("--data-dir", type=cli.existing_dir, help="dataset directory (for an artifact trained on "
+                   "MNIST, Fashion-MNIST or an own FILE.npz)")
     p.add_argument("--artifact", type=cli.existing_file,
                    help="use this trained model as it is (no training step), e.g. models/mnist-fast.bwsnn.npz")
     p.add_argument("--retrain", action="store_true", help="train even if the build folder holds a model")

@@ -107,7 +107,7 @@ def markdown(report: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = cli.Parser(prog="python -m hls.bench", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--target", default="pynq-z2")
+    ap.add_argument("--target", default="pynq-z2", help="hls4ml target board (default pynq-z2)")
     ap.add_argument("--artifact", default=str(build_dir("model.bwsnn.npz")), help="the default model's row")
     ap.add_argument("--images", type=cli.positive_int, default=None,
                     help="the default model: first N test images (default: whole test set)")
@@ -115,9 +115,12 @@ def main(argv: list[str] | None = None) -> int:
                     help="more models, one row each (default: the shipped MNIST conv model; none: no argument)")
     ap.add_argument("--models-images", type=cli.positive_int, default=1000,
                     help=f"--models: first N test images (without the dataset: {RANDOM_IMAGES} random images)")
-    ap.add_argument("--hls-out", type=cli.output_dir, default=str(build_dir("hls")))
-    ap.add_argument("--out", type=cli.output_file, default=str(build_dir("bench/hls.json")))
-    ap.add_argument("--data-dir", type=cli.existing_dir, default=None)
+    ap.add_argument("--hls-out", type=cli.output_dir, default=str(build_dir("hls")),
+                    help="where the hls4ml projects go (default BUILD/hls)")
+    ap.add_argument("--out", type=cli.output_file, default=str(build_dir("bench/hls.json")),
+                    help="the bench's JSON (default BUILD/bench/hls.json)")
+    ap.add_argument("--data-dir", type=cli.existing_dir, default=None,
+                    help="dataset directory of the models' test sets (MNIST, Fashion-MNIST, own FILE.npz)")
     a = ap.parse_args(argv)
     try:
         target = get_target(a.target).name

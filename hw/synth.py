@@ -92,7 +92,7 @@ def logic_depth(params: Path, work: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m hw.synth ARTIFACT WORK_DIR``: resources and logic depth of the accelerator for an artifact."""
+    """``python -m hw.synth ARTIFACT WORK_DIR``: Resources and logic depth of the accelerator for an artifact."""
     import json
     import sys
     import time
@@ -101,8 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     from bwsnn.artifact import ArtifactError, load
 
     p = cli.Parser(prog="python -m hw.synth", description=main.__doc__.split(": ", 1)[1])
-    p.add_argument("artifact", type=cli.existing_file)
-    p.add_argument("work", type=cli.output_dir)
+    p.add_argument("artifact", type=cli.existing_file, help="deploy artifact (*.bwsnn.npz)")
+    p.add_argument("work", type=cli.output_dir, help="work folder for the generated RTL inputs and Yosys logs")
     a = p.parse_args(argv)
     try:
         t0 = time.perf_counter()
