@@ -39,8 +39,10 @@ def _hardware(state: BuildState) -> list[str]:
         return []
     lines = ["## Hardware (RTL accelerator)", ""]
     if r:
-        lines.append(f"- streaming, measured in simulation: {_fmt(r.get('cycles_per_image'), '.0f')} cycles per "
-                     f"image, {_fmt(r.get('images_per_s'), ',.0f')} images/s at {_fmt(r.get('clock_mhz'), '.0f')} "
+        batch = r.get("images_per_transfer", "n/a")
+        lines.append(f"- streaming through the host driver (DMA transfers of up to {batch} images each way), measured "
+                     f"in simulation: {_fmt(r.get('cycles_per_image'), '.0f')} cycles per image, "
+                     f"{_fmt(r.get('images_per_s'), ',.0f')} images/s at {_fmt(r.get('clock_mhz'), '.0f')} "
                      f"MHz; latency of one image on an idle accelerator: {r.get('latency_cycles', 'n/a')} cycles")
     if res:
         lines.append(f"- Yosys `synth_xilinx -family xc7` estimate for the {res.get('part', 'xc7z020')}: "

@@ -120,7 +120,8 @@ def step_rtl_host(state: BuildState, cfg: DemoConfig) -> BuildState:
     state.results["rtl_host"] = {
         "images": n, "accuracy": 100.0 * pred.accuracy(ds.y_test[:n]), "golden_agree": int(same.sum()),
         "clock_mhz": pred.clock_hz / 1e6, "cycles_per_image": pred.clock_hz / pred.images_per_s,
-        "images_per_s": pred.images_per_s, "latency_cycles": int(np.min(pred.cycles)), "wall_seconds": pred.seconds}
+        "images_per_s": pred.images_per_s, "latency_cycles": int(np.min(pred.cycles)), "wall_seconds": pred.seconds,
+        "images_per_transfer": pred.stats["infer"]["images_per_transfer"]}
     if not same.all():
         raise StepFailed(f"the simulated accelerator disagrees with the golden model on {n - int(same.sum())} images")
     return state

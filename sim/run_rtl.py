@@ -227,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     try:  # before any build: a missing or bad reference artifact or dataset is one line
         dataset_images(str(load(ref).info.get("dataset", "digits")), 1, data_dir)
     except ArtifactError as e:
-        print(f"error: reference artifact (make train, --artifact or $BWSNN_ARTIFACT): {e}", file=sys.stderr)
+        print(f"error: reference artifact (make train, or $BWSNN_ARTIFACT): {e}", file=sys.stderr)
         return 1
     except datasets.DataError as e:
         print(f"error: reference artifact {ref}: test images: {e}", file=sys.stderr)
