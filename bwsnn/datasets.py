@@ -1,7 +1,21 @@
 """Datasets as uint8 pixels: the embedded default (scikit-learn digits); MNIST and Fashion-MNIST from a user
-directory.
+directory; a user's own dataset as one ``.npz`` file.
 
-Nothing is ever downloaded. Every image is (H*W) uint8 0..255, the accelerator's input format.
+Nothing is ever downloaded. Every image is (H*W[*C]) uint8 0..255, the accelerator's input format.
+
+An own dataset (``training.train --dataset FILE.npz``; the artifact records the file's name, and
+``host.data``, the benches and ``make`` find it again in ``--data-dir`` / ``DATA_DIR``, else
+$BWSNN_DATA_DIR, else the working directory) is an ``np.savez`` archive with the keys of ``mnist.npz``:
+
+``x_train``, ``x_test``
+    uint8 ``(N, H, W)`` greyscale or ``(N, H, W, C)`` channels-last images, the same (H, W[, C]) in both;
+``y_train``, ``y_test``
+    integer ``(N,)`` class indices 0..K-1, one per image;
+``classes`` (optional)
+    ``(K,)`` strings, the class names (default "0".."K-1", K = the largest label + 1).
+
+Write one with :func:`save_npz`. A file that breaks a rule is one :class:`DataError` line naming the file,
+the key, what was expected and what it holds.
 """
 from __future__ import annotations
 
@@ -27,7 +41,7 @@ class Dataset:
     y_train: np.ndarray  # int64 (N,)
     x_test: np.ndarray
     y_test: np.ndarray
-    shape: tuple[int, int]
+    shape: tuple[int, ...]  # (H, W) or (H, W, C)
     classes: list[str]
     split: str  # how train/test were formed, recorded in reports
 
@@ -80,10 +94,14 @@ def _check_split(split: str, x: np.ndarray, x_src: Path, y: np.ndarray, y_src: P
     if x.dtype != np.uint8 or x.ndim != 3 or x.shape[1:] != shape:
         raise DataError(f"{x_src}: {split} images: expected uint8 (N, {shape[0]}, {shape[1]}), "
                         f"got {x.dtype}{list(x.shape)}")
-    if len(x) == 0:
+    _check_labels(split, len(x), x_src, y, y_src, n_classes)
+
+
+def _check_labels(split: str, n: int, x_src: Path, y: np.ndarray, y_src: Path, n_classes: int) -> None:
+    if n == 0:
         raise DataError(f"{x_src}: {split} images: expected at least one image, got none")
-    if y.dtype.kind not in "ui" or y.shape != (len(x),):
-        raise DataError(f"{y_src}: {split} labels: expected {len(x)} integers (one per image), "
+    if y.dtype.kind not in "ui" or y.shape != (n,):
+        raise DataError(f"{y_src}: {split} labels: expected {n} integers (one per image), "
                         f"got {y.dtype}{list(y.shape)}")
     if y.min() < 0 or y.max() >= n_classes:
         raise DataError(f"{y_src}: {split} labels: expected classes 0..{n_classes - 1}, "
@@ -129,7 +147,8 @@ def load_mnist(data_dir: str | os.PathLike | None) -> Dataset:
     (xtr, _, ytr, _), (xte, _, yte, _) = splits["train"], splits["test"]
     return Dataset("mnist", xtr.reshape(len(xtr), -1), ytr.astype(np.int64), xte.reshape(len(xte), -1),
                    yte.astype(np.int64), (28, 28), [str(i) for i in range(10)],
-                   f"MNIST official split from {d}: {len(xtr)} train / {len(xte)} test")
+                   f"MNIST official split ({'mnist.npz' if (d / 'mnist.npz').exists() else 'IDX files'}): "
+                   f"{len(xtr)} train / {len(xte)} test")
 
 
 FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
@@ -149,14 +168,75 @@ def load_fashion_mnist(data_dir: str | os.PathLike | None) -> Dataset:
     xtr, ytr, xte, yte = z["x_train"], z["y_train"], z["x_test"], z["y_test"]
     return Dataset("fashion", xtr.reshape(len(xtr), -1), ytr.astype(np.int64), xte.reshape(len(xte), -1),
                    yte.astype(np.int64), (28, 28), FASHION_CLASSES,
-                   f"Fashion-MNIST official split from {path}: {len(xtr)} train / {len(xte)} test")
+                   f"Fashion-MNIST official split ({path.name}): {len(xtr)} train / {len(xte)} test")
+
+
+OWN_KEYS = ("x_train", "y_train", "x_test", "y_test")
+
+
+def save_npz(path: str | os.PathLike, x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray,
+             y_test: np.ndarray, classes: list[str] | None = None) -> None:
+    """Write an own dataset in the format above (checked on the way, so it loads)."""
+    arrays = {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
+    if classes is not None:
+        arrays["classes"] = np.asarray(classes, str)
+    with open(path, "wb") as f:  # an open file keeps np.savez from appending ".npz"
+        np.savez(f, **arrays)
+    load_npz(path)
+
+
+def load_npz(path: str | os.PathLike) -> Dataset:
+    """An own dataset from one ``.npz`` file (see the module docstring)."""
+    path = Path(path)
+    try:
+        z = npz.read(path, required=OWN_KEYS)
+    except npz.NpzError as e:
+        raise DataError(str(e)) from None
+    shape = z["x_train"].shape[1:]
+    for split in ("train", "test"):
+        x = z[f"x_{split}"]
+        if x.dtype != np.uint8 or x.ndim not in (3, 4) or (split == "test" and x.shape[1:] != shape):
+            want = "(N, H, W) or (N, H, W, C)" if split == "train" else f"(N, {', '.join(map(str, shape))})"
+            raise DataError(f"{path}: 'x_{split}': expected uint8 {want} images, got {x.dtype}{list(x.shape)}")
+    names = z.get("classes")
+    if names is not None and (names.dtype.kind != "U" or names.ndim != 1 or len(set(names.tolist())) != len(names)
+                              or len(names) < 2):
+        raise DataError(f"{path}: 'classes': expected (K,) distinct strings, K >= 2, got {names.dtype}"
+                        f"{list(names.shape)}")
+    ints = [y for y in (z["y_train"], z["y_test"]) if y.size and y.dtype.kind in "ui"]
+    n_classes = len(names) if names is not None else max([int(y.max()) for y in ints], default=0) + 1
+    for split in ("train", "test"):
+        _check_labels(split, len(z[f"x_{split}"]), path, z[f"y_{split}"], path, max(n_classes, 2))
+    if n_classes < 2:
+        raise DataError(f"{path}: 'y_train', 'y_test': expected at least 2 classes, got labels 0..{n_classes - 1}")
+    classes = names.tolist() if names is not None else [str(i) for i in range(n_classes)]
+    xtr, xte = z["x_train"], z["x_test"]
+    return Dataset(path.name, xtr.reshape(len(xtr), -1), z["y_train"].astype(np.int64), xte.reshape(len(xte), -1),
+                   z["y_test"].astype(np.int64), tuple(shape), classes,
+                   f"own dataset {path.name}: {len(xtr)} train / {len(xte)} test")
+
+
+def own_path(name: str, data_dir: str | os.PathLike | None = None) -> Path:
+    """Where an own dataset named ``name`` (a ``.npz`` file name or path) is: in ``data_dir``, else
+    $BWSNN_DATA_DIR, else as given (relative to the working directory)."""
+    d = data_dir or os.environ.get("BWSNN_DATA_DIR")
+    if d and not Path(name).is_absolute() and (Path(d) / Path(name).name).exists():
+        return Path(d) / Path(name).name
+    return Path(name)
 
 
 DATASETS = {"digits": lambda data_dir, seed: load_digits(seed), "mnist": lambda data_dir, seed: load_mnist(data_dir),
             "fashion": lambda data_dir, seed: load_fashion_mnist(data_dir)}
 
 
+def is_own(name: str) -> bool:
+    return name.endswith(".npz")
+
+
 def load(name: str, data_dir: str | None = None, seed: int = 0) -> Dataset:
+    """A named dataset (:data:`DATASETS`) or an own one (a ``.npz`` file name, see :func:`own_path`)."""
+    if is_own(name):
+        return load_npz(own_path(name, data_dir))
     if name not in DATASETS:
-        raise DataError(f"dataset: expected one of {sorted(DATASETS)}, got {name!r}")
+        raise DataError(f"dataset: expected one of {sorted(DATASETS)} or an own FILE.npz, got {name!r}")
     return DATASETS[name](data_dir, seed)

@@ -82,8 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data-dir", type=cli.existing_dir,
                    help="MNIST / Fashion-MNIST directory (benchmarks that need it skip without)")
     p.add_argument("--target", choices=list(BOARDS), default=DEFAULT_BOARD, help="board of bwsnn/boards.json")
-    p.add_argument("--start", choices=names)
-    p.add_argument("--stop", choices=names)
+    p.add_argument("--start", choices=names, help="first step (earlier results are read from the build folder)")
+    p.add_argument("--stop", choices=names, help="last step")
     a = p.parse_args(argv)
     os.environ["BWSNN_BUILD"] = str(a.build)  # every module's default paths follow --build
     cfg = DemoConfig(target=a.target, train=replace(DemoConfig().train, data_dir=a.data_dir and str(a.data_dir)))

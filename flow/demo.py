@@ -1,6 +1,7 @@
-"""`make demo`: the whole flow on the embedded default, as named steps -> BUILD/report.md.
+"""`make demo`: the whole flow on the embedded default (or --artifact), as named steps -> BUILD/report.md.
 
     python -m flow.demo [--build DIR] [--target BOARD] [--start STEP] [--stop STEP] [--retrain] [--images N]
+                        [--artifact A] [--data-dir D]
 
 Steps (flow.steps.DEMO_STEPS): train, golden, hls, rtl_host, resources, plots, report. Each step's figures go
 to BUILD/steps/demo/<step>.json and the whole state to BUILD/demo_state.json; --start resumes from it. A step
@@ -30,7 +31,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="board of bwsnn/boards.json: HLS target, Yosys family and capacities")
     p.add_argument("--images", type=cli.positive_int, default=300,
                    help="test images through the simulated accelerator")
-    p.add_argument("--data-dir", type=cli.existing_dir, help="dataset directory (for an artifact trained on MNIST)")
+    p.add_argument("--data-dir", type=cli.existing_dir, help="dataset directory (for an artifact trained on "
+                   "MNIST, Fashion-MNIST or an own FILE.npz)")
+    p.add_argument("--artifact", type=cli.existing_file,
+                   help="use this trained model as it is (no training step), e.g. models/mnist-fast.bwsnn.npz")
     p.add_argument("--retrain", action="store_true", help="train even if the build folder holds a model")
     p.add_argument("--start", choices=names, help="first step (earlier results are read from the build folder)")
     p.add_argument("--stop", choices=names, help="last step")
@@ -41,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     a = parse_args(argv)
     os.environ["BWSNN_BUILD"] = str(a.build)  # every module's default paths follow --build
     cfg = DemoConfig(target=a.target, retrain=a.retrain, images=a.images,
+                     artifact=a.artifact and str(a.artifact),
                      train=replace(DemoConfig().train, data_dir=a.data_dir and str(a.data_dir)))
     state = BuildState.load(a.build) if a.start else BuildState(a.build)
     state = run(DEMO_STEPS, cfg, state, a.start, a.stop)

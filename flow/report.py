@@ -39,8 +39,10 @@ def _hardware(state: BuildState) -> list[str]:
         return []
     lines = ["## Hardware (RTL accelerator)", ""]
     if r:
-        lines.append(f"- streaming, measured in simulation: {_fmt(r.get('cycles_per_image'), '.0f')} cycles per "
-                     f"image, {_fmt(r.get('images_per_s'), ',.0f')} images/s at {_fmt(r.get('clock_mhz'), '.0f')} "
+        batch = r.get("images_per_transfer", "n/a")
+        lines.append(f"- streaming through the host driver (DMA transfers of up to {batch} images each way), measured "
+                     f"in simulation: {_fmt(r.get('cycles_per_image'), '.0f')} cycles per image, "
+                     f"{_fmt(r.get('images_per_s'), ',.0f')} images/s at {_fmt(r.get('clock_mhz'), '.0f')} "
                      f"MHz; latency of one image on an idle accelerator: {r.get('latency_cycles', 'n/a')} cycles")
     if res:
         lines.append(f"- Yosys `synth_xilinx -family {res['family']}` estimate for the {res['board']} ({res['part']}): "
@@ -59,7 +61,8 @@ def render(state: BuildState, notes: list[str]) -> str:
                   f"{cfg['shortcuts']}; KD {tr['kd']}; {tr['weight_bits']} weight bits, all 1-bit.", ""]
     lines += ["## Accuracy at each stage", "", *_accuracy_table(state), *_hardware(state)]
     if "plots" in state.results:
-        lines += ["## Pictures", "", "![training curves](train_curves.png)", "",
+        curves = state.results["plots"].get("curves")
+        lines += ["## Pictures", "", *([f"![training curves]({curves})", ""] if curves else []),
                   "![spikes and membranes](spikes.png)", ""]
     lines += ["## Steps", "", "| step | status | seconds |", "|---|---|---|"]
     lines += [f"| {name} | {status} | {state.seconds.get(name, 0):.0f} |" for name, status in state.status.items()

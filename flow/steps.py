@@ -10,6 +10,7 @@ import json
 import shutil
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -27,6 +28,7 @@ class DemoConfig:
     train: TrainConfig = PRESETS["digits"]
     retrain: bool = False  # train even if the build folder holds a model
     images: int = 300  # test images through the simulated accelerator
+    artifact: str | None = None  # a trained model to use as it is (no training step); None: train into the build
 
 
 class StepFailed(RuntimeError):
@@ -54,11 +56,17 @@ def dataset(state: BuildState, cfg: DemoConfig) -> Dataset:
 def step_train(state: BuildState, cfg: DemoConfig) -> BuildState:
     from training import train
 
-    art, report = state.build / "model.bwsnn.npz", state.build / "train_report.json"
-    if cfg.retrain or not art.exists() or not report.exists():
-        train.run(cfg.train, state.build)
+    if cfg.artifact is not None:  # a given model is used as it is; its training report (models/<name>.json) if any
+        art = Path(cfg.artifact)
+        artifact_mod.load(art)  # a bad file fails here, in one line
+        report = art.with_name(art.name.removesuffix(".npz").removesuffix(".bwsnn") + ".json")
+    else:
+        art, report = state.build / "model.bwsnn.npz", state.build / "train_report.json"
+        if cfg.retrain or not art.exists() or not report.exists():
+            train.run(cfg.train, state.build)
     state.artifact = art
-    state.results["train"] = {k: v for k, v in json.loads(report.read_text()).items() if k != "history"}
+    trained = json.loads(report.read_text()) if report.is_file() else {}
+    state.results["train"] = {k: v for k, v in trained.items() if k != "history"} if "config" in trained else {}
     return state
 
 
@@ -113,7 +121,8 @@ def step_rtl_host(state: BuildState, cfg: DemoConfig) -> BuildState:
     state.results["rtl_host"] = {
         "images": n, "accuracy": 100.0 * pred.accuracy(ds.y_test[:n]), "golden_agree": int(same.sum()),
         "clock_mhz": pred.clock_hz / 1e6, "cycles_per_image": pred.clock_hz / pred.images_per_s,
-        "images_per_s": pred.images_per_s, "latency_cycles": int(np.min(pred.cycles)), "wall_seconds": pred.seconds}
+        "images_per_s": pred.images_per_s, "latency_cycles": int(np.min(pred.cycles)), "wall_seconds": pred.seconds,
+        "images_per_transfer": pred.stats["infer"]["images_per_transfer"]}
     if not same.all():
         raise StepFailed(f"the simulated accelerator disagrees with the golden model on {n - int(same.sum())} images")
     return state
@@ -136,7 +145,8 @@ def step_plots(state: BuildState, cfg: DemoConfig) -> BuildState:
     ds = dataset(state, cfg)
     path = state.build / "spikes.png"
     plot_image_dynamics(artifact_mod.load(state.artifact), ds.x_test[0], path, label=ds.classes[int(ds.y_test[0])])
-    state.results["plots"] = {"spikes": path.name, "curves": "train_curves.png"}
+    # the training curves are the build's own training run's: none for a given artifact
+    state.results["plots"] = {"spikes": path.name, "curves": None if cfg.artifact else "train_curves.png"}
     return state
 
 

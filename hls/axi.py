@@ -21,7 +21,8 @@ from bwsnn.regmap import REGMAP, Regmap
 _HEADER = """#ifndef {P}_AXI_H_
 #define {P}_AXI_H_
 // AXI4-Stream packing of bwsnn/regmap.json: in = {in_bits}-bit beats of {ppb} pixels (pixel k in bits 8k+7:8k,
-// TLAST on the last beat), out = {out_bits}-bit words: class, then the {C} scores (TLAST on the last).
+// a packet of whole images, TLAST on its last beat), out = {out_bits}-bit words per image: class, then the {C}
+// scores (TLAST on the last word of the packet's last image).
 #include "{p}.h"
 #if __has_include(<ap_axi_sdata.h>)
 #include <ap_axi_sdata.h>
@@ -46,35 +47,43 @@ static const unsigned N_WORDS = {n_words};
 void {p}_axi(hls::stream<bwsnn_in_beat> &in, hls::stream<bwsnn_out_beat> &out);
 
 #ifndef __SYNTHESIS__
-// C-sim driver shared by the testbench and the Python bridge (predict): packs one image the way the DMA
-// delivers it, as a packet of `beats` beats (N_BEATS; fewer or more to test the framing), runs the top,
-// unpacks the words; false if a beat is left unread or the word count or TLAST placement is wrong.
+// C-sim driver shared by the testbench and the Python bridge (predict): packs `images` copies of one image
+// the way the DMA delivers a batch, as one packet (the last copy in `beats` beats: N_BEATS, or fewer to test
+// a short image), runs the top once per image, unpacks the last copy's words; false if a beat is left unread,
+// the word count is wrong, a copy's result differs, or TLAST is anywhere but on the packet's last word.
 template <class px_T, class word_T>
-bool bwsnn_csim_packet(const px_T px[N_PIXELS], unsigned beats, word_T words[N_WORDS]) {{
+bool bwsnn_csim_packet(const px_T px[N_PIXELS], unsigned images, unsigned beats, word_T words[N_WORDS]) {{
     hls::stream<bwsnn_in_beat> in("in");
     hls::stream<bwsnn_out_beat> out("out");
-    for (unsigned b = 0; b < beats; b++) {{
-        bwsnn_in_beat beat;
-        beat.data = 0;  // the last beat is zero-padded
-        for (unsigned k = 0; k < {ppb} && b * {ppb} + k < N_PIXELS; k++)
-            beat.data.range(8 * k + 7, 8 * k) = (unsigned)px[b * {ppb} + k];
-        beat.keep = -1;
-        beat.strb = -1;
-        beat.last = b == beats - 1;
-        in.write(beat);
+    for (unsigned n = 0; n < images; n++) {{
+        unsigned nb = n + 1 == images ? beats : N_BEATS;
+        for (unsigned b = 0; b < nb; b++) {{
+            bwsnn_in_beat beat;
+            beat.data = 0;  // the last beat is zero-padded
+            for (unsigned k = 0; k < {ppb} && b * {ppb} + k < N_PIXELS; k++)
+                beat.data.range(8 * k + 7, 8 * k) = (unsigned)px[b * {ppb} + k];
+            beat.keep = -1;
+            beat.strb = -1;
+            beat.last = n + 1 == images && b == nb - 1;
+            in.write(beat);
+        }}
     }}
-    {p}_axi(in, out);
-    bool ok = out.size() == N_WORDS;
-    for (unsigned i = 0; i < N_WORDS && !out.empty(); i++) {{
-        bwsnn_out_beat w = out.read();
-        words[i] = (long long)(ap_int<{out_bits}>)w.data;
-        ok &= w.last == (i == N_WORDS - 1);
+    for (unsigned n = 0; n < images; n++) {p}_axi(in, out);
+    bool ok = out.size() == images * N_WORDS;
+    for (unsigned n = 0; n < images; n++) {{
+        for (unsigned i = 0; i < N_WORDS && !out.empty(); i++) {{
+            bwsnn_out_beat w = out.read();
+            word_T v = (long long)(ap_int<{out_bits}>)w.data;
+            ok &= n == 0 || v == words[i];
+            words[i] = v;
+            ok &= w.last == (n + 1 == images && i == N_WORDS - 1);
+        }}
     }}
     return ok && in.empty();
 }}
 
 template <class px_T, class word_T> bool bwsnn_csim_image(const px_T px[N_PIXELS], word_T words[N_WORDS]) {{
-    return bwsnn_csim_packet(px, N_BEATS, words);
+    return bwsnn_csim_packet(px, 1, N_BEATS, words);
 }}
 #endif
 #endif
@@ -88,8 +97,9 @@ void {p}_axi(hls::stream<bwsnn_in_beat> &in, hls::stream<bwsnn_out_beat> &out) {
     #pragma HLS INTERFACE ap_ctrl_none port=return
     {in_t} x[N_PIXELS];
     {out_t} y[N_WORDS];
-    // one image per TLAST-delimited packet, whatever its length: a short one reads as zero pixels, a
-    // long one's extra beats are dropped, so a bad packet never shifts the images after it
+    // one image per call, N_BEATS beats; a packet (one DMA transfer) holds one or more images back to back and
+    // TLAST ends it: on an image's last beat it marks the packet's last image, whose result then carries
+    // TLAST (one output packet per input packet); earlier, the image is short: the rest reads as zero pixels
     bool last = false;
 Unpack:
     for (unsigned b = 0; b < N_BEATS; b++) {{
@@ -105,11 +115,6 @@ Unpack:
             if (b * {ppb} + k < N_PIXELS) x[b * {ppb} + k] = beat.data.range(8 * k + 7, 8 * k);
         }}
     }}
-Drain:
-    while (!last) {{
-        #pragma HLS PIPELINE II=1
-        last = in.read().last;
-    }}
     {p}(x, y);
 Pack:
     for (unsigned i = 0; i < N_WORDS; i++) {{
@@ -118,7 +123,7 @@ Pack:
         word.data = y[i];  // int32 scores, sign-extended to the word
         word.keep = -1;
         word.strb = -1;
-        word.last = i == N_WORDS - 1;
+        word.last = last && i == N_WORDS - 1;
         out.write(word);
     }}
 }}
@@ -171,11 +176,11 @@ int main() {{
         if (bad) std::printf("MISMATCH image %d\\n", images);
         mismatches += bad;
         if (images == 0) {{
-            // framing: a long packet (zero beats past the image) gives the same result; a short one gives
-            // a well-formed result; the images after them are checked by the loop going on
-            bool ok = bwsnn_csim_packet(&px[0], N_BEATS + 2, got);
+            // framing: a packet of three images gives three results in one packet; a short image gives a
+            // well-formed result; the images after them are checked by the loop going on
+            bool ok = bwsnn_csim_packet(&px[0], 3, N_BEATS, got);
             for (unsigned i = 0; i < N_WORDS; i++) ok &= got[i] == want[i];
-            ok &= N_BEATS < 2 || bwsnn_csim_packet(&px[0], N_BEATS - 1, got);
+            ok &= N_BEATS < 2 || bwsnn_csim_packet(&px[0], 1, N_BEATS - 1, got);
             if (!ok) std::printf("FRAMING ERROR\\n");
             framing += !ok;
         }}

@@ -115,9 +115,12 @@ def main(argv: list[str] | None = None) -> int:
                     help="more models, one row each (default: the shipped MNIST conv model; none: no argument)")
     ap.add_argument("--models-images", type=cli.positive_int, default=1000,
                     help=f"--models: first N test images (without the dataset: {RANDOM_IMAGES} random images)")
-    ap.add_argument("--hls-out", type=cli.output_dir, default=str(build_dir("hls")))
-    ap.add_argument("--out", type=cli.output_file, default=str(build_dir("bench/hls.json")))
-    ap.add_argument("--data-dir", type=cli.existing_dir, default=None)
+    ap.add_argument("--hls-out", type=cli.output_dir, default=str(build_dir("hls")),
+                    help="where the hls4ml projects go (default BUILD/hls)")
+    ap.add_argument("--out", type=cli.output_file, default=str(build_dir("bench/hls.json")),
+                    help="the bench's JSON (default BUILD/bench/hls.json)")
+    ap.add_argument("--data-dir", type=cli.existing_dir, default=None,
+                    help="dataset directory of the models' test sets (MNIST, Fashion-MNIST, own FILE.npz)")
     a = ap.parse_args(argv)
     try:
         target = get_target(a.target).name

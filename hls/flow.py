@@ -82,7 +82,7 @@ def run_testbench(prj: Path, x: np.ndarray, want: np.ndarray, project: str = PRO
     """Build the project's testbench with g++, run it on ``x``; the number of mismatching images.
 
     The testbench links the design compile() built (``firmware/<project>-<stamp>.so``, the same sources)
-    instead of compiling it again. It also sends the first image as a too-long and a too-short packet;
+    instead of compiling it again. It also sends the first image as a packet of three images and as a too-short one;
     any framing error (the top out of step with the packets) raises :class:`FlowError`."""
     libs = sorted(prj.glob(f"firmware/{project}-*.so"), key=lambda p: p.stat().st_mtime)
     if not libs:
@@ -106,7 +106,7 @@ def run_testbench(prj: Path, x: np.ndarray, want: np.ndarray, project: str = PRO
     if images != len(x):
         raise FlowError(f"testbench ran {images} images, expected {len(x)}")
     if framing:
-        raise FlowError("testbench: the AXI top lost the packet framing (too-long / too-short image)")
+        raise FlowError("testbench: the AXI top lost the packet framing (batch packet / too-short image)")
     return mismatches
 
 
@@ -202,11 +202,14 @@ def run_flow(target_name: str, artifact: str | Path, out: str | Path, images: in
 def main(argv: list[str] | None = None) -> int:
     ap = cli.Parser(prog="python -m hls.flow", description=__doc__.split("\n\n")[0])
     ap.add_argument("--target", default=DEFAULT_TARGET, help="board of bwsnn/boards.json (python -m bwsnn.boards list)")
-    ap.add_argument("--artifact", default=str(build_dir("model.bwsnn.npz")))
-    ap.add_argument("--out", type=cli.output_dir, default=str(build_dir("hls")))
+    ap.add_argument("--artifact", default=str(build_dir("model.bwsnn.npz")),
+                    help="deploy artifact (default BUILD/model.bwsnn.npz)")
+    ap.add_argument("--out", type=cli.output_dir, default=str(build_dir("hls")),
+                    help="project folder; the project is OUT/TARGET (default BUILD/hls)")
     ap.add_argument("--images", type=cli.positive_int, default=None,
                     help="first N test images (default: whole test set)")
-    ap.add_argument("--data-dir", type=cli.existing_dir, default=None, help="dataset directory (MNIST)")
+    ap.add_argument("--data-dir", type=cli.existing_dir, default=None, help="dataset directory of the test set "
+                    "(MNIST, Fashion-MNIST or the artifact's own FILE.npz)")
     ap.add_argument("--bitstream", action="store_true", help="also build the bitstream (needs vivado)")
     a = ap.parse_args(argv)
     try:

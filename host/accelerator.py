@@ -40,13 +40,14 @@ def plugin(name: str) -> Any:
 class Accelerator:
     """A bwsnn accelerator loaded with one artifact.
 
-    ``timeout_s`` bounds each DMA transfer: host seconds on the board (default 1 s), simulated seconds on
-    the ``sim`` backend (default :data:`sim.board.SIM_TIMEOUT_S`). ``load_params=False`` trusts the
+    ``timeout_s`` bounds each DMA transfer, per image it holds: host seconds on the board (default 1 s),
+    simulated seconds on the ``sim`` backend (default :data:`sim.board.SIM_TIMEOUT_S`). ``load_params=False`` trusts the
     weights the bitstream was built with (ID and shape registers are still checked).
 
     ``accel`` (pynq backend): ``rtl`` (register block + DMA), ``hls`` (the stream-only hls4ml IP: DMA only,
     no checks, synthesized weights, so ``load_params=False``; ``cycles``/``latency_s`` are None and
-    throughput is host wall time) or ``auto`` (rtl if the overlay has a bwsnn register block).
+    throughput is host wall time; any artifact the HLS flow builds, conv included) or ``auto`` (rtl if the
+    overlay has a bwsnn register block).
 
     ``overlay`` (pynq backend): a ``pynq.Overlay`` of ``bitfile`` already loaded (:class:`host.overlay.BwsnnOverlay`
     passes itself), instead of loading the bitstream again.
@@ -68,12 +69,8 @@ class Accelerator:
         self.backend = backend
         self.art = artifact if isinstance(artifact, Artifact) else artifact_mod.load(artifact)
         self._driver = self._sim = None
-        if backend != "golden" and not self.art.is_dense():
-            from .errors import MismatchError
-
-            kind = next(l.kind for l in self.art.layers if l.kind != "dense")
-            raise MismatchError(f"the artifact has {kind} layers: the {backend} backend's accelerator runs dense "
-                                "layers only (the golden backend runs any artifact)")
+        if not self.art.is_dense() and (backend == "sim" or (backend == "pynq" and accel == "rtl")):
+            self._refuse_layers("RTL (pynq)" if backend == "pynq" else backend)
         if backend == "pynq":
             from .driver import Driver
             from .errors import BitstreamError
@@ -83,6 +80,8 @@ class Accelerator:
                 raise BitstreamError("the pynq backend needs a bitstream (--bitfile X.bit, with X.hwh beside it)")
             transport = PynqTransport(bitfile, ip_name, dma_name, accel, overlay)
             try:
+                if transport.registers and not self.art.is_dense():  # the HLS IP runs whatever hls.flow built
+                    self._refuse_layers("RTL (pynq)")
                 self._driver = Driver(transport, self.art, load_params, 1.0 if timeout_s is None else timeout_s,
                                       registers=transport.registers)
             except BaseException:
@@ -92,6 +91,13 @@ class Accelerator:
             hw = artifact_mod.load(sim_hw) if isinstance(sim_hw, (str, Path)) else sim_hw
             self._sim = plugin("sim")(self.art, hw, build_dir=sim_build, simulator=simulator, load_params=load_params,
                                  timeout_s=timeout_s)
+
+    def _refuse_layers(self, backend: str) -> None:
+        from .errors import MismatchError
+
+        kind = next(l.kind for l in self.art.layers if l.kind != "dense")
+        raise MismatchError(f"the artifact has {kind} layers: the {backend} backend's accelerator runs dense "
+                            "layers only (the HLS overlay, --accel hls, and the golden backend run any artifact)")
 
     def predict(self, images: np.ndarray, progress: bool | Callable[[int], object] = False) -> Prediction:
         """Classes and scores of a batch (uint8, (N, n_in) or (N, *input_shape), e.g. (N, H, W, C)).

@@ -72,14 +72,15 @@ def check(art: Artifact, path: str | Path, images: np.ndarray,
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m host.data ARTIFACT OUT.npz``: the test set of the artifact's dataset as a test-data file."""
+    """``python -m host.data ARTIFACT OUT.npz``: The test set of the artifact's dataset as a test-data file."""
     from bwsnn import artifact as artifact_mod
     from bwsnn import cli, datasets
 
     p = cli.Parser(prog=f"python -m {__spec__.name}", description=main.__doc__.split(": ", 1)[1])
-    p.add_argument("artifact", type=cli.existing_file)
-    p.add_argument("out", type=cli.output_file)
-    p.add_argument("--data-dir", type=cli.existing_dir, help="dataset directory (MNIST)")
+    p.add_argument("artifact", type=cli.existing_file, help="deploy artifact (*.bwsnn.npz): its dataset's test set")
+    p.add_argument("out", type=cli.output_file, help="test-data file to write (.npz: images, labels)")
+    p.add_argument("--data-dir", type=cli.existing_dir, help="dataset directory: mnist.npz / the IDX files, "
+                   "fashion_mnist.npz or the artifact's own FILE.npz")
     a = p.parse_args(argv)
     try:
         art = artifact_mod.load(a.artifact)

@@ -5,6 +5,10 @@ RTL simulation (over ``sim.board_cocotb.CocotbTransport``): only the transport d
 
 ``registers=False`` drives the stream-only hls4ml accelerator (hls/): the same DMA packets, and every
 register access (identity/shape check, parameter load, CONTINUOUS, CYCLES_LAST, ERROR, IMAGES_DONE) left out.
+
+Images travel in batches: one DMA transfer (one stream packet of whole images, TLAST on the last) each way
+per :data:`BATCH` images, double-buffered, as BNN-PYNQ's and FINN's drivers do: Python's per-transfer cost is
+paid once per batch, not once per image.
 """
 from __future__ import annotations
 
@@ -24,8 +28,9 @@ from .errors import AcceleratorError, DmaError, DmaTimeout, MismatchError
 from .prediction import Prediction
 from .transport import Transport
 
-ALIGN = 64  # bytes between per-image DMA slots: any AXI DMA data width (no DRE needed), whole cache lines
-CHUNK = 256  # images per buffer fill: bounds the contiguous memory a batch pins
+BATCH = 256  # images per DMA transfer each way: bounds the contiguous memory a transfer pins
+# the AXI DMA's largest transfer: its buffer length register is c_sg_length_width = 23 bits (hw/vivado/build.tcl)
+DMA_MAX_BYTES = (1 << 23) - 1
 log = logging.getLogger(__name__)
 
 
@@ -41,7 +46,7 @@ class Driver:
         self.t, self.art, self.rm, self.timeout_s, self.registers = transport, art, regmap, timeout_s, registers
         self.ops: Counter[str] = Counter()  # register reads/writes, parameter words, DMA transfers
         self._broken = ""
-        self._bufs: tuple[np.ndarray, np.ndarray] | None = None
+        self._bufs: list[tuple[np.ndarray, np.ndarray]] | None = None
         if not registers:
             if load_params:
                 raise AcceleratorError("the stream-only (HLS) accelerator has no parameter port: its weights are "
@@ -92,42 +97,39 @@ class Driver:
             raise AcceleratorError(f"{when}: the accelerator flags ERROR 0x{err:x} "
                                    f"({', '.join(self.rm.flags('ERROR', err)) or 'unknown bits'})")
 
-    def _buffers(self) -> tuple[np.ndarray, np.ndarray]:
+    def _batch(self) -> int:
+        return max(1, min(BATCH, DMA_MAX_BYTES // self.rm.in_bytes(self.art.n_in)))
+
+    def _buffers(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Two (input, output) buffer pairs: batch k+1 is packed and sent while batch k's results arrive."""
         if self._bufs is None:  # allocated once and reused: pynq.allocate is slow and CMA is scarce
-            in_stride = -(-self.rm.in_bytes(self.art.n_in) // ALIGN) * ALIGN
-            out_stride = -(-self.rm.out_words(len(self.art.classes)) * 4 // ALIGN) * ALIGN
-            self._bufs = (self.t.alloc((CHUNK, in_stride // 8), np.uint64),
-                          self.t.alloc((CHUNK, out_stride // 4), np.uint32))
+            n, beats = self._batch(), self.rm.beats_per_image(self.art.n_in)
+            words = self.rm.out_words(len(self.art.classes))
+            self._bufs = [(self.t.alloc((n, beats), np.uint64), self.t.alloc((n, words), np.uint32)) for _ in range(2)]
         return self._bufs
 
     def infer(self, images: np.ndarray, progress: Callable[[int], object] | None = None) -> Prediction:
         """Stream a batch through the accelerator (CONTINUOUS mode) and return its results.
 
-        ``progress(k)`` is called as k more images complete (e.g. ``tqdm.update``).
+        The images go in DMA transfers of up to :data:`BATCH` images each way (one stream packet of whole
+        images in, one packet of their results back, bwsnn/regmap.json); the first transfer holds one image,
+        so its CYCLES_LAST is the latency on an idle engine. ``progress(k)`` is called as k more images
+        complete (e.g. ``tqdm.update``).
         """
         if self._broken:
             raise AcceleratorError(f"the accelerator is unusable after: {self._broken}; open it again "
                                    "(reloads the bitstream)")
         x = check_images(self.art, images)
         n, c = len(x), len(self.art.classes)
+        bounds = [0, *range(1, n, self._batch()), n] if n else [0]
+        spans = list(zip(bounds[:-1], bounds[1:]))  # (first, end) images of each transfer; none for n = 0
         words = np.empty((n, self.rm.out_words(c)), np.uint32)
-        cycles = np.empty(n, np.int64) if self.registers else None
-        t_pack = t_unpack = 0.0
+        cycles = np.empty(len(spans), np.int64) if self.registers else None
         t0 = time.perf_counter()
         if self.registers:
             self.write("CTRL", self.rm.mask("CTRL", "CLEAR"))
             self.write("CTRL", self.rm.mask("CTRL", "CONTINUOUS"))
-        inbuf, outbuf = self._buffers()
-        for lo in range(0, n, CHUNK):
-            hi = min(lo + CHUNK, n)
-            t1 = time.perf_counter()
-            beats = pack_images(x[lo:hi], self.rm)
-            inbuf[:hi - lo, :beats.shape[1]] = beats
-            t_pack += time.perf_counter() - t1
-            self._stream(inbuf, outbuf, lo, hi - lo, None if cycles is None else cycles[lo:hi], progress)
-            t1 = time.perf_counter()
-            words[lo:hi] = outbuf[:hi - lo, :words.shape[1]]
-            t_unpack += time.perf_counter() - t1
+        t_pack, t_unpack = self._stream(x, words, spans, cycles, progress)
         if self.registers:
             self.write("CTRL", 0)
             self.check_error("after the batch")
@@ -140,36 +142,65 @@ class Driver:
         seconds = time.perf_counter() - t0
         return Prediction(classes, scores, seconds, cycles, self.t.clock_hz, seconds,
                           {"host_seconds": {"pack": t_pack, "unpack": t_unpack}, "ops": dict(self.ops),
-                           "accel": "rtl" if self.registers else "hls"})
+                           "accel": "rtl" if self.registers else "hls", "images_per_transfer": self._batch()})
 
-    def _stream(self, inbuf: np.ndarray, outbuf: np.ndarray, first: int, n: int, cycles: np.ndarray | None,
-                progress: Callable[[int], object] | None) -> None:
-        """One DMA packet per image each way (the AXI DMA ends a transfer at TLAST); image i+1 is sent while
-        image i's result is awaited so the accelerator never waits for the host between images."""
+    def _stream(self, x: np.ndarray, words: np.ndarray, spans: list[tuple[int, int]], cycles: np.ndarray | None,
+                progress: Callable[[int], object] | None) -> tuple[float, float]:
+        """Transfer k of ``spans`` sends images lo..hi-1 as one packet and receives their results as one; the
+        next transfer is packed while this one runs and sent as soon as this one's send is done, so the
+        accelerator is fed while the host waits for results. Returns (pack, unpack) host seconds."""
         in_bytes = self.rm.in_bytes(self.art.n_in)
         out_bytes = self.rm.out_words(len(self.art.classes)) * 4
-        in_stride, out_stride = inbuf.strides[0], outbuf.strides[0]
-        self.ops.update(dma_send=n, dma_recv=n)
-        i = 0
+        bufs = self._buffers()
+        t_pack = t_unpack = 0.0
+
+        def pack(k: int) -> None:
+            nonlocal t_pack
+            t1 = time.perf_counter()
+            lo, hi = spans[k]
+            bufs[k % 2][0][:hi - lo] = pack_images(x[lo:hi], self.rm)
+            t_pack += time.perf_counter() - t1
+
+        def send(k: int) -> None:
+            self.ops["dma_send"] += 1
+            self.t.start_send(bufs[k % 2][0], 0, (spans[k][1] - spans[k][0]) * in_bytes)
+
+        def recv(k: int) -> None:
+            self.ops["dma_recv"] += 1
+            self.t.start_recv(bufs[k % 2][1], 0, (spans[k][1] - spans[k][0]) * out_bytes)
+
+        k = 0
         try:
-            self.t.start_recv(outbuf, 0, out_bytes)
-            self.t.start_send(inbuf, 0, in_bytes)
-            for i in range(n):
-                self.t.wait_send(self.timeout_s)
-                if i + 1 < n:
-                    self.t.start_send(inbuf, (i + 1) * in_stride, in_bytes)
-                got = self.t.wait_recv(self.timeout_s)
-                if got != out_bytes:
-                    raise DmaError(f"DMA receive (S2MM) got {got} bytes, expected {out_bytes}")
-                if cycles is not None:
-                    cycles[i] = self.read("CYCLES_LAST")
-                if i + 1 < n:
-                    self.t.start_recv(outbuf, (i + 1) * out_stride, out_bytes)
+            if spans:
+                pack(0)
+                recv(0)
+                send(0)
+            for k, (lo, hi) in enumerate(spans):
+                more = k + 1 < len(spans)
+                if more:
+                    pack(k + 1)  # its buffer's send finished before transfer k was started
+                timeout = self.timeout_s * (hi - lo)
+                self.t.wait_send(timeout)
+                if more:
+                    send(k + 1)
+                got = self.t.wait_recv(timeout)
+                if got != (hi - lo) * out_bytes:
+                    raise DmaError(f"DMA receive (S2MM) got {got} bytes, expected {(hi - lo) * out_bytes} "
+                                   f"({hi - lo} x {out_bytes}-byte results)")
+                if cycles is not None:  # before the next receive is armed: no later image can have finished
+                    cycles[k] = self.read("CYCLES_LAST")
+                if more:
+                    recv(k + 1)
+                t1 = time.perf_counter()
+                words[lo:hi] = bufs[k % 2][1][:hi - lo]
+                t_unpack += time.perf_counter() - t1
                 if progress is not None:
-                    progress(1)
+                    progress(hi - lo)
         except (DmaTimeout, DmaError) as e:
-            self._broken = f"image {first + i}: {e}"
+            lo, hi = spans[k]
+            self._broken = f"image {lo}: {e}" if hi - lo == 1 else f"images {lo}..{hi - 1}: {e}"
             raise type(e)(f"{self._broken}; the accelerator state is now unknown: reload the bitstream") from None
+        return t_pack, t_unpack
 
     def close(self) -> None:
         self.t.close()

@@ -12,7 +12,8 @@ class Prediction:
     classes: np.ndarray  # int64 (N,)
     scores: np.ndarray  # int64 (N, C): output membranes after the last time step
     seconds: float  # host wall time of the batch
-    cycles: np.ndarray | None = None  # int64 (N,) CYCLES_LAST per image (hardware backends)
+    cycles: np.ndarray | None = None  # int64 CYCLES_LAST after each DMA transfer (hardware backends; the first
+    # transfer holds one image on an idle engine)
     clock_hz: float | None = None
     board_seconds: float | None = None  # the batch on the board: wall time on pynq, simulated time on sim
     stats: dict[str, Any] = field(default_factory=dict)  # backend figures: op counts, host/sim timing
@@ -27,8 +28,8 @@ class Prediction:
     def latency_s(self) -> float | None:
         """Hardware latency of one image on an idle accelerator; None without hardware.
 
-        The smallest CYCLES_LAST of the batch: the first image meets an idle engine, later ones also count
-        the time they wait in the input behind the image before (the driver keeps the input fed).
+        The smallest CYCLES_LAST of the batch: the first transfer's one image meets an idle engine, later
+        ones also count the time they wait in the input behind the image before (the driver keeps it fed).
         """
         if self.cycles is None or not len(self.cycles) or not self.clock_hz:
             return None

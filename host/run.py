@@ -28,12 +28,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--artifact", required=True, help="deploy artifact (*.bwsnn.npz)")
     p.add_argument("--data", required=True, help="test data .npz: 'images' uint8 (N, n_in), optional 'labels'")
     p.add_argument("--limit", type=cli.positive_int, help="use the first N images only")
-    p.add_argument("--backend", choices=BACKENDS, default="pynq")
+    p.add_argument("--backend", choices=BACKENDS, default="pynq",
+                   help="pynq: the board; sim: the RTL under Verilator here; golden: the numpy model")
     p.add_argument("--accel", choices=ACCELS, default="auto",
                    help="pynq: rtl (bwsnn register block + DMA), hls (stream-only hls4ml IP, DMA only; needs "
                    "--no-load-params) or auto (rtl if the overlay has a bwsnn register block)")
-    p.add_argument("--timeout", type=cli.positive_float, help="DMA time-out per transfer in seconds (simulated "
-                   "seconds on the sim backend)")
+    p.add_argument("--timeout", type=cli.positive_float, help="DMA time-out per image of a transfer in seconds "
+                   "(simulated seconds on the sim backend)")
     p.add_argument("--no-load-params", dest="load_params", action="store_false",
                    help="use the weights built into the bitstream instead of loading the artifact's")
     p.add_argument("--ip", help="the accelerator's IP name in the overlay (default: the one named *bwsnn*)")

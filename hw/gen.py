@@ -259,8 +259,8 @@ def write_layer_unit(art: Artifact, out_dir: str | Path, i: int, folding: tuple[
 
 def main(argv: list[str] | None = None) -> int:
     ap = cli.Parser(prog="python -m hw.gen", description=__doc__.splitlines()[0])
-    ap.add_argument("artifact", type=cli.existing_file)
-    ap.add_argument("out_dir", type=cli.output_dir)
+    ap.add_argument("artifact", type=cli.existing_file, help="deploy artifact (*.bwsnn.npz)")
+    ap.add_argument("out_dir", type=cli.output_dir, help="folder for the headers and memory images")
     ap.add_argument("--target-cycles", type=cli.positive_int, default=DEFAULT_TARGET_CYCLES,
                     help="planned cycles per image")
     ap.add_argument("--max-lanes", type=cli.positive_int, default=DEFAULT_MAX_LANES, help="synapse lanes budget")

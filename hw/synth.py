@@ -100,7 +100,7 @@ def logic_depth(params: Path, work: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m hw.synth ARTIFACT WORK_DIR``: resources and logic depth of the accelerator for an artifact."""
+    """``python -m hw.synth ARTIFACT WORK_DIR``: Resources and logic depth of the accelerator for an artifact."""
     import json
     import sys
     import time
@@ -109,8 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     from bwsnn.artifact import ArtifactError, load
 
     p = cli.Parser(prog="python -m hw.synth", description=main.__doc__.split(": ", 1)[1])
-    p.add_argument("artifact", type=cli.existing_file)
-    p.add_argument("work", type=cli.output_dir)
+    p.add_argument("artifact", type=cli.existing_file, help="deploy artifact (*.bwsnn.npz)")
+    p.add_argument("work", type=cli.output_dir, help="work folder for the generated RTL inputs and Yosys logs")
     p.add_argument("--target", default=None, help="board of bwsnn/boards.json (default: the record's default)")
     a = p.parse_args(argv)
     try:

@@ -44,6 +44,8 @@ def rel(path: Path, workdir: Path) -> str:
 def run(script: str, workdir: Path, log_name: str) -> str:
     """Run a Yosys script (paths in it relative to ``workdir``) in ``workdir``; returns the log text."""
     workdir.mkdir(parents=True, exist_ok=True)
+    # a large design takes minutes with no output: say what is running
+    print(f"yosys: {Path(log_name).stem} in {workdir} (minutes for a large design)", file=sys.stderr, flush=True)
     r = subprocess.run([*command(), "-q", "-l", log_name, "-p", script], cwd=workdir, capture_output=True,
                        text=True)
     if r.returncode:

@@ -10,7 +10,6 @@ import fcntl
 import hashlib
 import json
 import shutil
-import sys
 import tempfile
 import threading
 import time
@@ -94,9 +93,6 @@ class SimBoard:
         self.build_dir.mkdir(parents=True, exist_ok=True)
         with open(self.build_dir / ".lock", "w") as lock:  # concurrent users (pytest -n) share one build
             fcntl.flock(lock, fcntl.LOCK_EX)
-            if not (self.build_dir / "build.log").exists():
-                print(f"sim backend: compiling the RTL accelerator with {simulator} (a few minutes the first time) "
-                      f"in {self.build_dir}", file=sys.stderr, flush=True)
             self.runner = rtl_build.build(hw_art, self.build_dir, simulator)
         self.failed_log = self.build_dir / "host_sim_failed.log"
 

@@ -4,7 +4,8 @@ The simulator loads this module; its one test resets ``bwsnn_top`` and runs the 
 :class:`host.driver.Driver` in a :func:`cocotb.task.bridge` thread. The driver talks to
 :class:`CocotbTransport`, whose every method is a :func:`cocotb.task.resume` call into cocotbext-axi
 (AxiLiteMaster for the registers, AxiStreamSource/Sink standing in for the AXI DMA's MM2S/S2MM, one packet
-per transfer like the real DMA). The driver code is the board's; only this transport is simulation.
+per transfer like the real DMA, the S2MM side ready only while a receive is armed). The driver code is the
+board's; only this transport is simulation.
 
 Job in / results out through the directory in ``BWSNN_HOST_JOB`` (see :mod:`sim.board`).
 """
@@ -59,6 +60,7 @@ class CocotbTransport:
         self.axil = AxiLiteMaster(AxiLiteBus.from_prefix(dut, "s_axil"), dut.clk, **rst)
         self.src = AxiStreamSource(AxiStreamBus.from_prefix(dut, "s_axis"), dut.clk, **rst)
         self.sink = AxiStreamSink(AxiStreamBus.from_prefix(dut, "m_axis"), dut.clk, **rst)
+        self.sink.pause = True  # like the S2MM channel: TREADY only while a receive is armed
         self._recv: tuple[cocotb.task.Task, np.ndarray, int, int] | None = None
         self.sim_wall_s = 0.0  # wall time spent inside the simulator
         self.bridge_cpu_s = 0.0  # this thread's CPU time handing calls to the simulator (not the driver's)
@@ -106,9 +108,12 @@ class CocotbTransport:
         self._run(self._send, buf.view(np.uint8).reshape(-1)[start:start + nbytes].tobytes())
 
     async def _recv_frame(self) -> bytes:
-        return _frame_bytes((await self.sink.recv()).tdata, self.sink.byte_size)
+        frame = await self.sink.recv()
+        self.sink.pause = True  # the transfer ended at TLAST: no TREADY until the next one is armed
+        return _frame_bytes(frame.tdata, self.sink.byte_size)
 
     async def _start_recv(self) -> cocotb.task.Task:
+        self.sink.pause = False
         return cocotb.start_soon(self._recv_frame())
 
     def start_recv(self, buf: np.ndarray, start: int, nbytes: int) -> None:
@@ -167,7 +172,8 @@ def run_job(tr: CocotbTransport, job: Job) -> None:
         ns2 = tr.now_ns()
         stats = {"open": {"ops": open_ops, "wall_s": open_wall, "sim_wall_s": open_sim, "sim_ns": ns1 - ns0},
                  "infer": {"ops": dict(drv.ops), "wall_s": r.seconds, "sim_wall_s": tr.sim_wall_s - sim0,
-                           "sim_ns": ns2 - ns1, "host_seconds": r.stats["host_seconds"], "host_cpu_s": host_cpu}}
+                           "sim_ns": ns2 - ns1, "host_seconds": r.stats["host_seconds"], "host_cpu_s": host_cpu,
+                           "images_per_transfer": r.stats["images_per_transfer"]}}
         np.savez(job.result_file, classes=r.classes, scores=r.scores, cycles=r.cycles,
                  stats=np.frombuffer(json.dumps(stats).encode(), np.uint8))
     except (HostError, ArtifactError, InputError) as e:

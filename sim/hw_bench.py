@@ -159,7 +159,7 @@ def bench_models(models_dir: Path | None) -> list[tuple[str, Path]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = cli.Parser(prog="python -m sim.hw_bench", description=__doc__.splitlines()[0])
+    ap = cli.Parser(prog="python -m sim.hw_bench", description=__doc__.split("\n\n")[0])
     ap.add_argument("--images", type=cli.positive_int, default=32, help="images for the cycle count (Verilator)")
     ap.add_argument("--icarus-images", type=cli.positive_int, default=4, help="images for Icarus' speed figure")
     ap.add_argument("--models-dir", type=cli.existing_dir, default=MODELS_DIR,

@@ -11,6 +11,7 @@ put first on PATH here, so callers need nothing but this module.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from cocotb_tools.runner import Runner, get_runner
@@ -61,6 +62,9 @@ def build_sources(sources: list[Path], toplevel: str, build_dir: str | Path, sim
     The runner rebuilds when a source changed; ``always`` forces it (for changed include files)."""
     runner = get_sim_runner(simulator)
     Path(build_dir).mkdir(parents=True, exist_ok=True)
+    if always or not (Path(build_dir) / "build.log").exists():  # a first Verilator compile is a silent minute or two
+        print(f"compiling {toplevel} with {simulator} in {build_dir} (a minute or two the first time)",
+              file=sys.stderr, flush=True)
     runner.build(sources=sources, hdl_toplevel=toplevel, build_dir=build_dir, includes=includes or [],
                  parameters=parameters or {}, waves=waves_enabled(), timescale=("1ns", "1ps"), always=always,
                  build_args=[],

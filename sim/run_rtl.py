@@ -2,10 +2,10 @@
 
 Used by tests/test_rtl_*.py and, with many images and JUnit output, by ``make sim``:
 
-    python -m sim.run_rtl [--images 300] [--icarus-images 24] [--sim verilator icarus]
+    python -m sim.run_rtl [--images 300] [--icarus-images 24] [--sim verilator icarus] [--artifact A] [--data-dir D]
 
-which runs the unit benches, the real artifact (:func:`reference_artifact`, digits test set), random artifacts
-(saturation, both resets, multi-chunk fan-in, parameter reload) and the RTL edge cases
+which runs the unit benches, the real artifact (:func:`reference_artifact`, on its own dataset's test set), random
+artifacts (saturation, both resets, multi-chunk fan-in, parameter reload) and the RTL edge cases
 (:data:`bwsnn.random_artifact.EDGE_CASES`) on each simulator; JUnit xml per run under build/sim/. A bench
 passes only when every cocotb test in it ran and passed (a skipped test fails it); Icarus is skipped, with a
 line saying so, where ``iverilog`` is absent. Exit status 1 when any bench failed.
@@ -22,9 +22,8 @@ from xml.etree import ElementTree
 
 import numpy as np
 
-from bwsnn import cli
+from bwsnn import cli, datasets
 from bwsnn.artifact import Artifact, ArtifactError, load, validate
-from bwsnn.datasets import load_digits
 from bwsnn.params import folding as make_folding
 from bwsnn.paths import build_dir
 from bwsnn.random_artifact import EDGE_CASES, EdgeCase, random_artifact, random_images
@@ -52,9 +51,9 @@ def sim_build(*parts: str) -> Path:
     return build_dir("sim", *parts)
 
 
-def reference_artifact() -> Path:
-    """The real trained artifact: $BWSNN_ARTIFACT, else the one `make train` writes."""
-    return Path(os.environ.get("BWSNN_ARTIFACT") or build_dir("model.bwsnn.npz"))
+def reference_artifact(given: str | Path | None = None) -> Path:
+    """The real trained artifact: ``given`` (--artifact), else $BWSNN_ARTIFACT, else the one `make train` writes."""
+    return Path(given or os.environ.get("BWSNN_ARTIFACT") or build_dir("model.bwsnn.npz"))
 
 
 def check_results(results_xml: Path) -> None:
@@ -70,9 +69,14 @@ def check_results(results_xml: Path) -> None:
         raise AssertionError(f"cocotb: {what} ({len(outcomes)} tests): see {results_xml}")
 
 
-def digits_images(n: int) -> np.ndarray:
-    x = np.asarray(load_digits().x_test)
+def dataset_images(name: str, n: int, data_dir: str | None = None) -> np.ndarray:
+    """The first n test images of a dataset (digits: embedded; the others from data_dir), flat uint8."""
+    x = np.asarray(datasets.load(name, data_dir).x_test)
     return x.reshape(len(x), -1)[:n].astype(np.uint8)
+
+
+def digits_images(n: int) -> np.ndarray:
+    return dataset_images("digits", n)
 
 
 TOP_TESTS = ["test_stream", "test_start_single", "test_errors"]  # sim/tb/tb_top.py, test_reload apart
@@ -175,8 +179,12 @@ def random_case(name: str, reload: bool = False) -> tuple[Artifact, PeSimd]:
     return art, pe_simd
 
 
-def benches(sim: str, n: int) -> Iterator[tuple[str, Callable[[], object]]]:
-    """(name, run) of every bench ``make sim`` runs on ``sim`` with ``n`` images per network bench."""
+def benches(sim: str, n: int, ref: Path | None = None,
+            data_dir: str | None = None) -> Iterator[tuple[str, Callable[[], object]]]:
+    """(name, run) of every bench ``make sim`` runs on ``sim`` with ``n`` images per network bench; the
+    reference artifact ``ref`` (default :func:`reference_artifact`) on its dataset's test images."""
+    ref = reference_artifact(ref)
+    ref_data = str(load(ref).info.get("dataset", "digits"))
     for module in UNIT_BENCHES:
         yield module, lambda m=module: run_unit(m, sim_build(f"make_{m}_{sim}"), sim, vectors=20000)
     for name, layer in LAYER_CASES:
@@ -185,8 +193,8 @@ def benches(sim: str, n: int) -> Iterator[tuple[str, Callable[[], object]]]:
             run_layer(art, pe_simd, layer, random_images(art, 24, seed=3),
                       sim_build(f"make_layer_{name}_{layer}_{sim}"), sim)
         yield f"layer engine {layer} of {name}", layer_bench
-    yield f"reference artifact, {n} digits test images", lambda: run_top(
-        reference_artifact(), digits_images(n), sim_build(f"make_ref_{sim}"), sim)
+    yield f"reference artifact {ref.name}, {n} {ref_data} test images", lambda: run_top(
+        ref, dataset_images(ref_data, n, data_dir), sim_build(f"make_ref_{sim}"), sim)
     for name in RANDOM_CASES:
         def random_bench(name: str = name) -> None:
             art, pe_simd = random_case(name)
@@ -209,11 +217,20 @@ def main(argv: list[str] | None = None) -> int:
                     help="the same on Icarus (about 30x slower)")
     ap.add_argument("--sim", nargs="+", choices=rtl_build.SIMULATORS,
                     help="simulators (default: Verilator, and Icarus where iverilog is on PATH)")
+    ap.add_argument("--artifact", help="the real trained artifact of the reference bench (default: "
+                    "$BWSNN_ARTIFACT, else BUILD/model.bwsnn.npz)")
+    ap.add_argument("--data-dir", type=cli.existing_dir, help="dataset directory of the reference artifact's "
+                    "test images (MNIST, Fashion-MNIST or an own .npz; digits is embedded)")
     a = ap.parse_args(argv)
-    try:
-        load(reference_artifact())  # before any build: a missing or bad reference artifact is one line
+    ref = reference_artifact(a.artifact)
+    data_dir = a.data_dir and str(a.data_dir)
+    try:  # before any build: a missing or bad reference artifact or dataset is one line
+        dataset_images(str(load(ref).info.get("dataset", "digits")), 1, data_dir)
     except ArtifactError as e:
         print(f"error: reference artifact (make train, or $BWSNN_ARTIFACT): {e}", file=sys.stderr)
+        return 1
+    except datasets.DataError as e:
+        print(f"error: reference artifact {ref}: test images: {e}", file=sys.stderr)
         return 1
     sims = a.sim or list(rtl_build.SIMULATORS)
     if "icarus" in sims and shutil.which("iverilog") is None:
@@ -224,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     failed = 0
     for sim in sims:
         n = a.images if sim == "verilator" else a.icarus_images
-        for name, bench in benches(sim, n):
+        for name, bench in benches(sim, n, ref, data_dir):
             try:
                 bench()
             except AssertionError as e:

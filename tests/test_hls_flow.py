@@ -94,7 +94,7 @@ def test_axi_top_matches_regmap(written) -> None:
     assert f"ap_axiu<{out_bits}, 0, 0, 0> bwsnn_out_beat" in header
     assert "N_BEATS = 8;" in header and "N_WORDS = 11;" in header  # 64 pixels / 8 per beat; class + 10
     assert "#pragma HLS INTERFACE axis port=in" in top and "#pragma HLS INTERFACE axis port=out" in top
-    assert f"for (unsigned k = 0; k < {ppb}; k++)" in top and "word.last = i == N_WORDS - 1;" in top
+    assert f"for (unsigned k = 0; k < {ppb}; k++)" in top and "word.last = last && i == N_WORDS - 1;" in top
 
 
 def test_failed_vendor_run_is_an_error(written_model, written, tmp_path, monkeypatch) -> None:

@@ -60,7 +60,7 @@ def test_board_backends_refuse_conv_artifacts_in_one_line(conv, tmp_path: Path, 
     with pytest.raises(MismatchError, match="conv2d layers: the sim backend's accelerator runs dense layers only"):
         Accelerator(path, backend="sim")
     data.save(tmp_path / "t.npz", images, classes)
-    assert run.main(["--backend", "pynq", "--bitfile", "x.bit", "--artifact", str(path), "--data",
+    assert run.main(["--backend", "pynq", "--accel", "rtl", "--bitfile", "x.bit", "--artifact", str(path), "--data",
                      str(tmp_path / "t.npz"), "--quiet"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: the artifact has conv2d layers") and err.count("\n") == 1

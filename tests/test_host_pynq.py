@@ -21,7 +21,7 @@ from bwsnn import golden
 from bwsnn.artifact import Artifact
 from bwsnn.golden import InputError
 from bwsnn.params import param_image
-from bwsnn.random_artifact import random_artifact, random_images
+from bwsnn.random_artifact import random_artifact, random_conv_artifact, random_images
 from host import data, run
 from host.accelerator import Accelerator
 from host.errors import AcceleratorError, BitstreamError, DmaError, DmaTimeout, MismatchError
@@ -33,7 +33,7 @@ BIT = {reg: r.get("fields", {}) for reg, r in SPEC["registers"].items()}
 
 def cycles_for(pixels: np.ndarray) -> int:
     """The fake's CYCLES_LAST for an image: different from image to image, so that the driver must read it
-    after each result and file it under the right image."""
+    after each transfer and file it under the right one."""
     return 1000 + int(pixels.astype(np.int64).sum()) % 4093
 
 
@@ -61,11 +61,11 @@ class FakeAccelerator:
     def __init__(self, art: Artifact, mode: str = "ok") -> None:
         self.art, self.mode = art, mode
         self.regs = {"ID": SPEC["id_magic"], "N_IN": art.n_in, "N_CLASSES": len(art.classes), "T": art.T,
-                     "PARAM_WORDS": len(param_image(art)), "IMAGES_DONE": 0, "CYCLES_LAST": 0, "ERROR": 0,
-                     "CTRL": 0, "STATUS": 1 << BIT["STATUS"]["IDLE"], "PARAM_ADDR": 0}
+                     "PARAM_WORDS": len(param_image(art)) if art.is_dense() else 0, "IMAGES_DONE": 0,
+                     "CYCLES_LAST": 0, "ERROR": 0, "CTRL": 0, "STATUS": 1 << BIT["STATUS"]["IDLE"], "PARAM_ADDR": 0}
         self.params: dict[int, int] = {}
         self.log: list[tuple[str, str, int | None]] = []
-        self.out: deque[tuple[bytes, int]] = deque()  # result packets and their cycle counts
+        self.out: deque[tuple[bytes, int, int]] = deque()  # result packets, their images, the last's cycles
 
     def read(self, offset: int) -> int:
         name = NAMES[offset]
@@ -89,19 +89,22 @@ class FakeAccelerator:
             self.regs["PARAM_ADDR"] = addr + 1
 
     def accept(self, packet: bytes) -> bool:
-        """One input packet (TLAST on its last beat); False = never accepted (a stalled input)."""
+        """One input packet: whole images back to back, TLAST on the last beat; False = never accepted."""
         if self.mode == "no_input":
             return False
         beats = -(-self.art.n_in // SPEC["stream_in"]["pixels_per_beat"])
-        assert len(packet) == beats * SPEC["stream_in"]["tdata_bits"] // 8, "one image per packet"
-        pixels = np.frombuffer(packet, np.uint8)  # pixel k of beat b in bits 8k+7..8k: plain byte order
-        assert not pixels[self.art.n_in:].any(), "padding must be zero"
-        r = golden.run(self.art, pixels[None, :self.art.n_in])
-        words = np.concatenate([r.classes, r.scores[0]]).astype("<i4").tobytes()
+        size = beats * SPEC["stream_in"]["tdata_bits"] // 8
+        assert len(packet) and len(packet) % size == 0, "a packet holds whole images"
+        # pixel k of beat b in bits 8k+7..8k: plain byte order
+        pixels = np.frombuffer(packet, np.uint8).reshape(-1, size)
+        assert not pixels[:, self.art.n_in:].any(), "padding must be zero"
+        x = pixels[:, :self.art.n_in]
+        r = golden.run(self.art, x)
+        words = np.concatenate([r.classes[:, None], r.scores], 1).astype("<i4").tobytes()
         if self.mode != "no_output":
-            self.out.append((words[:-4] if self.mode == "short" else words, cycles_for(pixels[:self.art.n_in])))
-        if self.mode == "long_image":
-            self.regs["ERROR"] |= 1 << BIT["ERROR"]["LONG_IMAGE"]
+            self.out.append((words[:-4] if self.mode == "short" else words, len(x), cycles_for(x[-1])))
+        if self.mode == "short_image":
+            self.regs["ERROR"] |= 1 << BIT["ERROR"]["SHORT_IMAGE"]
         return True
 
 
@@ -124,10 +127,11 @@ class FakeChannel:
     @property
     def idle(self) -> bool:
         if self._busy and not self.tx and self.acc.out:
-            packet, cycles = self.acc.out.popleft()
+            packet, images, cycles = self.acc.out.popleft()
             # like the RTL: an image is done, and counted, when its last result beat is taken
-            self.acc.regs["IMAGES_DONE"] += 1
+            self.acc.regs["IMAGES_DONE"] += images
             self.acc.regs["CYCLES_LAST"] = cycles
+            assert len(packet) <= self._nbytes, "the S2MM would halt on an over-long packet"
             flat = self._buf.view(np.uint8).reshape(-1)
             flat[self._start:self._start + len(packet)] = np.frombuffer(packet, np.uint8)
             self._busy, self._got = False, len(packet)
@@ -143,7 +147,7 @@ class FakeChannel:
         assert start + nbytes <= array.nbytes
         if (array.physical_address + start) % 8:
             raise RuntimeError("DMA does not support unaligned transfers")
-        self._buf, self._start, self._first, self._busy = array, start, False, True
+        self._buf, self._start, self._nbytes, self._first, self._busy = array, start, nbytes, False, True
         self.transfers += 1
         self.transferred = 0
         if self.acc.mode == "dma_error":
@@ -256,7 +260,7 @@ def test_overlay_class_loads_the_bitstream_once(board: types.SimpleNamespace, mo
 
 
 def test_board_path_streams_a_batch_bit_exactly(board: types.SimpleNamespace) -> None:
-    n = 300  # more than one buffer fill (host.driver.CHUNK)
+    n = 300  # transfers of 1, 256 (host.driver.BATCH) and 43 images
     images = random_images(board.art, n, seed=1)
     ctrl = {f: 1 << b for f, b in BIT["CTRL"].items()}
     words = len(param_image(board.art))
@@ -265,8 +269,8 @@ def test_board_path_streams_a_batch_bit_exactly(board: types.SimpleNamespace) ->
         log = compress(board.fake.acc.log)
     want = golden.run(board.art, images)
     assert np.array_equal(pred.classes, want.classes) and np.array_equal(pred.scores, want.scores)
-    cycles = [cycles_for(img) for img in images]
-    assert len(set(cycles)) > n // 2  # the check below can tell images apart
+    cycles = [cycles_for(images[i]) for i in (0, 256, 299)]  # each transfer's last image
+    assert len(set(cycles)) == 3  # the check below can tell them apart
     assert pred.cycles.tolist() == cycles and pred.latency_s == min(cycles) / 100e6
     assert [board.fake.acc.params[i] for i in range(words)] == param_image(board.art).tolist()
     assert log == [("r", "ID", None, 1), ("r", "N_IN", None, 1), ("r", "N_CLASSES", None, 1), ("r", "T", None, 1),
@@ -275,13 +279,14 @@ def test_board_path_streams_a_batch_bit_exactly(board: types.SimpleNamespace) ->
                    ("w", "PARAM_ADDR", 0, 1), ("w", "PARAM_DATA", None, words),
                    ("r", "ERROR", None, 1),
                    ("w", "CTRL", ctrl["CLEAR"], 1), ("w", "CTRL", ctrl["CONTINUOUS"], 1),
-                   ("r", "CYCLES_LAST", None, n), ("w", "CTRL", 0, 1), ("r", "ERROR", None, 1),
+                   ("r", "CYCLES_LAST", None, 3), ("w", "CTRL", 0, 1), ("r", "ERROR", None, 1),
                    ("r", "IMAGES_DONE", None, 1)]
     tx, rx = board.fake.dma.sendchannel, board.fake.dma.recvchannel
-    assert tx.transfers == rx.transfers == n
-    inbuf, outbuf = board.fake.buffers
-    assert inbuf.flushes == n and outbuf.invalidates == n  # pynq's own cache maintenance ran for each transfer
-    assert inbuf.freed and outbuf.freed  # close() returned the contiguous memory
+    assert tx.transfers == rx.transfers == 3 and pred.stats["ops"]["dma_send"] == 3
+    in0, out0, in1, out1 = board.fake.buffers  # double-buffered
+    # pynq's own cache maintenance ran for each transfer
+    assert (in0.flushes, in1.flushes, out0.invalidates, out1.invalidates) == (2, 1, 2, 1)
+    assert all(b.freed for b in board.fake.buffers)  # close() returned the contiguous memory
 
 
 def test_bitstream_weights_are_kept_without_load_params(board: types.SimpleNamespace) -> None:
@@ -343,7 +348,7 @@ def test_dma_time_out_never_hangs(board: types.SimpleNamespace, mode: str, where
 
 @pytest.mark.parametrize("mode,err,msg", [("dma_error", DmaError, "halted on an error"),
                                           ("short", DmaError, "got 40 bytes, expected 44"),
-                                          ("long_image", AcceleratorError, "ERROR 0x2 \\(LONG_IMAGE\\)")])
+                                          ("short_image", AcceleratorError, "ERROR 0x1 \\(SHORT_IMAGE\\)")])
 def test_dma_and_accelerator_errors(board: types.SimpleNamespace, mode: str, err: type, msg: str) -> None:
     with Accelerator(board.art_path, board.bit, "pynq") as acc:
         board.fake.acc.mode = mode
@@ -363,7 +368,7 @@ def test_bad_images_fail_before_any_transfer(board: types.SimpleNamespace) -> No
 def test_cli_on_the_board_path(board: types.SimpleNamespace, capsys: pytest.CaptureFixture) -> None:
     images = random_images(board.art, 40, seed=2)
     images[0] = images[2]  # no all-zero image: the latency is the smallest of varied cycle counts
-    fastest = min(cycles_for(img) for img in images)
+    fastest = min(cycles_for(images[0]), cycles_for(images[-1]))  # transfers of 1 and 39 images
     labels = golden.run(board.art, images).classes
     labels[:4] = (labels[:4] + 1) % 10  # 36 of 40 right
     data.save(board.dir / "test.npz", images, labels)
@@ -396,7 +401,7 @@ def hls_board(board: types.SimpleNamespace) -> types.SimpleNamespace:
 
 def test_hls_design_streams_a_batch_bit_exactly(hls_board: types.SimpleNamespace,
                                                 caplog: pytest.LogCaptureFixture) -> None:
-    n = 300  # more than one buffer fill
+    n = 300  # three transfers each way
     images = random_images(hls_board.art, n, seed=3)
     with Accelerator(hls_board.art_path, hls_board.bit, "pynq", load_params=False) as acc:  # accel="auto"
         pred = acc.predict(images)
@@ -405,7 +410,7 @@ def test_hls_design_streams_a_batch_bit_exactly(hls_board: types.SimpleNamespace
     assert pred.cycles is None and pred.latency_s is None and 0 < pred.images_per_s < float("inf")
     assert pred.stats["accel"] == "hls" and "reg_read" not in pred.stats["ops"]
     assert hls_board.fake.acc.log == []  # not one register access
-    assert hls_board.fake.dma.sendchannel.transfers == hls_board.fake.dma.recvchannel.transfers == n
+    assert hls_board.fake.dma.sendchannel.transfers == hls_board.fake.dma.recvchannel.transfers == 3
     notes = [r.getMessage() for r in caplog.records]
     assert len(notes) == 1 and "cannot be checked against the bitstream" in notes[0] and "synthesized" in notes[0]
 
@@ -459,3 +464,20 @@ def test_cli_on_the_hls_design(hls_board: types.SimpleNamespace, capsys: pytest.
     assert out.startswith("pynq: 40 images, accuracy 90.00% (36/40), ") and out.endswith(" us/image")
     s = json.loads((hls_board.dir / "s.json").read_text())
     assert s["accel"] == "hls" and s["correct"] == 36 and "latency_s" not in s
+
+
+def test_hls_overlay_runs_conv_artifacts(hls_board: types.SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The HLS flow builds conv artifacts, so the host drives them on the HLS overlay (the RTL one refuses)."""
+    art = random_conv_artifact(seed=3)
+    art.save(hls_board.dir / "conv.bwsnn.npz")
+    fake = FakePynq(art)
+    del fake.ip_dict["bwsnn_0"]
+    monkeypatch.setitem(sys.modules, "pynq", fake.module)
+    images = random_images(art, 300, seed=2).reshape(300, *art.input_shape)
+    with Accelerator(hls_board.dir / "conv.bwsnn.npz", hls_board.bit, "pynq", load_params=False) as acc:
+        pred = acc.predict(images)
+    want = golden.run(art, images)
+    assert np.array_equal(pred.classes, want.classes) and np.array_equal(pred.scores, want.scores)
+    assert fake.dma.sendchannel.transfers == 3
+    with pytest.raises(MismatchError, match="conv2d layers: the RTL \\(pynq\\) backend's accelerator runs dense"):
+        Accelerator(hls_board.dir / "conv.bwsnn.npz", hls_board.bit, "pynq", accel="rtl")

@@ -97,9 +97,9 @@ def markdown(summary: dict) -> list[str]:
 
 def main(argv: list[str] | None = None) -> None:
     p = cli.Parser(prog="python -m training.ablation", description=__doc__.splitlines()[0])
-    p.add_argument("--preset", choices=sorted(train.PRESETS), default="digits")
-    p.add_argument("--seeds", type=cli.seed_list, default=[0, 1, 2])
-    p.add_argument("--data-dir", type=cli.existing_dir)
+    p.add_argument("--preset", choices=sorted(train.PRESETS), default="digits", help="the training preset to ablate")
+    p.add_argument("--seeds", type=cli.seed_list, default=[0, 1, 2], help="comma-separated seeds (default 0,1,2)")
+    p.add_argument("--data-dir", type=cli.existing_dir, help="dataset directory (MNIST / Fashion-MNIST presets)")
     p.add_argument("--threads", type=cli.positive_int, help="torch CPU threads (1 is fastest on a loaded machine)")
     p.add_argument("--out", type=cli.output_dir, required=True, help="where the runs are kept (resumable)")
     a = p.parse_args(argv)

@@ -89,14 +89,14 @@ def markdown(result: dict) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     p = cli.Parser(prog="python -m training.bench", description=__doc__.splitlines()[0])
-    p.add_argument("--seeds", type=cli.seed_list, default=[0, 1, 2])
-    p.add_argument("--data-dir")
+    p.add_argument("--seeds", type=cli.seed_list, default=[0, 1, 2], help="ablation seeds (default 0,1,2)")
+    p.add_argument("--data-dir", help="dataset directory (mnist.npz, fashion_mnist.npz) of the shipped models")
     p.add_argument("--models-dir", default=str(shipped.MODELS_DIR), help="the shipped models (default: models/)")
     p.add_argument("--skip-ablation", action="store_true", help="skip the retrained digits ablation (the kept "
                    "Fashion-MNIST runs are re-measured regardless)")
     p.add_argument("--mnist-mlp", action="store_true", help="retrain the mnist-mlp preset (hours on a CPU)")
     p.add_argument("--mnist-epochs", type=cli.positive_int, help="override the mnist-mlp preset's epochs")
-    p.add_argument("--out", default=str(build_dir("bench")))
+    p.add_argument("--out", default=str(build_dir("bench")), help="output folder (default BUILD/bench)")
     a = p.parse_args(argv)
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -14,15 +14,23 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 
 def plot_curves(history: dict[str, list[float]], path: str | Path, title: str) -> None:
-    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 3.8))
+    """Loss per epoch, and the validation accuracy (%) where the run held images out (--val-size): without
+    them there is no accuracy curve, so no empty panel either."""
+    acc = {k: v for k, v in history.items() if not k.endswith("loss") and v}
+    fig, axes = plt.subplots(1, 2 if acc else 1, figsize=(10 if acc else 5.5, 3.8), squeeze=False)
+    ax_loss = axes[0][0]
     for key, values in history.items():
-        ax = ax_loss if key.endswith("loss") else ax_acc
+        if not values:
+            continue
+        ax = ax_loss if key.endswith("loss") else axes[0][1]
         ax.plot(range(1, len(values) + 1), values, label=key)
     ax_loss.set(xlabel="epoch", ylabel="loss", title="training loss")
-    ax_acc.set(xlabel="epoch", ylabel="accuracy (%)", title="validation accuracy (held-out training images)")
-    for ax in (ax_loss, ax_acc):
+    if acc:
+        axes[0][1].set(xlabel="epoch", ylabel="accuracy (%)",
+                       title="validation accuracy (held-out training images)")
+    for ax in axes[0]:
         ax.grid(alpha=0.3)
-        if ax.lines:  # no validation split: no accuracy curve
+        if ax.lines:
             ax.legend()
     fig.suptitle(title)
     fig.tight_layout()

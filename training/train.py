@@ -6,10 +6,12 @@ Single process on CPU or CUDA; multi-GPU with ``torchrun --nproc_per_node=N -m t
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import json
 import os
 import random
 import shlex
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -81,7 +83,8 @@ class TrainConfig:
                  ("reset", self.reset in RESETS, " or ".join(RESETS)), ("kd_weight", 0 <= self.kd_weight <= 1, "0..1"),
                  ("kd_temperature", self.kd_temperature > 0, "> 0"), ("shift", self.shift >= 0, ">= 0"),
                  ("val_size", self.val_size >= 0, ">= 0"), ("train_size", self.train_size >= 0, ">= 0"),
-                 ("dataset", self.dataset in datasets.DATASETS, " or ".join(sorted(datasets.DATASETS)))]
+                 ("dataset", self.dataset in datasets.DATASETS or datasets.is_own(self.dataset),
+                  " or ".join(sorted(datasets.DATASETS)) + " or an own FILE.npz")]
         for name, ok, expected in rules:
             if not ok:
                 raise ConfigError(f"{name}: expected {expected}, got {getattr(self, name)!r}")
@@ -174,9 +177,12 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, Path]:
 
 def parse_cli(argv: list[str] | None = None) -> tuple[TrainConfig, RunOptions]:
     """The CLI: a preset plus overrides -> (config, run options). Any invalid option is one line."""
-    p = cli.Parser(prog="python -m training.train", description=__doc__.splitlines()[0])
+    p = cli.Parser(prog="python -m training.train", description=__doc__.split("\n\n")[0])
     p.add_argument("--preset", choices=sorted(PRESETS), default="digits")
-    p.add_argument("--data-dir", help="directory with mnist.npz or the MNIST IDX files (mnist presets)")
+    p.add_argument("--data-dir", help="directory with mnist.npz or the MNIST IDX files (mnist presets), "
+                   "fashion_mnist.npz (fashion presets) or the --dataset file")
+    p.add_argument("--dataset", help="train on another dataset than the preset's: digits, mnist, fashion, or an "
+                   "own FILE.npz (x_train, y_train, x_test, y_test, optional classes: see bwsnn.datasets)")
     p.add_argument("--hidden", type=_ints_or_empty, help="dense hidden widths, e.g. 256,256,256, or '' for none "
                    "after a conv stack (default: the preset's)")
     p.add_argument("--conv", type=_conv_stack, help="conv stack, e.g. c16,c16,p,c32,c32,p: c<N> a binary 3x3 conv "
@@ -212,6 +218,11 @@ def parse_cli(argv: list[str] | None = None) -> tuple[TrainConfig, RunOptions]:
                  if f.name not in ("preset", "dataset") and getattr(a, f.name, None) is not None}
     if "hidden" in overrides:
         overrides["hidden"] = tuple(overrides["hidden"])
+    if a.dataset is not None:  # an own file is recorded by name (no developer paths), found again in its folder
+        own = datasets.is_own(a.dataset)
+        overrides["dataset"] = Path(a.dataset).name if own else a.dataset
+        if own and a.data_dir is None:
+            overrides["data_dir"] = str(Path(a.dataset).parent)
     try:
         cfg = replace(PRESETS[a.preset], **overrides).check()
     except ConfigError as e:
@@ -458,6 +469,21 @@ def train_models(cfg: TrainConfig, ds: datasets.Dataset | None = None, out: str 
                    context["history"] | hist, time.time() - t0, context["selection"] | {"bwsnn": selected})
 
 
+def producer() -> dict[str, str | None]:
+    """The code that made an artifact: the bwsnn package version and, in a git checkout, `git describe`."""
+    try:
+        version = importlib.metadata.version("bwsnn")
+    except importlib.metadata.PackageNotFoundError:
+        version = None
+    try:
+        git = subprocess.run(["git", "describe", "--always", "--dirty", "--tags"], cwd=Path(__file__).parent,
+                             capture_output=True, text=True, timeout=10)
+        commit = git.stdout.strip() if git.returncode == 0 else None
+    except (OSError, subprocess.TimeoutExpired):
+        commit = None
+    return {"bwsnn": version, "git": commit}
+
+
 def package(trained: Trained, out: str | Path, command: str | None = None) -> dict:
     """Fold to integers, check deploy mode == golden model on the whole test set, save the artifact, the
     checkpoint, the QONNX export (if configured), the report and the curves into ``out``; returns the report."""
@@ -467,7 +493,7 @@ def package(trained: Trained, out: str | Path, command: str | None = None) -> di
     out.mkdir(parents=True, exist_ok=True)
     shape = model.cfg.input_shape if isinstance(model, ConvBWSNN) else ds.shape
     art = fold(model, ds.classes, shape,
-               info={"dataset": ds.name, "split": ds.split, "config": model.cfg.to_dict()})
+               info={"dataset": ds.name, "split": ds.split, "config": model.cfg.to_dict(), "producer": producer()})
     steps = DeployModel(art)(torch.from_numpy(ds.x_test)).numpy()
     acc_steps = [float(100.0 * np.mean(steps[:, t].argmax(-1) == ds.y_test)) for t in range(art.T)]
     ref = golden.run(art, ds.x_test)

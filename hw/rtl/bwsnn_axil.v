@@ -40,7 +40,6 @@ module bwsnn_axil #(
     input  wire        credit,        // an unused START
     input  wire        busy,
     input  wire        err_short,
-    input  wire        err_long,
     input  wire        image_done,    // a result's last beat left
     input  wire [31:0] image_cycles,  // its cycles from first input beat to last output beat
     output reg         pw_valid,
@@ -92,7 +91,6 @@ module bwsnn_axil #(
         end else begin
             if (wr_fire && wa == REG_ERROR) err <= err & ~s_axil_wdata[3:0];
             if (err_short) err[ERROR_SHORT_IMAGE] <= 1'b1;
-            if (err_long) err[ERROR_LONG_IMAGE] <= 1'b1;
             if (pdata_wr && paddr_bad) err[ERROR_PARAM_ADDR] <= 1'b1;
             if (pdata_wr && cfg_bad) err[ERROR_PARAM_VALUE] <= 1'b1;
             if (image_done) begin

@@ -2,8 +2,10 @@
 // pixel frame buffer, beat b as its b-th write (in order: the buffer shifts them in). Layer 0 sees
 // x = pixel >> (8 - IB), so only those IB bits are written, as IB bit-planes of the beat's 8 pixels: w_data
 // bit 8k + j is bit 8 - IB + k of pixel j. An image is taken while CONTINUOUS or a START credit allows it and
-// a bank is free. TLAST before the last pixel: the rest is zero-padded (SHORT_IMAGE); no TLAST on the last
-// pixel's beat: the rest of the packet is dropped (LONG_IMAGE). Pixels past N_IN in the last beat read as 0.
+// a bank is free. A packet holds one or more whole images back to back (the DMA moves a batch per transfer):
+// the beat after an image's last pixel beat starts the next image; TLAST on an image's last beat ends the
+// packet (w_last: its result carries TLAST). TLAST before the last pixel: the rest is zero-padded and the
+// packet ends (SHORT_IMAGE). Pixels past N_IN in the last beat read as 0.
 `default_nettype none
 module bwsnn_rx #(
     parameter integer N_IN = 64,
@@ -23,20 +25,19 @@ module bwsnn_rx #(
     output wire          busy,         // inside an image
     output wire          first_beat,   // an image's first beat is taken
     output reg           err_short,
-    output reg           err_long,
     input  wire          w_ready,
     output wire          w_start,
     output wire          w_en,
     output wire [8*IB-1:0] w_data,   // plane k (bit 8 - IB + k of the 8 pixels) at bits 8k +: 8
-    output wire          w_commit
+    output wire          w_commit,
+    output wire          w_last        // with w_commit: the image ends its packet
 );
     localparam integer LAST_PIX = N_IN - 8 * (BEATS - 1);              // valid pixels in the last beat
     localparam [63:0] LAST_MASK = {64{1'b1}} >> (64 - 8 * LAST_PIX);  // zero the padding pixels
-    localparam [1:0] RX_DATA = 2'd0, RX_PAD = 2'd1, RX_DROP = 2'd2;
-    reg [1:0]    state;
+    localparam RX_DATA = 1'b0, RX_PAD = 1'b1;
+    reg          state;
     reg [BW-1:0] beat;
-    assign s_axis_tready = state == RX_DROP ||
-                           (state == RX_DATA && (beat != 0 || (w_ready && (continuous || credit))));
+    assign s_axis_tready = state == RX_DATA && (beat != 0 || (w_ready && (continuous || credit)));
     wire fire = s_axis_tvalid && s_axis_tready;
     wire last = 32'(beat) == BEATS - 1;
     assign first_beat = fire && state == RX_DATA && beat == 0;
@@ -54,11 +55,11 @@ module bwsnn_rx #(
         end
     endgenerate
     assign w_commit = w_en && last;
+    assign w_last = state == RX_PAD || s_axis_tlast;
     assign busy = beat != 0 || state != RX_DATA;
 
     always @(posedge clk) begin
         err_short <= 1'b0;
-        err_long <= 1'b0;
         if (rst) begin
             state <= RX_DATA;
             beat <= {BW{1'b0}};
@@ -69,9 +70,7 @@ module bwsnn_rx #(
             if (w_en) begin
                 if (last) begin
                     beat <= {BW{1'b0}};
-                    // a beat past the last pixel without TLAST: drop the rest of the packet
-                    state <= state == RX_DATA && !s_axis_tlast ? RX_DROP : RX_DATA;
-                    err_long <= state == RX_DATA && !s_axis_tlast;
+                    state <= RX_DATA;
                 end else begin
                     beat <= beat + 1'b1;
                     // TLAST before the last pixel: the image is zero-padded to N_IN pixels
@@ -80,8 +79,6 @@ module bwsnn_rx #(
                         err_short <= 1'b1;
                     end
                 end
-            end else if (fire && state == RX_DROP && s_axis_tlast) begin
-                state <= RX_DATA;
             end
         end
     end

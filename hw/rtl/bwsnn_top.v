@@ -48,7 +48,7 @@ module bwsnn_top (
     reg [31:0] now;  // free-running cycle counter (CYCLES_LAST)
     always @(posedge clk) now <= rst ? 32'd0 : now + 32'd1;
 
-    wire        start, continuous, credit, rx_busy, first_beat, err_short, err_long, tx_done, no_images;
+    wire        start, continuous, credit, rx_busy, first_beat, err_short, tx_done, no_images, rx_last, tx_last;
     wire        pw_valid;
     wire [31:0] pw_addr, pw_data, t_first;
     reg         busy;
@@ -81,7 +81,7 @@ module bwsnn_top (
         .s_axil_rdata(s_axil_rdata), .s_axil_rresp(s_axil_rresp), .s_axil_rvalid(s_axil_rvalid),
         .s_axil_rready(s_axil_rready),
         .start(start), .continuous(continuous), .credit(credit), .busy(busy), .err_short(err_short),
-        .err_long(err_long), .image_done(tx_done), .image_cycles(cycles),
+        .image_done(tx_done), .image_cycles(cycles),
         .pw_valid(pw_valid), .pw_addr(pw_addr), .pw_data(pw_data));
 
     // start times of the images in flight (at most two per frame buffer, one in the sender)
@@ -90,15 +90,22 @@ module bwsnn_top (
 
 `include "bwsnn_chain.vh"
 
+    // which images end their input packet (pushed when an image is complete, in order): their results end
+    // the output packet, so a DMA transfer of N images is answered by one transfer of N results
+    /* verilator lint_off PINCONNECTEMPTY */
+    bwsnn_fifo #(.W(1), .DEPTH(IN_FLIGHT)) lasts (
+        .clk(clk), .rst(rst), .push(pix_w_commit), .din(rx_last), .pop(tx_done), .dout(tx_last), .empty());
+    /* verilator lint_on PINCONNECTEMPTY */
+
     bwsnn_rx #(.N_IN(N_IN), .IB(IN_BITS)) rx (
         .clk(clk), .rst(rst), .s_axis_tdata(s_axis_tdata), .s_axis_tvalid(s_axis_tvalid),
         .s_axis_tready(s_axis_tready), .s_axis_tlast(s_axis_tlast), .continuous(continuous), .start(start),
-        .credit(credit), .busy(rx_busy), .first_beat(first_beat), .err_short(err_short), .err_long(err_long),
+        .credit(credit), .busy(rx_busy), .first_beat(first_beat), .err_short(err_short),
         .w_ready(pix_w_ready), .w_start(pix_w_start), .w_en(pix_w_en), .w_data(pix_w_data),
-        .w_commit(pix_w_commit));
+        .w_commit(pix_w_commit), .w_last(rx_last));
 
     bwsnn_tx #(.N_CLASSES(N_CLASSES), .NB(RES_NB)) tx (
-        .clk(clk), .rst(rst), .r_avail(res_r_avail), .r_data(res_r_data), .r_done(res_r_done),
+        .clk(clk), .rst(rst), .r_avail(res_r_avail), .r_data(res_r_data), .r_done(res_r_done), .r_last(tx_last),
         .m_axis_tdata(m_axis_tdata), .m_axis_tkeep(m_axis_tkeep), .m_axis_tvalid(m_axis_tvalid),
         .m_axis_tready(m_axis_tready), .m_axis_tlast(m_axis_tlast), .done(tx_done));
 endmodule

@@ -1,6 +1,6 @@
 // Result sender: takes the output layer's final membranes (the scores) from the score frame buffer, finds the
 // argmax (lowest index on ties) and sends 1 + N_CLASSES 32-bit beats: the class, then the scores; TLAST on
-// the last. The bank is freed as soon as the scores are copied, so the output layer runs on meanwhile. The
+// the last beat of the result of a packet's last image (r_last), so one output packet answers one input packet. The bank is freed as soon as the scores are copied, so the output layer runs on meanwhile. The
 // argmax reads score i into a register and compares it the cycle after (a short logic path).
 `default_nettype none
 module bwsnn_tx #(
@@ -16,6 +16,7 @@ module bwsnn_tx #(
     input  wire [NB-1:0] r_data,       // the whole frame (read one cycle after r_avail)
     /* verilator lint_on UNUSEDSIGNAL */
     output wire          r_done,
+    input  wire          r_last,       // the image in the sender ended its input packet
     output wire [31:0]   m_axis_tdata,
     output wire [3:0]    m_axis_tkeep,
     output wire          m_axis_tvalid,
@@ -34,8 +35,9 @@ module bwsnn_tx #(
     wire [OW-1:0] prev = i[OW-1:0] - 1'b1;  // the class whose score beat i carries (mod 2^OW: N-1 for i = N)
     assign m_axis_tdata = i == 0 ? 32'(best) : score[prev];
     assign m_axis_tkeep = 4'hf;
-    assign m_axis_tlast = 32'(i) == N_CLASSES;
-    assign done = m_axis_tvalid && m_axis_tready && m_axis_tlast;
+    wire end_beat = 32'(i) == N_CLASSES;
+    assign m_axis_tlast = end_beat && r_last;
+    assign done = m_axis_tvalid && m_axis_tready && end_beat;
     wire signed [31:0] cand = score[i[OW-1:0]];  // i < N_CLASSES while it is used (S_ARGMAX, i = N: unused)
 
     integer n;
@@ -61,8 +63,8 @@ module bwsnn_tx #(
                     if (32'(i) == N_CLASSES) state <= S_SEND;
                 end
                 default: if (m_axis_tready) begin  // S_SEND
-                    i <= m_axis_tlast ? {CLW{1'b0}} : i + 1'b1;
-                    if (m_axis_tlast) state <= S_IDLE;
+                    i <= end_beat ? {CLW{1'b0}} : i + 1'b1;
+                    if (end_beat) state <= S_IDLE;
                 end
             endcase
         end
