@@ -45,6 +45,10 @@ UNIT_BENCHES: dict[str, tuple[list[str], dict[str, int]]] = {
                        {"PLANES": 2, "BANKS": 3, "NB": 64, "FILL": 48, "WW": 8, "RW": 16, "RW2": 4}),
     # N neither a multiple of 3 nor of 6: the last group is partly padding
     "bwsnn_popcount": (["bwsnn_popcount.v"], {"N": 37, "MASKED": 1}),
+    # 3x3 stride 2 with padding 1 on both sides; channels not a multiple of 8, two planes
+    "bwsnn_window": (["bwsnn_window.v"], {"H": 7, "W": 6, "C": 3, "P": 2, "K": 3, "S": 2, "PAD": 1}),
+    # odd sizes: the last row and column fit no window and are dropped
+    "bwsnn_pool": (["bwsnn_pool.v", "bwsnn_window.v"], {"H": 7, "W": 5, "C": 3, "P": 2, "K": 2, "S": 2}),
 }
 
 
