@@ -63,12 +63,15 @@ class Accelerator:
         self.backend = backend
         self.art = artifact if isinstance(artifact, Artifact) else artifact_mod.load(artifact)
         self._driver = self._sim = None
-        if backend != "golden" and not self.art.is_dense():
+        if backend != "golden":
+            from bwsnn.params import LayoutError, check_buildable
             from host.errors import MismatchError
 
-            kind = next(l.kind for l in self.art.layers if l.kind != "dense")
-            raise MismatchError(f"the artifact has {kind} layers: the {backend} backend's accelerator runs dense "
-                                "layers only (the golden backend runs any artifact)")
+            try:
+                check_buildable(self.art)
+            except LayoutError as e:
+                raise MismatchError(f"the {backend} backend's accelerator cannot run this artifact: {e} (the "
+                                    "golden backend runs any artifact)") from None
         if backend == "pynq":
             from host.driver import Driver
             from host.errors import BitstreamError

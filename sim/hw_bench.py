@@ -29,7 +29,7 @@ import numpy as np
 from bwsnn import cli
 from bwsnn.artifact import Artifact, ArtifactError, load
 from bwsnn.limits import CLOCK_HZ, CLOCK_PERIOD_NS
-from bwsnn.params import DEFAULT_TARGET_CYCLES, Fold, layout, plan
+from bwsnn.params import DEFAULT_TARGET_CYCLES, Fold, LayoutError, check_buildable, layout, plan
 from bwsnn.paths import MODELS_DIR, build_dir
 from bwsnn.random_artifact import random_images
 from hw.synth import logic_depth, synth_estimate
@@ -145,13 +145,17 @@ def frontier_png(rows: list[dict], path: Path) -> None:
 
 
 def bench_models(models_dir: Path | None) -> list[tuple[str, Path]]:
-    """(row name, artifact): the reference artifact, then the dense models shipped in ``models_dir``; every one
-    is loaded (validated) here, before any work: a bad one is one line."""
+    """(row name, artifact): the reference artifact, then the models shipped in ``models_dir`` that the RTL
+    builds (:func:`bwsnn.params.check_buildable`); every one is loaded (validated) here, before any work: a bad
+    one is one line."""
     models = [("default", reference_artifact())]
     load(models[0][1])
     for p in sorted(models_dir.glob("*.bwsnn.npz")) if models_dir else []:
-        if load(p).is_dense():  # conv layers are not in the RTL yet
-            models.append((p.name.removesuffix(".bwsnn.npz"), p))
+        try:
+            check_buildable(load(p))
+        except LayoutError:
+            continue
+        models.append((p.name.removesuffix(".bwsnn.npz"), p))
     return models
 
 
