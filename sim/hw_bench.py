@@ -27,9 +27,9 @@ from pathlib import Path
 import numpy as np
 
 from bwsnn import cli
-from bwsnn.artifact import Artifact, ArtifactError, load
+from bwsnn.artifact import Artifact, ArtifactError, Layer, load
 from bwsnn.limits import CLOCK_HZ, CLOCK_PERIOD_NS
-from bwsnn.params import DEFAULT_TARGET_CYCLES, Fold, LayoutError, check_buildable, layout, plan
+from bwsnn.params import DEFAULT_TARGET_CYCLES, Fold, LayoutError, check_buildable, layout, plan, positions
 from bwsnn.paths import MODELS_DIR, build_dir
 from bwsnn.random_artifact import random_images
 from hw.synth import logic_depth, synth_estimate
@@ -39,8 +39,9 @@ from sim.run_rtl import digits_images, reference_artifact, run_top, sim_build
 
 def bound_cycles(art: Artifact, folding: tuple[Fold, ...]) -> float:
     """Cycles per image if every engine streamed its weights at PE x SIMD bits per cycle, no padding or stall:
-    the slowest layer's weight bits over its read width."""
-    return max(l.n_in * l.n_out / (f.pe * f.simd) for l, f in zip(art.layers, folding))
+    the slowest layer's weight bits (read once per output position) over its read width."""
+    return max(positions(l) * l.n_in * l.n_out / (f.pe * f.simd) for l, f in zip(art.layers, folding)
+               if isinstance(l, Layer))
 
 
 def bench_images(art: Artifact, n: int) -> np.ndarray:
@@ -91,7 +92,9 @@ def measure(art_path: Path, name: str, images: int, icarus_images: int,
     cycles = sims["verilator"]["cycles_per_image"]
     return {"model": name, "dataset": art.info.get("dataset"), "accuracy": art.info.get("accuracy_deploy"),
             "T": art.T, "input_bits": art.input_bits,
-            "widths": [l.n_out for l in art.layers], "folding": " ".join(f"{f.pe}x{f.simd}" for f in fold),
+            "widths": [l.out_shape[-1] for l in art.layers], "folding": " ".join(
+                "pool" if l.kind == "pool" else f"{f.pe}x{f.simd}" + ("x1" if l.kind == "conv2d" else "")
+                for l, f in zip(art.layers, fold)),  # conv2d: PE x SIMD x output pixels per cycle
             "layer_cycles": [ll.cycles for ll in layout(art, fold).layers],
             "cycles_per_image": cycles, "latency_cycles": sims["verilator"]["cycles_last"],
             "images_per_s_100mhz": CLOCK_HZ / cycles, **est,
