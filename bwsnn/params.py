@@ -134,18 +134,18 @@ def folding(art: Artifact, pe_simd: list[tuple[int, int]] | tuple[tuple[int, int
     return tuple(_fold(int(pe), int(simd), *fan(l)) for (pe, simd), l in zip(pe_simd, art.layers))
 
 
-def window_cycles(l: AnyLayer) -> int:
-    """Cycles per output position of a conv2d / pool layer's window generator (bwsnn_window: one tap per
-    cycle and two to hand the window over); 0 for dense."""
-    return 0 if l.window is None else l.window.kernel ** 2 + 2
-
-
 def layer_cycles(l: AnyLayer, f: Fold) -> int:
-    """Cycles per image: per position the engine's groups x chunks rows or the window's fetch (it overlaps:
-    the window of the next position is fetched meanwhile), whichever is longer."""
+    """Cycles per image: the engine's groups x chunks rows per output position, or for a conv2d / pool the
+    window generator's fetch where that is longer (bwsnn_window: one tap per cycle and two to hand the window
+    over; along a row only the S new columns of K taps, the whole K x K window at a row's start; the next
+    window is fetched while the engine works on this one)."""
     n_in, n_out = fan(l)
     rows = 0 if isinstance(l, Pool) else _cdiv(n_out, f.pe) * _cdiv(n_in, f.simd)
-    return positions(l) * max(rows, window_cycles(l))
+    if l.window is None:
+        return rows
+    k, s = l.window.kernel, l.window.stride
+    oh, ow = l.out_shape[:2]
+    return oh * (max(rows, k * k + 2) + (ow - 1) * max(rows, k * min(s, k) + 2))
 
 
 def synapse_lanes(art: Artifact, folding: tuple[Fold, ...]) -> int:

@@ -1,12 +1,12 @@
 """Hardware benchmark of the RTL accelerator, one row per model: the reference artifact (the default bitstream's,
-which the host driver uses) and every dense model shipped in models/, each with its planned folding, all
-measured -> ``$BUILD/bench/hw.json``, ``hw.md`` and ``hw_frontier.png`` (accuracy vs images/s):
+which the host driver uses) and every model shipped in models/ that the RTL builds (dense and conv), each with
+its planned folding, all measured -> ``$BUILD/bench/hw.json``, ``hw.md`` and ``hw_frontier.png`` (accuracy vs images/s):
 
 * resources and logic depth: Yosys estimates (:mod:`hw.synth`);
 * cycles per image: Verilator run of sim/tb/tb_top.py with no stalls (steady state between results of
   back-to-back images; every result checked against the golden model), latency: CYCLES_LAST of the last;
 * bound_ratio: cycles per image over the model's bound, the slowest layer's weight bits over the PE x SIMD
-  bits its engine reads per cycle (every weight is read once per image);
+  bits its engine reads per cycle (every weight is read once per image, a conv2d's once per output position);
 * simulation speed of each simulator that is installed (simulated cycles per wall second, test_stream).
 
 ``python -m sim.hw_bench [--images N] [--icarus-images N] [--models-dir DIR | --no-shipped] [--target-cycles N]``
@@ -167,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--images", type=cli.positive_int, default=32, help="images for the cycle count (Verilator)")
     ap.add_argument("--icarus-images", type=cli.positive_int, default=4, help="images for Icarus' speed figure")
     ap.add_argument("--models-dir", type=cli.existing_dir, default=MODELS_DIR,
-                    help="shipped models: its dense *.bwsnn.npz get a row each (default: models/)")
+                    help="shipped models: its *.bwsnn.npz that the RTL builds get a row each (default: models/)")
     ap.add_argument("--no-shipped", action="store_true", help="the reference artifact only")
     ap.add_argument("--jobs", type=cli.positive_int, default=1, help="models measured in parallel (largest first)")
     ap.add_argument("--target-cycles", type=cli.positive_int, default=DEFAULT_TARGET_CYCLES,

@@ -3,8 +3,10 @@
 // fetches the K x K taps (y S + ky - PAD, x S + kx - PAD) of all P planes (the T steps' spikes, or layer 0's
 // input bit-planes) into a window register in the artifact's (ky, kx, c) order, channels fastest
 // (bwsnn/golden.py: col[(ky K + kx) C + c]). A tap outside the input is 0 (pixel 0 / no spike) and is not
-// read. One tap per cycle; the window register is double-buffered (the next window is fetched while the
-// consumer works on the current one): K K + 2 cycles per window when the consumer keeps up.
+// read. One tap per cycle, and along a row only the new columns: with S < K the window at x > 0 keeps the
+// previous one's columns S.. K-1 (shifted to 0.. K-S-1) and fetches K S taps. The window register is
+// double-buffered (the next window is fetched while the consumer works on the current one): K K + 2 cycles for
+// a row's first window, K min(S, K) + 2 for the others, when the consumer keeps up.
 //   map reader: m_avail says a frame is readable; m_data is pixel m_addr (= iy W + ix) of every plane, plane
 //               p in bits p C +: C, one cycle after the address (bwsnn_framebuf with RW = C); m_done frees
 //               the frame with its last tap's address (the buffer still answers that read).
@@ -26,7 +28,8 @@ module bwsnn_window #(
     localparam integer AI   = H * W > 1 ? $clog2(H * W) : 1,
     localparam integer TI   = TAPS > 1 ? $clog2(TAPS) : 1,
     localparam integer KI   = K > 1 ? $clog2(K) : 1,
-    localparam integer CW   = $clog2((H > W ? H : W) + 2 * PAD + K + S + 1) + 2  // signed coordinates
+    localparam integer CW   = $clog2((H > W ? H : W) + 2 * PAD + K + S + 1) + 2, // signed coordinates
+    localparam integer KX0  = S < K ? K - S : 0            // the first new column of a window at x > 0
 ) (
     input  wire              clk,
     input  wire              rst,
@@ -42,9 +45,13 @@ module bwsnn_window #(
     reg                 running, hold;      // a frame is read / the position's taps are all issued
     reg signed [CW-1:0] by, bx;             // the window's top-left input coordinate: y S - PAD, x S - PAD
     reg [KI-1:0]        ky, kx;
-    reg [TI-1:0]        tap;                // ky K + kx
     reg [31:0]          oy, ox;
-    wire last_tap = 32'(tap) == TAPS - 1;
+    wire [31:0] kx_first = ox == 32'd0 ? 32'd0 : KX0;   // this window's first fetched column
+    /* verilator lint_off UNUSEDSIGNAL */  // below TAPS
+    wire [31:0] tap = 32'(ky) * K + 32'(kx);
+    /* verilator lint_on UNUSEDSIGNAL */
+    wire last_tap = 32'(ky) == K - 1 && 32'(kx) == K - 1;
+    wire reuse = issue && ky == {KI{1'b0}} && 32'(kx) == kx_first && kx_first != 32'd0;  // a position's first issue
     wire last_pos = oy == OH - 1 && ox == OW - 1;
     wire issue = running && !hold;
     wire signed [CW-1:0] iy = by + CW'(ky), ix = bx + CW'(kx);
@@ -60,7 +67,7 @@ module bwsnn_window #(
     reg [TI-1:0]   d_tap;
     reg [P*WB-1:0] fill;
     wire move = f_full && (!o_valid || o_next);  // the filled window to the output register
-    integer q;
+    integer q, u, v;
     always @(posedge clk) begin
         if (rst) begin
             running <= 1'b0;
@@ -76,16 +83,15 @@ module bwsnn_window #(
             bx <= -CW'(PAD);
             ky <= {KI{1'b0}};
             kx <= {KI{1'b0}};
-            tap <= {TI{1'b0}};
             oy <= 32'd0;
             ox <= 32'd0;
         end else if (issue) begin
-            tap <= last_tap ? {TI{1'b0}} : tap + 1'b1;
             if (32'(kx) == K - 1) begin
-                kx <= {KI{1'b0}};
+                kx <= KI'(kx_first);
                 ky <= 32'(ky) == K - 1 ? {KI{1'b0}} : ky + 1'b1;
             end else kx <= kx + 1'b1;
             if (last_tap) begin
+                kx <= KI'(ox == OW - 1 ? 0 : KX0);  // the next window's first column
                 if (ox == OW - 1) begin
                     ox <= 32'd0;
                     bx <= -CW'(PAD);
@@ -99,9 +105,14 @@ module bwsnn_window #(
         end
         d_valid <= !rst && issue;
         d_in_map <= in_map;
-        d_tap <= tap;
+        d_tap <= TI'(tap);
         d_full <= last_tap;
         d_last <= last_pos;
+        if (reuse)  // the kept columns move left by S (the last taps written were the previous window's)
+            for (q = 0; q < P; q = q + 1)
+                for (u = 0; u < K; u = u + 1)
+                    for (v = 0; v < KX0; v = v + 1)
+                        fill[q*WB + (u*K + v)*C +: C] <= fill[q*WB + (u*K + v + S)*C +: C];
         if (d_valid)
             for (q = 0; q < P; q = q + 1)
                 fill[q*WB + 32'(d_tap)*C +: C] <= d_in_map ? m_data[q*C +: C] : {C{1'b0}};
