@@ -10,7 +10,9 @@ sets ERROR.PARAM_VALUE.
 
 Each layer l has its own engine (hw/rtl/bwsnn_layer.v) that reads one weight row of PE x SIMD bits per cycle:
 PE neurons (a *group*) times SIMD inputs (a *chunk*), groups = ceil(n_out / PE), chunks = ceil(n_in / SIMD),
-so one image takes groups * chunks cycles in that layer, every weight read once for all T steps. PE and SIMD
+so one image takes groups * chunks cycles in that layer, every weight read once for all T steps. A conv2d
+layer's engine does the same at each of its H' * W' output positions (its matrix is (C', k*k*C), the window),
+a pool layer has no parameters; :func:`layer_cycles` adds the window generator's fetch. PE and SIMD
 are powers of two, SIMD >= 32 (a weight row is a whole number of 32-bit words). ``lif`` (LIF lanes, a power
 of two dividing PE) neurons per cycle go through the engine's LIF chains; PE / lif <= chunks keeps them from
 stalling the engine. :func:`plan` picks the folding (FINN's SetFolding: the slowest layer gets more lanes
