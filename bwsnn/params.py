@@ -10,7 +10,9 @@ sets ERROR.PARAM_VALUE.
 
 Each layer l has its own engine (hw/rtl/bwsnn_layer.v) that reads one weight row of PE x SIMD bits per cycle:
 PE neurons (a *group*) times SIMD inputs (a *chunk*), groups = ceil(n_out / PE), chunks = ceil(n_in / SIMD),
-so one image takes groups * chunks cycles in that layer, every weight read once for all T steps. PE and SIMD
+so one image takes groups * chunks cycles in that layer, every weight read once for all T steps. A conv2d
+layer's engine does the same at each of its H' * W' output positions (its matrix is (C', k*k*C), the window),
+a pool layer has no parameters; :func:`layer_cycles` adds the window generator's fetch. PE and SIMD
 are powers of two, SIMD >= 32 (a weight row is a whole number of 32-bit words). ``lif`` (LIF lanes, a power
 of two dividing PE) neurons per cycle go through the engine's LIF chains; PE / lif <= chunks keeps them from
 stalling the engine. :func:`plan` picks the folding (FINN's SetFolding: the slowest layer gets more lanes
@@ -33,7 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bwsnn.artifact import Artifact, ArtifactError, Layer
+from bwsnn.artifact import AnyLayer, Artifact, ArtifactError, Layer, Pool
 
 DEFAULT_TARGET_CYCLES = 128  # the default bitstream's planned interval (hw/vivado builds it; the host relies on it)
 DEFAULT_MAX_LANES = 16384  # synapse lanes budget: sum of PE * SIMD * (input bit-planes or T) over the layers
@@ -94,20 +96,64 @@ def _fold(pe: int, simd: int, n_in: int, n_out: int) -> Fold:
     return Fold(pe, simd, lif_lanes(pe, chunks), _cdiv(n_out, pe) * chunks * pe * simd >= BRAM_MIN_BITS)
 
 
+def positions(l: AnyLayer) -> int:
+    """Output positions per image: H' * W' for conv2d and pool layers (the engine's outer loop), 1 for dense."""
+    return 1 if l.window is None else l.out_shape[0] * l.out_shape[1]
+
+
+def fan(l: AnyLayer) -> tuple[int, int]:
+    """(n_in, n_out) of the layer's matrix; a pool has none: (C, C), its Fold is not used."""
+    return (l.n_in, l.n_out) if isinstance(l, Layer) else (l.in_shape[2], l.in_shape[2])
+
+
+def check_buildable(art: Artifact) -> None:
+    """The one capability check of the RTL generator (params, hw.gen, the host's ``sim`` backend, the hardware
+    bench): a :class:`LayoutError` line for an artifact whose layer kinds or wiring it has no engine for.
+
+    Dense, conv2d and pool layers; the last layer dense (the classifier reads the flattened map); shortcuts
+    from the previous layer only (its spikes are the frame buffer / window the engine reads: for a conv the
+    window's centre tap, since a shortcut keeps the shape, stride 1 and padding (k - 1) / 2)."""
+    for i, l in enumerate(art.layers):
+        if l.skip_from is not None and l.skip_from != i - 1:
+            raise LayoutError(f"layers[{i}].skip_from: the RTL takes shortcuts from the previous layer "
+                              f"({i - 1}) only, got {l.skip_from}")
+    if art.layers[-1].kind != "dense":
+        raise LayoutError(f"layers[{len(art.layers) - 1}].kind: the RTL's output layer is dense, "
+                          f"got '{art.layers[-1].kind}'")
+
+
+def _pe_limit(l: AnyLayer) -> int:
+    """The largest PE of a layer: a conv writes whole positions (C' channels), so PE divides C'."""
+    n_out = fan(l)[1]
+    return _ceil_pow2(n_out) if l.window is None else n_out & -n_out
+
+
 def folding(art: Artifact, pe_simd: list[tuple[int, int]] | tuple[tuple[int, int], ...]) -> tuple[Fold, ...]:
-    """A folding from (PE, SIMD) per layer (LIF lanes and memory kind as :func:`plan` derives them)."""
+    """A folding from (PE, SIMD) per layer (LIF lanes and memory kind as :func:`plan` derives them; a pool
+    layer's entry is not used)."""
     if len(pe_simd) != len(art.layers):
         raise LayoutError(f"folding: expected (PE, SIMD) for {len(art.layers)} layers, got {len(pe_simd)}")
-    return tuple(_fold(int(pe), int(simd), l.n_in, l.n_out) for (pe, simd), l in zip(pe_simd, art.layers))
+    return tuple(_fold(int(pe), int(simd), *fan(l)) for (pe, simd), l in zip(pe_simd, art.layers))
 
 
-def layer_cycles(n_in: int, n_out: int, f: Fold) -> int:
-    return _cdiv(n_out, f.pe) * _cdiv(n_in, f.simd)
+def layer_cycles(l: AnyLayer, f: Fold) -> int:
+    """Cycles per image: the engine's groups x chunks rows per output position, or for a conv2d / pool the
+    window generator's fetch where that is longer (bwsnn_window: one tap per cycle and two to hand the window
+    over; along a row only the S new columns of K taps, the whole K x K window at a row's start; the next
+    window is fetched while the engine works on this one)."""
+    n_in, n_out = fan(l)
+    rows = 0 if isinstance(l, Pool) else _cdiv(n_out, f.pe) * _cdiv(n_in, f.simd)
+    if l.window is None:
+        return rows
+    k, s = l.window.kernel, l.window.stride
+    oh, ow = l.out_shape[:2]
+    return oh * (max(rows, k * k + 2) + (ow - 1) * max(rows, k * min(s, k) + 2))
 
 
 def synapse_lanes(art: Artifact, folding: tuple[Fold, ...]) -> int:
     """Popcount inputs per cycle: layer 0 takes input.bits bit-planes, the others T spike words."""
-    return sum(f.pe * f.simd * (art.input_bits if i == 0 else art.T) for i, f in enumerate(folding))
+    return sum(f.pe * f.simd * (art.input_bits if i == 0 else art.T)
+               for i, (f, l) in enumerate(zip(folding, art.layers)) if isinstance(l, Layer))
 
 
 def plan(art: Artifact, target_cycles: int = DEFAULT_TARGET_CYCLES,
@@ -116,22 +162,23 @@ def plan(art: Artifact, target_cycles: int = DEFAULT_TARGET_CYCLES,
     ``target_cycles`` per image or the next step would exceed ``max_lanes`` synapse lanes."""
     if target_cycles < 1 or max_lanes < 1:
         raise LayoutError(f"plan: expected target_cycles and max_lanes >= 1, got {target_cycles}, {max_lanes}")
-    shape = [(l.n_in, l.n_out) for l in art.layers]
+    shape = [fan(l) for l in art.layers]
     fold = [_fold(1, MIN_SIMD, *s) for s in shape]
-    while True:
-        cyc = [layer_cycles(*s, f) for s, f in zip(shape, fold)]
-        i = int(np.argmax(cyc))
+    while True:  # pools are not folded (one window per few cycles, bwsnn_window)
+        cyc = [layer_cycles(l, f) for f, l in zip(fold, art.layers)]
+        i = int(np.argmax([c if isinstance(l, Layer) else 0 for c, l in zip(cyc, art.layers)]))
         if cyc[i] <= target_cycles:
             break
         (n_in, n_out), f = shape[i], fold[i]
         if f.simd < _ceil_pow2(n_in):
             nxt = _fold(f.pe, 2 * f.simd, n_in, n_out)
-        elif f.pe < _ceil_pow2(n_out):
+        elif f.pe < _pe_limit(art.layers[i]):
             nxt = _fold(2 * f.pe, f.simd, n_in, n_out)
         else:
             break
         trial = (*fold[:i], nxt, *fold[i + 1:])
-        if synapse_lanes(art, trial) > max_lanes:
+        # a conv layer held back by its window generator gains nothing from more lanes
+        if synapse_lanes(art, trial) > max_lanes or layer_cycles(art.layers[i], nxt) >= cyc[i]:
             break
         fold = list(trial)
     return tuple(fold)
@@ -148,6 +195,9 @@ class LayerLayout:
     bbase: int
     thbase: int
     gbase: int
+    cycles: int  # per image (layer_cycles)
+    positions: int = 1  # output positions per image (conv2d: H' * W'; the weights are read at each)
+    pool: bool = False  # a pool layer: no parameters, no engine
 
     @property
     def groups(self) -> int:
@@ -170,10 +220,6 @@ class LayerLayout:
         return self.fold.pe * self.fold.simd // 32
 
     @property
-    def cycles(self) -> int:
-        return self.w_rows
-
-    @property
     def neuron_bram(self) -> bool:
         """Bias, threshold and skip gain (one 32-bit word per neuron each) in block RAM."""
         return self.n_pad * 32 >= BRAM_MIN_BITS
@@ -189,29 +235,31 @@ def check_folding(art: Artifact, folding: tuple[Fold, ...]) -> None:
     if len(folding) != len(art.layers):
         raise LayoutError(f"folding: expected {len(art.layers)} layers, got {len(folding)}")
     for i, (l, f) in enumerate(zip(art.layers, folding)):
+        if isinstance(l, Pool):
+            continue
         chunks = _cdiv(l.n_in, f.simd)
         if not (_pow2(f.pe) and _pow2(f.simd) and f.simd >= MIN_SIMD and _pow2(f.lif) and f.pe % f.lif == 0
                 and f.pe // f.lif <= chunks):
             raise LayoutError(f"folding[{i}]: expected powers of two, SIMD >= {MIN_SIMD}, LIF lanes dividing PE "
                               f"with PE / lif <= chunks ({chunks}), got {f}")
-        if l.skip_from is not None and l.skip_from != i - 1:
-            raise LayoutError(f"layers[{i}].skip_from: the RTL takes shortcuts from the previous layer "
-                              f"({i - 1}) only, got {l.skip_from}")
+        if l.window is not None and isinstance(l, Layer) and l.n_out % f.pe:
+            raise LayoutError(f"folding[{i}]: a conv2d layer writes whole positions, so PE divides its "
+                              f"{l.n_out} channels, got PE {f.pe}")
 
 
 def layout(art: Artifact, folding: tuple[Fold, ...] | None = None) -> Layout:
-    for i, l in enumerate(art.layers):
-        if l.kind != "dense":
-            raise LayoutError(f"layers[{i}]: the RTL parameter image holds dense layers only, got kind '{l.kind}'")
+    check_buildable(art)
     folding = plan(art) if folding is None else folding
     check_folding(art, folding)
     base = DESC_STRIDE * len(art.layers)
     out = []
     for l, f in zip(art.layers, folding):
-        groups, chunks = _cdiv(l.n_out, f.pe), _cdiv(l.n_in, f.simd)
-        w = groups * chunks * f.pe * f.simd // 32
-        n = groups * f.pe
-        out.append(LayerLayout(l.n_in, l.n_out, f, base, base + w, base + w + n, base + w + 2 * n))
+        (n_in, n_out), pool = fan(l), isinstance(l, Pool)
+        groups, chunks = _cdiv(n_out, f.pe), _cdiv(n_in, f.simd)
+        w = 0 if pool else groups * chunks * f.pe * f.simd // 32
+        n = 0 if pool else groups * f.pe
+        out.append(LayerLayout(n_in, n_out, f, base, base + w, base + w + n, base + w + 2 * n, layer_cycles(l, f),
+                               positions(l), pool))
         base += w + 3 * n
     return Layout(tuple(out), base)
 
@@ -219,7 +267,8 @@ def layout(art: Artifact, folding: tuple[Fold, ...] | None = None) -> Layout:
 def descriptor_values(art: Artifact) -> list[dict[str, int]]:
     """Each layer's configuration word as {field name: value}."""
     return [{"FRAC_BITS": l.frac_bits, "LEAK_SHIFT": l.leak_shift, "MEM_BITS": l.mem_bits,
-             "SOFT_RESET": int(l.reset == "soft")} for l in art.layers]
+             "SOFT_RESET": int(l.reset == "soft")} if isinstance(l, Layer) else
+            {"FRAC_BITS": 0, "LEAK_SHIFT": 0, "MEM_BITS": 0, "SOFT_RESET": 0} for l in art.layers]
 
 
 def descriptors(art: Artifact) -> np.ndarray:
@@ -262,6 +311,8 @@ def memories(art: Artifact, folding: tuple[Fold, ...] | None = None) -> dict[str
     lay = layout(art, folding)
     mems = {"desc": descriptors(art)}
     for i, (l, ll) in enumerate(zip(art.layers, lay.layers)):
+        if ll.pool:
+            continue
         mems[f"w{i}"] = weight_rows(l, ll)
         nw = neuron_words(l, ll)
         mems[f"b{i}"], mems[f"th{i}"], mems[f"g{i}"] = nw["bias"], nw["threshold"], nw["skip_gain"]

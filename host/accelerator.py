@@ -69,8 +69,8 @@ class Accelerator:
         self.backend = backend
         self.art = artifact if isinstance(artifact, Artifact) else artifact_mod.load(artifact)
         self._driver = self._sim = None
-        if not self.art.is_dense() and (backend == "sim" or (backend == "pynq" and accel == "rtl")):
-            self._refuse_layers("RTL (pynq)" if backend == "pynq" else backend)
+        if backend == "sim" or (backend == "pynq" and accel == "rtl"):
+            self._check_rtl_builds(backend)
         if backend == "pynq":
             from .driver import Driver
             from .errors import BitstreamError
@@ -80,8 +80,8 @@ class Accelerator:
                 raise BitstreamError("the pynq backend needs a bitstream (--bitfile X.bit, with X.hwh beside it)")
             transport = PynqTransport(bitfile, ip_name, dma_name, accel, overlay)
             try:
-                if transport.registers and not self.art.is_dense():  # the HLS IP runs whatever hls.flow built
-                    self._refuse_layers("RTL (pynq)")
+                if transport.registers:  # the RTL accelerator (auto found its register block); the HLS IP runs
+                    self._check_rtl_builds(backend)  # whatever hls.flow built
                 self._driver = Driver(transport, self.art, load_params, 1.0 if timeout_s is None else timeout_s,
                                       registers=transport.registers)
             except BaseException:
@@ -92,12 +92,17 @@ class Accelerator:
             self._sim = plugin("sim")(self.art, hw, build_dir=sim_build, simulator=simulator, load_params=load_params,
                                  timeout_s=timeout_s)
 
-    def _refuse_layers(self, backend: str) -> None:
+    def _check_rtl_builds(self, backend: str) -> None:
+        """The one capability check of the RTL accelerator (bwsnn.params.check_buildable), as one line."""
+        from bwsnn.params import LayoutError, check_buildable
+
         from .errors import MismatchError
 
-        kind = next(l.kind for l in self.art.layers if l.kind != "dense")
-        raise MismatchError(f"the artifact has {kind} layers: the {backend} backend's accelerator runs dense "
-                            "layers only (the HLS overlay, --accel hls, and the golden backend run any artifact)")
+        try:
+            check_buildable(self.art)
+        except LayoutError as e:
+            raise MismatchError(f"the {backend} backend's accelerator cannot run this artifact: {e} (the HLS "
+                                "overlay, --accel hls, and the golden backend run any artifact)") from None
 
     def predict(self, images: np.ndarray, progress: bool | Callable[[int], object] = False) -> Prediction:
         """Classes and scores of a batch (uint8, (N, n_in) or (N, *input_shape), e.g. (N, H, W, C)).

@@ -77,22 +77,38 @@ class Buffer:
         return idx_bits(self.nb // self.rw2)
 
 
+def written(art: Artifact, lay: Layout, i: int) -> tuple[int, int]:
+    """(bits per write, bits per plane per frame) that layer ``i``'s engine writes into buffer i + 1 (i = -1:
+    bwsnn_rx, a beat's 8 pixels). Engines write in order: neurons (dense), or position-major and the channels
+    of each position (conv2d, pool: the channels-last raster a dense reader flattens and a window reads)."""
+    if i < 0:
+        return PIXELS_PER_BEAT, -(-art.n_in // PIXELS_PER_BEAT) * PIXELS_PER_BEAT
+    ll = lay.layers[i]
+    if ll.pool:
+        return ll.n_in, ll.positions * ll.n_in
+    return ll.fold.lif, ll.positions * ll.n_pad  # a conv2d has no padding neurons (PE divides C')
+
+
 def buffers(art: Artifact, lay: Layout) -> list[Buffer]:
     """Buffer l feeds layer l (0: the pixels); buffer L holds the scores for the sender. The pixel buffer
     holds the input.bits bit-planes of x = pixel >> (8 - input.bits): bwsnn_rx writes a beat's 8 pixels of
     each. The buffers between engines have three banks: an engine holds its output bank from frame start to
     its LIF chains' last write (its pipeline latency), which with two banks would lengthen the interval by
-    half that latency."""
-    ls = lay.layers
-    beats = -(-art.n_in // PIXELS_PER_BEAT)
-    f0 = ls[0].fold
-    out = [Buffer.sized(art.input_bits, beats * PIXELS_PER_BEAT, max(ls[0].chunks * f0.simd, ls[0].n_pad),
-                        PIXELS_PER_BEAT, f0.simd, f0.pe, port2=False)]
-    for prev, cur, l in zip(ls[:-1], ls[1:], art.layers[1:]):
-        out.append(Buffer.sized(art.T, prev.n_pad, max(cur.chunks * cur.fold.simd, cur.n_pad), prev.fold.lif,
-                                cur.fold.simd, cur.fold.pe, banks=3, port2=l.skip_from is not None))
-    nb = ls[-1].n_pad * 32
-    out.append(Buffer(1, nb, nb, 32 * ls[-1].fold.lif, nb, 32, port2=False))
+    half that latency. The input of a conv2d or pool layer is a map read pixel by pixel (C bits of every
+    plane at pixel y W + x) by its window generator."""
+    out = []
+    for i, (l, ll) in enumerate(zip(art.layers, lay.layers)):
+        planes, banks = (art.input_bits, 2) if i == 0 else (art.T, 3)
+        ww, fill = written(art, lay, i - 1)
+        if l.window is not None:
+            c = l.in_shape[2]
+            out.append(Buffer.sized(planes, fill, art.n_in if i == 0 else fill, ww, c, c, banks, port2=False))
+        else:
+            f = ll.fold
+            out.append(Buffer.sized(planes, fill, max(ll.chunks * f.simd, ll.n_pad), ww, f.simd, f.pe, banks,
+                                    port2=i > 0 and l.skip_from is not None))
+    nb = lay.layers[-1].n_pad * 32
+    out.append(Buffer(1, nb, nb, 32 * lay.layers[-1].fold.lif, nb, 32, port2=False))
     return out
 
 
@@ -110,7 +126,8 @@ def layer_parameters(art: Artifact, lay: Layout, i: int, mem_dir: Path) -> dict[
     return {"N_IN": str(l.n_in), "N_OUT": str(l.n_out), "PE": str(f.pe), "SIMD": str(f.simd),
             "LL": str(f.lif), "T": str(art.T), "FIRST": str(int(i == 0)), "IB": str(art.input_bits),
             "SPIKING": str(int(l.spiking)),
-            "SKIP": str(int(l.skip_from is not None)), "WBASE": str(ll.wbase), "BBASE": str(ll.bbase),
+            "SKIP": str(int(l.skip_from is not None)), "POS": str(ll.positions),
+            "WBASE": str(ll.wbase), "BBASE": str(ll.bbase),
             "THBASE": str(ll.thbase), "GBASE": str(ll.gbase), "WBRAM": str(int(f.bram)),
             "NBRAM": str(int(ll.neuron_bram)),
             "AB": str(idx_bits(lay.words)),
@@ -150,23 +167,60 @@ def layer_unit(art: Artifact, lay: Layout, i: int, mem_dir: Path) -> str:
             + "\nendmodule\n`default_nettype wire\n")
 
 
+def _window_stage(art: Artifact, lay: Layout, i: int, src: str) -> tuple[list[str], dict[str, str]]:
+    """A conv2d layer's window generator over the map ``src`` and its chunk / centre-tap read ports: the lines
+    and the engine's input ports."""
+    l, ll = art.layers[i], lay.layers[i]
+    win, f = l.window, ll.fold
+    h, w, c = win.in_shape
+    planes, taps, skip = (art.input_bits if i == 0 else art.T), win.kernel ** 2, l.skip_from is not None
+    r2i = idx_bits(max(1, c // f.pe))
+    n = f"w{i}"
+    lines = ["/* verilator lint_off UNUSEDSIGNAL */",
+             f"wire {n}_valid, {n}_last, {n}_next;", f"wire [{planes * taps * c - 1}:0] {n}_data;",
+             f"wire [{idx_bits(ll.chunks) - 1}:0] {n}_r_idx;", f"wire [{planes * f.simd - 1}:0] {n}_r_data;",
+             f"wire [{idx_bits(ll.groups) - 1}:0] {n}_r2_idx;", f"wire [{planes * f.pe - 1}:0] {n}_r2_data;",
+             "/* verilator lint_on UNUSEDSIGNAL */",
+             f"bwsnn_window #(.H({h}), .W({w}), .C({c}), .P({planes}), .K({win.kernel}), .S({win.stride}), "
+             f".PAD({win.padding})) win{i} (\n    .clk(clk), .rst(rst), .m_avail({src}_r_avail), "
+             f".m_addr({src}_r_idx), .m_data({src}_r_data), .m_done({src}_r_done),\n    .o_valid({n}_valid), "
+             f".o_data({n}_data), .o_last({n}_last), .o_next({n}_next));",
+             f"bwsnn_winread #(.P({planes}), .C({c}), .TAPS({taps}), .RW({f.simd}), .RW2({f.pe}), "
+             f".PORT2({int(skip)})) rd{i} (\n    .clk(clk), .win({n}_data), .r_idx({n}_r_idx), "
+             f".r2_idx({f'{n}_r2_idx' if skip else f'{r2i}{chr(39)}d0'}), .r_data({n}_r_data), "
+             f".r2_data({n}_r2_data));"]
+    ports = {"in_avail": f"{n}_valid", "in_idx": f"{n}_r_idx", "in_data": f"{n}_r_data", "skip_idx": f"{n}_r2_idx",
+             "skip_data": f"{n}_r2_data", "in_done": f"{n}_next"}
+    return lines, ports
+
+
 def chain(art: Artifact, lay: Layout, mem_dir: Path) -> str:
-    """bwsnn_chain.vh: the frame buffers and the engines, wired; rx writes ``pix_*``, tx reads ``res_*``."""
+    """bwsnn_chain.vh: the frame buffers and the engines, wired; rx writes ``pix_*``, tx reads ``res_*``.
+    A dense layer's engine reads its buffer directly, a conv2d's through a window generator, a pool is a
+    window generator with an OR (bwsnn_pool)."""
     bufs, L = buffers(art, lay), len(art.layers)
     names = ["pix", *[f"s{i}" for i in range(1, L)], "res"]
     lines = ["// Generated by hw/gen.py from the artifact: the dataflow chain. Do not edit.",
-             "// " + ", ".join(f"layer {i}: {ll.n_in}x{ll.n_out} PE {ll.fold.pe} SIMD {ll.fold.simd} LIF {ll.fold.lif} "
+             "// " + ", ".join(f"layer {i}: pool ({ll.cycles} cycles)" if ll.pool else
+                               f"layer {i}: {ll.n_in}x{ll.n_out} x {ll.positions} positions"
+                               f" PE {ll.fold.pe} SIMD {ll.fold.simd} LIF {ll.fold.lif} "
                                f"({ll.cycles} cycles, weights in {'BRAM' if ll.fold.bram else 'LUTRAM'})"
                                for i, ll in enumerate(lay.layers))]
     for b, (n, buf) in enumerate(zip(names, bufs)):
-        ri = 1 if b == L else idx_bits(lay.layers[b].chunks)
-        r2i = 1 if b == L else idx_bits(lay.layers[b].groups)
+        mapped = b < L and art.layers[b].window is not None  # read pixel by pixel by a window generator
+        if b == L:
+            ri = r2i = 1
+        elif mapped:
+            h, w, _ = art.layers[b].window.in_shape
+            ri, r2i = idx_bits(h * w), 1
+        else:
+            ri, r2i = idx_bits(lay.layers[b].chunks), idx_bits(lay.layers[b].groups)
         lines += [f"wire {n}_w_ready, {n}_w_start, {n}_w_en, {n}_w_commit, {n}_r_avail, {n}_r_done;",
                   f"wire [{buf.planes * buf.ww - 1}:0] {n}_w_data;",
                   f"wire [{ri - 1}:0] {n}_r_idx;", f"wire [{buf.planes * buf.rw - 1}:0] {n}_r_data;",
                   f"wire [{r2i - 1}:0] {n}_r2_idx;", f"wire [{buf.planes * buf.rw2 - 1}:0] {n}_r2_data;"]
-        if b == L:
-            lines.append(f"assign {n}_r_idx = 1'b0;\nassign {n}_r2_idx = 1'b0;\n"
+        if b == L or mapped:
+            lines.append(("" if mapped else f"assign {n}_r_idx = 1'b0;\n") + f"assign {n}_r2_idx = 1'b0;\n"
                          f"/* verilator lint_off UNUSEDSIGNAL */\nwire {n}_unused = |{n}_r2_data;\n"
                          "/* verilator lint_on UNUSEDSIGNAL */")
         lines.append(
@@ -177,13 +231,24 @@ def chain(art: Artifact, lay: Layout, mem_dir: Path) -> str:
             f" .w_data({n}_w_data), .w_commit({n}_w_commit),\n"
             f"    .r_avail({n}_r_avail), .r_idx({_port(f'{n}_r_idx', ri, buf.ri)}), .r_data({n}_r_data),"
             f" .r2_idx({_port(f'{n}_r2_idx', r2i, buf.r2i)}), .r2_data({n}_r2_data), .r_done({n}_r_done));")
-    for i in range(L):
+    for i, l in enumerate(art.layers):
         src, dst = names[i], names[i + 1]
-        ports = {"in_avail": f"{src}_r_avail", "in_idx": f"{src}_r_idx", "in_data": f"{src}_r_data",
-                 "skip_idx": f"{src}_r2_idx", "skip_data": f"{src}_r2_data", "in_done": f"{src}_r_done",
-                 "out_ready": f"{dst}_w_ready", "out_start": f"{dst}_w_start", "out_en": f"{dst}_w_en",
-                 "out_data": f"{dst}_w_data", "out_commit": f"{dst}_w_commit"}
-        lines.append(layer_instance(art, lay, i, mem_dir, f"layer{i}", ports))
+        outs = {"out_ready": f"{dst}_w_ready", "out_start": f"{dst}_w_start", "out_en": f"{dst}_w_en",
+                "out_data": f"{dst}_w_data", "out_commit": f"{dst}_w_commit"}
+        if lay.layers[i].pool:
+            h, w, c = l.window.in_shape
+            conns = ", ".join(f".{k}({v})" for k, v in outs.items())
+            lines.append(f"bwsnn_pool #(.H({h}), .W({w}), .C({c}), .P({art.T}), .K({l.window.kernel}), "
+                         f".S({l.window.stride})) pool{i} (\n    .clk(clk), .rst(rst), .m_avail({src}_r_avail), "
+                         f".m_addr({src}_r_idx), .m_data({src}_r_data), .m_done({src}_r_done),\n    {conns});")
+            continue
+        if l.window is not None:
+            win_lines, ins = _window_stage(art, lay, i, src)
+            lines += win_lines
+        else:
+            ins = {"in_avail": f"{src}_r_avail", "in_idx": f"{src}_r_idx", "in_data": f"{src}_r_data",
+                   "skip_idx": f"{src}_r2_idx", "skip_data": f"{src}_r2_data", "in_done": f"{src}_r_done"}
+        lines.append(layer_instance(art, lay, i, mem_dir, f"layer{i}", {**ins, **outs}))
     return "\n".join(lines) + "\n"
 
 
@@ -193,7 +258,7 @@ def params_header(art: Artifact, lay: Layout) -> str:
     consts = {"N_IN": art.n_in, "IN_BITS": art.input_bits, "N_CLASSES": len(art.classes), "T_STEPS": art.T,
               "N_LAYERS": len(art.layers), "PARAM_WORDS": lay.words, "RES_NB": bufs[-1].nb, "IN_FLIGHT": in_flight}
     lines = ["// Generated by hw/gen.py from the artifact: the shape the bitstream is built for. Do not edit.",
-             f"// {len(art.layers)} layers: {art.n_in}-" + "-".join(str(l.n_out) for l in art.layers)]
+             f"// {len(art.layers)} layers: {art.n_in}-" + "-".join(str(l.out_shape) for l in art.layers)]
     lines += [f"localparam integer {k} = {v};" for k, v in consts.items()]
     # the layers' configuration words (fixed at synthesis; the register block checks reloads against them)
     words = ", ".join(f"32'h{int(w):08x}" for w in descriptors(art)[::-1])
@@ -239,6 +304,8 @@ def write_params(art: Artifact, out_dir: str | Path, folding: tuple[Fold, ...] |
     lay = layout(art, folding)
     mems = memories(art, folding)
     for i, ll in enumerate(lay.layers):
+        if ll.pool:
+            continue
         _write(out / f"w{i}.mem", _mem_text(mems[f"w{i}"]))
         for k in ("b", "th", "g"):  # neuron parameters: rows of LIF-lanes words
             _write(out / f"{k}{i}.mem", _mem_text(mems[f"{k}{i}"].reshape(-1, ll.fold.lif)))

@@ -1,12 +1,12 @@
 """Hardware benchmark of the RTL accelerator, one row per model: the reference artifact (the default bitstream's,
-which the host driver uses) and every dense model shipped in models/, each with its planned folding, all
-measured -> ``$BUILD/bench/hw.json``, ``hw.md`` and ``hw_frontier.png`` (accuracy vs images/s):
+which the host driver uses) and every model shipped in models/ that the RTL builds (dense and conv), each with
+its planned folding, all measured -> ``$BUILD/bench/hw.json``, ``hw.md`` and ``hw_frontier.png`` (accuracy vs images/s):
 
 * resources and logic depth: Yosys estimates (:mod:`hw.synth`);
 * cycles per image: Verilator run of sim/tb/tb_top.py with no stalls (steady state between results of
   back-to-back images; every result checked against the golden model), latency: CYCLES_LAST of the last;
 * bound_ratio: cycles per image over the model's bound, the slowest layer's weight bits over the PE x SIMD
-  bits its engine reads per cycle (every weight is read once per image);
+  bits its engine reads per cycle (every weight is read once per image, a conv2d's once per output position);
 * simulation speed of each simulator that is installed (simulated cycles per wall second, test_stream).
 
 ``python -m sim.hw_bench [--images N] [--icarus-images N] [--models-dir DIR | --no-shipped] [--target-cycles N]``
@@ -27,10 +27,10 @@ from pathlib import Path
 import numpy as np
 
 from bwsnn import cli
-from bwsnn.artifact import Artifact, ArtifactError, load
+from bwsnn.artifact import Artifact, ArtifactError, Layer, load
 from bwsnn.boards import BOARDS, DEFAULT_BOARD, get_board
 from bwsnn.limits import CLOCK_HZ, CLOCK_PERIOD_NS
-from bwsnn.params import DEFAULT_TARGET_CYCLES, Fold, layout, plan
+from bwsnn.params import DEFAULT_TARGET_CYCLES, Fold, LayoutError, check_buildable, layout, plan, positions
 from bwsnn.paths import MODELS_DIR, build_dir
 from bwsnn.random_artifact import random_images
 from hw.synth import logic_depth, synth_estimate
@@ -40,8 +40,9 @@ from sim.run_rtl import digits_images, reference_artifact, run_top, sim_build
 
 def bound_cycles(art: Artifact, folding: tuple[Fold, ...]) -> float:
     """Cycles per image if every engine streamed its weights at PE x SIMD bits per cycle, no padding or stall:
-    the slowest layer's weight bits over its read width."""
-    return max(l.n_in * l.n_out / (f.pe * f.simd) for l, f in zip(art.layers, folding))
+    the slowest layer's weight bits (read once per output position) over its read width."""
+    return max(positions(l) * l.n_in * l.n_out / (f.pe * f.simd) for l, f in zip(art.layers, folding)
+               if isinstance(l, Layer))
 
 
 def bench_images(art: Artifact, n: int) -> np.ndarray:
@@ -94,7 +95,9 @@ def measure(art_path: Path, name: str, images: int, icarus_images: int,
     cycles = sims["verilator"]["cycles_per_image"]
     return {"model": name, "dataset": art.info.get("dataset"), "accuracy": art.info.get("accuracy_deploy"),
             "T": art.T, "input_bits": art.input_bits,
-            "widths": [l.n_out for l in art.layers], "folding": " ".join(f"{f.pe}x{f.simd}" for f in fold),
+            "widths": [l.out_shape[-1] for l in art.layers], "folding": " ".join(
+                "pool" if l.kind == "pool" else f"{f.pe}x{f.simd}" + ("x1" if l.kind == "conv2d" else "")
+                for l, f in zip(art.layers, fold)),  # conv2d: PE x SIMD x output pixels per cycle
             "layer_cycles": [ll.cycles for ll in layout(art, fold).layers],
             "cycles_per_image": cycles, "latency_cycles": sims["verilator"]["cycles_last"],
             "images_per_s_100mhz": CLOCK_HZ / cycles, **est,
@@ -148,13 +151,17 @@ def frontier_png(rows: list[dict], path: Path) -> None:
 
 
 def bench_models(models_dir: Path | None) -> list[tuple[str, Path]]:
-    """(row name, artifact): the reference artifact, then the dense models shipped in ``models_dir``; every one
-    is loaded (validated) here, before any work: a bad one is one line."""
+    """(row name, artifact): the reference artifact, then the models shipped in ``models_dir`` that the RTL
+    builds (:func:`bwsnn.params.check_buildable`); every one is loaded (validated) here, before any work: a bad
+    one is one line."""
     models = [("default", reference_artifact())]
     load(models[0][1])
     for p in sorted(models_dir.glob("*.bwsnn.npz")) if models_dir else []:
-        if load(p).is_dense():  # conv layers are not in the RTL yet
-            models.append((p.name.removesuffix(".bwsnn.npz"), p))
+        try:
+            check_buildable(load(p))
+        except LayoutError:
+            continue
+        models.append((p.name.removesuffix(".bwsnn.npz"), p))
     return models
 
 
@@ -163,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--images", type=cli.positive_int, default=32, help="images for the cycle count (Verilator)")
     ap.add_argument("--icarus-images", type=cli.positive_int, default=4, help="images for Icarus' speed figure")
     ap.add_argument("--models-dir", type=cli.existing_dir, default=MODELS_DIR,
-                    help="shipped models: its dense *.bwsnn.npz get a row each (default: models/)")
+                    help="shipped models: its *.bwsnn.npz that the RTL builds get a row each (default: models/)")
     ap.add_argument("--no-shipped", action="store_true", help="the reference artifact only")
     ap.add_argument("--jobs", type=cli.positive_int, default=1, help="models measured in parallel (largest first)")
     ap.add_argument("--target", choices=list(BOARDS), default=DEFAULT_BOARD,

@@ -26,7 +26,7 @@ from bwsnn import cli, datasets
 from bwsnn.artifact import Artifact, ArtifactError, load, validate
 from bwsnn.params import folding as make_folding
 from bwsnn.paths import build_dir
-from bwsnn.random_artifact import EDGE_CASES, EdgeCase, random_artifact, random_images
+from bwsnn.random_artifact import EDGE_CASES, EdgeCase, random_artifact, random_conv_artifact, random_images
 from hw import RTL_DIR, TOPLEVEL
 from hw.gen import write_layer_unit
 from sim import rtl_build
@@ -44,6 +44,10 @@ UNIT_BENCHES: dict[str, tuple[list[str], dict[str, int]]] = {
                        {"PLANES": 2, "BANKS": 3, "NB": 64, "FILL": 48, "WW": 8, "RW": 16, "RW2": 4}),
     # N neither a multiple of 3 nor of 6: the last group is partly padding
     "bwsnn_popcount": (["bwsnn_popcount.v"], {"N": 37, "MASKED": 1}),
+    # 3x3 stride 2 with padding 1 on both sides; channels not a multiple of 8, two planes
+    "bwsnn_window": (["bwsnn_window.v"], {"H": 7, "W": 6, "C": 3, "P": 2, "K": 3, "S": 2, "PAD": 1}),
+    # odd sizes: the last row and column fit no window and are dropped
+    "bwsnn_pool": (["bwsnn_pool.v", "bwsnn_window.v"], {"H": 7, "W": 5, "C": 3, "P": 2, "K": 2, "S": 2}),
 }
 
 
@@ -146,8 +150,9 @@ def run_layer(art: Artifact, pe_simd: PeSimd, layer: int, images: np.ndarray, bu
     check_results(Path(xml))
 
 
-# Random artifacts for the full-network bench: name -> (random_artifact kwargs, (PE, SIMD) per layer).
-RANDOM_CASES: dict[str, tuple[dict, PeSimd]] = {
+# Random artifacts for the full-network bench: name -> (random_artifact kwargs, or random_conv_artifact's with a
+# ``stack``; (PE, SIMD) per layer, None: the plan).
+RANDOM_CASES: dict[str, tuple[dict, PeSimd | None]] = {
     # 8-bit membranes saturate all the time; soft reset; T = 3; two chunks and two LIF lanes of four neurons
     # in layer 0; padding neurons in the output layer (10 = 3 groups of 4)
     "sat_soft": (dict(sizes=(64, 32, 32, 10), T=3, mem_bits=8, reset="soft", seed=11), ((4, 32), (2, 32), (4, 32))),
@@ -156,6 +161,15 @@ RANDOM_CASES: dict[str, tuple[dict, PeSimd]] = {
     # mixed widths
     "fanin_hard": (dict(sizes=(197, 130, 130, 10), T=2, reset="hard", seed=12, frac_bits=3, input_bits=3),
                    ((4, 64), (8, 32), (2, 64))),
+    # bwsnn.random_artifact.CONV_STACK on 11x9x2: 3x3 padding 1 with a shortcut, a pool dropping the last row
+    # and column, a 1x1 conv with a shortcut from that pool, an overlapping pool (2, stride 1), a stride-2 conv,
+    # 5 and 11 channels (PE 1), dense layers after the flatten; the plan's folding
+    "conv_stack": (dict(stack=None, input_shape=(11, 9, 2), T=2, seed=3), None),
+    # 3x3 without padding, then a shortcut conv of 3 chunks x 4 groups with fewer LIF lanes than PE, 3-bit
+    # input, T = 5, soft reset, 8-bit membranes, a pool into a 2-chunk dense output layer
+    "conv_chunks": (dict(stack=(("conv", 8, 3, 1, 0), ("conv", 8, 3, 1, 1), ("pool", 2, 2), ("dense", 10)),
+                         input_shape=(7, 8, 3), T=5, seed=4, input_bits=3, reset="soft", mem_bits=8),
+                    ((4, 32), (2, 32), (1, 32), (2, 32))),
 }
 
 
@@ -164,14 +178,22 @@ RANDOM_CASES: dict[str, tuple[dict, PeSimd]] = {
 LAYER_CASES = (("sat_soft", 0), ("fanin_hard", 0), ("fanin_hard", 1), ("fanin_hard", 2))
 
 
-def random_case(name: str, reload: bool = False) -> tuple[Artifact, PeSimd]:
+def random_case(name: str, reload: bool = False) -> tuple[Artifact, PeSimd | None]:
     """The case's artifact (or, with ``reload``, a second one for the same bitstream: the same shape and layer
     configuration, other weights and neuron parameters) and its folding."""
     kwargs, pe_simd = RANDOM_CASES[name]
-    art = random_artifact(**kwargs)
+    if "stack" in kwargs:
+        stack = kwargs["stack"]
+        kwargs = {k: v for k, v in kwargs.items() if k != "stack"}
+
+        def make(**kw: object) -> Artifact:
+            return random_conv_artifact(**({} if stack is None else {"stack": stack}), **kw)
+    else:
+        make = random_artifact
+    art = make(**kwargs)
     if reload:
-        other = random_artifact(**{**kwargs, "seed": kwargs["seed"] + 100})
-        for l, built in zip(other.layers, art.layers):  # the configuration is fixed at synthesis
+        other = make(**{**kwargs, "seed": kwargs["seed"] + 100})
+        for l, built in zip(other.synaptic, art.synaptic):  # the configuration is fixed at synthesis
             for field in ("frac_bits", "leak_shift", "mem_bits", "reset"):
                 setattr(l, field, getattr(built, field))
         validate(other, f"random_case({name!r}, reload=True)")

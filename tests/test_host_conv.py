@@ -1,4 +1,5 @@
-"""Conv artifacts on the host: (H, W, C) images through Accelerator and host.run on the golden backend."""
+"""Conv artifacts on the host: (H, W, C) images through Accelerator and host.run on the golden backend and on
+the simulated board (the conv RTL)."""
 from __future__ import annotations
 
 import json
@@ -9,7 +10,7 @@ import pytest
 
 from bwsnn import golden
 from bwsnn.golden import InputError
-from bwsnn.random_artifact import random_conv_artifact, random_images
+from bwsnn.random_artifact import random_artifact, random_conv_artifact, random_images
 from bwsnn.regmap import REGMAP, pack_images, unpack_images
 from host import data, run
 from host.accelerator import Accelerator
@@ -55,12 +56,27 @@ def test_cli_runs_hwc_data_files(conv, tmp_path: Path, capsys: pytest.CaptureFix
     assert capsys.readouterr().out.startswith("golden: 20 images, accuracy 100.00% (20/20), ")
 
 
-def test_board_backends_refuse_conv_artifacts_in_one_line(conv, tmp_path: Path, capsys) -> None:
-    path, images, classes = conv
-    with pytest.raises(MismatchError, match="conv2d layers: the sim backend's accelerator runs dense layers only"):
-        Accelerator(path, backend="sim")
-    data.save(tmp_path / "t.npz", images, classes)
-    assert run.main(["--backend", "pynq", "--accel", "rtl", "--bitfile", "x.bit", "--artifact", str(path), "--data",
-                     str(tmp_path / "t.npz"), "--quiet"]) == 1
+def test_sim_backend_runs_conv_artifacts_bit_exact(conv) -> None:
+    """The board's driver on the conv RTL (bwsnn_top under Verilator): every class and score as golden."""
+    path, images, _ = conv
+    pred = Accelerator(path, backend="sim").predict(images)
+    want = golden.run(Accelerator(path, backend="golden").art, images)
+    np.testing.assert_array_equal(pred.classes, want.classes)
+    np.testing.assert_array_equal(pred.scores, want.scores)
+    assert (pred.cycles > 0).all()
+
+
+def test_board_backends_refuse_what_the_rtl_cannot_build_in_one_line(tmp_path: Path, capsys) -> None:
+    art = random_artifact(sizes=(20, 8, 8, 8, 5), seed=2)
+    art.layers[2].skip_from = 0  # a shortcut from two layers back: the RTL's come from the previous layer
+    art.save(tmp_path / "skip.bwsnn.npz")
+    images = random_images(art, 4, seed=1)
+    with pytest.raises(MismatchError, match=r"sim backend's accelerator cannot run this artifact: layers\[2\]"
+                                            r".skip_from: the RTL takes shortcuts from the previous layer \(1\)"):
+        Accelerator(tmp_path / "skip.bwsnn.npz", backend="sim")
+    data.save(tmp_path / "t.npz", images, golden.run(art, images).classes)
+    assert run.main(["--backend", "pynq", "--accel", "rtl", "--bitfile", "x.bit", "--artifact",
+                     str(tmp_path / "skip.bwsnn.npz"),
+                     "--data", str(tmp_path / "t.npz"), "--quiet"]) == 1
     err = capsys.readouterr().err
-    assert err.startswith("error: the artifact has conv2d layers") and err.count("\n") == 1
+    assert err.startswith("error: the pynq backend's accelerator cannot run") and err.count("\n") == 1

@@ -35,7 +35,7 @@ def test_lint_top(case: str, trained_artifact_path) -> None:
         art, fold = EDGE_CASES[case].make(), None
     else:
         art, pe_simd = random_case(case)
-        fold = folding(art, pe_simd)
+        fold = None if pe_simd is None else folding(art, pe_simd)
     params = write_params(art, sim_build(f"lint_{case}"), fold)
     lint("bwsnn_top", rtl_sources(), [params])
 

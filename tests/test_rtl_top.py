@@ -42,6 +42,14 @@ def test_random_artifact(simulator: str, case: str) -> None:
         assert all(ll.chunks > 1 and ll.n_pad > ll.n_out and ll.fold.lif < ll.fold.pe for ll in lay.layers[:2])
         assert art.layers[0].n_in % pe_simd[0][1] and art.n_in % 8 and art.input_bits < 8
         assert art.layers[1].skip_from == 0
+    if case == "conv_stack":  # strides 1 and 2, 1x1 and 3x3, padding 0 and 1, shortcuts from a conv and a pool
+        convs = [l.window for l in art.layers if l.kind == "conv2d"]
+        assert {w.stride for w in convs} == {1, 2} and {w.kernel for w in convs} == {1, 3}
+        assert {w.padding for w in convs} == {0, 1} and any(w.in_shape[0] % 2 for w in convs)
+        assert {art.layers[l.skip_from].kind for l in art.layers if l.skip_from is not None} == {"conv2d", "pool"}
+    if case == "conv_chunks":
+        ll = layout(art, folding(art, pe_simd)).layers[1]
+        assert ll.chunks > 1 and ll.groups > 1 and ll.fold.lif < ll.fold.pe and art.layers[1].skip_from == 0
     # START / error handling do not depend on the artifact: Icarus runs them on the reference artifact only
     tests = None if simulator == "verilator" else ["test_stream", "test_reload"]
     run_top(art, x, sim_build(f"test_{case}_{simulator}"), simulator, pe_simd, reload=random_case(case, reload=True)[0],

@@ -81,11 +81,12 @@ module bwsnn_framebuf #(
         end
     endgenerate
 
-    reg [PLANES*NB-1:0] cur;
+    localparam integer CW = PLANES * NB;
+    reg [CW-1:0] cur;
     integer q;
-    always @(*) begin
-        cur = {(PLANES*NB){1'b0}};
-        for (q = 0; q < BANKS; q = q + 1) cur = cur | (bank[q] & {(PLANES*NB){rsel[q]}});
+    always @(*) begin  // an AND-OR of the banks (casts, not replications: a map can exceed Verilator's limit)
+        cur = CW'(0);
+        for (q = 0; q < BANKS; q = q + 1) if (rsel[q]) cur = cur | bank[q];
     end
     // A port that reads the whole plane has no index: an index into one slice would still be a multiplexer
     // (its out-of-range value) in synthesis.

@@ -26,6 +26,7 @@ module bwsnn_layer #(
     parameter integer IB     = 8,     // FIRST: input.bits, x = pixel >> (8 - IB)
     parameter integer SPIKING = 1,    // else the output integrator: writes its last membranes
     parameter integer SKIP   = 0,     // shortcut from the input spikes (skip_from = previous layer)
+    parameter integer POS    = 1,     // output positions per frame (conv2d: H' W', one window each; dense: 1)
     parameter integer WBASE  = 0, BBASE = 0, THBASE = 0, GBASE = 0,  // image addresses (bwsnn/params.py)
     parameter integer WBRAM  = 1,     // weights in block RAM (else LUT RAM)
     parameter integer NBRAM  = 0,     // bias, threshold, skip gain in block RAM
@@ -43,6 +44,7 @@ module bwsnn_layer #(
     localparam integer NZ     = FIRST != 0 ? 1 : T,       // sums per neuron: one for pixels, one per step
     localparam integer CI     = CHUNKS > 1 ? $clog2(CHUNKS) : 1,
     localparam integer GI     = GROUPS > 1 ? $clog2(GROUPS) : 1,
+    localparam integer PI     = POS > 1 ? $clog2(POS) : 1,
     localparam integer RI     = ROWS > 1 ? $clog2(ROWS) : 1,
     localparam integer OW     = SPIKING != 0 ? T * LL : 32 * LL, // output buffer slice
     localparam integer ZMAX   = FIRST != 0 ? ((1 << IB) - 1) * N_IN : N_IN,
@@ -53,7 +55,8 @@ module bwsnn_layer #(
     input  wire                    pw_valid,
     input  wire [31:0]             pw_addr,
     input  wire [31:0]             pw_data,
-    // input frame buffer (reader side)
+    // input frame buffer or, for a conv2d layer, window generator (reader side): in_done frees the frame
+    // (dense) or the position's window (conv2d)
     input  wire                    in_avail,
     output wire [CI-1:0]           in_idx,
     input  wire [IN_PL*SIMD-1:0]   in_data,   // plane k in bits k*SIMD +: SIMD
@@ -72,29 +75,37 @@ module bwsnn_layer #(
     localparam integer SK = SUBS > 1 ? $clog2(SUBS) : 1;  // LIF row within a group
 
     // ------------------------------------------------------------------ S0: issue
+    // position -> group -> chunk; a position's rows are issued while its input is there (a conv2d's window
+    // may come late: the issue waits, the pipeline behind it carries bubbles)
     reg          running;
     reg [CI-1:0] c;
     reg [GI-1:0] g;
+    reg [PI-1:0] at;  // the position
     reg [WA-1:0] wrow;
     wire last_c = 32'(c) == CHUNKS - 1;
     wire last_g = 32'(g) == GROUPS - 1;
+    wire last_p = 32'(at) == POS - 1;
     wire go = !running && in_avail && out_ready;
+    wire adv = running && in_avail;
+    wire frame_end = in_done && last_p;
     assign out_start = go;
     assign in_idx = c;
     assign skip_idx = g;
-    assign in_done = running && last_c && last_g;
+    assign in_done = adv && last_c && last_g;
     always @(posedge clk) begin
         if (rst) running <= 1'b0;
         else if (go) running <= 1'b1;
-        else if (in_done) running <= 1'b0;
+        else if (frame_end) running <= 1'b0;
         if (rst || go) begin  // reset too: in_idx / skip_idx (the buffers' read indices) are defined when idle
             c <= {CI{1'b0}};
             g <= {GI{1'b0}};
+            at <= {PI{1'b0}};
             wrow <= {WA{1'b0}};
-        end else if (running) begin
+        end else if (adv) begin
             c <= last_c ? {CI{1'b0}} : c + 1'b1;
-            if (last_c) g <= g + 1'b1;
-            wrow <= wrow + 1'b1;
+            if (last_c) g <= last_g ? {GI{1'b0}} : g + 1'b1;
+            if (in_done) at <= at + 1'b1;
+            wrow <= in_done ? {WA{1'b0}} : wrow + 1'b1;
         end
     end
 
@@ -109,10 +120,10 @@ module bwsnn_layer #(
     reg          s1_valid, s1_first, s1_last, s1_frame_last;
     reg [GI-1:0] s1_g;
     always @(posedge clk) begin
-        s1_valid <= !rst && running;
+        s1_valid <= !rst && adv;
         s1_first <= c == {CI{1'b0}};
         s1_last  <= last_c;
-        s1_frame_last <= in_done;
+        s1_frame_last <= frame_end;
         s1_g <= g;
     end
     // Popcounts in slices of at most 64 bits (one tree of <= 7 LUT levels), registered, then summed:
