@@ -216,6 +216,29 @@ def layout(art: Artifact, folding: tuple[Fold, ...] | None = None) -> Layout:
     return Layout(tuple(out), base)
 
 
+def check_buildable(art: Artifact, src: str | None = None) -> None:
+    """Raise :class:`LayoutError` (one line, starting with ``src``, the file, if given) unless the RTL generator
+    can build ``art`` at its default folding: the layer kinds and limits :func:`layout` and :func:`descriptors`
+    accept. The tools that build or bench the RTL call it first, before planning a folding or starting minutes
+    of other work."""
+    try:
+        layout(art)
+        descriptors(art)
+    except LayoutError as e:
+        if src is None:
+            raise
+        raise LayoutError(f"{src}: {e}") from None
+
+
+def buildable(art: Artifact) -> bool:
+    """Whether :func:`check_buildable` accepts ``art``."""
+    try:
+        check_buildable(art)
+    except LayoutError:
+        return False
+    return True
+
+
 def descriptor_values(art: Artifact) -> list[dict[str, int]]:
     """Each layer's configuration word as {field name: value}."""
     return [{"FRAC_BITS": l.frac_bits, "LEAK_SHIFT": l.leak_shift, "MEM_BITS": l.mem_bits,

@@ -25,6 +25,7 @@ import numpy as np
 from bwsnn import cli
 from bwsnn.artifact import Artifact, ArtifactError, load, validate
 from bwsnn.datasets import load_digits
+from bwsnn.params import check_buildable
 from bwsnn.params import folding as make_folding
 from bwsnn.paths import build_dir
 from bwsnn.random_artifact import EDGE_CASES, EdgeCase, random_artifact, random_images
@@ -211,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="simulators (default: Verilator, and Icarus where iverilog is on PATH)")
     a = ap.parse_args(argv)
     try:
-        load(reference_artifact())  # before any build: a missing or bad reference artifact is one line
+        check_buildable(load(reference_artifact()), str(reference_artifact()))  # before any build: a bad reference artifact is one line
     except ArtifactError as e:
         print(f"error: reference artifact (make train, or $BWSNN_ARTIFACT): {e}", file=sys.stderr)
         return 1
