@@ -212,7 +212,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="simulators (default: Verilator, and Icarus where iverilog is on PATH)")
     a = ap.parse_args(argv)
     try:
-        check_buildable(load(reference_artifact()), str(reference_artifact()))  # before any build: a bad reference artifact is one line
+        # before any build: a missing, bad or unbuildable reference artifact is one line
+        check_buildable(load(reference_artifact()), str(reference_artifact()))
     except ArtifactError as e:
         print(f"error: reference artifact (make train, or $BWSNN_ARTIFACT): {e}", file=sys.stderr)
         return 1
