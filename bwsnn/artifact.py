@@ -54,6 +54,14 @@ VERSION = 2
 READABLE_VERSIONS = (1, 2)
 RESETS = ("hard", "soft")
 KINDS = ("dense", "conv2d", "pool")
+# the fields each object of the meta may have: anything else is refused (a misspelt or misplaced field would
+# otherwise be silently ignored, e.g. a padding on a pool)
+META_FIELDS = ("format", "version", "T", "input", "classes", "layers", "info")
+INPUT_FIELDS = ("shape", "bits")
+NEURON_FIELDS = ("spiking", "leak_shift", "reset", "mem_bits", "frac_bits", "skip_from")
+LAYER_FIELDS = {"dense": ("name", "kind", "in", "out", *NEURON_FIELDS),
+                "conv2d": ("name", "kind", "in", "out", "kernel", "stride", "padding", *NEURON_FIELDS),
+                "pool": ("name", "kind", "in", "out", "kernel", "stride")}
 
 
 class ArtifactError(ValueError):
@@ -224,13 +232,32 @@ def _fail(src: str, fieldname: str, expected: Any, got: Any) -> None:
     raise ArtifactError(f"{src}: field '{fieldname}': expected {expected}, got {got}")
 
 
+def _is_int(v: Any) -> bool:
+    """An integer, not a bool (JSON true is a Python bool, which is an int)."""
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
 def _get(d: dict, key: str, src: str, where: str, typ: type) -> Any:
     if key not in d:
         _fail(src, f"{where}{key}", "present", "missing")
     v = d[key]
-    if not isinstance(v, typ) or (typ is int and isinstance(v, bool)):
-        _fail(src, f"{where}{key}", typ.__name__, repr(v))
+    if not isinstance(v, typ) or (typ is not bool and isinstance(v, bool)):
+        _fail(src, f"{where}{key}", typ.__name__, _shown(v))
     return v
+
+
+def _shown(v: Any) -> str:
+    """A JSON value for a one-line message: as JSON (true, not True; a bare float as Python writes it: nan),
+    shortened."""
+    text = repr(v) if isinstance(v, float) else json.dumps(v)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _only(d: dict, allowed: tuple[str, ...], src: str, where: str, what: str) -> None:
+    """Refuse a field ``d`` may not have (``what`` names the object: "a pool layer")."""
+    extra = [k for k in d if k not in allowed]
+    if extra:
+        _fail(src, f"{where}{extra[0]}", f"only the fields of {what} ({', '.join(allowed)})", "an unknown field")
 
 
 def _array(arrays: dict, name: str, src: str, dtype: type, shape: tuple[int, ...]) -> np.ndarray:
@@ -267,10 +294,20 @@ def load(path: str | Path) -> Artifact:
     if fmt != FORMAT:
         _fail(src, "format", repr(FORMAT), repr(fmt))
     version = meta.get("version")
-    if version not in READABLE_VERSIONS:
-        _fail(src, "version", " or ".join(map(str, READABLE_VERSIONS)), version)
+    if not _is_int(version) or version not in READABLE_VERSIONS:
+        _fail(src, "version", " or ".join(map(str, READABLE_VERSIONS)), _shown(version))
+    _only(meta, META_FIELDS, src, "", "the meta")
     inp = _get(meta, "input", src, "", dict)
+    _only(inp, INPUT_FIELDS, src, "input.", "the input")
     shape = _get(inp, "shape", src, "input.", list)
+    if not shape or not all(_is_int(d) and d >= 1 for d in shape):
+        _fail(src, "input.shape", "a list of positive integers", _shown(shape))
+    classes = _get(meta, "classes", src, "", list)
+    if not all(isinstance(c, str) for c in classes):
+        _fail(src, "classes", "a list of names (strings)", _shown(classes))
+    info = meta.get("info", {})
+    if not isinstance(info, dict):
+        _fail(src, "info", "an object", _shown(info))
     layers_meta = _get(meta, "layers", src, "", list)
     layers = []
     for i, lm in enumerate(layers_meta):
@@ -279,12 +316,12 @@ def load(path: str | Path) -> Artifact:
         kinds = KINDS if version >= 2 else ("dense",)
         kind = lm.get("kind")
         if kind not in kinds:
-            _fail(src, f"layers[{i}].kind", " or ".join(map(repr, kinds)), repr(kind))
+            _fail(src, f"layers[{i}].kind", " or ".join(map(repr, kinds)), _shown(kind))
+        _only(lm, LAYER_FIELDS[kind], src, f"layers[{i}].", f"a {kind} layer")
         layers.append(_parse_layer(lm, kind, i, arrays, src))
     art = Artifact(T=_get(meta, "T", src, "", int), input_shape=tuple(shape),
                    input_bits=_get(inp, "bits", src, "input.", int),
-                   classes=[str(c) for c in _get(meta, "classes", src, "", list)], layers=layers,
-                   info=meta.get("info", {}))
+                   classes=classes, layers=layers, info=info)
     unknown = sorted(set(arrays) - set(art.arrays()))
     if unknown:  # data nobody reads: a sign of the wrong file
         _fail(src, unknown[0], "no array outside the format", "an unknown array")
@@ -294,15 +331,17 @@ def load(path: str | Path) -> Artifact:
 
 def _shape(d: dict, key: str, src: str, where: str, rank: int) -> tuple[int, ...]:
     v = _get(d, key, src, where, list)
-    if len(v) != rank or any(not isinstance(x, int) or isinstance(x, bool) or x < 1 for x in v):
-        _fail(src, f"{where}{key}", f"{rank} positive integers", v)
+    if len(v) != rank or not all(_is_int(x) and x >= 1 for x in v):
+        _fail(src, f"{where}{key}", f"{rank} positive integers", _shown(v))
     return tuple(v)
 
 
 def _parse_layer(lm: dict, kind: str, i: int, arrays: dict, src: str) -> AnyLayer:
     """One layer's meta (+ its arrays) -> Layer or Pool; the cross-field checks are :func:`validate`'s."""
     w = f"layers[{i}]."
-    name = str(lm.get("name", f"L{i}"))
+    name = lm.get("name", f"L{i}")
+    if not isinstance(name, str):
+        _fail(src, f"{w}name", "a string", _shown(name))
     window = None
     if kind != "dense":
         in_shape = _shape(lm, "in", src, w, 3)
@@ -322,8 +361,8 @@ def _parse_layer(lm: dict, kind: str, i: int, arrays: dict, src: str) -> AnyLaye
             _fail(src, f"{w}in/out", "positive sizes", (n_in, n_out))
     spiking = _get(lm, "spiking", src, w, bool)
     skip = lm.get("skip_from")
-    if skip is not None and (not isinstance(skip, int) or isinstance(skip, bool)):
-        _fail(src, f"{w}skip_from", "null or a layer index", repr(skip))
+    if skip is not None and not _is_int(skip):
+        _fail(src, f"{w}skip_from", "null or a layer index", _shown(skip))
     return Layer(
         n_in=n_in, n_out=n_out, spiking=spiking, name=name, window=window,
         leak_shift=_get(lm, "leak_shift", src, w, int), reset=_get(lm, "reset", src, w, str),
@@ -365,11 +404,11 @@ def current_bound(art: Artifact, i: int) -> int:
 
 def validate(art: Artifact, src: str = "<artifact>") -> None:
     """Check every cross-field invariant the golden model and the hardware rely on."""
-    if not 1 <= art.T <= MAX_T:
+    if not (_is_int(art.T) and 1 <= art.T <= MAX_T):
         _fail(src, "T", f"1..{MAX_T}", art.T)
-    if not (isinstance(art.input_bits, int) and 1 <= art.input_bits <= 8):
+    if not (_is_int(art.input_bits) and 1 <= art.input_bits <= 8):
         _fail(src, "input.bits", "1..8", art.input_bits)
-    if not art.input_shape or any((not isinstance(d, int)) or d < 1 for d in art.input_shape):
+    if not art.input_shape or any(not _is_int(d) or d < 1 for d in art.input_shape):
         _fail(src, "input.shape", "positive integers", list(art.input_shape))
     if not art.layers:
         _fail(src, "layers", "at least one layer", 0)

@@ -106,9 +106,9 @@ def fan(l: AnyLayer) -> tuple[int, int]:
     return (l.n_in, l.n_out) if isinstance(l, Layer) else (l.in_shape[2], l.in_shape[2])
 
 
-def check_buildable(art: Artifact) -> None:
-    """The one capability check of the RTL generator (params, hw.gen, the host's ``sim`` backend, the hardware
-    bench): a :class:`LayoutError` line for an artifact whose layer kinds or wiring it has no engine for.
+def check_wiring(art: Artifact) -> None:
+    """The layer kinds and wiring the RTL generator has engines for (:func:`check_buildable`, the one capability
+    check, adds the limits of the layout): a :class:`LayoutError` line otherwise.
 
     Dense, conv2d and pool layers; the last layer dense (the classifier reads the flattened map); shortcuts
     from the previous layer only (its spikes are the frame buffer / window the engine reads: for a conv the
@@ -248,7 +248,7 @@ def check_folding(art: Artifact, folding: tuple[Fold, ...]) -> None:
 
 
 def layout(art: Artifact, folding: tuple[Fold, ...] | None = None) -> Layout:
-    check_buildable(art)
+    check_wiring(art)
     folding = plan(art) if folding is None else folding
     check_folding(art, folding)
     base = DESC_STRIDE * len(art.layers)
@@ -262,6 +262,30 @@ def layout(art: Artifact, folding: tuple[Fold, ...] | None = None) -> Layout:
                                positions(l), pool))
         base += w + 3 * n
     return Layout(tuple(out), base)
+
+
+def check_buildable(art: Artifact, src: str | None = None) -> None:
+    """The one capability check of the RTL generator (hw.gen, hw.synth, sim.run_rtl, the hardware bench, the host's
+    RTL backends). Raise :class:`LayoutError` (one line, starting with ``src``, the file, if given) unless it
+    can build ``art`` at its default folding: the wiring (:func:`check_wiring`) and the limits :func:`layout` and
+    :func:`descriptors` accept. The tools that build or bench the RTL call it first, before planning a folding or
+    starting minutes of other work."""
+    try:
+        layout(art)
+        descriptors(art)
+    except LayoutError as e:
+        if src is None:
+            raise
+        raise LayoutError(f"{src}: {e}") from None
+
+
+def buildable(art: Artifact) -> bool:
+    """Whether :func:`check_buildable` accepts ``art``."""
+    try:
+        check_buildable(art)
+    except LayoutError:
+        return False
+    return True
 
 
 def descriptor_values(art: Artifact) -> list[dict[str, int]]:

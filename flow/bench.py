@@ -14,10 +14,10 @@ import os
 import sys
 from dataclasses import replace
 
-from bwsnn import cli
+from bwsnn import cli, jsonfile
 from bwsnn.boards import BOARDS, DEFAULT_BOARD
 from bwsnn.paths import build_dir
-from flow.build import BuildState, Step, run, step_names
+from flow.build import BuildState, Step, check_range, run, step_names
 from flow.steps import DemoConfig, StepFailed, need_module, need_program, step_train
 
 
@@ -85,9 +85,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--start", choices=names, help="first step (earlier results are read from the build folder)")
     p.add_argument("--stop", choices=names, help="last step")
     a = p.parse_args(argv)
+    check_range(p, BENCH_STEPS, a.start, a.stop)
     os.environ["BWSNN_BUILD"] = str(a.build)  # every module's default paths follow --build
     cfg = DemoConfig(target=a.target, train=replace(DemoConfig().train, data_dir=a.data_dir and str(a.data_dir)))
-    state = BuildState.load(a.build, "bench") if a.start else BuildState(a.build, "bench")
+    try:
+        state = BuildState.load(a.build, "bench") if a.start else BuildState(a.build, "bench")
+    except jsonfile.JsonFileError as e:
+        p.error(f"--start: {e}")
     state = run(BENCH_STEPS, cfg, state, a.start, a.stop)
     failed = [f"{n} ({s})" for n, s in state.status.items() if s.startswith("failed")]
     print(f"bench: {', '.join(f'{n} {s}' for n, s in state.status.items())} -> {a.build / 'bench'}")

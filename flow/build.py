@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bwsnn import jsonfile
+
 
 class StepSkipped(Exception):
     """The step cannot run here (a missing tool or input); the message says what and why in one line."""
@@ -56,8 +58,9 @@ class BuildState:
     def load(cls, build: Path, flow: str = "demo") -> BuildState:
         """The state a previous run of ``flow`` left in ``build`` (an empty one if there is none)."""
         state = cls(build, flow)
-        if state.path.exists():
-            doc = json.loads(state.path.read_text())
+        if state.path.exists():  # a bad one is a jsonfile.JsonFileError naming it
+            doc = jsonfile.read(state.path, f"{flow} flow state", {"results": dict, "status": dict,
+                                                                    "seconds": dict})
             state.artifact = Path(doc["artifact"]) if doc.get("artifact") else None
             state.results, state.status, state.seconds = doc["results"], doc["status"], doc["seconds"]
         return state
@@ -75,14 +78,31 @@ def step_names(steps: list[Step]) -> list[str]:
     return [s.name for s in steps]
 
 
+class StepRangeError(ValueError):
+    """A --start / --stop range that names an unknown step or selects none (one line)."""
+
+
 def select(steps: list[Step], start: str | None, stop: str | None) -> list[Step]:
+    """The steps from ``start`` to ``stop`` (names, both included); a range that selects nothing is an error,
+    never a run that does nothing and succeeds."""
     names = step_names(steps)
     for what, name in (("start", start), ("stop", stop)):
         if name is not None and name not in names:
-            raise ValueError(f"--{what}: expected one of {', '.join(names)}, got {name!r}")
+            raise StepRangeError(f"--{what}: expected one of {', '.join(names)}, got {name!r}")
     lo = names.index(start) if start else 0
     hi = names.index(stop) + 1 if stop else len(names)
+    if lo >= hi:
+        raise StepRangeError(f"--start {start} --stop {stop}: expected a start at or before the stop (steps in "
+                             f"order: {', '.join(names)}), got a range of no steps")
     return steps[lo:hi]
+
+
+def check_range(parser: Any, steps: list[Step], start: str | None, stop: str | None) -> None:
+    """A command line's --start / --stop checked before any work: a bad range is the parser's one-line error."""
+    try:
+        select(steps, start, stop)
+    except StepRangeError as e:
+        parser.error(str(e))
 
 
 def run(steps: list[Step], cfg: Any, state: BuildState, start: str | None = None, stop: str | None = None,

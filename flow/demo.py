@@ -15,10 +15,10 @@ import os
 import sys
 from dataclasses import replace
 
-from bwsnn import cli
+from bwsnn import cli, jsonfile
 from bwsnn.boards import BOARDS, DEFAULT_BOARD
 from bwsnn.paths import build_dir
-from flow.build import BuildState, run, step_names
+from flow.build import BuildState, check_range, run, step_names
 from flow.steps import DEMO_STEPS, DemoConfig
 
 
@@ -38,7 +38,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--retrain", action="store_true", help="train even if the build folder holds a model")
     p.add_argument("--start", choices=names, help="first step (earlier results are read from the build folder)")
     p.add_argument("--stop", choices=names, help="last step")
-    return p.parse_args(argv)
+    a = p.parse_args(argv)
+    check_range(p, DEMO_STEPS, a.start, a.stop)
+    return a
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,7 +49,10 @@ def main(argv: list[str] | None = None) -> int:
     cfg = DemoConfig(target=a.target, retrain=a.retrain, images=a.images,
                      artifact=a.artifact and str(a.artifact),
                      train=replace(DemoConfig().train, data_dir=a.data_dir and str(a.data_dir)))
-    state = BuildState.load(a.build) if a.start else BuildState(a.build)
+    try:
+        state = BuildState.load(a.build) if a.start else BuildState(a.build)
+    except jsonfile.JsonFileError as e:
+        raise SystemExit(f"python -m flow.demo: error: --start: {e}") from None
     state = run(DEMO_STEPS, cfg, state, a.start, a.stop)
     failed = [f"{n} ({s})" for n, s in state.status.items() if s.startswith("failed")]
     skipped = [n for n, s in state.status.items() if s.startswith("skipped")]

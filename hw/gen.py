@@ -25,6 +25,7 @@ from bwsnn.params import (
     Fold,
     Layout,
     LayoutError,
+    check_buildable,
     descriptors,
     layout,
     memories,
@@ -334,6 +335,7 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
     try:
         art = load(a.artifact)
+        check_buildable(art)  # before the planner: it assumes what the generator can build
         print(write_params(art, a.out_dir, plan(art, a.target_cycles, a.max_lanes)))
     except ArtifactError as e:  # also the generator's limits (bwsnn.params.LayoutError)
         print(f"error: {a.artifact}: {e}" if isinstance(e, LayoutError) else f"error: {e}", file=sys.stderr)

@@ -107,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from bwsnn import cli
     from bwsnn.artifact import ArtifactError, load
+    from bwsnn.params import check_buildable
 
     p = cli.Parser(prog="python -m hw.synth", description=main.__doc__.split(": ", 1)[1])
     p.add_argument("artifact", type=cli.existing_file, help="deploy artifact (*.bwsnn.npz)")
@@ -114,8 +115,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--target", default=None, help="board of bwsnn/boards.json (default: the record's default)")
     a = p.parse_args(argv)
     try:
+        art = load(a.artifact)
+        check_buildable(art, str(a.artifact))  # before Yosys starts
         t0 = time.perf_counter()
-        r = synth_estimate(load(a.artifact), a.work, board=get_board(a.target))  # the default plan, as the bitstream
+        r = synth_estimate(art, a.work, board=get_board(a.target))  # the default plan, as the bitstream
         t1 = time.perf_counter()
         r["logic_depth"] = logic_depth(a.work / "params", a.work)
         r.update(yosys=yosys.version(), synth_s=round(t1 - t0, 1), depth_s=round(time.perf_counter() - t1, 1))

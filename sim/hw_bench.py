@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +32,7 @@ from bwsnn import cli
 from bwsnn.artifact import Artifact, ArtifactError, Layer, load
 from bwsnn.boards import BOARDS, DEFAULT_BOARD, get_board
 from bwsnn.limits import CLOCK_HZ, CLOCK_PERIOD_NS
-from bwsnn.params import DEFAULT_TARGET_CYCLES, Fold, LayoutError, check_buildable, layout, plan, positions
+from bwsnn.params import DEFAULT_TARGET_CYCLES, Fold, buildable, check_buildable, layout, plan, positions
 from bwsnn.paths import MODELS_DIR, build_dir
 from bwsnn.random_artifact import random_images
 from hw.synth import logic_depth, synth_estimate
@@ -150,18 +152,25 @@ def frontier_png(rows: list[dict], path: Path) -> None:
     plt.close(fig)
 
 
+#: what a row's worker can fail with that is the input's or the tools' fault (a bug still shows its traceback)
+WORKER_ERRORS = (ArtifactError, YosysError, AssertionError, OSError, subprocess.CalledProcessError, BrokenProcessPool)
+
+
+def failure_line(e: BaseException) -> str:
+    """A worker's exception as one line: its class and the first line of its message."""
+    first = (str(e).strip().splitlines() or [""])[0]
+    return f"{type(e).__name__}: {first}" if first else type(e).__name__
+
+
 def bench_models(models_dir: Path | None) -> list[tuple[str, Path]]:
     """(row name, artifact): the reference artifact, then the models shipped in ``models_dir`` that the RTL
     builds (:func:`bwsnn.params.check_buildable`); every one is loaded (validated) here, before any work: a bad
     one is one line."""
     models = [("default", reference_artifact())]
-    load(models[0][1])
+    check_buildable(load(models[0][1]), str(models[0][1]))
     for p in sorted(models_dir.glob("*.bwsnn.npz")) if models_dir else []:
-        try:
-            check_buildable(load(p))
-        except LayoutError:
-            continue
-        models.append((p.name.removesuffix(".bwsnn.npz"), p))
+        if buildable(load(p)):  # the shipped models the RTL generator cannot build (yet) get no row
+            models.append((p.name.removesuffix(".bwsnn.npz"), p))
     return models
 
 
@@ -195,7 +204,12 @@ def main(argv: list[str] | None = None) -> int:
     with ProcessPoolExecutor(a.jobs) as pool:  # rows are independent: own build folders
         futures = {pool.submit(measure, *job): job[1] for job in sorted(jobs, key=lambda j: -j[0].stat().st_size)}
         for done in as_completed(futures):
-            rows[futures[done]] = done.result()
+            try:
+                rows[futures[done]] = done.result()
+            except WORKER_ERRORS as e:  # the worker's one line, not its traceback; the other rows stop
+                pool.shutdown(cancel_futures=True)
+                print(f"error: hw bench {futures[done]}: {failure_line(e)}", file=sys.stderr)
+                return 1
             print(f"hw bench: {futures[done]} done", flush=True)
             ordered = [rows[name] for name, _ in models if name in rows]  # partial results as they come
             (out / f"{stem}.json").write_text(json.dumps({"rows": ordered}, indent=1) + "\n")

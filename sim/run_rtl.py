@@ -24,6 +24,7 @@ import numpy as np
 
 from bwsnn import cli, datasets
 from bwsnn.artifact import Artifact, ArtifactError, load, validate
+from bwsnn.params import check_buildable
 from bwsnn.params import folding as make_folding
 from bwsnn.paths import build_dir
 from bwsnn.random_artifact import EDGE_CASES, EdgeCase, random_artifact, random_conv_artifact, random_images
@@ -246,7 +247,8 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
     ref = reference_artifact(a.artifact)
     data_dir = a.data_dir and str(a.data_dir)
-    try:  # before any build: a missing or bad reference artifact or dataset is one line
+    try:  # before any build: a missing, bad or unbuildable reference artifact or dataset is one line
+        check_buildable(load(ref), str(ref))
         dataset_images(str(load(ref).info.get("dataset", "digits")), 1, data_dir)
     except ArtifactError as e:
         print(f"error: reference artifact (make train, or $BWSNN_ARTIFACT): {e}", file=sys.stderr)

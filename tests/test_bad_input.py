@@ -16,7 +16,7 @@ import pytest
 
 from bwsnn import artifact, cli, npz
 from bwsnn.datasets import DataError, load_mnist
-from bwsnn.random_artifact import random_artifact, random_images
+from bwsnn.random_artifact import random_artifact, random_conv_artifact, random_images
 from host import data
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -116,7 +116,100 @@ def d(tmp_path_factory: pytest.TempPathFactory) -> Path:
                  "t10k-labels-idx1-ubyte"):
         (d / "idx_gz" / f"{name}.gz").write_bytes(b"\x1f\x8bnot really gzip")
     (d / "file.txt").write_text("not a directory")
+    _bad_artifacts(d, meta)
+    _torch_files(d)
+    _report_dirs(d, art)
     return d
+
+
+def _edited(d: Path, src: str, dst: str, edit) -> None:
+    """``d/dst``: the artifact ``d/src`` with ``edit(meta)`` applied to its meta, re-signed."""
+    meta = json.loads(npz.read(d / src)["meta"].tobytes())
+    edit(meta)
+    _resign(d / src, d / dst, json.dumps(meta).encode())
+
+
+#: artifact meta edits the validator must refuse: exact JSON types, fields that do not belong to the kind
+DENSE_EDITS = {
+    "T_true": lambda m: m.update(T=True), "version_true": lambda m: m.update(version=True),
+    "T_float": lambda m: m.update(T=2.0), "bits_float": lambda m: m["input"].update(bits=8.0),
+    "shape_true": lambda m: m["input"].update(shape=[True]), "shape_float": lambda m: m["input"].update(shape=[64.0]),
+    "shape_scalar": lambda m: m["input"].update(shape=64), "shape_empty": lambda m: m["input"].update(shape=[]),
+    "in_float": lambda m: m["layers"][0].update({"in": 64.0}), "in_list": lambda m: m["layers"][0].update({"in": [64]}),
+    "out_true": lambda m: m["layers"][0].update(out=True), "spiking_int": lambda m: m["layers"][0].update(spiking=1),
+    "mem_bits_text": lambda m: m["layers"][0].update(mem_bits="16"),
+    "skip_true": lambda m: m["layers"][1].update(skip_from=True),
+    "kernel_on_dense": lambda m: m["layers"][0].update(kernel=3),
+    "misspelt": lambda m: m["layers"][0].update(leakshift=1), "top_extra": lambda m: m.update(extra=1),
+    "input_extra": lambda m: m["input"].update(channels=1), "classes_ints": lambda m: m.update(classes=list(range(10))),
+    "classes_text": lambda m: m.update(classes="0123456789"), "info_list": lambda m: m.update(info=[]),
+    "name_int": lambda m: m["layers"][0].update(name=5), "layers_object": lambda m: m.update(layers={}),
+}
+CONV_EDITS = {
+    "pool_padding": lambda m: m["layers"][2].update(padding=0),
+    "kernel_true": lambda m: m["layers"][0].update(kernel=True),
+    "conv_in_float": lambda m: m["layers"][0].update({"in": [11, 9, 2.0]}),
+    "pool_spiking": lambda m: m["layers"][2].update(spiking=True),
+    "stride_list": lambda m: m["layers"][0].update(stride=[1]),
+}
+
+
+#: the line an artifact the RTL generator cannot build gets (a valid shortcut from two layers back)
+FARSKIP = "farskip.bwsnn.npz: layers[2].skip_from: the RTL takes shortcuts from the previous layer"
+
+
+def _bad_artifacts(d: Path, meta: dict) -> None:
+    random_conv_artifact(seed=1).save(d / "conv.bwsnn.npz")
+    far = random_artifact(sizes=(20, 8, 8, 8, 5), seed=2)
+    far.layers[2].skip_from = 0  # valid, but the RTL takes shortcuts from the previous layer only
+    far.save(d / "farskip.bwsnn.npz")
+    for name, edit in DENSE_EDITS.items():
+        _edited(d, "m.bwsnn.npz", f"{name}.bwsnn.npz", edit)
+    for name, edit in CONV_EDITS.items():
+        _edited(d, "conv.bwsnn.npz", f"{name}.bwsnn.npz", edit)
+
+
+def _torch_files(d: Path) -> None:
+    """--teacher and --resume inputs that are not what they claim."""
+    import torch
+
+    from training.model import Teacher
+
+    (d / "teacher_empty.pt").write_bytes(b"")
+    (d / "teacher_random.pt").write_bytes(np.random.default_rng(2).bytes(400))
+    torch.save([1, 2], d / "teacher_list.pt")
+    torch.save({"a": torch.zeros(3)}, d / "teacher_other.pt")
+    torch.save(Teacher(64, [32, 32, 32], 10).state_dict(), d / "teacher_small.pt")
+    torch.save({"arch": "BWSNN", "teacher": {}, "student": {}}, d / "teacher_checkpoint.pt")
+    raw = (d / "teacher_small.pt").read_bytes()
+    (d / "teacher_truncated.pt").write_bytes(raw[: len(raw) // 3])
+    for name, content in (("not_dict", [1]), ("missing", {"phase": "bwsnn"}), ("truncated", None),
+                          ("bad_config", None)):
+        run = d / f"resume_{name}"
+        run.mkdir()
+        if name == "truncated":
+            (run / "train_state.pt").write_bytes(raw[: len(raw) // 2])
+        elif name == "bad_config":
+            from training.checkpoint import STATE_KEYS
+
+            torch.save({**{k: 0 for k in STATE_KEYS}, "config": [1]}, run / "train_state.pt")
+        else:
+            torch.save(content, run / "train_state.pt")
+
+
+def _report_dirs(d: Path, art: artifact.Artifact) -> None:
+    """models folders (training.bench --models-dir) whose training reports are not what it reads."""
+    good = json.loads((ROOT / "models" / "mnist-fast.json").read_text())
+    for name, text in (("not_json", "{"), ("list", "[]"), ("no_accuracy", json.dumps({**good, "accuracy": {}})),
+                       ("seconds_text", json.dumps({**good, "seconds": "fast"})),
+                       ("epochs_true", json.dumps({**good, "epochs": True})), ("no_report", None),
+                       ("no_dataset", json.dumps(good))):
+        m = d / f"models_{name}"
+        m.mkdir()
+        src = d / "m.bwsnn.npz" if name == "no_dataset" else ROOT / "models" / "mnist-fast.bwsnn.npz"
+        (m / "x.bwsnn.npz").write_bytes(src.read_bytes())
+        if text is not None:
+            (m / "x.json").write_text(text)
 
 
 # -- the one .npz reader ----------------------------------------------------------------------------------
@@ -162,6 +255,9 @@ def run_main(module: str, argv: list[str], capsys: pytest.CaptureFixture) -> tup
         rc = importlib.import_module(module).main(argv)
     except SystemExit as e:
         rc = e.code
+        if isinstance(rc, str):  # SystemExit("error: ..."): the interpreter prints it to stderr, status 1
+            print(rc, file=sys.stderr)
+            rc = 1
     return rc, capsys.readouterr().err
 
 
@@ -264,6 +360,96 @@ CLI_CASES = [
     ("sim.hw_bench", ["--images", "nan"], "argument --images: expected an integer >= 1, got 'nan'"),
     ("sim.hw_bench", ["--icarus-images", "0"], "argument --icarus-images: expected an integer >= 1"),
     ("sim.hw_bench", ["--target-cycles", "-1"], "argument --target-cycles: expected an integer >= 1"),
+    # artifact fields: exact JSON types, and only the fields of the layer's kind
+    *[("host.run", GOLDEN[:2] + ["--artifact", f"{{d}}/{name}.bwsnn.npz"] + DATA, fragment) for name, fragment in (
+        ("T_true", "field 'T': expected int, got true"), ("version_true", "field 'version': expected 1 or 2, got true"),
+        ("T_float", "field 'T': expected int, got 2.0"), ("bits_float", "field 'input.bits': expected int, got 8.0"),
+        ("shape_true", "field 'input.shape': expected a list of positive integers, got [true]"),
+        ("shape_float", "field 'input.shape': expected a list of positive integers, got [64.0]"),
+        ("shape_scalar", "field 'input.shape': expected list, got 64"),
+        ("shape_empty", "field 'input.shape': expected a list of positive integers, got []"),
+        ("in_float", "field 'layers[0].in': expected int, got 64.0"),
+        ("in_list", "field 'layers[0].in': expected int, got [64]"),
+        ("out_true", "field 'layers[0].out': expected int, got true"),
+        ("spiking_int", "field 'layers[0].spiking': expected bool, got 1"),
+        ("mem_bits_text", "field 'layers[0].mem_bits': expected int, got \"16\""),
+        ("skip_true", "field 'layers[1].skip_from': expected null or a layer index, got true"),
+        ("kernel_on_dense", "field 'layers[0].kernel': expected only the fields of a dense layer (name, kind, in,"),
+        ("misspelt", "field 'layers[0].leakshift': expected only the fields of a dense layer"),
+        ("top_extra", "field 'extra': expected only the fields of the meta (format, version, T,"),
+        ("input_extra", "field 'input.channels': expected only the fields of the input (shape, bits)"),
+        ("classes_ints", "field 'classes': expected a list of names (strings), got [0, 1,"),
+        ("classes_text", "field 'classes': expected list, got \"0123456789\""),
+        ("info_list", "field 'info': expected an object, got []"),
+        ("name_int", "field 'layers[0].name': expected a string, got 5"),
+        ("layers_object", "field 'layers': expected list, got {}"))],
+    *[("hw.gen", [f"{{d}}/{name}.bwsnn.npz", "{d}/gen"], fragment) for name, fragment in (
+        ("pool_padding", "field 'layers[2].padding': expected only the fields of a pool layer (name, kind, in, out, "
+                         "kernel, stride), got an unknown field"),
+        ("pool_spiking", "field 'layers[2].spiking': expected only the fields of a pool layer"),
+        ("kernel_true", "field 'layers[0].kernel': expected int, got true"),
+        ("conv_in_float", "field 'layers[0].in': expected 3 positive integers, got [11, 9, 2.0]"),
+        ("stride_list", "field 'layers[0].stride': expected int, got [1]"))],
+    # the RTL tools: an artifact the generator cannot build is the layout's one line, before the planner
+    ("hw.gen", ["{d}/farskip.bwsnn.npz", "{d}/gen"], FARSKIP),
+    ("hw.synth", ["{d}/farskip.bwsnn.npz", "{d}/synth"], FARSKIP),
+    # training options, checked before any work
+    *[("training.train", ["--device", dev, "--out", "{d}/train"], fragment) for dev, fragment in (
+        ("xpu", "--device: 'xpu': no xpu device here"), ("foo", "--device: expected auto, cpu or cuda[:i], got 'foo'"),
+        ("", "--device: expected auto, cpu or cuda[:i], got ''"), ("cuda:-1", "--device: expected auto, cpu"),
+        ("cpu:2", "--device: expected cpu (one CPU device), got 'cpu:2'"),
+        ("meta", "--device: 'meta': no meta device"))],
+    ("training.train", ["--conv", "c4,p,p,p,p", "--hidden", "", "--out", "{d}/train"],
+     "conv: entry 4 ('p') needs a map of at least 2x2, the stack c4,p,p,p,p gives it 1x1 from the 8x8 images"),
+    ("training.train", ["--conv", "c4,p,p,p,c4,p", "--hidden", "", "--out", "{d}/train"], "conv: entry 5 ('p') needs"),
+    ("training.train", ["--conv", "c99999999", "--out", "{d}/train"],
+     "conv: entry 0 ('c99999999') makes a 8x8x99999999 map, the artifact holds at most 4194304 values per map"),
+    ("training.train", ["--conv", "p,c4", "--out", "{d}/train"], "argument --conv: expected c<channels> and p entries"),
+    ("training.train", ["--conv", "c4,x", "--out", "{d}/train"], "argument --conv: expected c<channels> and p entries"),
+    ("training.train", ["--hidden", "0", "--out", "{d}/train"], "argument --hidden: expected comma-separated positive"),
+    ("training.train", ["--hidden", "", "--conv", "", "--out", "{d}/train"], "--hidden: expected positive widths"),
+    # --teacher files: the one torch reader, then the architecture
+    *[("training.train", ["--teacher", f"{{d}}/teacher_{name}.pt", "--out", "{d}/train"], fragment)
+      for name, fragment in (
+        ("empty", "teacher_empty.pt: empty file, expected a teacher state_dict"),
+        ("random", "teacher_random.pt: not a teacher state_dict (a torch.save file): "),
+        ("truncated", "teacher_truncated.pt: not a teacher state_dict (a torch.save file): unreadable"),
+        ("list", "teacher_list.pt: expected a teacher state_dict (a dict), got a list"),
+        ("other", "teacher_other.pt: not a teacher state_dict of this Teacher: missing 'net.0.weight'"),
+        ("small", "teacher_small.pt: not a teacher state_dict of this Teacher: 'net.0.weight' expected shape "
+                  "[256, 64], got [32, 64]"),
+        ("checkpoint", "teacher_checkpoint.pt: expected a teacher state_dict (a dict of tensors), got a dict whose "
+                       "'arch' is a str (a training checkpoint.pt?"))],
+    ("training.train", ["--teacher", "{d}/none.pt", "--out", "{d}/train"], "--teacher: {d}/none.pt: no such file"),
+    # --resume states
+    ("training.train", ["--resume", "--out", "{d}/resume_not_dict"], "expected a training state (a dict), got a list"),
+    ("training.train", ["--resume", "--out", "{d}/resume_missing"],
+     "train_state.pt: not a training state: missing keys 'config', 'history', 'selection' and 9 more (found 'phase')"),
+    ("training.train", ["--resume", "--out", "{d}/resume_truncated"], "not a training state (a torch.save file)"),
+    ("training.train", ["--resume", "--out", "{d}/resume_bad_config"], "field 'config': expected a dict, got list"),
+    ("training.train", ["--resume", "--out", "{d}/gen_none"], "--resume: {d}/gen_none/train_state.pt: no such file"),
+    # training.bench: its folders, its output, every shipped model and report, before any retraining
+    ("training.bench", ["--skip-ablation", "--models-dir", "{d}/nodir"],
+     "argument --models-dir: {d}/nodir: directory does not exist"),
+    ("training.bench", ["--skip-ablation", "--models-dir", "{d}/file.txt"], "{d}/file.txt: not a directory"),
+    ("training.bench", ["--skip-ablation", "--data-dir", "{d}/nodir"], "argument --data-dir: {d}/nodir: directory"),
+    ("training.bench", ["--skip-ablation", "--out", "{d}/file.txt"], "argument --out: {d}/file.txt: exists and is not"),
+    *[("training.bench", ["--models-dir", f"{{d}}/models_{name}", "--out", "{d}/bench"], fragment)
+      for name, fragment in (
+        ("not_json", "models_not_json/x.json: not a training report: expected JSON, got undecodable text"),
+        ("list", "models_list/x.json: not a training report: expected a JSON object, got list"),
+        ("no_accuracy", "x.json: field 'accuracy.per_step': expected present (a training report), got missing"),
+        ("seconds_text", "x.json: field 'seconds': expected int or float, got \"fast\""),
+        ("epochs_true", "x.json: field 'epochs': expected int, got true"),
+        ("no_report", "models_no_report/x.json: missing (every shipped artifact comes with its training report)"),
+        ("no_dataset", "x.bwsnn.npz: field 'info.dataset': expected the name of its dataset, got None"))],
+    # step ranges that select nothing
+    ("flow.demo", ["--build", "{d}/flow", "--start", "report", "--stop", "train"],
+     "--start report --stop train: expected a start at or before the stop"),
+    ("flow.demo", ["--build", "{d}/flow", "--start", "hls", "--stop", "golden"], "got a range of no steps"),
+    ("flow.bench", ["--build", "{d}/flow", "--start", "bench_host", "--stop", "train"],
+     "--start bench_host --stop train: expected a start at or before the stop"),
+    ("flow.bench", ["--build", "{d}/flow", "--stop", "nope"], "argument --stop: invalid choice: 'nope'"),
 ]
 
 
@@ -285,6 +471,51 @@ def test_bad_environment_is_one_line(d: Path, env: dict[str, str], module: str, 
     for k, v in env.items():
         monkeypatch.setenv(k, v.replace("{d}", str(d)))
     rc, err = run_main(module, ["--sim", "verilator"] if module == "sim.run_rtl" else [], capsys)
+    assert_one_line(rc, err, fragment)
+
+
+@pytest.mark.parametrize("env, module, fragment", [
+    ({"BWSNN_ARTIFACT": "{d}/farskip.bwsnn.npz"}, "sim.run_rtl", FARSKIP),
+    ({"BWSNN_ARTIFACT": "{d}/farskip.bwsnn.npz"}, "sim.hw_bench", FARSKIP),
+])
+def test_unbuildable_reference_artifact_before_any_bench(d: Path, env: dict[str, str], module: str, fragment: str,
+                                                         capsys: pytest.CaptureFixture,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    # checked before the first build: sim.run_rtl would otherwise run its unit benches first (minutes)
+    from sim import rtl_build
+
+    for name in ("build", "build_sources"):
+        monkeypatch.setattr(rtl_build, name, lambda *a, **k: pytest.fail("a simulator build started"))
+    test_bad_environment_is_one_line(d, env, module, fragment, capsys, monkeypatch)
+
+
+def _failing_measure(*args: object) -> dict:
+    raise artifact.ArtifactError("x.bwsnn.npz: field 'T': expected 1..8, got 9")
+
+
+def test_a_worker_failure_is_its_one_line(d: Path, tmp_path: Path, capsys: pytest.CaptureFixture,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    # sim.hw_bench measures rows in worker processes: what one raises comes back as a line, not a traceback
+    from sim import hw_bench
+
+    monkeypatch.setenv("BWSNN_ARTIFACT", str(d / "m.bwsnn.npz"))
+    monkeypatch.setenv("BWSNN_BUILD", str(tmp_path))
+    monkeypatch.setattr(hw_bench, "measure", _failing_measure)
+    rc, err = run_main("sim.hw_bench", ["--no-shipped", "--jobs", "2"], capsys)
+    assert_one_line(rc, err, "error: hw bench default: ArtifactError: x.bwsnn.npz: field 'T': expected 1..8, got 9")
+
+
+@pytest.mark.parametrize("flow, state, fragment", [
+    ("demo", "{", "demo_state.json: not a demo flow state: expected JSON, got undecodable text"),
+    ("demo", '{"results": 3}', "demo_state.json: field 'results': expected dict, got 3"),
+    ("bench", "[]", "bench_state.json: not a bench flow state: expected a JSON object, got list"),
+])
+def test_a_bad_saved_flow_state_is_one_line(tmp_path: Path, flow: str, state: str, fragment: str,
+                                             capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BWSNN_BUILD", str(tmp_path))  # the flows point it at --build: restored after the test
+    (tmp_path / f"{flow}_state.json").write_text(state)
+    start = "report" if flow == "demo" else "bench_host"
+    rc, err = run_main(f"flow.{flow}", ["--build", str(tmp_path), "--start", start], capsys)
     assert_one_line(rc, err, fragment)
 
 

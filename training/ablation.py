@@ -22,7 +22,7 @@ import torch
 
 from bwsnn import cli, datasets
 from bwsnn.paths import build_dir
-from training import checkpoint, shipped, train
+from training import checkpoint, shipped, torchfile, train
 
 #: variant -> the switches it turns off (the full recipe first: it trains the seed's teacher)
 VARIANTS: dict[str, dict[str, bool]] = {
@@ -57,7 +57,7 @@ def run(base: train.TrainConfig, seeds: list[int], out: Path, command: str | Non
             resume = (run_dir / checkpoint.STATE_FILE).is_file()
             report = train.run(cfg, run_dir, resume=resume, command=command and f"{command}  # run {name}")
             if variant == "shortcuts+kd":
-                torch.save(torch.load(run_dir / "checkpoint.pt", map_location="cpu")["teacher"], teacher)
+                torch.save(torchfile.read(run_dir / "checkpoint.pt", "checkpoint", ("teacher",))["teacher"], teacher)
             shutil.copy(run_dir / "model.bwsnn.npz", art)
             shutil.copy(run_dir / "train_report.json", art.with_name(f"{name}.json"))
             print(f"ablation {name}: deploy {report['accuracy']['deploy']:.2f}%", flush=True)
@@ -110,7 +110,8 @@ def main(argv: list[str] | None = None) -> None:
     try:
         run(base, a.seeds, a.out, command)
         print("\n".join(markdown(summarize(a.out, base.data_dir))))
-    except (datasets.DataError, train.ConfigError, checkpoint.ResumeError, shipped.ShippedError) as e:
+    except (datasets.DataError, train.ConfigError, checkpoint.ResumeError, shipped.ShippedError,
+            torchfile.TorchFileError) as e:
         raise SystemExit(f"error: {e}") from None
 
 

@@ -90,19 +90,25 @@ def markdown(result: dict) -> str:
 def main(argv: list[str] | None = None) -> None:
     p = cli.Parser(prog="python -m training.bench", description=__doc__.splitlines()[0])
     p.add_argument("--seeds", type=cli.seed_list, default=[0, 1, 2], help="ablation seeds (default 0,1,2)")
-    p.add_argument("--data-dir", help="dataset directory (mnist.npz, fashion_mnist.npz) of the shipped models")
-    p.add_argument("--models-dir", default=str(shipped.MODELS_DIR), help="the shipped models (default: models/)")
+    p.add_argument("--data-dir", type=cli.existing_dir,
+                   help="dataset directory (mnist.npz, fashion_mnist.npz) of the shipped models")
+    p.add_argument("--models-dir", type=cli.existing_dir, default=str(shipped.MODELS_DIR),
+                   help="the shipped models (default: models/)")
     p.add_argument("--skip-ablation", action="store_true", help="skip the retrained digits ablation (the kept "
                    "Fashion-MNIST runs are re-measured regardless)")
     p.add_argument("--mnist-mlp", action="store_true", help="retrain the mnist-mlp preset (hours on a CPU)")
     p.add_argument("--mnist-epochs", type=cli.positive_int, help="override the mnist-mlp preset's epochs")
-    p.add_argument("--out", default=str(build_dir("bench")), help="output folder (default BUILD/bench)")
+    p.add_argument("--out", type=cli.output_dir, default=str(build_dir("bench")),
+                   help="output folder (default BUILD/bench)")
     a = p.parse_args(argv)
+    data_dir = a.data_dir and str(a.data_dir)
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     seeds = a.seeds
     try:
-        result = shipped_models(a.data_dir or os.environ.get("BWSNN_DATA_DIR"), Path(a.models_dir))
+        for path in shipped.models(Path(a.models_dir)) + shipped.models(Path(a.models_dir) / FASHION_ABLATION):
+            shipped.read(path)  # every model and report checked before the minutes of retraining below
+        result = shipped_models(data_dir or os.environ.get("BWSNN_DATA_DIR"), Path(a.models_dir))
     except (shipped.ShippedError, datasets.DataError, artifact.ArtifactError) as e:
         raise SystemExit(f"error: {e}") from None
     result["ablation"] = {}
@@ -114,11 +120,11 @@ def main(argv: list[str] | None = None) -> None:
             result["ablation"]["digits"] = {"preset": "digits", "seeds": seeds, "variants":
                                             ablation.summarize(runs, None), "command": "make bench (retrained)"}
         try:  # kept runs: re-measured, never retrained
-            result["ablation"]["fashion"] = _fashion_ablation(a.data_dir or os.environ.get("BWSNN_DATA_DIR"),
+            result["ablation"]["fashion"] = _fashion_ablation(data_dir or os.environ.get("BWSNN_DATA_DIR"),
                                                               Path(a.models_dir) / FASHION_ABLATION)
         except (shipped.ShippedError, datasets.DataError, artifact.ArtifactError) as e:
             raise SystemExit(f"error: {e}") from None
-        mnist = _mnist_dir(a.data_dir)
+        mnist = _mnist_dir(data_dir)
         if a.mnist_mlp and not mnist:
             result["mnist_skipped"] = "no mnist.npz found (pass --data-dir)"
         elif a.mnist_mlp:

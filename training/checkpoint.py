@@ -15,9 +15,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from training import torchfile
+
 STATE_FILE = "train_state.pt"
 # fields of the training config that do not change the result: a resumed run may differ in them
 RESUME_FREE = ("device", "data_dir", "export")
+# what every saved state holds (train.train_models' context and fit's phase, see their on_epoch)
+STATE_KEYS = ("config", "history", "selection", "teacher", "phase", "epoch", "model", "opt", "sched",
+              "phase_history", "best", "rng", "seconds")
 
 
 class ResumeError(ValueError):
@@ -54,10 +59,12 @@ def load(out: str | Path, config: dict) -> dict:
     if not path.is_file():
         raise ResumeError(f"--resume: {path}: no such file (no epoch of a run in {out} has finished)")
     try:
-        state = torch.load(path, map_location="cpu", weights_only=False)
-    except Exception as e:  # noqa: BLE001 - any unreadable file is the same one-line error
-        raise ResumeError(f"--resume: {path}: unreadable ({type(e).__name__})") from None
-    saved = state.get("config", {})
+        state = torchfile.read(path, "training state", STATE_KEYS)
+    except torchfile.TorchFileError as e:
+        raise ResumeError(f"--resume: {e}") from None
+    saved = state["config"]
+    if not isinstance(saved, dict):
+        raise ResumeError(f"--resume: {path}: field 'config': expected a dict, got {type(saved).__name__}")
     diff = sorted(k for k in set(saved) | set(config)
                   if k not in RESUME_FREE and saved.get(k) != config.get(k))
     if diff:

@@ -8,12 +8,11 @@ recomputed accuracy that differs from the report's is an error: the artifact or 
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 
-from bwsnn import artifact, datasets, golden
+from bwsnn import artifact, datasets, golden, jsonfile
 from bwsnn.paths import MODELS_DIR
 from training.report import activity
 from training.train import ACTIVITY_IMAGES
@@ -23,18 +22,36 @@ class ShippedError(ValueError):
     """A shipped model whose figures do not hold (one line)."""
 
 
+#: what :func:`evaluate` reads from a training report (train.package writes them), by type
+REPORT_FIELDS = {"accuracy.per_step": list, "accuracy.teacher": jsonfile.NUMBER, "seconds": jsonfile.NUMBER,
+                 "epochs": int, "teacher_epochs": int, "command": str}
+
+
 def models(directory: Path = MODELS_DIR) -> list[Path]:
     return sorted(directory.glob("*.bwsnn.npz"))
+
+
+def read(path: Path) -> tuple[artifact.Artifact, dict]:
+    """A shipped model and its training report, both checked (one line naming the file otherwise): what a
+    bench calls on every model before any long work."""
+    report_path = path.with_name(f"{path.name.removesuffix('.bwsnn.npz')}.json")
+    if not report_path.is_file():
+        raise ShippedError(f"{report_path}: missing (every shipped artifact comes with its training report)")
+    try:
+        report = jsonfile.read(report_path, "training report", REPORT_FIELDS)
+    except jsonfile.JsonFileError as e:
+        raise ShippedError(str(e)) from None
+    art = artifact.load(path)
+    if not isinstance(art.info.get("dataset"), str):
+        raise ShippedError(f"{path}: field 'info.dataset': expected the name of its dataset, got "
+                           f"{art.info.get('dataset')!r}")
+    return art, report
 
 
 def evaluate(path: Path, data_dir: str | None) -> dict:
     """One shipped model's row: recomputed figures + its training report's command, epochs and wall time."""
     name = path.name.removesuffix(".bwsnn.npz")
-    report_path = path.with_name(f"{name}.json")
-    if not report_path.is_file():
-        raise ShippedError(f"{report_path}: missing (every shipped artifact comes with its training report)")
-    report = json.loads(report_path.read_text())
-    art = artifact.load(path)
+    art, report = read(path)
     ds = datasets.load(art.info["dataset"], data_dir, report.get("seed", 0))  # a seeded split (digits) is its run's
     steps = golden.run(art, ds.x_test).step_scores
     per_step = [float(100.0 * np.mean(steps[:, t].argmax(-1) == ds.y_test)) for t in range(art.T)]

@@ -29,7 +29,7 @@ from bwsnn import cli, datasets, golden
 from bwsnn.artifact import RESETS
 from bwsnn.limits import MAX_T
 from bwsnn.paths import build_dir
-from training import checkpoint
+from training import checkpoint, device, geometry, torchfile
 from training.deploy import DeployModel
 from training.export import export_qonnx
 from training.fold import fold
@@ -90,7 +90,14 @@ class TrainConfig:
                 raise ConfigError(f"{name}: expected {expected}, got {getattr(self, name)!r}")
         if self.teacher is not None and not Path(self.teacher).is_file():
             raise ConfigError(f"teacher: {self.teacher}: no such file")
+        if (why := device.problem(self.device)) is not None:
+            raise ConfigError(f"device: {why}")
         return self
+
+    def check_shape(self, image: tuple[int, ...]) -> None:
+        """Raise :class:`ConfigError` when the conv stack cannot run on images of this shape."""
+        if self.conv and (why := geometry.stack_problem(self.conv, image)) is not None:
+            raise ConfigError(f"conv: {why}")
 
     def snn(self, n_in: int, n_classes: int) -> SNNConfig:
         return SNNConfig(n_in=n_in, n_classes=n_classes, hidden=list(self.hidden), T=self.T,
@@ -427,6 +434,7 @@ def train_models(cfg: TrainConfig, ds: datasets.Dataset | None = None, out: str 
     seed_all(cfg.seed)
     dist = Dist(cfg.device)
     ds = ds or datasets.load(cfg.dataset, cfg.data_dir, cfg.seed)
+    cfg.check_shape(ds.shape)
     data = holdout(ds, cfg.val_size, cfg.seed, cfg.train_size)
     if cfg.val_size:
         ds = replace(ds, split=f"{ds.split}; {cfg.val_size} training images held out for epoch selection "
@@ -444,7 +452,8 @@ def train_models(cfg: TrainConfig, ds: datasets.Dataset | None = None, out: str 
 
     teacher = cfg.teacher_model(ds)
     if cfg.teacher:
-        teacher.load_state_dict(torch.load(cfg.teacher, map_location="cpu"))
+        torchfile.load_state(teacher, torchfile.read(cfg.teacher, "teacher state_dict"), cfg.teacher,
+                             "teacher state_dict")
     if state and state["phase"] == "bwsnn":
         teacher.load_state_dict(state["teacher"])
         context |= {"history": state["history"], "selection": state["selection"], "teacher": state["teacher"]}
@@ -545,7 +554,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         argv = sys.argv[1:] if argv is None else argv
         run(cfg, opts.out, opts.resume, shlex.join(["python", "-m", "training.train", *argv]))
-    except (datasets.DataError, ConfigError, checkpoint.ResumeError) as e:
+    except (datasets.DataError, ConfigError, checkpoint.ResumeError, torchfile.TorchFileError) as e:
         raise SystemExit(f"error: {e}") from None
     finally:
         if torch.distributed.is_initialized():
