@@ -12,7 +12,7 @@ from bwsnn import artifact, datasets, golden
 from training import train
 from training.deploy import DeployModel
 from training.fold import fold
-from training.lif import LIF, ATanSpike
+from training.lif import LIF, ATan, SpikeFn
 from training.model import BWSNN, SNNConfig, model_input
 
 
@@ -45,9 +45,25 @@ def test_lif_dynamics(reset: str, expect_u: list[float]) -> None:
 
 def test_surrogate_gradient_peaks_at_threshold() -> None:
     x = torch.tensor([-1.0, 0.0, 1.0], requires_grad=True)
-    ATanSpike.apply(x).sum().backward()
+    SpikeFn.apply(x, ATan(alpha=2.0)).sum().backward()
     g = x.grad.tolist()
-    assert g[1] == pytest.approx(ATanSpike.alpha / 2) and 0 < g[0] < g[1] and g[0] == pytest.approx(g[2])
+    assert g[1] == pytest.approx(1.0) and 0 < g[0] < g[1] and g[0] == pytest.approx(g[2])
+
+
+@pytest.mark.parametrize("reset", ["hard", "soft"])
+@pytest.mark.parametrize("leak_shift", [0, 1, 3])
+def test_lif_scan_equals_step_graph(reset: str, leak_shift: int) -> None:
+    """The one-node scan of training gives the per-step autograd graph's spikes and gradients."""
+    torch.manual_seed(leak_shift)
+    cur = (torch.rand(4, 64, 8) * 1.6 - 0.2).requires_grad_()
+    weights = torch.randn(4, 64, 8)
+    lif = LIF(leak_shift, reset, ATan(alpha=3.0))
+    (lif(cur) * weights).sum().backward()
+    scan_grad, cur.grad = cur.grad, None
+    ref = lif.reference(cur)
+    (ref * weights).sum().backward()
+    assert torch.equal(lif(cur), ref) and 0 < ref.mean() < 1
+    torch.testing.assert_close(scan_grad, cur.grad, rtol=1e-6, atol=1e-7)
 
 
 def test_shortcut_wiring() -> None:

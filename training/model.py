@@ -82,7 +82,7 @@ class BWSNN(nn.Module):
             j = self.cfg.skip_from(i)
             if j is not None:
                 cur = cur + spikes[j]
-            s_i, u_i = self.lif[i](cur, return_mem=True)
+            s_i, u_i = self.lif[i](cur, return_mem=True) if trace else (self.lif[i](cur), None)
             spikes.append(s_i)
             mems.append(u_i)
         t, n = spikes[-1].shape[:2]
@@ -213,7 +213,7 @@ class ConvBWSNN(nn.Module):
             j = self.cfg.skip_from(i)
             if j is not None:
                 cur = cur + outs[j]
-            s, u = self.lif[i](cur, return_mem=True)
+            s, u = self.lif[i](cur, return_mem=True) if trace else (self.lif[i](cur), None)
             outs.append(s)
             mems.append(u)
         logits = self.out(_flatten_hwc(outs[-1].flatten(0, 1))).unflatten(0, (T, n))

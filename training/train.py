@@ -247,12 +247,19 @@ class Dist:
             return torch.nn.parallel.DistributedDataParallel(model, device_ids=ids)
         return model
 
-    def loader(self, x: np.ndarray, y: np.ndarray, batch: int, seed: int) -> DataLoader:
-        ds = TensorDataset(torch.from_numpy(x), torch.from_numpy(y))
+    def loader(self, x: np.ndarray, y: np.ndarray, batch: int, seed: int):
+        """Shuffled (images, labels) batches of uint8 / int64 tensors. One process: slices of one seeded
+        permutation (the batches DataLoader(shuffle=True) with that generator gives, without its per-image
+        indexing and collation); torchrun: DataLoader with a DistributedSampler."""
         if self.world > 1:
+            ds = TensorDataset(torch.from_numpy(x), torch.from_numpy(y))
             sampler = DistributedSampler(ds, self.world, self.rank, shuffle=True, seed=seed)
             return DataLoader(ds, batch_size=batch, sampler=sampler)
-        return DataLoader(ds, batch_size=batch, shuffle=True, generator=torch.Generator().manual_seed(seed))
+        xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+        gen = torch.Generator().manual_seed(seed)
+        torch.empty((), dtype=torch.int64).random_(generator=gen)  # DataLoader draws its base seed first
+        perm = torch.randperm(len(x), generator=gen)
+        return ((xt[idx], yt[idx]) for idx in perm.split(batch))
 
 
 def seed_all(seed: int) -> None:
@@ -341,7 +348,7 @@ def fit(model: torch.nn.Module, loss_fn, data: Split, epochs: int, cfg: TrainCon
     for epoch in bar:
         model.train()
         loader = dist.loader(data.x_train, data.y_train, cfg.batch_size, cfg.seed + epoch)
-        if isinstance(loader.sampler, DistributedSampler):
+        if isinstance(getattr(loader, "sampler", None), DistributedSampler):
             loader.sampler.set_epoch(epoch)
         total, count = 0.0, 0
         for xb, yb in loader:
