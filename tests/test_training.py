@@ -13,7 +13,7 @@ from training import train
 from training.deploy import DeployModel
 from training.fold import fold
 from training.lif import LIF, ATan, SpikeFn
-from training.model import BWSNN, SNNConfig, model_input
+from training.model import BWSNN, ConvConfig, ConvTeacher, SNNConfig, Teacher, frozen_teacher, model_input
 
 
 def test_binary_weights_are_plus_minus_one_and_learned_scale() -> None:
@@ -64,6 +64,19 @@ def test_lif_scan_equals_step_graph(reset: str, leak_shift: int) -> None:
     (ref * weights).sum().backward()
     assert torch.equal(lif(cur), ref) and 0 < ref.mean() < 1
     torch.testing.assert_close(scan_grad, cur.grad, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("teacher", [Teacher(64, [32, 32], 10),
+                                     ConvTeacher(ConvConfig((8, 8, 1), 10, ["c8", "c8", "p", "c16"], [12]))])
+def test_frozen_teacher_gives_the_teachers_logits(teacher: torch.nn.Module) -> None:
+    """The KD targets: BatchNorm folded into the layer before it, the eval-mode teacher's logits."""
+    torch.manual_seed(0)
+    for _ in range(3):  # running statistics that are not the identity
+        teacher.train()(torch.rand(32, 64) * 2)
+    x = torch.rand(16, 64)
+    frozen = frozen_teacher(teacher)
+    assert not any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in frozen.modules())
+    torch.testing.assert_close(frozen(x), teacher.eval()(x), rtol=1e-5, atol=1e-5)
 
 
 def test_shortcut_wiring() -> None:

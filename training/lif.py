@@ -63,13 +63,13 @@ class LIFScan(torch.autograd.Function):
     def forward(ctx, current: torch.Tensor, decay: float, hard: bool, surrogate: Surrogate) -> torch.Tensor:
         mem = torch.empty_like(current)  # the membrane before the reset, the surrogate's argument
         fired = torch.empty_like(current, dtype=torch.bool)
-        u = current[0]
-        for t in range(current.shape[0]):
-            if t:
-                u = torch.add(current[t], u, alpha=decay)
-            mem[t] = u
-            torch.ge(u, 1.0, out=fired[t])
-            u = u.masked_fill(fired[t], 0.0) if hard else u - fired[t].to(u.dtype)
+        steps = current.shape[0]
+        mem[0].copy_(current[0])
+        for t in range(steps):
+            torch.ge(mem[t], 1.0, out=fired[t])
+            if t + 1 < steps:  # the last step's reset feeds no later step
+                after = mem[t].masked_fill(fired[t], 0.0) if hard else mem[t] - fired[t].to(mem.dtype)
+                torch.add(current[t + 1], after, alpha=decay, out=mem[t + 1])
         ctx.save_for_backward(mem, fired)
         ctx.decay, ctx.hard, ctx.surrogate = decay, hard, surrogate
         return fired.to(current.dtype)

@@ -10,6 +10,7 @@ dense layers), each with its full-precision teacher of the same shape (:class:`T
 """
 from __future__ import annotations
 
+import copy
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -17,6 +18,7 @@ import torch
 import torch.nn.functional as F
 from brevitas.nn import QuantConv2d, QuantIdentity, QuantLinear
 from torch import nn
+from torch.nn.utils.fusion import fuse_conv_bn_eval, fuse_linear_bn_eval
 
 from bwsnn.limits import MAX_T
 from training.lif import LIF
@@ -249,3 +251,17 @@ class ConvTeacher(nn.Module):
             a = y if kind == "pool" else F.relu(y)
             outs.append(a)
         return self.out(_flatten_hwc(a))
+
+
+def frozen_teacher(teacher: nn.Module) -> nn.Module:
+    """An inference copy of a trained teacher with every BatchNorm folded into the conv / linear before it (the
+    KD targets of the student phase, where the teacher no longer changes: one pass less per layer)."""
+    frozen = copy.deepcopy(teacher).eval().requires_grad_(False)
+    for seq in [m for m in frozen.modules() if isinstance(m, nn.Sequential)]:
+        mods = list(seq)
+        for i, (a, b) in enumerate(zip(mods[:-1], mods[1:])):
+            if isinstance(a, nn.Conv2d) and isinstance(b, nn.BatchNorm2d):
+                seq[i], seq[i + 1] = fuse_conv_bn_eval(a, b), nn.Identity()
+            elif isinstance(a, nn.Linear) and isinstance(b, nn.BatchNorm1d):
+                seq[i], seq[i + 1] = fuse_linear_bn_eval(a, b), nn.Identity()
+    return frozen

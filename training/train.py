@@ -31,7 +31,7 @@ from training import checkpoint
 from training.deploy import DeployModel
 from training.export import export_qonnx
 from training.fold import fold
-from training.model import BWSNN, ConvBWSNN, ConvConfig, ConvTeacher, SNNConfig, Teacher, model_input
+from training.model import BWSNN, ConvBWSNN, ConvConfig, ConvTeacher, SNNConfig, Teacher, frozen_teacher, model_input
 from training.report import activity, plot_curves
 
 
@@ -377,6 +377,9 @@ def fit(model: torch.nn.Module, loss_fn, data: Split, epochs: int, cfg: TrainCon
 
 
 def student_loss(teacher: torch.nn.Module | None, cfg: TrainConfig):
+    if teacher is not None:
+        teacher = frozen_teacher(unwrap(teacher))
+
     def loss(model, xb, yb):
         logits = model(xb).mean(0)
         ce = F.cross_entropy(logits, yb)
