@@ -106,6 +106,16 @@ class Teacher(nn.Module):
         return self.net(x)
 
 
+STACK_GRAMMAR = "'c<channels>' and 'p' entries, a conv first"
+
+
+def stack_ok(stack: tuple[str, ...] | list[str]) -> bool:
+    """Whether ``stack`` is a conv stack: "c<channels>" (a binary 3x3 conv) and "p" (a 2x2 spike OR-pool)
+    entries, a conv first (it takes the image); empty is a dense network. The one check of the grammar."""
+    entries = all(s == "p" or (s[:1] == "c" and s[1:].isdigit() and int(s[1:]) > 0) for s in stack)
+    return entries and tuple(stack[:1]) != ("p",)
+
+
 def _flatten_hwc(a: torch.Tensor) -> torch.Tensor:
     """(B, C, H, W) -> (B, H*W*C) in channels-last order, the order of the artifact; (B, n) unchanged."""
     return a.permute(0, 2, 3, 1).reshape(len(a), -1) if a.dim() == 4 else a
@@ -129,9 +139,8 @@ class ConvConfig:
 
     def __post_init__(self) -> None:
         self.input_shape = tuple(self.input_shape)
-        bad = [s for s in self.stack if not (s == "p" or (s[:1] == "c" and s[1:].isdigit() and int(s[1:]) > 0))]
-        if bad or not self.stack or self.stack[0] == "p":
-            raise ValueError(f"stack: expected 'c<channels>' or 'p' entries starting with a conv, got {self.stack}")
+        if not self.stack or not stack_ok(self.stack):
+            raise ValueError(f"stack: expected {STACK_GRAMMAR}, got {self.stack}")
 
     @property
     def n_in(self) -> int:

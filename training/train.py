@@ -31,7 +31,18 @@ from training import checkpoint
 from training.deploy import DeployModel
 from training.export import export_qonnx
 from training.fold import fold
-from training.model import BWSNN, ConvBWSNN, ConvConfig, ConvTeacher, SNNConfig, Teacher, frozen_teacher, model_input
+from training.model import (
+    BWSNN,
+    STACK_GRAMMAR,
+    ConvBWSNN,
+    ConvConfig,
+    ConvTeacher,
+    SNNConfig,
+    Teacher,
+    frozen_teacher,
+    model_input,
+    stack_ok,
+)
 from training.report import activity, plot_curves
 
 
@@ -70,9 +81,8 @@ class TrainConfig:
 
     def check(self) -> TrainConfig:
         """Raise :class:`ConfigError` on the first invalid field; returns self."""
-        stack_ok = all(c == "p" or (c[:1] == "c" and c[1:].isdigit() and int(c[1:]) > 0) for c in self.conv)
         rules = [("hidden", bool(self.hidden or self.conv) and all(h >= 1 for h in self.hidden), "positive widths"),
-                 ("conv", stack_ok and self.conv[:1] != ("p",), "'c<channels>' and 'p' entries, a conv first"),
+                 ("conv", stack_ok(self.conv), STACK_GRAMMAR),
                  ("T", 1 <= self.T <= MAX_T, f"1..{MAX_T}"), ("input_bits", 1 <= self.input_bits <= 8, "1..8"),
                  ("epochs", self.epochs >= 1, ">= 1"),
                  ("teacher_epochs", self.teacher_epochs >= 0, ">= 0"), ("batch_size", self.batch_size >= 1, ">= 1"),
@@ -151,9 +161,8 @@ def _ints_or_empty(text: str) -> tuple[int, ...]:
 
 def _conv_stack(text: str) -> tuple[str, ...]:
     stack = tuple(v for v in text.split(",") if v)
-    if not all(v == "p" or (v[:1] == "c" and v[1:].isdigit() and int(v[1:]) > 0) for v in stack) or \
-            stack[:1] == ("p",):
-        raise argparse.ArgumentTypeError(f"expected c<channels> and p entries, a conv first, got {text!r}")
+    if not stack_ok(stack):
+        raise argparse.ArgumentTypeError(f"expected {STACK_GRAMMAR}, got {text!r}")
     return stack
 
 
