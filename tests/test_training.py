@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from bwsnn import artifact, datasets, golden
-from training import train
+from training import augment, speed, train
 from training.deploy import DeployModel
 from training.fold import fold
 from training.lif import LIF, ATan, SpikeFn
@@ -189,7 +189,7 @@ def test_torchrun_ddp_trains_on_two_cpu_processes(tmp_path: Path, digits) -> Non
 def test_random_shift_translates_whole_images() -> None:
     torch.manual_seed(0)
     x = torch.randint(1, 256, (200, 25), dtype=torch.uint8)  # no zero pixel: the zero border shows the offset
-    y = train.random_shift(x, (5, 5), 1)
+    y = augment.random_shift(x, (5, 5), 1)
     padded = torch.nn.functional.pad(x.view(-1, 5, 5), [1, 1, 1, 1])
     offsets = []
     for a, b in zip(padded, y.view(-1, 5, 5)):
@@ -199,7 +199,7 @@ def test_random_shift_translates_whole_images() -> None:
     # every one of the 9 offsets is drawn, the identity (1, 1) about 1/9 of the time
     assert set(offsets) == {(dy, dx) for dy in range(3) for dx in range(3)}
     assert offsets.count((1, 1)) < len(offsets) // 4
-    assert train.random_shift(x, (5, 5), 0) is x
+    assert augment.random_shift(x, (5, 5), 0) is x
 
 
 def test_training_is_reproducible_with_a_seed(tmp_path: Path) -> None:
@@ -243,3 +243,10 @@ def test_presets_are_valid_named_configs() -> None:
     cfg, out = train.parse_args(["--preset", "mnist-mlp", "--epochs", "3", "--no-kd", "--out", "x"])
     assert cfg.dataset == "mnist" and cfg.epochs == 3 and not cfg.kd and cfg.hidden == (1024, 1024, 1024)
     assert out == Path("x")
+
+
+def test_speed_refuses_a_ref_that_is_no_commit(capsys) -> None:
+    with pytest.raises(SystemExit):
+        speed.main(["--ref", "no-such-commit-xyz"])
+    err = capsys.readouterr().err
+    assert "--ref: expected a commit of this repository, got 'no-such-commit-xyz'" in err and "Traceback" not in err

@@ -6,7 +6,8 @@
   the default preset's, retrained here (minutes); Fashion-MNIST's, re-measured from its kept runs in
   models/ablation-fashion (with --data-dir; ``python -m training.ablation --preset fashion-ablation`` made them).
 * The trainer's speed (:mod:`training.speed`): images/s of a student epoch of mnist-conv (digits-conv without
-  --data-dir), and with --speed-ref COMMIT that commit's trainer timed beside it on the same images.
+  mnist.npz in --data-dir), and with --speed-ref COMMIT that commit's trainer timed beside it on the same images
+  (--skip-speed: not timed).
 * --mnist-mlp: retrain the mnist-mlp preset too (hours on a 2-core CPU; MNIST from --data-dir, BWSNN_DATA_DIR
   or ../shared/data beside the repo).
 """
@@ -71,7 +72,9 @@ def markdown(result: dict) -> str:
         lines += shipped.markdown(result["models"])
     else:
         lines.append(f"Skipped: {result['models_skipped']}.")
-    lines += ["", "## Trainer speed (one student epoch, KD on)", "", *speed.markdown(result["speed"])]
+    lines += ["", "## Trainer speed (one student epoch, KD on)", ""]
+    lines += ([f"Skipped ({result['speed']['skipped']})."] if "skipped" in result["speed"]
+              else speed.markdown(result["speed"]))
     lines += ["", "## Ablation: shortcuts x KD (golden model, full test sets, mean +/- std over seeds)", ""]
     if "digits" not in result["ablation"]:
         lines += ["digits: skipped (--skip-ablation).", ""]
@@ -101,6 +104,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--mnist-epochs", type=cli.positive_int, help="override the mnist-mlp preset's epochs")
     p.add_argument("--speed-ref", help="time this commit's trainer beside this tree's (e.g. the one before a "
                    "speed-up)")
+    p.add_argument("--skip-speed", action="store_true", help="skip timing the trainer")
     p.add_argument("--speed-images", type=cli.positive_int, default=1280, help="training images per timed epoch")
     p.add_argument("--speed-rounds", type=cli.positive_int, default=1)
     p.add_argument("--out", default=str(build_dir("bench")))
@@ -113,11 +117,15 @@ def main(argv: list[str] | None = None) -> None:
     except (shipped.ShippedError, datasets.DataError, artifact.ArtifactError) as e:
         raise SystemExit(f"error: {e}") from None
     data_dir = a.data_dir or os.environ.get("BWSNN_DATA_DIR")
-    try:
-        result["speed"] = speed.measure("mnist-conv" if data_dir else "digits-conv", data_dir, a.speed_ref,
-                                        a.speed_images, 1, a.speed_rounds)
-    except speed.SpeedError as e:
-        p.error(str(e).replace("--ref", "--speed-ref"))
+    if a.skip_speed:
+        result["speed"] = {"skipped": "--skip-speed"}
+    else:
+        mnist = bool(data_dir) and (Path(data_dir) / "mnist.npz").is_file()
+        try:
+            result["speed"] = speed.measure("mnist-conv" if mnist else "digits-conv", data_dir if mnist else None,
+                                            a.speed_ref, a.speed_images, 1, a.speed_rounds)
+        except speed.SpeedError as e:
+            p.error(str(e).replace("--ref", "--speed-ref"))
     result["ablation"] = {}
     with tempfile.TemporaryDirectory() as tmp:
         if not a.skip_ablation:
