@@ -25,7 +25,7 @@ def models_dir(tmp_path_factory) -> Path:
 
 
 def _bench(models: Path, out: Path, *extra: str) -> dict:
-    bench.main(["--models-dir", str(models), "--skip-ablation", "--out", str(out), *extra])
+    bench.main(["--models-dir", str(models), "--skip-ablation", "--skip-speed", "--out", str(out), *extra])
     return json.loads((out / "train.json").read_text())
 
 

@@ -9,11 +9,11 @@ import pytest
 import torch
 
 from bwsnn import artifact, datasets, golden
-from training import train
+from training import augment, speed, train
 from training.deploy import DeployModel
 from training.fold import fold
-from training.lif import LIF, ATanSpike
-from training.model import BWSNN, SNNConfig, model_input
+from training.lif import LIF, ATan, SpikeFn
+from training.model import BWSNN, ConvConfig, ConvTeacher, SNNConfig, Teacher, frozen_teacher, model_input
 
 
 def test_binary_weights_are_plus_minus_one_and_learned_scale() -> None:
@@ -45,9 +45,38 @@ def test_lif_dynamics(reset: str, expect_u: list[float]) -> None:
 
 def test_surrogate_gradient_peaks_at_threshold() -> None:
     x = torch.tensor([-1.0, 0.0, 1.0], requires_grad=True)
-    ATanSpike.apply(x).sum().backward()
+    SpikeFn.apply(x, ATan(alpha=2.0)).sum().backward()
     g = x.grad.tolist()
-    assert g[1] == pytest.approx(ATanSpike.alpha / 2) and 0 < g[0] < g[1] and g[0] == pytest.approx(g[2])
+    assert g[1] == pytest.approx(1.0) and 0 < g[0] < g[1] and g[0] == pytest.approx(g[2])
+
+
+@pytest.mark.parametrize("reset", ["hard", "soft"])
+@pytest.mark.parametrize("leak_shift", [0, 1, 3])
+def test_lif_scan_equals_step_graph(reset: str, leak_shift: int) -> None:
+    """The one-node scan of training gives the per-step autograd graph's spikes and gradients."""
+    torch.manual_seed(leak_shift)
+    cur = (torch.rand(4, 64, 8) * 1.6 - 0.2).requires_grad_()
+    weights = torch.randn(4, 64, 8)
+    lif = LIF(leak_shift, reset, ATan(alpha=3.0))
+    (lif(cur) * weights).sum().backward()
+    scan_grad, cur.grad = cur.grad, None
+    ref = lif.reference(cur)
+    (ref * weights).sum().backward()
+    assert torch.equal(lif(cur), ref) and 0 < ref.mean() < 1
+    torch.testing.assert_close(scan_grad, cur.grad, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("teacher", [Teacher(64, [32, 32], 10),
+                                     ConvTeacher(ConvConfig((8, 8, 1), 10, ["c8", "c8", "p", "c16"], [12]))])
+def test_frozen_teacher_gives_the_teachers_logits(teacher: torch.nn.Module) -> None:
+    """The KD targets: BatchNorm folded into the layer before it, the eval-mode teacher's logits."""
+    torch.manual_seed(0)
+    for _ in range(3):  # running statistics that are not the identity
+        teacher.train()(torch.rand(32, 64) * 2)
+    x = torch.rand(16, 64)
+    frozen = frozen_teacher(teacher)
+    assert not any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in frozen.modules())
+    torch.testing.assert_close(frozen(x), teacher.eval()(x), rtol=1e-5, atol=1e-5)
 
 
 def test_shortcut_wiring() -> None:
@@ -160,7 +189,7 @@ def test_torchrun_ddp_trains_on_two_cpu_processes(tmp_path: Path, digits) -> Non
 def test_random_shift_translates_whole_images() -> None:
     torch.manual_seed(0)
     x = torch.randint(1, 256, (200, 25), dtype=torch.uint8)  # no zero pixel: the zero border shows the offset
-    y = train.random_shift(x, (5, 5), 1)
+    y = augment.random_shift(x, (5, 5), 1)
     padded = torch.nn.functional.pad(x.view(-1, 5, 5), [1, 1, 1, 1])
     offsets = []
     for a, b in zip(padded, y.view(-1, 5, 5)):
@@ -170,7 +199,7 @@ def test_random_shift_translates_whole_images() -> None:
     # every one of the 9 offsets is drawn, the identity (1, 1) about 1/9 of the time
     assert set(offsets) == {(dy, dx) for dy in range(3) for dx in range(3)}
     assert offsets.count((1, 1)) < len(offsets) // 4
-    assert train.random_shift(x, (5, 5), 0) is x
+    assert augment.random_shift(x, (5, 5), 0) is x
 
 
 def test_training_is_reproducible_with_a_seed(tmp_path: Path) -> None:
@@ -214,3 +243,10 @@ def test_presets_are_valid_named_configs() -> None:
     cfg, out = train.parse_args(["--preset", "mnist-mlp", "--epochs", "3", "--no-kd", "--out", "x"])
     assert cfg.dataset == "mnist" and cfg.epochs == 3 and not cfg.kd and cfg.hidden == (1024, 1024, 1024)
     assert out == Path("x")
+
+
+def test_speed_refuses_a_ref_that_is_no_commit(capsys) -> None:
+    with pytest.raises(SystemExit):
+        speed.main(["--ref", "no-such-commit-xyz"])
+    err = capsys.readouterr().err
+    assert "--ref: expected a commit of this repository, got 'no-such-commit-xyz'" in err and "Traceback" not in err

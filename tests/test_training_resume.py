@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from bwsnn import artifact, datasets
-from training import checkpoint, train
+from training import checkpoint, loop, train
 
 TINY = replace(train.PRESETS["digits"], hidden=(16, 16), epochs=3, teacher_epochs=2, val_size=200, export=False)
 
@@ -64,11 +64,11 @@ def test_epoch_selection_uses_held_out_training_images_only(uninterrupted, monke
     assert "200 training images held out" in report["split"] and report["val_size"] == 200
 
     ds = datasets.load_digits(TINY.seed)
-    split = train.holdout(ds, 200, TINY.seed)
+    split = loop.holdout(ds, 200, TINY.seed)
     assert len(split.x_val) == 200 and len(split.x_train) == len(ds.x_train) - 200
     parts = sorted(r.tobytes() for r in np.concatenate([split.x_train, split.x_val]))
     assert parts == sorted(r.tobytes() for r in ds.x_train)  # a partition of the training set
-    np.testing.assert_array_equal(train.holdout(ds, 200, TINY.seed).x_val, split.x_val)  # seeded
+    np.testing.assert_array_equal(loop.holdout(ds, 200, TINY.seed).x_val, split.x_val)  # seeded
     # what the run evaluates: validation images every epoch, the test set only twice, once per network
     seen: list[int] = []
     real = train.accuracy

@@ -5,6 +5,9 @@
 * The SEI-BWSNN ablation (:mod:`training.ablation`: shortcuts x KD over seeds, one shared teacher per seed):
   the default preset's, retrained here (minutes); Fashion-MNIST's, re-measured from its kept runs in
   models/ablation-fashion (with --data-dir; ``python -m training.ablation --preset fashion-ablation`` made them).
+* The trainer's speed (:mod:`training.speed`): images/s of a student epoch of mnist-conv (digits-conv without
+  mnist.npz in --data-dir), and with --speed-ref COMMIT that commit's trainer timed beside it on the same images
+  (--skip-speed: not timed).
 * --mnist-mlp: retrain the mnist-mlp preset too (hours on a 2-core CPU; MNIST from --data-dir, BWSNN_DATA_DIR
   or ../shared/data beside the repo).
 """
@@ -18,7 +21,7 @@ from pathlib import Path
 
 from bwsnn import artifact, cli, datasets
 from bwsnn.paths import build_dir
-from training import ablation, shipped, train
+from training import ablation, shipped, speed, train
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -69,6 +72,9 @@ def markdown(result: dict) -> str:
         lines += shipped.markdown(result["models"])
     else:
         lines.append(f"Skipped: {result['models_skipped']}.")
+    lines += ["", "## Trainer speed (one student epoch, KD on)", ""]
+    lines += ([f"Skipped ({result['speed']['skipped']})."] if "skipped" in result["speed"]
+              else speed.markdown(result["speed"]))
     lines += ["", "## Ablation: shortcuts x KD (golden model, full test sets, mean +/- std over seeds)", ""]
     if "digits" not in result["ablation"]:
         lines += ["digits: skipped (--skip-ablation).", ""]
@@ -98,6 +104,11 @@ def main(argv: list[str] | None = None) -> None:
                    "Fashion-MNIST runs are re-measured regardless)")
     p.add_argument("--mnist-mlp", action="store_true", help="retrain the mnist-mlp preset (hours on a CPU)")
     p.add_argument("--mnist-epochs", type=cli.positive_int, help="override the mnist-mlp preset's epochs")
+    p.add_argument("--speed-ref", help="time this commit's trainer beside this tree's (e.g. the one before a "
+                   "speed-up)")
+    p.add_argument("--skip-speed", action="store_true", help="skip timing the trainer")
+    p.add_argument("--speed-images", type=cli.positive_int, default=1280, help="training images per timed epoch")
+    p.add_argument("--speed-rounds", type=cli.positive_int, default=1, help="alternating timing rounds")
     p.add_argument("--out", type=cli.output_dir, default=str(build_dir("bench")),
                    help="output folder (default BUILD/bench)")
     a = p.parse_args(argv)
@@ -111,6 +122,16 @@ def main(argv: list[str] | None = None) -> None:
         result = shipped_models(data_dir or os.environ.get("BWSNN_DATA_DIR"), Path(a.models_dir))
     except (shipped.ShippedError, datasets.DataError, artifact.ArtifactError) as e:
         raise SystemExit(f"error: {e}") from None
+    data_dir = data_dir or os.environ.get("BWSNN_DATA_DIR")
+    if a.skip_speed:
+        result["speed"] = {"skipped": "--skip-speed"}
+    else:
+        mnist = bool(data_dir) and (Path(data_dir) / "mnist.npz").is_file()
+        try:
+            result["speed"] = speed.measure("mnist-conv" if mnist else "digits-conv", data_dir if mnist else None,
+                                            a.speed_ref, a.speed_images, 1, a.speed_rounds)
+        except speed.SpeedError as e:
+            p.error(str(e).replace("--ref", "--speed-ref"))
     result["ablation"] = {}
     with tempfile.TemporaryDirectory() as tmp:
         if not a.skip_ablation:

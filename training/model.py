@@ -10,6 +10,7 @@ dense layers), each with its full-precision teacher of the same shape (:class:`T
 """
 from __future__ import annotations
 
+import copy
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -17,6 +18,7 @@ import torch
 import torch.nn.functional as F
 from brevitas.nn import QuantConv2d, QuantIdentity, QuantLinear
 from torch import nn
+from torch.nn.utils.fusion import fuse_conv_bn_eval, fuse_linear_bn_eval
 
 from bwsnn.limits import MAX_T
 from training.lif import LIF
@@ -82,7 +84,7 @@ class BWSNN(nn.Module):
             j = self.cfg.skip_from(i)
             if j is not None:
                 cur = cur + spikes[j]
-            s_i, u_i = self.lif[i](cur, return_mem=True)
+            s_i, u_i = self.lif[i](cur, return_mem=True) if trace else (self.lif[i](cur), None)
             spikes.append(s_i)
             mems.append(u_i)
         t, n = spikes[-1].shape[:2]
@@ -102,6 +104,16 @@ class Teacher(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x)
+
+
+STACK_GRAMMAR = "'c<channels>' and 'p' entries, a conv first"
+
+
+def stack_ok(stack: tuple[str, ...] | list[str]) -> bool:
+    """Whether ``stack`` is a conv stack: "c<channels>" (a binary 3x3 conv) and "p" (a 2x2 spike OR-pool)
+    entries, a conv first (it takes the image); empty is a dense network. The one check of the grammar."""
+    entries = all(s == "p" or (s[:1] == "c" and s[1:].isdigit() and int(s[1:]) > 0) for s in stack)
+    return entries and tuple(stack[:1]) != ("p",)
 
 
 def _flatten_hwc(a: torch.Tensor) -> torch.Tensor:
@@ -127,9 +139,8 @@ class ConvConfig:
 
     def __post_init__(self) -> None:
         self.input_shape = tuple(self.input_shape)
-        bad = [s for s in self.stack if not (s == "p" or (s[:1] == "c" and s[1:].isdigit() and int(s[1:]) > 0))]
-        if bad or not self.stack or self.stack[0] == "p":
-            raise ValueError(f"stack: expected 'c<channels>' or 'p' entries starting with a conv, got {self.stack}")
+        if not self.stack or not stack_ok(self.stack):
+            raise ValueError(f"stack: expected {STACK_GRAMMAR}, got {self.stack}")
 
     @property
     def n_in(self) -> int:
@@ -213,7 +224,7 @@ class ConvBWSNN(nn.Module):
             j = self.cfg.skip_from(i)
             if j is not None:
                 cur = cur + outs[j]
-            s, u = self.lif[i](cur, return_mem=True)
+            s, u = self.lif[i](cur, return_mem=True) if trace else (self.lif[i](cur), None)
             outs.append(s)
             mems.append(u)
         logits = self.out(_flatten_hwc(outs[-1].flatten(0, 1))).unflatten(0, (T, n))
@@ -249,3 +260,17 @@ class ConvTeacher(nn.Module):
             a = y if kind == "pool" else F.relu(y)
             outs.append(a)
         return self.out(_flatten_hwc(a))
+
+
+def frozen_teacher(teacher: nn.Module) -> nn.Module:
+    """An inference copy of a trained teacher with every BatchNorm folded into the conv / linear before it (the
+    KD targets of the student phase, where the teacher no longer changes: one pass less per layer)."""
+    frozen = copy.deepcopy(teacher).eval().requires_grad_(False)
+    for seq in [m for m in frozen.modules() if isinstance(m, nn.Sequential)]:
+        mods = list(seq)
+        for i, (a, b) in enumerate(zip(mods[:-1], mods[1:])):
+            if isinstance(a, nn.Conv2d) and isinstance(b, nn.BatchNorm2d):
+                seq[i], seq[i + 1] = fuse_conv_bn_eval(a, b), nn.Identity()
+            elif isinstance(a, nn.Linear) and isinstance(b, nn.BatchNorm1d):
+                seq[i], seq[i + 1] = fuse_linear_bn_eval(a, b), nn.Identity()
+    return frozen

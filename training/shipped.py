@@ -14,8 +14,8 @@ import numpy as np
 
 from bwsnn import artifact, datasets, golden, jsonfile
 from bwsnn.paths import MODELS_DIR
+from training.package import ACTIVITY_IMAGES
 from training.report import activity
-from training.train import ACTIVITY_IMAGES
 
 
 class ShippedError(ValueError):

@@ -1,0 +1,135 @@
+"""What a training run computes: :class:`TrainConfig` (validated by :meth:`TrainConfig.check`) and the
+named presets (:data:`PRESETS`)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import torch
+
+from bwsnn import datasets
+from bwsnn.artifact import RESETS
+from bwsnn.limits import MAX_T
+from training import device, geometry
+from training.model import BWSNN, STACK_GRAMMAR, ConvBWSNN, ConvConfig, ConvTeacher, SNNConfig, Teacher, stack_ok
+
+
+class ConfigError(ValueError):
+    """An invalid training configuration (one line naming the field)."""
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything one training run depends on; presets are named instances (:data:`PRESETS`)."""
+
+    dataset: str = "digits"
+    hidden: tuple[int, ...] = (256, 256, 256)  # spiking dense layers (after the conv stack, if any)
+    conv: tuple[str, ...] = ()  # conv stack: "c<channels>" (binary 3x3 conv) and "p" (2x2 spike OR-pool)
+    T: int = 2
+    input_bits: int = 8  # layer 0 sees the top input_bits bits of each pixel (artifact input.bits)
+    epochs: int = 60  # student
+    teacher_epochs: int = 30
+    batch_size: int = 64
+    lr: float = 2e-3
+    leak_shift: int = 1  # membrane decay 2^-k per step
+    reset: str = "hard"
+    shortcuts: bool = True  # SEI-BWSNN (a): an identity shortcut around each hidden block
+    kd: bool = True  # SEI-BWSNN (b): distil from the full-precision teacher
+    kd_weight: float = 0.7  # weight of the KL term (CE gets 1 - this)
+    kd_temperature: float = 4.0
+    shift: int = 0  # augmentation: random image shift up to N pixels
+    seed: int = 0
+    val_size: int = 0  # training images held out (seeded) to select the epoch; 0: no selection, the last epoch
+    train_size: int = 0  # train on this many of the rest (a seeded subset: budget ablations); 0: all of them
+    data_dir: str | None = None
+    teacher: str | None = None  # a teacher state_dict to load instead of training one
+    device: str = "auto"
+    export: bool = True  # the QONNX export
+    preset: str = "digits"
+
+    def check(self) -> TrainConfig:
+        """Raise :class:`ConfigError` on the first invalid field; returns self."""
+        rules = [("hidden", bool(self.hidden or self.conv) and all(h >= 1 for h in self.hidden), "positive widths"),
+                 ("conv", stack_ok(self.conv), STACK_GRAMMAR),
+                 ("T", 1 <= self.T <= MAX_T, f"1..{MAX_T}"), ("input_bits", 1 <= self.input_bits <= 8, "1..8"),
+                 ("epochs", self.epochs >= 1, ">= 1"),
+                 ("teacher_epochs", self.teacher_epochs >= 0, ">= 0"), ("batch_size", self.batch_size >= 1, ">= 1"),
+                 ("lr", self.lr > 0, "> 0"), ("leak_shift", 0 <= self.leak_shift <= MAX_LEAK_SHIFT,
+                                                f"0..{MAX_LEAK_SHIFT}"),
+                 ("reset", self.reset in RESETS, " or ".join(RESETS)), ("kd_weight", 0 <= self.kd_weight <= 1, "0..1"),
+                 ("kd_temperature", self.kd_temperature > 0, "> 0"), ("shift", self.shift >= 0, ">= 0"),
+                 ("val_size", self.val_size >= 0, ">= 0"), ("train_size", self.train_size >= 0, ">= 0"),
+                 ("dataset", self.dataset in datasets.DATASETS or datasets.is_own(self.dataset),
+                  " or ".join(sorted(datasets.DATASETS)) + " or an own FILE.npz")]
+        for name, ok, expected in rules:
+            if not ok:
+                raise ConfigError(f"{name}: expected {expected}, got {getattr(self, name)!r}")
+        if self.teacher is not None and not Path(self.teacher).is_file():
+            raise ConfigError(f"teacher: {self.teacher}: no such file")
+        if (why := device.problem(self.device)) is not None:
+            raise ConfigError(f"device: {why}")
+        return self
+
+    def check_shape(self, image: tuple[int, ...]) -> None:
+        """Raise :class:`ConfigError` when the conv stack cannot run on images of this shape."""
+        if self.conv and (why := geometry.stack_problem(self.conv, image)) is not None:
+            raise ConfigError(f"conv: {why}")
+
+    def snn(self, n_in: int, n_classes: int) -> SNNConfig:
+        return SNNConfig(n_in=n_in, n_classes=n_classes, hidden=list(self.hidden), T=self.T,
+                         leak_shift=self.leak_shift, reset=self.reset, shortcuts=self.shortcuts,
+                         input_bits=self.input_bits)
+
+    def conv_snn(self, shape: tuple[int, ...], n_classes: int) -> ConvConfig:
+        """The conv model's config for images of ``shape`` ((H, W) greyscale or (H, W, C))."""
+        return ConvConfig(input_shape=tuple(shape) if len(shape) == 3 else (*shape, 1), n_classes=n_classes,
+                          stack=list(self.conv), hidden=list(self.hidden), T=self.T, leak_shift=self.leak_shift,
+                          reset=self.reset, shortcuts=self.shortcuts, input_bits=self.input_bits)
+
+    def student(self, ds: datasets.Dataset) -> BWSNN | ConvBWSNN:
+        """The BW-SNN for ``ds``: conv when ``conv`` is set, dense otherwise."""
+        if self.conv:
+            return ConvBWSNN(self.conv_snn(ds.shape, len(ds.classes)))
+        return BWSNN(self.snn(ds.x_train.shape[1], len(ds.classes)))
+
+    def teacher_model(self, ds: datasets.Dataset) -> torch.nn.Module:
+        """The full-precision teacher of the student's shape. A conv teacher always has the shortcuts: the
+        ``shortcuts`` switch is the student's structure, and the ablation's variants share one teacher."""
+        if self.conv:
+            return ConvTeacher(replace(self.conv_snn(ds.shape, len(ds.classes)), shortcuts=True))
+        return Teacher(ds.x_train.shape[1], list(self.hidden), len(ds.classes))
+
+
+MAX_LEAK_SHIFT = 16
+
+PRESETS: dict[str, TrainConfig] = {
+    "digits": TrainConfig(),
+    "mnist-mlp": TrainConfig(dataset="mnist", hidden=(1024, 1024, 1024), epochs=40, teacher_epochs=10,
+                             batch_size=256, shift=2, preset="mnist-mlp"),
+    # the fast dense MNIST model of the RTL benchmark (models/mnist-fast): 256-wide, 2-bit input (layer 0 reads
+    # 2 bit-planes of 784 x 256 weights instead of 8 of 784 x 1024)
+    "mnist-fast": TrainConfig(dataset="mnist", hidden=(256, 256, 256), input_bits=2, epochs=40, teacher_epochs=10,
+                              batch_size=256, shift=2, preset="mnist-fast"),
+    # conv BW-SNNs: binary 3x3 convs with a shortcut wherever the shape is kept (the downsampling path is the
+    # OR-pool: the conv after a pool takes its spikes as its shortcut), then the binary dense classifier
+    "digits-conv": TrainConfig(conv=("c16", "c16", "p", "c16", "c16"), hidden=(), epochs=30, teacher_epochs=10,
+                               preset="digits-conv"),
+    # the shipped models (models/): sized to train in under an hour on a shared 2-core CPU (1 thread each);
+    # 5000 training images held out to select the epoch on
+    "mnist-conv": TrainConfig(dataset="mnist", conv=("c16", "c16", "p", "c32", "c32", "p"), hidden=(), epochs=7,
+                              teacher_epochs=2, batch_size=128, shift=1, val_size=5000, preset="mnist-conv"),
+    "fashion-conv": TrainConfig(dataset="fashion", conv=("c16", "c16", "p", "c32", "c32", "p"), hidden=(),
+                                epochs=7, teacher_epochs=2, batch_size=128, shift=1, val_size=5000,
+                                preset="fashion-conv"),
+    # the shortcuts x KD ablation on Fashion-MNIST (training.ablation, 3 seeds x 4 variants kept in
+    # models/ablation-fashion): half the shipped model's channels, 6,000 training images, 2 student epochs, so
+    # that 12 runs fit in under an hour on one (shared) CPU core: a small-budget ablation
+    "fashion-ablation": TrainConfig(dataset="fashion", conv=("c8", "c8", "p", "c16", "c16", "p"), hidden=(),
+                                    epochs=2, teacher_epochs=2, batch_size=128, shift=1, val_size=5000,
+                                    train_size=6000, preset="fashion-ablation"),
+    # the same ablation at a real budget (planned in runs/mnist-conv-long/README.md): the shipped fashion-conv
+    # network on the whole training set less the 5,000 held out, 10 teacher + 20 student epochs
+    "fashion-ablation-full": TrainConfig(dataset="fashion", conv=("c16", "c16", "p", "c32", "c32", "p"), hidden=(),
+                                         epochs=20, teacher_epochs=10, batch_size=128, shift=1, val_size=5000,
+                                         preset="fashion-ablation-full"),
+}

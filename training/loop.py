@@ -1,0 +1,140 @@
+"""The training loop: held-out split, Adam + cosine epochs with epoch selection and per-epoch state, the
+student's CE + KD loss, accuracy."""
+from __future__ import annotations
+
+import random
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch.utils.data.distributed import DistributedSampler
+from tqdm import tqdm
+
+from bwsnn import datasets
+from training import checkpoint
+from training.augment import random_shift
+from training.config import ConfigError, TrainConfig
+from training.dist import Dist, unwrap
+from training.model import frozen_teacher, model_input
+
+
+def seed_all(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+@torch.no_grad()
+def accuracy(fn, x: np.ndarray, y: np.ndarray, device: torch.device, bits: int = 8, batch: int = 1000) -> float:
+    """Accuracy (%) of ``fn`` (model input -> logits) on 8-bit images x at ``bits`` of input precision."""
+    correct = 0
+    for i in range(0, len(x), batch):
+        out = fn(model_input(torch.from_numpy(x[i:i + batch]).to(device), bits))
+        correct += (out.argmax(-1).cpu() == torch.from_numpy(y[i:i + batch])).sum().item()
+    return 100.0 * correct / len(x)
+
+
+@dataclass
+class Split:
+    """The images a phase trains on and (if any are held out) selects its epoch on; never the test set."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray | None
+    y_val: np.ndarray | None
+    shape: tuple[int, int]
+
+
+def holdout(ds: datasets.Dataset, size: int, seed: int, train_size: int = 0) -> Split:
+    """Hold ``size`` training images out for validation: a permutation of the training set seeded by ``seed``
+    (numpy default_rng), its first ``size`` images; train on the rest, or (``train_size`` > 0) on the next
+    ``train_size`` of the permutation. size 0 and train_size 0: the whole training set, no validation."""
+    n = len(ds.x_train)
+    if size == 0 and train_size == 0:
+        return Split(ds.x_train, ds.y_train, None, None, ds.shape)
+    if size + max(train_size, 1) > n:
+        raise ConfigError(f"val_size + train_size: expected <= {n} (the {ds.name} training set), with at least "
+                          f"one training image, got {size} + {train_size}")
+    perm = np.random.default_rng(seed).permutation(n)
+    val, train = np.sort(perm[:size]), np.sort(perm[size:size + train_size] if train_size else perm[size:])
+    if size == 0:
+        return Split(ds.x_train[train], ds.y_train[train], None, None, ds.shape)
+    return Split(ds.x_train[train], ds.y_train[train], ds.x_train[val], ds.y_train[val], ds.shape)
+
+
+def copy_state(model: torch.nn.Module) -> dict[str, torch.Tensor]:
+    return {k: v.detach().clone() for k, v in unwrap(model).state_dict().items()}
+
+
+def fit(model: torch.nn.Module, loss_fn, data: Split, epochs: int, cfg: TrainConfig, dist: Dist, name: str,
+        evaluate, on_epoch: Callable[[dict], None], resume: dict | None = None) -> tuple[dict, dict]:
+    """Adam + cosine schedule over ``epochs``. With a validation split, ``evaluate()`` (its accuracy) runs
+    after every epoch and the model ends with the weights of its best epoch (the first of equals); without,
+    with its last epoch's. ``on_epoch`` gets this phase's state after every epoch (:mod:`training.checkpoint`);
+    ``resume``, such a state, continues the phase after its last finished epoch. Returns (this phase's history
+    {f'{name} loss', f'{name} val acc'}, the selection {epoch, val_accuracy})."""
+    if resume is not None:  # before the optimizer: loading may replace parameters (brevitas' learned scale)
+        unwrap(model).load_state_dict(resume["model"])
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, max(1, epochs))
+    hist: dict[str, list[float]] = {f"{name} loss": []}
+    if data.x_val is not None:
+        hist[f"{name} val acc"] = []
+    best: tuple[float, int, dict] | None = None  # (validation accuracy, epoch, weights)
+    first = 0
+    if resume is not None:
+        opt.load_state_dict(resume["opt"])
+        sched.load_state_dict(resume["sched"])
+        hist, best, first = resume["phase_history"], resume["best"], resume["epoch"]
+        checkpoint.set_rng_state(resume["rng"])
+    bar = tqdm(range(first, epochs), desc=f"train {name}", disable=not dist.main, file=sys.stdout)
+    for epoch in bar:
+        model.train()
+        loader = dist.loader(data.x_train, data.y_train, cfg.batch_size, cfg.seed + epoch)
+        if isinstance(getattr(loader, "sampler", None), DistributedSampler):
+            loader.sampler.set_epoch(epoch)
+        total, count = 0.0, 0
+        for xb, yb in loader:
+            xb = model_input(random_shift(xb, data.shape, cfg.shift).to(dist.device), cfg.input_bits)
+            yb = yb.to(dist.device)
+            loss = loss_fn(model, xb, yb)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            total, count = total + loss.item() * len(xb), count + len(xb)
+        sched.step()
+        model.eval()
+        hist[f"{name} loss"].append(total / count)
+        if data.x_val is not None:
+            acc = evaluate()
+            hist[f"{name} val acc"].append(acc)
+            if best is None or acc > best[0]:
+                best = (acc, epoch + 1, copy_state(model))
+            bar.set_postfix(loss=f"{total / count:.3f}", val=f"{acc:.2f}")
+        on_epoch({"phase": name, "epoch": epoch + 1, "model": copy_state(model), "opt": opt.state_dict(),
+                  "sched": sched.state_dict(), "phase_history": hist, "best": best, "rng": checkpoint.rng_state()})
+    if best is not None:
+        unwrap(model).load_state_dict(best[2])
+        return hist, {"epoch": best[1], "val_accuracy": best[0]}
+    return hist, {"epoch": epochs, "val_accuracy": None}
+
+
+def student_loss(teacher: torch.nn.Module | None, cfg: TrainConfig):
+    if teacher is not None:
+        teacher = frozen_teacher(unwrap(teacher))
+
+    def loss(model, xb, yb):
+        logits = model(xb).mean(0)
+        ce = F.cross_entropy(logits, yb)
+        if teacher is None:
+            return ce
+        with torch.no_grad():
+            t_logits = teacher(xb)
+        tau = cfg.kd_temperature
+        kl = F.kl_div(F.log_softmax(logits / tau, -1), F.log_softmax(t_logits / tau, -1),
+                      reduction="batchmean", log_target=True) * tau * tau
+        return (1 - cfg.kd_weight) * ce + cfg.kd_weight * kl
+    return loss
