@@ -313,6 +313,14 @@ def write_params(art: Artifact, out_dir: str | Path, folding: tuple[Fold, ...] |
     _write(out / "bwsnn_params.vh", _lint_wrapped(params_header(art, lay)))
     mem_dir = out.resolve() if relative_to is None else Path(os.path.relpath(out.resolve(), relative_to.resolve()))
     _write(out / "bwsnn_chain.vh", chain(art, lay, mem_dir))
+    write_regmap(out)
+    return out
+
+
+def write_regmap(out_dir: str | Path) -> Path:
+    """bwsnn_regmap.vh alone (what bwsnn_axil includes) into ``out_dir``; returns the directory."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
     _write(out / "bwsnn_regmap.vh", _lint_wrapped(regmap_header()))
     return out
 

