@@ -154,6 +154,8 @@ CONV_EDITS = {
 }
 
 
+#: training.train's one line for a --conv stack outside the grammar
+STACK_LINE = "argument --conv: expected 'c<channels>' and 'p' entries"
 #: the line an artifact the RTL generator cannot build gets (a valid shortcut from two layers back)
 FARSKIP = "farskip.bwsnn.npz: layers[2].skip_from: the RTL takes shortcuts from the previous layer"
 
@@ -404,8 +406,8 @@ CLI_CASES = [
     ("training.train", ["--conv", "c4,p,p,p,c4,p", "--hidden", "", "--out", "{d}/train"], "conv: entry 5 ('p') needs"),
     ("training.train", ["--conv", "c99999999", "--out", "{d}/train"],
      "conv: entry 0 ('c99999999') makes a 8x8x99999999 map, the artifact holds at most 4194304 values per map"),
-    ("training.train", ["--conv", "p,c4", "--out", "{d}/train"], "argument --conv: expected c<channels> and p entries"),
-    ("training.train", ["--conv", "c4,x", "--out", "{d}/train"], "argument --conv: expected c<channels> and p entries"),
+    ("training.train", ["--conv", "p,c4", "--out", "{d}/train"], STACK_LINE),
+    ("training.train", ["--conv", "c4,x", "--out", "{d}/train"], STACK_LINE),
     ("training.train", ["--hidden", "0", "--out", "{d}/train"], "argument --hidden: expected comma-separated positive"),
     ("training.train", ["--hidden", "", "--conv", "", "--out", "{d}/train"], "--hidden: expected positive widths"),
     # --teacher files: the one torch reader, then the architecture

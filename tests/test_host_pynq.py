@@ -467,7 +467,7 @@ def test_cli_on_the_hls_design(hls_board: types.SimpleNamespace, capsys: pytest.
 
 
 def test_hls_overlay_runs_conv_artifacts(hls_board: types.SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The HLS flow builds conv artifacts, so the host drives them on the HLS overlay (the RTL one refuses)."""
+    """The HLS flow builds conv artifacts, so the host drives them on the HLS overlay."""
     art = random_conv_artifact(seed=3)
     art.save(hls_board.dir / "conv.bwsnn.npz")
     fake = FakePynq(art)
@@ -479,5 +479,3 @@ def test_hls_overlay_runs_conv_artifacts(hls_board: types.SimpleNamespace, monke
     want = golden.run(art, images)
     assert np.array_equal(pred.classes, want.classes) and np.array_equal(pred.scores, want.scores)
     assert fake.dma.sendchannel.transfers == 3
-    with pytest.raises(MismatchError, match="conv2d layers: the RTL \\(pynq\\) backend's accelerator runs dense"):
-        Accelerator(hls_board.dir / "conv.bwsnn.npz", hls_board.bit, "pynq", accel="rtl")
