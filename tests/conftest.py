@@ -11,6 +11,13 @@ from bwsnn.paths import build_dir
 BUILD = build_dir().resolve()
 
 
+@pytest.fixture(autouse=True)
+def _build_dir_restored(monkeypatch: pytest.MonkeyPatch) -> None:
+    """flow.demo / flow.bench point BWSNN_BUILD at their --build for the whole process: undone after each test,
+    so later tests' default paths stay in the suite's build folder."""
+    monkeypatch.setenv("BWSNN_BUILD", str(BUILD))
+
+
 @pytest.fixture(scope="session")
 def trained_dir() -> Path:
     """Directory holding model.bwsnn.npz + checkpoint.pt of the default preset."""
