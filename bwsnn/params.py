@@ -12,7 +12,7 @@ Each layer l has its own engine (hw/rtl/bwsnn_layer.v) that reads one weight row
 PE neurons (a *group*) times SIMD inputs (a *chunk*), groups = ceil(n_out / PE), chunks = ceil(n_in / SIMD),
 so one image takes groups * chunks cycles in that layer, every weight read once for all T steps. A conv2d
 layer's engine does the same at each of its H' * W' output positions (its matrix is (C', k*k*C), the window),
-a pool layer has no parameters; :func:`layer_cycles` adds the window generator's fetch. PE and SIMD
+a pool layer has no parameters; :func:`layer_cycles` adds the window generator's walk. PE and SIMD
 are powers of two, SIMD >= 32 (a weight row is a whole number of 32-bit words). ``lif`` (LIF lanes, a power
 of two dividing PE) neurons per cycle go through the engine's LIF chains; PE / lif <= chunks keeps them from
 stalling the engine. :func:`plan` picks the folding (FINN's SetFolding: the slowest layer gets more lanes
@@ -138,21 +138,23 @@ def folding(art: Artifact, pe_simd: list[tuple[int, int]] | tuple[tuple[int, int
 
 def layer_cycles(l: AnyLayer, f: Fold) -> int:
     """Cycles per image: the engine's groups x chunks rows per output position, or for a conv2d / pool the
-    window generator's fetch where that is longer (bwsnn_window: one tap per cycle and two to hand the window
-    over; along a row only the S new columns of K taps, the whole K x K window at a row's start; the next
-    window is fetched while the engine works on this one)."""
+    window generator's walk where that is longer (bwsnn_window: one padded input pixel per cycle over the
+    (H' - 1) S + K rows and (W' - 1) S + K columns a window uses, and one cycle between frames; it holds two
+    windows, so the engine works on while it fills a row's first window)."""
     n_in, n_out = fan(l)
     rows = 0 if isinstance(l, Pool) else _cdiv(n_out, f.pe) * _cdiv(n_in, f.simd)
     if l.window is None:
         return rows
     k, s = l.window.kernel, l.window.stride
     oh, ow = l.out_shape[:2]
-    return oh * (max(rows, k * k + 2) + (ow - 1) * max(rows, k * min(s, k) + 2))
+    return max(oh * ow * rows, ((oh - 1) * s + k) * ((ow - 1) * s + k) + 1)
 
 
 def synapse_lanes(art: Artifact, folding: tuple[Fold, ...]) -> int:
-    """Popcount inputs per cycle: layer 0 takes input.bits bit-planes, the others T spike words."""
-    return sum(f.pe * f.simd * (art.input_bits if i == 0 else art.T)
+    """Popcount inputs per cycle that can be 1: layer 0 takes input.bits bit-planes, the others T spike words.
+    A single chunk wider than the fan-in is padded with constant 0 bits (the buffer's, or a window's past its
+    K K C), which synthesis removes with the popcount inputs they feed: only min(SIMD, n_in) of it counts."""
+    return sum(f.pe * min(f.simd, l.n_in) * (art.input_bits if i == 0 else art.T)
                for i, (f, l) in enumerate(zip(folding, art.layers)) if isinstance(l, Layer))
 
 

@@ -10,6 +10,7 @@ bwsnn_regmap.vh, bwsnn_chain.vh and the .mem files.
 """
 from __future__ import annotations
 
+import math
 import os
 import sys
 from dataclasses import dataclass
@@ -51,8 +52,9 @@ def idx_bits(n: int) -> int:
 
 @dataclass(frozen=True)
 class Buffer:
-    """A frame buffer of the chain (bwsnn_framebuf's parameters): ``fill`` bits per plane written in order,
-    ``nb`` read (the rest 0)."""
+    """A frame buffer of the chain: ``fill`` bits per plane written in order. With ``pixels`` (the input of a
+    window generator) a block-RAM map read by pixel, ``rw`` (the channels) bits of every plane
+    (bwsnn_mapbuf); else a shift register read in slices, ``nb`` bits (the rest 0; bwsnn_framebuf)."""
 
     planes: int
     nb: int
@@ -62,6 +64,12 @@ class Buffer:
     rw2: int
     banks: int = 2
     port2: bool = True  # the second read port (the reader's shortcut spikes)
+    pixels: int = 0
+
+    @property
+    def pixels_per_word(self) -> int:
+        """A map's RAM word: a whole number of writes and of pixels (bwsnn_mapbuf's PPW)."""
+        return math.lcm(self.ww, self.rw) // self.rw
 
     @staticmethod
     def sized(planes: int, fill: int, need: int, ww: int, rw: int, rw2: int, banks: int = 2,
@@ -102,8 +110,8 @@ def buffers(art: Artifact, lay: Layout) -> list[Buffer]:
         planes, banks = (art.input_bits, 2) if i == 0 else (art.T, 3)
         ww, fill = written(art, lay, i - 1)
         if l.window is not None:
-            c = l.in_shape[2]
-            out.append(Buffer.sized(planes, fill, art.n_in if i == 0 else fill, ww, c, c, banks, port2=False))
+            h, w, c = l.in_shape
+            out.append(Buffer(planes, fill, fill, ww, c, c, banks, port2=False, pixels=h * w))
         else:
             f = ll.fold
             out.append(Buffer.sized(planes, fill, max(ll.chunks * f.simd, ll.n_pad), ww, f.simd, f.pe, banks,
@@ -208,20 +216,22 @@ def chain(art: Artifact, lay: Layout, mem_dir: Path) -> str:
                                f"({ll.cycles} cycles, weights in {'BRAM' if ll.fold.bram else 'LUTRAM'})"
                                for i, ll in enumerate(lay.layers))]
     for b, (n, buf) in enumerate(zip(names, bufs)):
-        mapped = b < L and art.layers[b].window is not None  # read pixel by pixel by a window generator
-        if b == L:
-            ri = r2i = 1
-        elif mapped:
-            h, w, _ = art.layers[b].window.in_shape
-            ri, r2i = idx_bits(h * w), 1
-        else:
-            ri, r2i = idx_bits(lay.layers[b].chunks), idx_bits(lay.layers[b].groups)
         lines += [f"wire {n}_w_ready, {n}_w_start, {n}_w_en, {n}_w_commit, {n}_r_avail, {n}_r_done;",
-                  f"wire [{buf.planes * buf.ww - 1}:0] {n}_w_data;",
-                  f"wire [{ri - 1}:0] {n}_r_idx;", f"wire [{buf.planes * buf.rw - 1}:0] {n}_r_data;",
+                  f"wire [{buf.planes * buf.ww - 1}:0] {n}_w_data;"]
+        if buf.pixels:  # read pixel by pixel by a window generator
+            lines += [f"wire [{idx_bits(buf.pixels) - 1}:0] {n}_r_idx;",
+                      f"wire [{buf.planes * buf.rw - 1}:0] {n}_r_data;",
+                      f"bwsnn_mapbuf #(.PLANES({buf.planes}), .BANKS({buf.banks}), .PIX({buf.pixels}), .C({buf.rw}), "
+                      f".FILL({buf.fill}), .WW({buf.ww}), .PPW({buf.pixels_per_word}))"
+                      f" buf{b} (\n    .clk(clk), .rst(rst), .w_ready({n}_w_ready), .w_start({n}_w_start),"
+                      f" .w_en({n}_w_en), .w_data({n}_w_data), .w_commit({n}_w_commit),\n"
+                      f"    .r_avail({n}_r_avail), .r_idx({n}_r_idx), .r_data({n}_r_data), .r_done({n}_r_done));"]
+            continue
+        ri, r2i = (1, 1) if b == L else (idx_bits(lay.layers[b].chunks), idx_bits(lay.layers[b].groups))
+        lines += [f"wire [{ri - 1}:0] {n}_r_idx;", f"wire [{buf.planes * buf.rw - 1}:0] {n}_r_data;",
                   f"wire [{r2i - 1}:0] {n}_r2_idx;", f"wire [{buf.planes * buf.rw2 - 1}:0] {n}_r2_data;"]
-        if b == L or mapped:
-            lines.append(("" if mapped else f"assign {n}_r_idx = 1'b0;\n") + f"assign {n}_r2_idx = 1'b0;\n"
+        if b == L:
+            lines.append(f"assign {n}_r_idx = 1'b0;\nassign {n}_r2_idx = 1'b0;\n"
                          f"/* verilator lint_off UNUSEDSIGNAL */\nwire {n}_unused = |{n}_r2_data;\n"
                          "/* verilator lint_on UNUSEDSIGNAL */")
         lines.append(

@@ -45,6 +45,16 @@ UNIT_BENCHES: dict[str, tuple[list[str], dict[str, int | str]]] = {
                         {"T": 3, "ZW": 16, "FRAC": 2, "LEAK": 1, "MB": 12, "SOFT": 0, "SPIKING": 1}),
     "bwsnn_framebuf": (["bwsnn_framebuf.v"],
                        {"PLANES": 2, "BANKS": 3, "NB": 64, "FILL": 48, "WW": 8, "RW": 16, "RW2": 4}),
+    # block-RAM maps: 8-pixel words of the pixel planes, a row past a whole word (bwsnn_rx, C = 1, padded
+    # frame); writes smaller than a pixel (LIF lanes of 4 into 12 channels, a word of two pixels); one pixel a
+    # write (a pool); writes of 8 bits into 3 channels (8 pixels a word, 3 writes)
+    "bwsnn_mapbuf": (["bwsnn_mapbuf.v"], {"PLANES": 3, "BANKS": 2, "PIX": 45, "C": 1, "FILL": 48, "WW": 8, "PPW": 8}),
+    "bwsnn_mapbuf@lanes": (["bwsnn_mapbuf.v"], {"PLANES": 2, "BANKS": 3, "PIX": 14, "C": 6, "FILL": 84, "WW": 4,
+                                                "PPW": 2}),
+    "bwsnn_mapbuf@pool": (["bwsnn_mapbuf.v"], {"PLANES": 2, "BANKS": 3, "PIX": 9, "C": 16, "FILL": 144, "WW": 16,
+                                               "PPW": 1}),
+    "bwsnn_mapbuf@rgb": (["bwsnn_mapbuf.v"], {"PLANES": 2, "BANKS": 2, "PIX": 21, "C": 3, "FILL": 64, "WW": 8,
+                                              "PPW": 8}),
     # popcounts: N neither a multiple of 3 nor of 6 (the last group partly padding), one group, a whole slice
     # of the engine (64), a tree whose leaves are not a power of two (100); counts of x alone (MASKED 0)
     "bwsnn_popcount@37": (POPCOUNT_SOURCES, {"N": 37, "MASKED": 1}),

@@ -1,17 +1,17 @@
-// Sliding-window generator (FINN's ConvolutionInputGenerator idea) between a pixel-addressed feature-map
-// buffer and the engine of a conv2d (or pool) layer: for every output position (y, x), in raster order, it
-// fetches the K x K taps (y S + ky - PAD, x S + kx - PAD) of all P planes (the T steps' spikes, or layer 0's
-// input bit-planes) into a window register in the artifact's (ky, kx, c) order, channels fastest
-// (bwsnn/golden.py: col[(ky K + kx) C + c]). A tap outside the input is 0 (pixel 0 / no spike) and is not
-// read. One tap per cycle, and along a row only the new columns: with S < K the window at x > 0 keeps the
-// previous one's columns S.. K-1 (shifted to 0.. K-S-1) and fetches K S taps. The window register is
-// double-buffered (the next window is fetched while the consumer works on the current one): K K + 2 cycles for
-// a row's first window, K min(S, K) + 2 for the others, when the consumer keeps up.
+// Sliding-window generator (FINN's ConvolutionInputGenerator) between a pixel-addressed feature-map buffer
+// (bwsnn_mapbuf) and the engine of a conv2d (or pool) layer. It walks the padded input in raster order, one
+// pixel per cycle, over the rows and columns some window uses ((O - 1) S + K of them), and reads each input
+// pixel once (a padding pixel is 0: pixel 0 / no spike, and is not read). Line buffers keep the K - 1 rows
+// above (a column of K - 1 pixels per x, in LUT RAM); each pixel completes a column of K, the last K
+// columns are the window, and at every position (y S, x S) that window is handed over in the artifact's
+// (ky, kx, c) order, channels fastest (bwsnn/golden.py: col[(ky K + kx) C + c]), all P planes (the T steps'
+// spikes, or layer 0's input bit-planes). So a stride-1 layer gets a window per cycle along a row and K - 1
+// cycles of fill at each row's start: (H' S + K - S) (W' S + K - S) cycles a frame, about H W.
 //   map reader: m_avail says a frame is readable; m_data is pixel m_addr (= iy W + ix) of every plane, plane
-//               p in bits p C +: C, one cycle after the address (bwsnn_framebuf with RW = C); m_done frees
-//               the frame with its last tap's address (the buffer still answers that read).
+//               p in bits p C +: C, one cycle after the address; m_done frees the frame with its last read.
 //   consumer:   o_valid says a window is held in o_data (plane p in bits p K K C +: K K C), o_last marks the
-//               frame's last position; o_next (while o_valid) takes it.
+//               frame's last position; o_next (while o_valid) takes it. Two windows are held (the head is
+//               o_data): the walk goes on while the consumer takes one, so it never waits on a read.
 `default_nettype none
 module bwsnn_window #(
     parameter integer H   = 5,
@@ -23,13 +23,17 @@ module bwsnn_window #(
     parameter integer PAD = 0,
     localparam integer OH   = (H + 2 * PAD - K) / S + 1,
     localparam integer OW   = (W + 2 * PAD - K) / S + 1,
-    localparam integer TAPS = K * K,
-    localparam integer WB   = TAPS * C,                       // window bits per plane
+    localparam integer HU   = (OH - 1) * S + K,                 // padded rows / columns a window uses
+    localparam integer WU   = (OW - 1) * S + K,
+    localparam integer YL   = (H + PAD < HU ? H + PAD : HU) - 1, // the last input pixel read: (YL, XL) padded
+    localparam integer XL   = (W + PAD < WU ? W + PAD : WU) - 1,
+    localparam integer SKIPX = W + PAD - 1 - XL,                // input columns right of the used extent
+    localparam integer PB   = C * P,                            // bits of a pixel, all planes
+    localparam integer WB   = K * K * C,                        // window bits per plane
     localparam integer AI   = H * W > 1 ? $clog2(H * W) : 1,
-    localparam integer TI   = TAPS > 1 ? $clog2(TAPS) : 1,
-    localparam integer KI   = K > 1 ? $clog2(K) : 1,
-    localparam integer CW   = $clog2((H > W ? H : W) + 2 * PAD + K + S + 1) + 2, // signed coordinates
-    localparam integer KX0  = S < K ? K - S : 0            // the first new column of a window at x > 0
+    localparam integer YI   = HU > 1 ? $clog2(HU) : 1,
+    localparam integer XI   = WU > 1 ? $clog2(WU) : 1,
+    localparam integer LW   = K > 1 ? (K - 1) * PB : 1          // a line-buffer entry: K - 1 pixels
 ) (
     input  wire              clk,
     input  wire              rst,
@@ -37,95 +41,115 @@ module bwsnn_window #(
     output wire [AI-1:0]     m_addr,
     input  wire [P*C-1:0]    m_data,
     output wire              m_done,
-    output reg               o_valid,
-    output reg  [P*WB-1:0]   o_data,
-    output reg               o_last,
+    output wire              o_valid,
+    output wire [P*WB-1:0]   o_data,
+    output wire              o_last,
     input  wire              o_next
 );
-    reg                 running, hold;      // a frame is read / the position's taps are all issued
-    reg signed [CW-1:0] by, bx;             // the window's top-left input coordinate: y S - PAD, x S - PAD
-    reg [KI-1:0]        ky, kx;
-    reg [31:0]          oy, ox;
-    wire [31:0] kx_first = ox == 32'd0 ? 32'd0 : KX0;   // this window's first fetched column
-    /* verilator lint_off UNUSEDSIGNAL */  // below TAPS
-    wire [31:0] tap = 32'(ky) * K + 32'(kx);
+    // ------------------------------------------------------------------ A: the walk, the reads
+    reg          running;
+    reg [YI-1:0] py;
+    reg [XI-1:0] px;
+    reg [AI-1:0] addr;                      // the next input pixel's address (py - PAD) W + (px - PAD)
+    /* verilator lint_off UNSIGNED */  // PAD = 0: a constant comparison
+    wire row_in_map = 32'(py) >= PAD && 32'(py) < H + PAD;
+    wire in_map = row_in_map && 32'(px) >= PAD && 32'(px) < W + PAD;
+    /* verilator lint_on UNSIGNED */
+    wire row_end = 32'(px) == WU - 1;
+    wire at_end = 32'(py) == HU - 1 && 32'(px) == WU - 1;
+    /* verilator lint_off UNUSEDSIGNAL */  // below the used extent
+    wire [31:0] dy = 32'(py) - (K - 1), dx = 32'(px) - (K - 1);
     /* verilator lint_on UNUSEDSIGNAL */
-    wire last_tap = 32'(ky) == K - 1 && 32'(kx) == K - 1;
-    wire reuse = issue && ky == {KI{1'b0}} && 32'(kx) == kx_first && kx_first != 32'd0;  // a position's first issue
-    wire last_pos = oy == OH - 1 && ox == OW - 1;
-    wire issue = running && !hold;
-    wire signed [CW-1:0] iy = by + CW'(ky), ix = bx + CW'(kx);
-    wire in_map = iy >= 0 && iy < CW'(H) && ix >= 0 && ix < CW'(W);
-    /* verilator lint_off UNUSEDSIGNAL */  // the address fits AI bits inside the map
-    wire [31:0] addr = 32'(iy) * W + 32'(ix);
+    /* verilator lint_off UNSIGNED */  // K = 1: every pixel ends a window
+    wire emits = 32'(py) >= K - 1 && 32'(px) >= K - 1 && dy % S == 0 && dx % S == 0;  // a window ends here
+    /* verilator lint_on UNSIGNED */
+    // windows held or on their way: the walk passes a point that emits only if one of two places stays free
+    reg [1:0] held;
+    reg       b_valid, b_emit, b_last, b_in_map;
+    /* verilator lint_off UNUSEDSIGNAL */  // K = 1: no line buffer to index
+    reg [XI-1:0] b_px;
     /* verilator lint_on UNUSEDSIGNAL */
-    assign m_addr = in_map ? addr[AI-1:0] : {AI{1'b0}};  // defined when idle or outside (reset counters)
-    assign m_done = issue && last_tap && last_pos;
-
-    // the fetched window: taps arrive one cycle after their address
-    reg            d_valid, d_in_map, d_full, d_last, f_full, f_last;
-    reg [TI-1:0]   d_tap;
-    reg [P*WB-1:0] fill;
-    wire move = f_full && (!o_valid || o_next);  // the filled window to the output register
-    integer q, u, v;
+    wire pop = o_valid && o_next;
+    wire room = 32'(held) + 32'(b_valid && b_emit) - 32'(pop) < 2;
+    wire step = running && (!emits || room);
+    assign m_addr = addr;
+    assign m_done = step && in_map && 32'(py) == YL && 32'(px) == XL;
     always @(posedge clk) begin
-        if (rst) begin
-            running <= 1'b0;
-            hold <= 1'b0;
-        end else begin
-            if (!running && !hold && m_avail) running <= 1'b1;
-            else if (m_done) running <= 1'b0;
-            if (issue && last_tap) hold <= 1'b1;
-            else if (move) hold <= 1'b0;
+        if (rst) running <= 1'b0;
+        else if (!running && m_avail) running <= 1'b1;
+        else if (step && at_end) running <= 1'b0;
+        if (rst || !running) begin
+            py <= {YI{1'b0}};
+            px <= {XI{1'b0}};
+            addr <= {AI{1'b0}};
+        end else if (step) begin
+            px <= row_end ? {XI{1'b0}} : px + 1'b1;
+            if (row_end) py <= py + 1'b1;  // past HU - 1 only as the frame ends
+            // the columns past the used extent are never read; after the last read the address is 0 again
+            if (m_done) addr <= {AI{1'b0}};
+            else addr <= addr + AI'(in_map) + (row_end && row_in_map ? AI'(SKIPX) : {AI{1'b0}});
         end
-        if (rst || (!running && !hold)) begin  // also resets between frames: a frame starts at (0, 0)
-            by <= -CW'(PAD);
-            bx <= -CW'(PAD);
-            ky <= {KI{1'b0}};
-            kx <= {KI{1'b0}};
-            oy <= 32'd0;
-            ox <= 32'd0;
-        end else if (issue) begin
-            if (32'(kx) == K - 1) begin
-                kx <= KI'(kx_first);
-                ky <= 32'(ky) == K - 1 ? {KI{1'b0}} : ky + 1'b1;
-            end else kx <= kx + 1'b1;
-            if (last_tap) begin
-                kx <= KI'(ox == OW - 1 ? 0 : KX0);  // the next window's first column
-                if (ox == OW - 1) begin
-                    ox <= 32'd0;
-                    bx <= -CW'(PAD);
-                    oy <= oy + 32'd1;
-                    by <= by + CW'(S);
-                end else begin
-                    ox <= ox + 32'd1;
-                    bx <= bx + CW'(S);
+        b_valid <= !rst && step;
+        b_emit <= emits;
+        b_last <= at_end;
+        b_in_map <= in_map;
+        b_px <= px;
+    end
+
+    // ------------------------------------------------------------------ B: the pixel, columns, the window
+    wire [PB-1:0] pix = b_in_map ? m_data : {PB{1'b0}};
+    wire [K*PB-1:0] col;                    // rows py - K + 1 .. py at x = px: row ky at bits ky PB +: PB
+    reg  [K*PB-1:0] cols [0:K-1];           // the last K columns, cols[K - 1] the newest
+    generate
+        if (K > 1) begin : lines
+            reg [LW-1:0] lb [0:WU-1];       // the K - 1 pixels above each x (oldest row first)
+            wire [LW-1:0] above = lb[b_px];
+            assign col = {pix, above};
+            always @(posedge clk) if (b_valid) lb[b_px] <= col[K*PB-1:PB];
+        end else begin : point
+            assign col = pix;
+        end
+    endgenerate
+    // the window that ends at this pixel: columns 1.. K - 1 held and this one, in (ky, kx, c) order per plane
+    wire [P*WB-1:0] wnd;
+    genvar q, u, v;
+    generate
+        for (v = 0; v < K; v = v + 1) begin : kx_
+            wire [K*PB-1:0] c_v = v == K - 1 ? col : cols[v + 1];
+            for (u = 0; u < K; u = u + 1) begin : ky_
+                for (q = 0; q < P; q = q + 1) begin : plane
+                    assign wnd[q*WB + (u*K + v)*C +: C] = c_v[u*PB + q*C +: C];
                 end
             end
         end
-        d_valid <= !rst && issue;
-        d_in_map <= in_map;
-        d_tap <= TI'(tap);
-        d_full <= last_tap;
-        d_last <= last_pos;
-        if (reuse)  // the kept columns move left by S (the last taps written were the previous window's)
-            for (q = 0; q < P; q = q + 1)
-                for (u = 0; u < K; u = u + 1)
-                    for (v = 0; v < KX0; v = v + 1)
-                        fill[q*WB + (u*K + v)*C +: C] <= fill[q*WB + (u*K + v + S)*C +: C];
-        if (d_valid)
-            for (q = 0; q < P; q = q + 1)
-                fill[q*WB + 32'(d_tap)*C +: C] <= d_in_map ? m_data[q*C +: C] : {C{1'b0}};
-        if (rst) f_full <= 1'b0;
-        else if (d_valid && d_full) f_full <= 1'b1;
-        else if (move) f_full <= 1'b0;
-        if (d_valid && d_full) f_last <= d_last;
-        if (rst) o_valid <= 1'b0;
-        else if (move) o_valid <= 1'b1;
-        else if (o_next) o_valid <= 1'b0;
-        if (move) begin
-            o_data <= fill;
-            o_last <= f_last;
+    endgenerate
+    integer n;
+    always @(posedge clk)
+        if (b_valid) begin
+            for (n = 0; n < K - 1; n = n + 1) cols[n] <= cols[n + 1];
+            cols[K - 1] <= col;
+        end
+
+    // two windows held: e0 is the consumer's, e1 the next
+    reg [P*WB-1:0] e0, e1;
+    reg            l0, l1;
+    wire push = b_valid && b_emit;
+    assign o_valid = held != 2'd0;
+    assign o_data = e0;
+    assign o_last = l0;
+    always @(posedge clk) begin
+        if (rst) held <= 2'd0;
+        else held <= held + 2'(push) - 2'(pop);
+        if (push && (held == 2'd0 || (held == 2'd1 && pop))) begin
+            e0 <= wnd;
+            l0 <= b_last;
+        end else if (pop) begin
+            e0 <= e1;
+            l0 <= l1;
+        end
+        if (push && (held == 2'd1 && !pop || held == 2'd2)) begin
+            e1 <= wnd;
+            l1 <= b_last;
         end
     end
 endmodule
