@@ -68,6 +68,9 @@ UNIT_BENCHES: dict[str, tuple[list[str], dict[str, int | str]]] = {
     "bwsnn_tx@16": (["bwsnn_tx.v"], {"N_CLASSES": 16, "NB": 512}),
     # 3x3 stride 2 with padding 1 on both sides; channels not a multiple of 8, two planes
     "bwsnn_window": (["bwsnn_window.v"], {"H": 7, "W": 6, "C": 3, "P": 2, "K": 3, "S": 2, "PAD": 1}),
+    # stride 1 with padding (a window per cycle along a row, as mnist-conv's layers); a 1x1 (no line buffer)
+    "bwsnn_window@s1": (["bwsnn_window.v"], {"H": 5, "W": 7, "C": 2, "P": 2, "K": 3, "S": 1, "PAD": 1}),
+    "bwsnn_window@1x1": (["bwsnn_window.v"], {"H": 3, "W": 4, "C": 5, "P": 1, "K": 1, "S": 1, "PAD": 0}),
     # odd sizes: the last row and column fit no window and are dropped
     "bwsnn_pool": (["bwsnn_pool.v", "bwsnn_window.v"], {"H": 7, "W": 5, "C": 3, "P": 2, "K": 2, "S": 2}),
 }

@@ -1,6 +1,6 @@
 """cocotb bench of bwsnn_window (the sliding-window generator of conv and pool layers) and bwsnn_pool (the
 window generator + OR + frame-buffer writer), against the golden model's windows: random P-plane feature maps
-are served by a model of bwsnn_framebuf's read port (one cycle read latency, a frame freed by m_done); every
+are served by a model of bwsnn_mapbuf's read port (one cycle read latency, a frame freed by m_done); every
 window (all planes, (ky, kx, c) order, 0 outside the input) or pooled pixel must come out once, in raster
 order, with the frame's last marked, under random stalls of the map and of the consumer."""
 from __future__ import annotations
@@ -41,14 +41,17 @@ def expected(maps: np.ndarray, win: Window, pool: bool) -> list[int]:
 
 
 async def serve_maps(dut: Any, frames: deque, rng: random.Random, stats: dict[str, int]) -> None:
-    """bwsnn_framebuf's reader side with RW = C: m_avail while a frame is held, pixel m_addr of every plane one
-    cycle after the address (from the frame current at the address), m_done frees the frame."""
+    """bwsnn_mapbuf's reader side: m_avail while a frame is held, pixel m_addr of every plane one cycle after
+    the address (from the frame current at the address), m_done frees the frame. The address and m_done are
+    sampled once every coroutine has driven its inputs (ReadOnly): they may depend on o_next combinationally."""
     _, h, w, c = frames[0].shape if frames else (0, 0, 0, 0)
     late = False  # the frames arrive late now and then: m_avail low between frames
-    pending = None
+    pending, avail = None, 0
     while True:
         await FallingEdge(dut.clk)
         dut.m_data.value = 0 if pending is None else pending
+        dut.m_avail.value = avail
+        await ReadOnly()
         pending = None
         if frames and not late:
             addr = int(dut.m_addr.value)
@@ -61,7 +64,7 @@ async def serve_maps(dut: Any, frames: deque, rng: random.Random, stats: dict[st
                 late = rng.random() < 0.3
         elif late:
             late = rng.random() < 0.7
-        dut.m_avail.value = int(bool(frames) and not late)
+        avail = int(bool(frames) and not late)
 
 
 async def start(dut: Any, inputs: tuple[Any, ...]) -> None:
