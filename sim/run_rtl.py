@@ -66,6 +66,14 @@ UNIT_BENCHES: dict[str, tuple[list[str], dict[str, int | str]]] = {
     # result sender: padding scores past the classes; a power-of-two class count (the index fills its bits)
     "bwsnn_tx": (["bwsnn_tx.v"], {"N_CLASSES": 10, "NB": 352}),
     "bwsnn_tx@16": (["bwsnn_tx.v"], {"N_CLASSES": 16, "NB": 512}),
+    # stream receiver: a last beat partly padding (N_IN not a multiple of 8), 3 and 8 input bits; images of one
+    # beat (every beat an image's last: none can be short)
+    "bwsnn_rx": (["bwsnn_rx.v"], {"N_IN": 61, "IB": 3}),
+    "bwsnn_rx@8": (["bwsnn_rx.v"], {"N_IN": 64, "IB": 8}),
+    "bwsnn_rx@1": (["bwsnn_rx.v"], {"N_IN": 5, "IB": 1}),
+    # registers: three layers' configuration words (each its own), a 40-word parameter image
+    "bwsnn_axil": (["bwsnn_axil.v"], {"N_IN": 61, "N_CLASSES": 10, "T_STEPS": 3, "PARAM_WORDS": 40, "N_LAYERS": 3,
+                                      "CFG": "96'h022004030110080500a10c06"}),
     # 3x3 stride 2 with padding 1 on both sides; channels not a multiple of 8, two planes
     "bwsnn_window": (["bwsnn_window.v"], {"H": 7, "W": 6, "C": 3, "P": 2, "K": 3, "S": 2, "PAD": 1}),
     # stride 1 with padding (a window per cycle along a row, as mnist-conv's layers); a 1x1 (no line buffer)
