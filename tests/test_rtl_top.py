@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from bwsnn import golden
-from bwsnn.params import folding, layout
-from bwsnn.random_artifact import random_images
+from bwsnn.params import folding, layout, plan
+from bwsnn.random_artifact import random_conv_artifact, random_images
 from sim.run_rtl import RANDOM_CASES, check_results, digits_images, random_case, run_top, sim_build
 
 
@@ -54,6 +54,22 @@ def test_random_artifact(simulator: str, case: str) -> None:
     tests = None if simulator == "verilator" else ["test_stream", "test_reload"]
     run_top(art, x, sim_build(f"test_{case}_{simulator}"), simulator, pe_simd, reload=random_case(case, reload=True)[0],
             testcase=tests)
+
+
+def test_conv_window_per_cycle_back_to_back() -> None:
+    """Fed back to back, a conv net planned for as many lanes as help runs at the interval the planner
+    predicts: its 3x3 padded convs get a window per cycle along a row from the line-buffer generator, so the
+    generator's walk ((H + 2) (W + 2) + 1 cycles) bounds the layer, not the engine (one row per position)."""
+    art = random_conv_artifact(input_shape=(8, 6, 1), stack=(("conv", 4, 3, 1, 1), ("conv", 4, 3, 1, 1),
+                                                             ("pool", 2, 2), ("dense", 6)), seed=4)
+    fold = plan(art, target_cycles=1)
+    lay = layout(art, fold)
+    walk = (8 + 2) * (6 + 2) + 1
+    assert [ll.cycles for ll in lay.layers[:2]] == [walk, walk]
+    assert all(ll.groups * ll.chunks == 1 for ll in lay.layers[:2])
+    report = run_top(art, random_images(art, 10, seed=2), sim_build("test_conv_window_per_cycle"), "verilator",
+                     [(f.pe, f.simd) for f in fold], pauses=False, testcase="test_stream")
+    assert walk <= report["cycles_per_image"] <= walk + 2, report
 
 
 @pytest.mark.parametrize("outcome, message", [
