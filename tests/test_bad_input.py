@@ -423,6 +423,7 @@ CLI_CASES = [
         ("checkpoint", "teacher_checkpoint.pt: expected a teacher state_dict (a dict of tensors), got a dict whose "
                        "'arch' is a str (a training checkpoint.pt?"))],
     ("training.train", ["--teacher", "{d}/none.pt", "--out", "{d}/train"], "--teacher: {d}/none.pt: no such file"),
+    ("training.train", ["--teacher", "{d}", "--out", "{d}/train"], "--teacher: {d}: is a directory, expected a file"),
     # --resume states
     ("training.train", ["--resume", "--out", "{d}/resume_not_dict"], "expected a training state (a dict), got a list"),
     ("training.train", ["--resume", "--out", "{d}/resume_missing"],

@@ -2,12 +2,12 @@
 named presets (:data:`PRESETS`)."""
 from __future__ import annotations
 
+import argparse
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 import torch
 
-from bwsnn import datasets
+from bwsnn import cli, datasets
 from bwsnn.artifact import RESETS
 from bwsnn.limits import MAX_T
 from training import device, geometry
@@ -64,8 +64,11 @@ class TrainConfig:
         for name, ok, expected in rules:
             if not ok:
                 raise ConfigError(f"{name}: expected {expected}, got {getattr(self, name)!r}")
-        if self.teacher is not None and not Path(self.teacher).is_file():
-            raise ConfigError(f"teacher: {self.teacher}: no such file")
+        if self.teacher is not None:  # the command line's own file check: missing, a directory, unreadable
+            try:
+                cli.existing_file(str(self.teacher))
+            except argparse.ArgumentTypeError as e:
+                raise ConfigError(f"teacher: {e}") from None
         if (why := device.problem(self.device)) is not None:
             raise ConfigError(f"device: {why}")
         return self
