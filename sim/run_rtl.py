@@ -42,7 +42,7 @@ UNIT_BENCHES: dict[str, tuple[list[str], dict[str, int | str]]] = {
     # 8-bit membrane, soft reset: int32 currents and thresholds need both clamps
     "bwsnn_lif": (["bwsnn_lif.v"], {"ZW": 32, "FRAC": 3, "LEAK": 2, "MB": 8, "SOFT": 1, "SPIKING": 1}),
     "bwsnn_lif_chain": (["bwsnn_lif_chain.v", "bwsnn_lif.v", "bwsnn_delay.v"],
-                        {"T": 3, "ZW": 16, "FRAC": 2, "LEAK": 1, "MB": 12, "SOFT": 0, "SPIKING": 1}),
+                        {"T": 3, "ZW": 16, "FRAC": 2, "LEAK": 1, "MB": 12, "SOFT": 0, "SPIKING": 1, "TAGW": 5}),
     "bwsnn_framebuf": (["bwsnn_framebuf.v"],
                        {"PLANES": 2, "BANKS": 3, "NB": 64, "FILL": 48, "WW": 8, "RW": 16, "RW2": 4}),
     # block-RAM maps: 8-pixel words of the pixel planes, a row past a whole word (bwsnn_rx, C = 1, padded

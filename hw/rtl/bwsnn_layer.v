@@ -85,18 +85,19 @@ module bwsnn_layer #(
     wire last_c = 32'(c) == CHUNKS - 1;
     wire last_g = 32'(g) == GROUPS - 1;
     wire last_p = 32'(at) == POS - 1;
+    // The counters are back at 0 when a frame ends, so the cycle that starts a frame issues its first row:
+    // frames follow each other without a gap.
     wire go = !running && in_avail && out_ready;
-    wire adv = running && in_avail;
+    wire adv = (running || go) && in_avail;
     wire frame_end = in_done && last_p;
     assign out_start = go;
     assign in_idx = c;
     assign skip_idx = g;
     assign in_done = adv && last_c && last_g;
     always @(posedge clk) begin
-        if (rst) running <= 1'b0;
+        if (rst || frame_end) running <= 1'b0;  // a frame of one row starts and ends in one cycle
         else if (go) running <= 1'b1;
-        else if (frame_end) running <= 1'b0;
-        if (rst || go) begin  // reset too: in_idx / skip_idx (the buffers' read indices) are defined when idle
+        if (rst) begin  // in_idx / skip_idx (the buffers' read indices) are defined when idle
             c <= {CI{1'b0}};
             g <= {GI{1'b0}};
             at <= {PI{1'b0}};
@@ -104,7 +105,7 @@ module bwsnn_layer #(
         end else if (adv) begin
             c <= last_c ? {CI{1'b0}} : c + 1'b1;
             if (last_c) g <= last_g ? {GI{1'b0}} : g + 1'b1;
-            if (in_done) at <= at + 1'b1;
+            if (in_done) at <= last_p ? {PI{1'b0}} : at + 1'b1;
             wrow <= in_done ? {WA{1'b0}} : wrow + 1'b1;
         end
     end
@@ -330,19 +331,22 @@ module bwsnn_layer #(
     endgenerate
 
     // ------------------------------------------------------------------ LIF chains, output
-    localparam integer LAT = 10 * T;  // bwsnn_lif_chain
     /* verilator lint_off UNUSEDSIGNAL */  // the lanes run in lockstep: lane 0's valid stands for all
     wire [LL-1:0] lif_valid;
     /* verilator lint_on UNUSEDSIGNAL */
     wire [T*LL-1:0] spk;
     wire [32*LL-1:0] u_last;
+    /* verilator lint_off UNUSEDSIGNAL */  // lanes > 0: lane 0's tag stands for all (synthesis drops theirs)
+    wire [RI:0] o_tag [0:LL-1];  // the row and frame end ride through the chain with the neurons
+    /* verilator lint_on UNUSEDSIGNAL */
     generate
         for (p = 0; p < LL; p = p + 1) begin : lif
             wire [T-1:0] s;
-            bwsnn_lif_chain #(.T(T), .ZW(ZW), .FRAC(FRAC), .LEAK(LEAK), .MB(MB), .SOFT(SOFT), .SPIKING(SPIKING))
+            bwsnn_lif_chain #(.T(T), .ZW(ZW), .FRAC(FRAC), .LEAK(LEAK), .MB(MB), .SOFT(SOFT), .SPIKING(SPIKING),
+                .TAGW(RI + 1))
             chain (.clk(clk), .rst(rst), .in_valid(q_valid), .z(q_z[p]), .skip(q_skip[p]), .bias(bias_q[32*p +: 32]),
-                .threshold(thr_q[32*p +: 32]), .skip_gain(gain_q[32*p +: 32]), .out_valid(lif_valid[p]),
-                .spikes(s), .u(u_last[32*p +: 32]));
+                .threshold(thr_q[32*p +: 32]), .skip_gain(gain_q[32*p +: 32]), .tag({q_row, q_last}),
+                .out_valid(lif_valid[p]), .spikes(s), .u(u_last[32*p +: 32]), .tag_out(o_tag[p]));
             for (k = 0; k < T; k = k + 1) begin : step
                 assign spk[k*LL + p] = s[k];
             end
@@ -350,7 +354,7 @@ module bwsnn_layer #(
     endgenerate
     wire [RI-1:0] o_row;
     wire          o_last;
-    bwsnn_delay #(.W(RI + 1), .D(LAT)) o_d (.clk(clk), .d({q_row, q_last}), .q({o_row, o_last}));
+    assign {o_row, o_last} = o_tag[0];
     // padding neurons (index >= N_OUT) write no spikes: the next layer's inputs past its n_in stay 0
     wire [LL-1:0] real_n;
     generate

@@ -1,16 +1,19 @@
-// LIF unit of one layer, LAT = 10 pipeline stages, in bwsnn/golden.py's order:
-//   I = (z << FRAC) + bias + (skip ? gain : 0)   (exact in 32 bits: artifact validation bounds |I|)
+// LIF unit, one step of one neuron, LAT = 9 pipeline stages, in bwsnn/golden.py's order:
+//   I = (z << FRAC) + bias + (skip ? gain : 0)
 //   U = sat(U >> LEAK + I); spike = U >= thr; hard: U = 0 / soft: U = sat(U - thr) where spiking.
+// The unit takes the neuron's constants as bwsnn_lif_chain prepares them once for all T steps: c0 = bias and
+// c1 = bias + gain, both clamped to CW bits, and thr clamped to the signed MB+1-bit range (W = MB + 2 bits).
+// Why the clamps are exact: |z << FRAC| <= 2^(ZW-1+FRAC) =: Z, and only sat(U' + clamp(I)) matters, with I
+// clamped to the signed MB+1-bit range [-2^MB, 2^MB - 1] (|U >> LEAK| < 2^(MB-1), so either bound saturates
+// the sum the same way); a constant c outside [-(2^MB + Z), 2^MB + Z] puts z << FRAC + c beyond that range
+// for every z, on the same side as any c' further out, so c may be clamped to CW = max(MB, ZW-1+FRAC) + 3
+// bits. thr >= 2^(MB-1) never fires and thr <= -2^MB saturates U - thr to the top either way. Then
+// D = U - thr is exact in W bits and fire = D >= 0 (its sign: no comparator).
 // The layer's configuration (FRAC, LEAK, MB = mem_bits, SOFT, SPIKING) is fixed at synthesis (hw/gen.py
-// takes it from the artifact), so the shifts are wiring and the membrane datapath is W = MB + 2 bits, not 32.
-// Two clamps keep it exact: |U >> LEAK| < 2^(MB-1), so sat(U' + I) = sat(U' + clamp(I)) for I clamped to
-// the signed MB+1-bit range [-2^MB, 2^MB - 1] (either bound saturates the sum the same way); thr >= 2^(MB-1)
-// never fires and thr <= -2^MB saturates U - thr to the top either way, so thr is clamped to that range too.
-// Then D = U - thr is exact in W bits and fire = D >= 0 (its sign: no comparator). Every clamp tests whether
-// the bits from the range's sign bit up are all equal (a wide AND, not a carry chain), and every adder is
-// split in halves over two stages (at most 17 bits per stage): short logic paths without carry chains too.
-//   1 carry-save I's three terms, clamp thr | 2, 3 I = sum + carry | 4 clamp I | 5, 6 V = U >> LEAK + I |
-//   7 U = sat(V) | 8, 9 D = U - thr, low half then high half | 10 fire, reset.
+// takes it from the artifact): the shifts are wiring, and every adder is split in halves over two stages
+// (short logic paths without carry chains).
+//   1, 2 I = z << FRAC + (skip ? c1 : c0), low half then high half | 3 clamp I | 4, 5 V = U >> LEAK + I |
+//   6 U = sat(V) | 7, 8 D = U - thr, low half then high half | 9 fire, reset.
 // Only the valid bits are reset: the data registers need none, and a valid that powered up (or was in flight)
 // must not outlive a reset shorter than the pipeline.
 `default_nettype none
@@ -20,28 +23,30 @@ module bwsnn_lif #(
     parameter integer LEAK    = 0,
     parameter integer MB      = 32,  // mem_bits, 2..32
     parameter integer SOFT    = 0,
-    parameter integer SPIKING = 1
+    parameter integer SPIKING = 1,
+    localparam integer CW     = (MB > ZW - 1 + FRAC ? MB : ZW - 1 + FRAC) + 3,  // the clamped constants
+    localparam integer W      = MB + 2                                          // membrane datapath
 ) (
     input  wire                 clk,
     input  wire                 rst,
     input  wire                 in_valid,
     input  wire signed [ZW-1:0] z,
-    input  wire signed [31:0]   bias,
     input  wire                 skip_spike,
-    input  wire signed [31:0]   skip_gain,
+    input  wire signed [CW-1:0] c0,         // clamped bias
+    input  wire signed [CW-1:0] c1,         // clamped bias + gain
     input  wire                 first_step,  // membrane starts at 0: ignore u_old
     input  wire signed [MB-1:0] u_old,
-    input  wire signed [31:0]   threshold,
+    input  wire signed [W-1:0]  threshold,  // clamped to the signed MB+1-bit range
     output reg                  out_valid,
     output reg  signed [MB-1:0] u_new,
     output reg                  spike
 );
-    localparam integer W = MB + 2;  // clamped current + leaked membrane, U - clamped thr: exact
-    localparam integer H = W / 2;   // the split of W-bit adders
-    localparam integer HT = W - H;  // their top half
+    localparam integer IW = CW + 1;   // z << FRAC + c: exact (|z << FRAC| < 2^(CW-3))
+    localparam integer HI = IW / 2;   // the split of the current's adder
+    localparam integer H = W / 2;     // the split of the W-bit adders
+    localparam integer HT = W - H;
     localparam signed [63:0] ONE = 64'sd1;
-    // v (at most 34 significant bits) saturated to the signed n-bit range: v fits iff its bits from n-1 up
-    // are all equal
+    // v saturated to the signed n-bit range: v fits iff its bits from n-1 up are all equal
     function automatic signed [W-1:0] sat_to(input signed [63:0] v, input integer n);
         reg signed [63:0] top;
         begin
@@ -54,93 +59,81 @@ module bwsnn_lif #(
         sat = sat_to(64'(v), MB);
     endfunction
 
-    // 1: I's three terms carry-saved into two, thr clamped, the leak (a constant shift: wiring)
-    function automatic [63:0] csa(input [31:0] a, input [31:0] b, input [31:0] c);  // {sum, carry}
-        csa = {a ^ b ^ c, ((a & b) | (a & c) | (b & c)) << 1};
-    endfunction
-    reg         v1;
-    reg [31:0]  s1, c1;
-    reg signed [MB-1:0] l1;
-    reg signed [W-1:0]  t1;
+    // 1, 2: I = z << FRAC + c, low half then high half; the leak is a constant shift (wiring)
+    wire signed [IW-1:0] zf = IW'(z) <<< FRAC;
+    wire signed [IW-1:0] c = IW'(skip_spike ? c1 : c0);
+    reg         v1, v2;
+    reg [HI:0]  lo1;
+    reg [IW-HI-1:0] zh1, ch1;
+    reg signed [IW-1:0] i2;
+    reg signed [MB-1:0] l1, l2, l3;
+    reg signed [W-1:0]  t1, t2, t3;
     always @(posedge clk) begin
         v1 <= !rst && in_valid;
-        {s1, c1} <= csa(32'(z) <<< FRAC, bias, skip_spike ? skip_gain : 32'd0);
+        lo1 <= {1'b0, zf[HI-1:0]} + {1'b0, c[HI-1:0]};
+        zh1 <= zf[IW-1:HI];
+        ch1 <= c[IW-1:HI];
         l1 <= $signed(first_step ? {MB{1'b0}} : u_old) >>> LEAK;  // (the 0 would make it unsigned)
-        t1 <= sat_to(64'(threshold), MB + 1);
-    end
-    // 2, 3: I = s1 + c1, low half then high half
-    reg         v2, v3;
-    reg [16:0]  lo2;
-    reg [15:0]  sh2, ch2;
-    reg signed [31:0]   i3;
-    reg signed [MB-1:0] l2, l3;
-    reg signed [W-1:0]  t2, t3;
-    always @(posedge clk) begin
+        t1 <= threshold;
         v2 <= !rst && v1;
-        lo2 <= {1'b0, s1[15:0]} + {1'b0, c1[15:0]};
-        sh2 <= s1[31:16];
-        ch2 <= c1[31:16];
+        i2 <= {zh1 + ch1 + (IW-HI)'(lo1[HI]), lo1[HI-1:0]};
         {l2, t2} <= {l1, t1};
+    end
+    // 3: clamp I to the signed MB+1-bit range
+    reg         v3;
+    reg signed [W-1:0] i3;
+    always @(posedge clk) begin
         v3 <= !rst && v2;
-        i3 <= {sh2 + ch2 + 16'(lo2[16]), lo2[15:0]};
+        i3 <= sat_to(64'(i2), MB + 1);
         {l3, t3} <= {l2, t2};
     end
-    // 4: clamp I to the signed MB+1-bit range
-    reg         v4;
-    reg signed [W-1:0]  i4, t4;
-    reg signed [MB-1:0] l4;
+    // 4, 5: V = U >> LEAK + I
+    wire [W-1:0] l3w = W'(l3);
+    reg          v4, v5;
+    reg [H:0]    lo4;
+    reg [HT-1:0] ah4, bh4;
+    reg signed [W-1:0] v5_v, t4, t5;
     always @(posedge clk) begin
         v4 <= !rst && v3;
-        i4 <= sat_to(64'(i3), MB + 1);
-        {l4, t4} <= {l3, t3};
-    end
-    // 5, 6: V = U >> LEAK + I
-    wire [W-1:0] l4w = W'(l4);
-    reg          v5, v6;
-    reg [H:0]    lo5;
-    reg [HT-1:0] ah5, bh5;
-    reg signed [W-1:0] v6_v, t5, t6;
-    always @(posedge clk) begin
+        lo4 <= {1'b0, l3w[H-1:0]} + {1'b0, i3[H-1:0]};
+        ah4 <= l3w[W-1:H];
+        bh4 <= i3[W-1:H];
+        t4 <= t3;
         v5 <= !rst && v4;
-        lo5 <= {1'b0, l4w[H-1:0]} + {1'b0, i4[H-1:0]};
-        ah5 <= l4w[W-1:H];
-        bh5 <= i4[W-1:H];
+        v5_v <= {ah4 + bh4 + HT'(lo4[H]), lo4[H-1:0]};
         t5 <= t4;
+    end
+    // 6: U = sat(V)
+    reg         v6;
+    reg signed [W-1:0] u6, t6;
+    always @(posedge clk) begin
         v6 <= !rst && v5;
-        v6_v <= {ah5 + bh5 + HT'(lo5[H]), lo5[H-1:0]};
+        u6 <= sat(v5_v);
         t6 <= t5;
     end
-    // 7: U = sat(V)
-    reg         v7;
-    reg signed [W-1:0] u7, t7;
+    // 7, 8: D = U - thr = U + ~thr + 1, low half then high half
+    wire [W-1:0] nt6 = ~t6;
+    reg          v7, v8;
+    reg [H:0]    lo7;
+    reg [HT-1:0] uh7, nh7;
+    reg signed [W-1:0] u7, u8, d8;
     always @(posedge clk) begin
         v7 <= !rst && v6;
-        u7 <= sat(v6_v);
-        t7 <= t6;
-    end
-    // 8, 9: D = U - thr = U + ~thr + 1, low half then high half
-    wire [W-1:0] nt7 = ~t7;
-    reg          v8, v9;
-    reg [H:0]    lo8;
-    reg [HT-1:0] uh8, nh8;
-    reg signed [W-1:0] u8, u9, d9;
-    always @(posedge clk) begin
+        lo7 <= {1'b0, u6[H-1:0]} + {1'b0, nt6[H-1:0]} + {{H{1'b0}}, 1'b1};
+        uh7 <= u6[W-1:H];
+        nh7 <= nt6[W-1:H];
+        u7 <= u6;
         v8 <= !rst && v7;
-        lo8 <= {1'b0, u7[H-1:0]} + {1'b0, nt7[H-1:0]} + {{H{1'b0}}, 1'b1};
-        uh8 <= u7[W-1:H];
-        nh8 <= nt7[W-1:H];
+        d8 <= {uh7 + nh7 + HT'(lo7[H]), lo7[H-1:0]};
         u8 <= u7;
-        v9 <= !rst && v8;
-        d9 <= {uh8 + nh8 + HT'(lo8[H]), lo8[H-1:0]};
-        u9 <= u8;
     end
-    // 10: fire = D >= 0, reset
-    wire fire = SPIKING != 0 && !d9[W-1];
+    // 9: fire = D >= 0, reset
+    wire fire = SPIKING != 0 && !d8[W-1];
     /* verilator lint_off UNUSEDSIGNAL */  // saturated to MB bits: the top bits are sign copies
-    wire signed [W-1:0] u_next = !fire ? u9 : (SOFT != 0 ? sat(d9) : {W{1'b0}});
+    wire signed [W-1:0] u_next = !fire ? u8 : (SOFT != 0 ? sat(d8) : {W{1'b0}});
     /* verilator lint_on UNUSEDSIGNAL */
     always @(posedge clk) begin
-        out_valid <= !rst && v9;
+        out_valid <= !rst && v8;
         spike     <= fire;
         u_new     <= u_next[MB-1:0];
     end

@@ -1,9 +1,11 @@
 """cocotb bench of the LIF unit bwsnn_lif against the golden model's per-neuron arithmetic.
 
 The layer configuration (FRAC, LEAK, MB, SOFT, SPIKING) and z's width are the unit's build parameters
-(sim.run_rtl.UNIT_BENCHES, passed as BWSNN_TB_PARAMS). Random vectors every cycle (pipelined): currents and
-thresholds anywhere in int32 (|I| < 2^31, as validation guarantees: both clamps), saturation, negative
-thresholds, the first step (membrane 0) and skip spikes.
+(sim.run_rtl.UNIT_BENCHES, passed as BWSNN_TB_PARAMS). The unit takes the constants as bwsnn_lif_chain's entry
+prepares them (c0 = bias, c1 = bias + gain, both in its CW bits; thr in the signed MB+1-bit range): the golden
+model runs with bias = c0 and gain = c1 - c0. Random vectors every cycle (pipelined): currents anywhere in
+the unit's range (both clamps), saturation, negative thresholds, the first step (membrane 0) and skip spikes.
+The chain's bench covers the entry's clamps on raw int32 constants.
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from cocotb.triggers import RisingEdge
 from bwsnn.golden import saturate
 from sim.tb.reset import reset_clears_valids
 
-LATENCY = 10
+LATENCY = 9
 
 
 def reference(v: dict[str, int]) -> tuple[int, int]:
@@ -39,29 +41,32 @@ def config() -> dict[str, int]:
             "spiking": p["SPIKING"], "zw": p["ZW"]}
 
 
-def random_vector(rng: np.random.Generator, cfg: dict[str, int]) -> dict[str, int]:
+def random_vector(rng: np.random.Generator, cfg: dict[str, int], cw: int) -> dict[str, int]:
     bits, frac = cfg["mem_bits"], cfg["frac_bits"]
     lo, hi = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
-    # |I| < 2^31 as artifact validation guarantees: split a budget between z << frac, bias and gain
-    budget = (1 << 31) - 1
-    zmax = min(budget // 3 >> frac, (1 << (cfg["zw"] - 1)) - 1)
-    z = int(rng.integers(-zmax, zmax + 1))
-    rest = (budget - (abs(z) << frac)) // 2
-    big = lambda: int(rng.integers(-rest, rest + 1))  # noqa: E731
-    small = lambda: int(rng.integers(max(lo, -rest), min(hi, rest) + 1))  # noqa: E731
+    zmax = (1 << (cfg["zw"] - 1)) - 1
+    z = int(rng.integers(-zmax - 1, zmax + 1))
+    big = lambda: int(rng.integers(-(1 << (cw - 1)), 1 << (cw - 1)))  # noqa: E731  # anywhere in CW bits
+    small = lambda: int(rng.integers(lo, hi + 1))  # noqa: E731
     edges = [e + d for e in (1 << bits, 1 << (bits - 1), -(1 << (bits - 1)), -(1 << bits)) for d in (-2, -1, 0, 1, 2)]
     edge = lambda: int(rng.choice(edges))  # noqa: E731  # around the clamps' and the saturation's bounds
     v = {
-        "z": z, "bias": big() if rng.random() < 0.5 else small(),
-        "skip_spike": int(rng.random() < 0.5), "skip_gain": big() if rng.random() < 0.3 else small(),
-        "first_step": int(rng.random() < 0.2), "u_old": int(rng.integers(lo, hi + 1)),
-        "threshold": int(rng.integers(lo, hi + 1)) if rng.random() < 0.8 else int(rng.integers(-(1 << 31), 1 << 31)),
+        "z": z, "c0": big() if rng.random() < 0.5 else small(), "c1": big() if rng.random() < 0.3 else small(),
+        "skip_spike": int(rng.random() < 0.5), "first_step": int(rng.random() < 0.2),
+        "u_old": int(rng.integers(lo, hi + 1)),
+        "threshold": int(rng.integers(lo, hi + 1) if rng.random() < 0.8 else rng.integers(-(1 << bits), 1 << bits)),
     }
-    if rng.random() < 0.2:  # the current I at a bound: the bias makes up the rest
-        v["bias"] = edge() - (v["z"] << frac) - (v["skip_gain"] if v["skip_spike"] else 0)
+    if rng.random() < 0.2:  # the current I at a bound: the constant makes up the rest
+        v["c1" if v["skip_spike"] else "c0"] = edge() - (v["z"] << frac)
     if rng.random() < 0.2:
         v["threshold"] = edge()
     return v
+
+
+def golden_fields(v: dict[str, int]) -> dict[str, int]:
+    """The unit's inputs as the golden model's: bias = c0, gain = c1 - c0."""
+    return {"z": v["z"], "bias": v["c0"], "skip_gain": v["c1"] - v["c0"], "skip_spike": v["skip_spike"],
+            "first_step": v["first_step"], "u_old": v["u_old"], "threshold": v["threshold"]}
 
 
 def as_bits(value: int, width: int) -> int:
@@ -73,10 +78,11 @@ async def test_lif(dut: Any) -> None:
     rng = np.random.default_rng(7)
     n = int(os.environ.get("BWSNN_TB_VECTORS", "2000"))
     cfg = config()
-    widths = {"z": cfg["zw"], "bias": 32, "skip_gain": 32, "u_old": cfg["mem_bits"], "threshold": 32}
+    cw = len(dut.c0)
+    widths = {"z": cfg["zw"], "c0": cw, "c1": cw, "u_old": cfg["mem_bits"], "threshold": cfg["mem_bits"] + 2}
     Clock(dut.clk, 10, unit="ns").start()
-    vectors = [random_vector(rng, cfg) for _ in range(n)]
-    # small z so that spikes and resets happen often (a smaller z keeps |I| < 2^31)
+    vectors = [random_vector(rng, cfg, cw) for _ in range(n)]
+    # small z so that spikes and resets happen often
     for v in vectors[: n // 2]:
         v.update(z=int(rng.integers(-40, 41)))
     expected: list[tuple[int, int]] = []
@@ -88,7 +94,7 @@ async def test_lif(dut: Any) -> None:
             for k, val in v.items():
                 getattr(dut, k).value = as_bits(val, widths[k]) if k in widths else val
             dut.in_valid.value = 1
-            expected.append(reference({**cfg, **v}))
+            expected.append(reference({**cfg, **golden_fields(v)}))
         else:
             dut.in_valid.value = 0
         await RisingEdge(dut.clk)

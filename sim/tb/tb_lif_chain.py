@@ -1,5 +1,6 @@
 """cocotb bench of bwsnn_lif_chain: a neuron's T membrane updates in step order, one neuron per cycle,
-against the golden model's steps 2-6 (bwsnn/golden.py) run T times from a zero membrane.
+against the golden model's steps 2-6 (bwsnn/golden.py) run T times from a zero membrane, raw int32 constants
+(the entry's clamps), and each neuron's tag back with its result.
 
 The layer configuration (FRAC, LEAK, MB, SOFT, SPIKING) and z's width are the chain's build parameters
 (sim.run_rtl.UNIT_BENCHES, passed as BWSNN_TB_PARAMS); blocks of random neurons of growing current scale,
@@ -54,7 +55,8 @@ def random_neuron(rng: np.random.Generator, t_steps: int, cfg: dict[str, int], b
 @cocotb.test()
 async def test_lif_chain(dut: Any) -> None:
     t_steps = len(dut.skip)
-    lat = 10 * t_steps
+    lat = 3 + 9 * t_steps  # bwsnn_lif_chain's ENTRY + LAT T
+    tag_mask = (1 << len(dut.tag)) - 1
     rng = np.random.default_rng(3)
     n = int(os.environ.get("BWSNN_TB_VECTORS", "2000"))
     Clock(dut.clk, 10, unit="ns").start()
@@ -73,12 +75,14 @@ async def test_lif_chain(dut: Any) -> None:
                 dut.skip.value = sum(s << t for t, s in enumerate(v["skip"]))
                 for k in ("bias", "threshold", "skip_gain"):
                     getattr(dut, k).value = v[k] & 0xFFFFFFFF
+                dut.tag.value = i & tag_mask
                 dut.in_valid.value = 1
             else:
                 dut.in_valid.value = 0
             await RisingEdge(dut.clk)
             if dut.out_valid.value == 1:
                 bits = int(dut.spikes.value)
+                assert int(dut.tag_out.value) == len(got) & tag_mask, f"block {block}: neuron {len(got)}'s tag"
                 got.append(([bits >> t & 1 for t in range(t_steps)], dut.u.value.to_signed()))
         assert len(got) == len(neurons), f"block {block}: {len(got)} outputs for {len(neurons)} neurons"
         for j, (g, w) in enumerate(zip(got, want)):
