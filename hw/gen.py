@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,9 +53,10 @@ def idx_bits(n: int) -> int:
 
 @dataclass(frozen=True)
 class Buffer:
-    """A frame buffer of the chain: ``fill`` bits per plane written in order. With ``pixels`` (the input of a
-    window generator) a block-RAM map read by pixel, ``rw`` (the channels) bits of every plane
-    (bwsnn_mapbuf); else a shift register read in slices, ``nb`` bits (the rest 0; bwsnn_framebuf)."""
+    """A frame buffer of the chain: ``fill`` bits per plane written in order. With ``pixels`` a RAM read by
+    pixel, ``rw`` bits of every plane (bwsnn_mapbuf): the input of a window generator (a pixel: the channels),
+    or of a dense engine that reads whole chunks and no shortcut spikes (a pixel: a chunk); else a shift
+    register read in slices, ``nb`` bits (the rest 0; bwsnn_framebuf)."""
 
     planes: int
     nb: int
@@ -113,9 +115,12 @@ def buffers(art: Artifact, lay: Layout) -> list[Buffer]:
             h, w, c = l.in_shape
             out.append(Buffer(planes, fill, fill, ww, c, c, banks, port2=False, pixels=h * w))
         else:
-            f = ll.fold
-            out.append(Buffer.sized(planes, fill, max(ll.chunks * f.simd, ll.n_pad), ww, f.simd, f.pe, banks,
-                                    port2=i > 0 and l.skip_from is not None))
+            f, port2 = ll.fold, i > 0 and l.skip_from is not None
+            if not port2 and fill == ll.chunks * f.simd:  # a map of whole chunks: a RAM, not flip-flops
+                out.append(Buffer(planes, fill, fill, ww, f.simd, f.pe, banks, port2=False, pixels=ll.chunks))
+            else:
+                out.append(Buffer.sized(planes, fill, max(ll.chunks * f.simd, ll.n_pad), ww, f.simd, f.pe, banks,
+                                        port2))
     nb = lay.layers[-1].n_pad * 32
     out.append(Buffer(1, nb, nb, 32 * lay.layers[-1].fold.lif, nb, 32, port2=False))
     return out
@@ -203,6 +208,17 @@ def _window_stage(art: Artifact, lay: Layout, i: int, src: str) -> tuple[list[st
     return lines, ports
 
 
+#: the chain's instances that belong to layer i: the buffer it reads (buf<i>), its window generator and read
+#: ports (win<i>, rd<i>), its engine or pool (layer<i>, pool<i>); buf<L> is the result buffer (the interface's)
+LAYER_INSTANCE = re.compile(r"(?:buf|win|rd|layer|pool)(\d+)")
+
+
+def instance_layer(name: str, n_layers: int) -> int | None:
+    """The layer an instance of bwsnn_top belongs to (:data:`LAYER_INSTANCE`), None: the interface's."""
+    m = LAYER_INSTANCE.fullmatch(name)
+    return int(m.group(1)) if m and int(m.group(1)) < n_layers else None
+
+
 def chain(art: Artifact, lay: Layout, mem_dir: Path) -> str:
     """bwsnn_chain.vh: the frame buffers and the engines, wired; rx writes ``pix_*``, tx reads ``res_*``.
     A dense layer's engine reads its buffer directly, a conv2d's through a window generator, a pool is a
@@ -226,6 +242,10 @@ def chain(art: Artifact, lay: Layout, mem_dir: Path) -> str:
                       f" buf{b} (\n    .clk(clk), .rst(rst), .w_ready({n}_w_ready), .w_start({n}_w_start),"
                       f" .w_en({n}_w_en), .w_data({n}_w_data), .w_commit({n}_w_commit),\n"
                       f"    .r_avail({n}_r_avail), .r_idx({n}_r_idx), .r_data({n}_r_data), .r_done({n}_r_done));"]
+            if art.layers[b].window is None:  # a dense reader's shortcut port: none
+                lines += [f"/* verilator lint_off UNUSEDSIGNAL */\nwire [{idx_bits(lay.layers[b].groups) - 1}:0]"
+                          f" {n}_r2_idx;\n/* verilator lint_on UNUSEDSIGNAL */",
+                          f"wire [{buf.planes * buf.rw2 - 1}:0] {n}_r2_data = {buf.planes * buf.rw2}'d0;"]
             continue
         ri, r2i = (1, 1) if b == L else (idx_bits(lay.layers[b].chunks), idx_bits(lay.layers[b].groups))
         lines += [f"wire [{ri - 1}:0] {n}_r_idx;", f"wire [{buf.planes * buf.rw - 1}:0] {n}_r_data;",

@@ -47,6 +47,42 @@ def parse_stat(text: str) -> Counter[str]:
     return cells
 
 
+def luts(cells: Counter[str]) -> int:
+    """LUTs of a cell count: logic LUTs and INVs, and LUT-RAM / SRL cells at their LUT count."""
+    return (sum(n for c, n in cells.items() if re.fullmatch(r"LUT[1-6]", c)) + cells["INV"]
+            + sum(n * LUTRAM_LUTS[c] for c, n in cells.items() if c in LUTRAM_LUTS))
+
+
+def module_cells(stat_text: str) -> dict[str, Counter[str]]:
+    """Each module's own cells from ``stat`` output (Yosys >= 0.50's ``COUNT  NAME`` lines), its submodules
+    among them by module name."""
+    mods: dict[str, Counter[str]] = {}
+    for m in re.finditer(r"^=== (\S+) ===\n(.*?)(?=^=== |\Z)", stat_text, re.M | re.S):
+        if m.group(1) != "design":
+            mods[m.group(1)] = Counter({c: int(n) for n, c in re.findall(r"^\s+(\d+)\s+(\S+)\s*$", m.group(2), re.M)})
+    return mods
+
+
+def instance_luts(stat_text: str, cells_text: str) -> dict[str, int]:
+    """LUTs of each cell of the top (its submodules' included), by instance name: the top's cells as
+    ``dump`` lists them after ``hierarchy`` (``cell TYPE NAME``: the parameterised module names are those
+    ``stat`` reports) and the per-module counts of ``stat``. Top-level logic outside any instance: ``""``."""
+    mods = module_cells(stat_text)
+    memo: dict[str, int] = {}
+
+    def total(name: str) -> int:
+        if name not in memo:
+            memo[name] = luts(mods[name]) + sum(n * total(c) for c, n in mods[name].items() if c in mods)
+        return memo[name]
+
+    out = {}
+    for kind, name in re.findall(r"^\s*cell (\S+) \\(\S+)$", cells_text, re.M):
+        if kind in mods:
+            out[name] = total(kind)
+    out[""] = luts(mods[TOPLEVEL])
+    return out
+
+
 def _up_to_date(result: Path, params: Path) -> bool:
     """True when ``result`` is newer than every RTL source and generated parameter file (make's rule): a long
     bench that was stopped reuses the Yosys runs it finished."""
@@ -57,16 +93,18 @@ def _up_to_date(result: Path, params: Path) -> bool:
 def synth(params: Path, work: Path, family: str = "xc7") -> dict[str, float]:
     """Yosys synth_xilinx -family ``family`` + stat: cell counts mapped to the family's resources (RAMB*E1 /
     DSP48E1 on 7-series, *E2 on UltraScale+; Yosys maps carries to CARRY4 on both)."""
-    stat = work / f"stat-{family}.txt"
-    if not _up_to_date(stat, params):
-        yosys.run(_read(params, work) + f"synth_xilinx -family {family} -top {TOPLEVEL} -noiopad; "
-                  f"tee -o {stat.name} stat", work, f"synth-{family}.log")
+    stat, top_cells = work / f"stat-{family}.txt", work / f"cells-{family}.txt"
+    if not (_up_to_date(stat, params) and top_cells.is_file()):
+        yosys.run(_read(params, work) + f"hierarchy -top {TOPLEVEL}; tee -q -o {top_cells.name} dump {TOPLEVEL}/c:*; "
+                  f"synth_xilinx -family {family} -top {TOPLEVEL} -noiopad; tee -o {stat.name} stat", work,
+                  f"synth-{family}.log")
     cells = parse_stat(stat.read_text())
     if not cells:
         raise yosys.YosysError(f"no cell counts in {stat}")
-    lut_logic = sum(n for c, n in cells.items() if re.fullmatch(r"LUT[1-6]", c)) + cells["INV"]
+    lut = luts(cells)
     lut_mem = sum(n * LUTRAM_LUTS[c] for c, n in cells.items() if c in LUTRAM_LUTS)
-    return {"lut": lut_logic + lut_mem, "lut_logic": lut_logic, "lut_inv": cells["INV"], "lut_mem": lut_mem,
+    return {"lut": lut, "lut_logic": lut - lut_mem, "lut_inv": cells["INV"], "lut_mem": lut_mem,
+            "lut_by_instance": instance_luts(stat.read_text(), top_cells.read_text()),
             "ff": sum(cells[c] for c in FF_CELLS), "latches": sum(cells[c] for c in LATCH_CELLS),
             "bram36": sum(cells[f"RAMB36E{v}"] + 0.5 * cells[f"RAMB18E{v}"] for v in (1, 2)),
             "dsp": cells["DSP48E1"] + cells["DSP48E2"], "carry4": cells["CARRY4"]}

@@ -9,14 +9,17 @@ its planned folding, all measured -> ``$BUILD/bench/hw.json``, ``hw.md`` and ``h
   bits its engine reads per cycle (every weight is read once per image, a conv2d's once per output position);
 * simulation speed of each simulator that is installed (simulated cycles per wall second, test_stream).
 
-``python -m sim.hw_bench [--images N] [--icarus-images N] [--models-dir DIR | --no-shipped] [--target-cycles N]``
-(the planned interval; other than the default bitstream's, the rows are built in their own folders and the
-results are ``hw-t<N>.*``).
+``python -m sim.hw_bench [--images N] [--icarus-images N] [--models-dir DIR | --no-shipped] [--target-cycles N]
+[--point MODEL@CYCLES ...]`` (the planned interval; other than the default bitstream's, the rows are built in
+their own folders and the results are ``hw-t<N>.*``). A point adds a row for a shipped model planned at
+another interval (row ``MODEL@CYCLES``): ``mnist-512@512`` is the design that meets BNN-PYNQ's LFC-W1A1 at
+its 512-cycle interval (issue 17's goal 2), included by default.
 
 A 1024-wide model takes Yosys about 8 minutes per pass (two passes: resources, depth): the bench is long.
 """
 from __future__ import annotations
 
+import argparse
 import json
 import shutil
 import subprocess
@@ -35,6 +38,7 @@ from bwsnn.limits import CLOCK_HZ, CLOCK_PERIOD_NS
 from bwsnn.params import DEFAULT_TARGET_CYCLES, Fold, buildable, check_buildable, layout, plan, positions
 from bwsnn.paths import MODELS_DIR, build_dir
 from bwsnn.random_artifact import random_images
+from hw.gen import instance_layer
 from hw.synth import logic_depth, synth_estimate
 from hw.yosys import YosysError
 from sim.run_rtl import digits_images, reference_artifact, run_top, sim_build
@@ -79,7 +83,34 @@ def markdown(rows: list[dict]) -> str:
         lines.append(f"\n{r['model']}: LUT {r['lut_pct']:.1f}%, FF {r['ff_pct']:.1f}%, BRAM36 {r['bram36_pct']:.1f}%,"
                      f" DSP {r['dsp_pct']:.1f}% of the {r['part']}; simulation speed "
                      + ", ".join(f"{s} {v:,.0f} cycles/s" for s, v in r["sim_cycles_per_s_by"].items()))
+    for r in rows:
+        lines.append("\n" + layer_table(r))
     return "\n".join(lines) + "\n"
+
+
+def layer_luts(n_layers: int, lut_by_instance: dict[str, int]) -> tuple[list[int], int]:
+    """Each layer's LUTs (its engine or pool, window generator and read ports, and the buffer it reads) and
+    the interface's (rx, tx, the register block, the FIFOs, the result buffer, the top's own logic)."""
+    per, interface = [0] * n_layers, 0
+    for name, n in lut_by_instance.items():
+        i = instance_layer(name, n_layers)
+        if i is None:
+            interface += n
+        else:
+            per[i] += n
+    return per, interface
+
+
+def layer_table(r: dict) -> str:
+    """A row's layers: kind, folding, planned cycles and LUTs with their share of the design's."""
+    lines = [f"{r['model']}: per layer (planned cycles per image; LUTs of the layer's engine or pool, window"
+             " generator and input buffer)", "", "| layer | kind | folding | cycles | LUT | LUT share |",
+             "|---|---|---|---|---|---|"]
+    for i, (kind, fold, cyc, lut) in enumerate(zip(r["kinds"], r["folding"].split(), r["layer_cycles"],
+                                                   r["layer_lut"])):
+        lines.append(f"| {i} | {kind} | {fold} | {cyc:,} | {lut:,} | {100 * lut / r['lut']:.1f}% |")
+    lines.append(f"| - | interface | - | - | {r['interface_lut']:,} | {100 * r['interface_lut'] / r['lut']:.1f}% |")
+    return "\n".join(lines)
 
 
 def measure(art_path: Path, name: str, images: int, icarus_images: int,
@@ -88,19 +119,22 @@ def measure(art_path: Path, name: str, images: int, icarus_images: int,
     estimated for ``board`` (bwsnn/boards.json; None: the default)."""
     art = load(art_path)
     fold = plan(art, target_cycles)
-    build = name if target_cycles == DEFAULT_TARGET_CYCLES else f"{name}-t{target_cycles}"
+    stem = name.split("@")[0]  # a design point: MODEL@CYCLES
+    build = stem if target_cycles == DEFAULT_TARGET_CYCLES else f"{stem}-t{target_cycles}"
     hw_build = build_dir("hw", build)
     est = synth_estimate(art, hw_build, fold, get_board(board))
     sims = {"verilator": simulate(art_path, art, fold, images, "verilator", build)}
     if shutil.which("iverilog") and icarus_images:
         sims["icarus"] = simulate(art_path, art, fold, icarus_images, "icarus", build)
     cycles = sims["verilator"]["cycles_per_image"]
+    per_layer, interface = layer_luts(len(art.layers), est["lut_by_instance"])
     return {"model": name, "dataset": art.info.get("dataset"), "accuracy": art.info.get("accuracy_deploy"),
             "T": art.T, "input_bits": art.input_bits,
             "widths": [l.out_shape[-1] for l in art.layers], "folding": " ".join(
                 "pool" if l.kind == "pool" else f"{f.pe}x{f.simd}" + ("x1" if l.kind == "conv2d" else "")
                 for l, f in zip(art.layers, fold)),  # conv2d: PE x SIMD x output pixels per cycle
-            "layer_cycles": [ll.cycles for ll in layout(art, fold).layers],
+            "kinds": [l.kind for l in art.layers], "layer_cycles": [ll.cycles for ll in layout(art, fold).layers],
+            "layer_lut": per_layer, "interface_lut": interface,
             "cycles_per_image": cycles, "latency_cycles": sims["verilator"]["cycles_last"],
             "images_per_s_100mhz": CLOCK_HZ / cycles, **est,
             **_depth(hw_build),
@@ -179,6 +213,21 @@ def bench_models(models_dir: Path | None) -> list[tuple[str, Path]]:
     return models
 
 
+#: design points the bench adds by default: the dense model at BNN-PYNQ LFC-W1A1's interval
+DEFAULT_POINTS = ("mnist-512@512",)
+
+
+def design_point(text: str) -> tuple[str, int] | None:
+    """``MODEL@CYCLES`` (argparse type): a shipped model's name and a planned interval; ``none``: None."""
+    if text == "none":
+        return None
+    model, at, cycles = text.partition("@")
+    if not (model and at and cycles.isdigit() and int(cycles) > 0):
+        raise argparse.ArgumentTypeError(f"expected MODEL@CYCLES (e.g. mnist-512@512) or none, got "
+                                         f"{cli.shown(repr(text))}")
+    return model, int(cycles)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = cli.Parser(prog="python -m sim.hw_bench", description=__doc__.split("\n\n")[0])
     ap.add_argument("--images", type=cli.positive_int, default=32, help="images for the cycle count (Verilator)")
@@ -191,6 +240,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="board of bwsnn/boards.json whose device and capacities the estimates are for")
     ap.add_argument("--target-cycles", type=cli.positive_int, default=DEFAULT_TARGET_CYCLES,
                     help="the planned cycles per image (bwsnn.params.plan; default: the default bitstream's)")
+    ap.add_argument("--point", type=design_point, action="append", default=None,
+                    help="also a shipped model planned at another interval, MODEL@CYCLES (repeatable; default: "
+                         + ", ".join(DEFAULT_POINTS) + "; --point none: no extra rows)")
     a = ap.parse_args(argv)
     if not shutil.which("iverilog"):
         print("icarus speed: skipped (iverilog is not on PATH; it is optional)")
@@ -201,11 +253,22 @@ def main(argv: list[str] | None = None) -> int:
     except ArtifactError as e:
         print(f"error: {e} (the reference artifact: make train, or $BWSNN_ARTIFACT)", file=sys.stderr)
         return 1
+    shipped = dict(models)
+    points = [p for p in a.point if p] if a.point is not None else \
+        ([] if a.no_shipped else [design_point(p) for p in DEFAULT_POINTS])
+    for model, cycles in points:
+        if model not in shipped or model == "default":
+            have = ", ".join(list(shipped)[1:]) or "none"
+            print(f"error: --point {model}@{cycles}: no model {model!r} the RTL builds in "
+                  f"{'--no-shipped' if a.no_shipped else a.models_dir} (have: {have})", file=sys.stderr)
+            return 1
     rows: dict[str, dict] = {}
     stem = "hw" if a.target_cycles == DEFAULT_TARGET_CYCLES else f"hw-t{a.target_cycles}"
     # the Icarus speed figure on the reference artifact only: a 1024-wide design under Icarus takes long
     jobs = [(path, name, a.images, a.icarus_images if i == 0 else 0, a.target_cycles, a.target)
             for i, (name, path) in enumerate(models)]
+    jobs += [(shipped[model], f"{model}@{cycles}", a.images, 0, cycles, a.target) for model, cycles in points]
+    models += [(f"{model}@{cycles}", shipped[model]) for model, cycles in points]
     with ProcessPoolExecutor(a.jobs) as pool:  # rows are independent: own build folders
         futures = {pool.submit(measure, *job): job[1] for job in sorted(jobs, key=lambda j: -j[0].stat().st_size)}
         for done in as_completed(futures):

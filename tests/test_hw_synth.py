@@ -1,5 +1,6 @@
 """Synthesis gate: Yosys ``synth_xilinx`` (hw/synth.py, YoWASP) of the top built for the trained artifact must
-give a design without latches whose weights sit in block RAM, and that fits the xc7z020 (~90 s)."""
+give a design without latches whose weights sit in block RAM, and that fits the xc7z020; its LUTs split over the
+layers and the interface add up to the design's (~90 s)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,6 +9,7 @@ from bwsnn.artifact import load
 from bwsnn.params import layout, plan
 from bwsnn.paths import build_dir
 from hw.synth import synth_estimate
+from sim.hw_bench import layer_luts
 
 BRAM36_BITS = 36 * 1024
 
@@ -27,3 +29,6 @@ def test_synth_xilinx_no_latches_weights_in_block_ram(trained_artifact_path: Pat
     assert r["bram36"] * BRAM36_BITS >= bram_bits, r
     for k in ("lut", "ff", "bram36", "dsp"):
         assert r[f"{k}_pct"] < 100, (k, r)
+    per_layer, interface = layer_luts(len(art.layers), r["lut_by_instance"])
+    assert sum(per_layer) + interface == r["lut"], (per_layer, interface, r["lut"])
+    assert min(per_layer) > 0 and interface > 0, (per_layer, interface)
