@@ -10,10 +10,11 @@ import os
 import numpy as np
 import pytest
 
-from bwsnn import golden
+from bwsnn import artifact, golden
 from bwsnn.params import folding, layout, plan
 from bwsnn.random_artifact import random_conv_artifact, random_images
 from sim.run_rtl import RANDOM_CASES, check_results, digits_images, random_case, run_top, sim_build
+from training import train
 
 
 def n_images(simulator: str) -> int:
@@ -54,6 +55,21 @@ def test_random_artifact(simulator: str, case: str) -> None:
     tests = None if simulator == "verilator" else ["test_stream", "test_reload"]
     run_top(art, x, sim_build(f"test_{case}_{simulator}"), simulator, pe_simd, reload=random_case(case, reload=True)[0],
             testcase=tests)
+
+
+def test_trained_digits_conv_model(tmp_path) -> None:
+    """Real trained conv weights: the digits-conv preset (four 3x3 convs around a pool, shortcuts after the pool
+    too, the binary classifier on the flattened map), briefly trained, under random backpressure: every
+    result as the golden model's (tb_top checks each one)."""
+    cfg, out = train.parse_args(["--preset", "digits-conv", "--epochs", "1", "--teacher-epochs", "1", "--no-export",
+                                 "--out", str(tmp_path / "train")])
+    train.run(cfg, out)
+    art = artifact.load(out / "model.bwsnn.npz")
+    assert [l.kind for l in art.layers] == ["conv2d", "conv2d", "pool", "conv2d", "conv2d", "dense"]
+    assert [l.skip_from for l in art.layers] == [None, 0, None, 2, 3, None]
+    n = n_images("verilator")
+    report = run_top(out / "model.bwsnn.npz", digits_images(n), sim_build("test_digits_conv"), "verilator")
+    assert report is not None and report["images"] == n
 
 
 def test_conv_window_per_cycle_back_to_back() -> None:
