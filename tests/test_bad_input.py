@@ -175,13 +175,14 @@ def _torch_files(d: Path) -> None:
     """--teacher and --resume inputs that are not what they claim."""
     import torch
 
-    from training.model import Teacher
+    from training.model import SNNConfig, Teacher
 
     (d / "teacher_empty.pt").write_bytes(b"")
     (d / "teacher_random.pt").write_bytes(np.random.default_rng(2).bytes(400))
     torch.save([1, 2], d / "teacher_list.pt")
     torch.save({"a": torch.zeros(3)}, d / "teacher_other.pt")
-    torch.save(Teacher(64, [32, 32, 32], 10).state_dict(), d / "teacher_small.pt")
+    torch.save(Teacher(SNNConfig((64,), 10, hidden=[32, 32, 32])).state_dict(), d / "teacher_small.pt")
+    torch.save({"net.0.weight": torch.zeros(256, 64), "net.0.bias": torch.zeros(256)}, d / "teacher_old.pt")
     torch.save({"arch": "BWSNN", "teacher": {}, "student": {}}, d / "teacher_checkpoint.pt")
     raw = (d / "teacher_small.pt").read_bytes()
     (d / "teacher_truncated.pt").write_bytes(raw[: len(raw) // 3])
@@ -417,9 +418,11 @@ CLI_CASES = [
         ("random", "teacher_random.pt: not a teacher state_dict (a torch.save file): "),
         ("truncated", "teacher_truncated.pt: not a teacher state_dict (a torch.save file): unreadable"),
         ("list", "teacher_list.pt: expected a teacher state_dict (a dict), got a list"),
-        ("other", "teacher_other.pt: not a teacher state_dict of this Teacher: missing 'net.0.weight'"),
-        ("small", "teacher_small.pt: not a teacher state_dict of this Teacher: 'net.0.weight' expected shape "
+        ("other", "teacher_other.pt: not a teacher state_dict of this Teacher: missing 'blocks.0.1.weight'"),
+        ("small", "teacher_small.pt: not a teacher state_dict of this Teacher: 'blocks.0.1.weight' expected shape "
                   "[256, 64], got [32, 64]"),
+        ("old", "teacher_old.pt: not a teacher state_dict of this Teacher: an old-layout dense teacher ('net.*' "
+                "keys, trained without the shortcuts every teacher has now): train a new one"),
         ("checkpoint", "teacher_checkpoint.pt: expected a teacher state_dict (a dict of tensors), got a dict whose "
                        "'arch' is a str (a training checkpoint.pt?"))],
     ("training.train", ["--teacher", "{d}/none.pt", "--out", "{d}/train"], "--teacher: {d}/none.pt: no such file"),

@@ -19,7 +19,7 @@ from training.model import BWSNN, SNNConfig
 def tiny(tmp_path_factory):
     """A freshly constructed (untrained) 16-12-12-4 BW-SNN with a shortcut, T = 2, and its cleaned export."""
     torch.manual_seed(0)
-    model = BWSNN(SNNConfig(n_in=16, n_classes=4, hidden=[12, 12], T=2)).eval()
+    model = BWSNN(SNNConfig((16,), 4, hidden=[12, 12], T=2)).eval()
     path = export_qonnx(model, tmp_path_factory.mktemp("finn") / "tiny.qonnx.onnx")
     m = cleanup_model(ModelWrapper(str(path)))
     # the steps FINN's builder starts with: GemmToMatMul (the output layer is a Gemm), shapes, datatypes

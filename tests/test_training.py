@@ -13,12 +13,12 @@ from training import augment, speed, train
 from training.deploy import DeployModel
 from training.fold import fold
 from training.lif import LIF, ATan, SpikeFn
-from training.model import BWSNN, ConvConfig, ConvTeacher, SNNConfig, Teacher, frozen_teacher, model_input
+from training.model import BWSNN, SNNConfig, Teacher, frozen_teacher, model_input
 
 
 def test_binary_weights_are_plus_minus_one_and_learned_scale() -> None:
-    m = BWSNN(SNNConfig(n_in=10, n_classes=3, hidden=[8, 8]))
-    assert set(m.fc[1].quant_weight().value.unique().tolist()) <= {-1.0, 1.0}
+    m = BWSNN(SNNConfig((10,), 3, hidden=[8, 8]))
+    assert set(m.syn[1].quant_weight().value.unique().tolist()) <= {-1.0, 1.0}
     out = m.out.quant_weight()
     assert torch.allclose(out.value.abs(), out.scale.expand_as(out.value))
     assert any("scaling_impl" in n for n, _ in m.out.named_parameters())  # the output scale is learned
@@ -27,7 +27,7 @@ def test_binary_weights_are_plus_minus_one_and_learned_scale() -> None:
 @pytest.mark.parametrize("bits", range(1, 9))
 def test_input_quant_is_exact_at_every_input_precision(bits: int) -> None:
     # the b-bit input quantizer returns model_input's x = pixel >> (8 - b) exactly (in units of 1/(2^b - 1))
-    m = BWSNN(SNNConfig(n_in=256, n_classes=2, hidden=[4], input_bits=bits))
+    m = BWSNN(SNNConfig((256,), 2, hidden=[4], input_bits=bits))
     pixels = torch.arange(256)[None]
     x = m.inp(model_input(pixels, bits)) * ((1 << bits) - 1)
     torch.testing.assert_close(x, (pixels >> (8 - bits)).float(), rtol=0, atol=1e-4)
@@ -66,8 +66,8 @@ def test_lif_scan_equals_step_graph(reset: str, leak_shift: int) -> None:
     torch.testing.assert_close(scan_grad, cur.grad, rtol=1e-6, atol=1e-7)
 
 
-@pytest.mark.parametrize("teacher", [Teacher(64, [32, 32], 10),
-                                     ConvTeacher(ConvConfig((8, 8, 1), 10, ["c8", "c8", "p", "c16"], [12]))])
+@pytest.mark.parametrize("teacher", [Teacher(SNNConfig((64,), 10, hidden=[32, 32])),
+                                     Teacher(SNNConfig((8, 8, 1), 10, ["c8", "c8", "p", "c16"], [12]))])
 def test_frozen_teacher_gives_the_teachers_logits(teacher: torch.nn.Module) -> None:
     """The KD targets: BatchNorm folded into the layer before it, the eval-mode teacher's logits."""
     torch.manual_seed(0)
@@ -80,10 +80,27 @@ def test_frozen_teacher_gives_the_teachers_logits(teacher: torch.nn.Module) -> N
 
 
 def test_shortcut_wiring() -> None:
-    cfg = SNNConfig(n_in=4, n_classes=2, hidden=[8, 8, 16, 16])
+    cfg = SNNConfig((4,), 2, hidden=[8, 8, 16, 16])
+    assert [k for k, _, _ in cfg.layers()] == ["dense"] * 4 and cfg.n_in == 4
     assert [cfg.skip_from(i) for i in range(4)] == [None, 0, None, 2]
     cfg.shortcuts = False
     assert [cfg.skip_from(i) for i in range(4)] == [None] * 4
+    with pytest.raises(ValueError, match="neither"):
+        SNNConfig((4,), 2)
+    with pytest.raises(ValueError, match=r"input_shape: a conv stack takes \(H, W, C\)"):
+        SNNConfig((64,), 2, ["c8"])
+
+
+def test_old_dense_checkpoints_load() -> None:
+    """The dense student named its synapses fc.{i} before there was one model path (now syn.{i})."""
+    torch.manual_seed(0)
+    m = BWSNN(SNNConfig((16,), 3, hidden=[8, 8])).eval()
+    old = {k.replace("syn.", "fc.", 1) if k.startswith("syn.") else k: v for k, v in m.state_dict().items()}
+    assert "fc.1.weight" in old
+    loaded = BWSNN(SNNConfig((16,), 3, hidden=[8, 8])).eval()
+    loaded.load_state_dict(old)
+    x = torch.rand(4, 16)
+    assert torch.equal(loaded(x), m(x))
 
 
 def _trained(trained_dir: Path) -> BWSNN:

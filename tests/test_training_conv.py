@@ -12,11 +12,11 @@ from bwsnn.random_artifact import random_conv_artifact, random_images, random_ne
 from training import train
 from training.deploy import DeployModel
 from training.fold import fold
-from training.model import ConvBWSNN, ConvConfig, ConvTeacher
+from training.model import BWSNN, SNNConfig, Teacher
 
 
-def small_cfg(**kw) -> ConvConfig:
-    return ConvConfig(input_shape=(8, 8, 1), n_classes=10, stack=["c8", "c8", "p", "c8", "c12", "p"], hidden=[12],
+def small_cfg(**kw) -> SNNConfig:
+    return SNNConfig(input_shape=(8, 8, 1), n_classes=10, stack=["c8", "c8", "p", "c8", "c12", "p"], hidden=[12],
                       **kw)
 
 
@@ -30,20 +30,20 @@ def test_shortcut_wiring_and_shapes() -> None:
     cfg.shortcuts = False
     assert all(cfg.skip_from(i) is None for i in range(7))
     with pytest.raises(ValueError, match="stack"):
-        ConvConfig(input_shape=(8, 8, 1), n_classes=2, stack=["p", "c8"])
+        SNNConfig(input_shape=(8, 8, 1), n_classes=2, stack=["p", "c8"])
 
 
 def test_binary_conv_weights_and_teacher_shape() -> None:
-    m = ConvBWSNN(small_cfg())
+    m = BWSNN(small_cfg())
     assert set(m.syn[1].quant_weight().value.unique().tolist()) <= {-1.0, 1.0}
     x = torch.rand(5, 64)
-    assert m(x).shape == (2, 5, 10) and ConvTeacher(small_cfg()).eval()(x).shape == (5, 10)
+    assert m(x).shape == (2, 5, 10) and Teacher(small_cfg()).eval()(x).shape == (5, 10)
 
 
-def _randomized(cfg: ConvConfig, seed: int) -> ConvBWSNN:
+def _randomized(cfg: SNNConfig, seed: int) -> BWSNN:
     """An untrained model with BatchNorm statistics that make neurons fire (and some gains negative)."""
     torch.manual_seed(seed)
-    m = ConvBWSNN(cfg)
+    m = BWSNN(cfg)
     for bn in m.bn:
         if isinstance(bn, torch.nn.Identity):
             continue
@@ -100,7 +100,7 @@ def test_trained_conv_model_deploy_equals_golden_on_every_test_image(tiny_conv_r
     assert report["accuracy"]["per_step"] == pytest.approx(acc) and acc[-1] > 50
     assert list(report["train_config"]["conv"]) == ["c8", "c8", "p"] and report["weight_bits"] == art.weight_bits()
     assert (out / "model.qonnx.onnx").stat().st_size > 0
-    assert torch.load(out / "checkpoint.pt", map_location="cpu")["arch"] == "ConvBWSNN"
+    assert torch.load(out / "checkpoint.pt", map_location="cpu")["arch"] == "BWSNN"
 
 
 def test_conv_cli_options_fail_in_one_line(capsys) -> None:

@@ -5,13 +5,11 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass, replace
 
-import torch
-
 from bwsnn import cli, datasets
 from bwsnn.artifact import RESETS
 from bwsnn.limits import MAX_T
 from training import device, geometry
-from training.model import BWSNN, STACK_GRAMMAR, ConvBWSNN, ConvConfig, ConvTeacher, SNNConfig, Teacher, stack_ok
+from training.model import BWSNN, STACK_GRAMMAR, SNNConfig, Teacher, stack_ok
 
 
 class ConfigError(ValueError):
@@ -78,29 +76,24 @@ class TrainConfig:
         if self.conv and (why := geometry.stack_problem(self.conv, image)) is not None:
             raise ConfigError(f"conv: {why}")
 
-    def snn(self, n_in: int, n_classes: int) -> SNNConfig:
-        return SNNConfig(n_in=n_in, n_classes=n_classes, hidden=list(self.hidden), T=self.T,
-                         leak_shift=self.leak_shift, reset=self.reset, shortcuts=self.shortcuts,
+    def snn(self, ds: datasets.Dataset) -> SNNConfig:
+        """The model's config for ``ds``: a conv stack takes its (H, W, C) images ((H, W) greyscale is
+        (H, W, 1)), a dense network their flattened pixels."""
+        if self.conv:
+            shape = tuple(ds.shape) if len(ds.shape) == 3 else (*ds.shape, 1)
+        else:
+            shape = (ds.x_train.shape[1],)
+        return SNNConfig(input_shape=shape, n_classes=len(ds.classes), stack=list(self.conv), hidden=list(self.hidden),
+                         T=self.T, leak_shift=self.leak_shift, reset=self.reset, shortcuts=self.shortcuts,
                          input_bits=self.input_bits)
 
-    def conv_snn(self, shape: tuple[int, ...], n_classes: int) -> ConvConfig:
-        """The conv model's config for images of ``shape`` ((H, W) greyscale or (H, W, C))."""
-        return ConvConfig(input_shape=tuple(shape) if len(shape) == 3 else (*shape, 1), n_classes=n_classes,
-                          stack=list(self.conv), hidden=list(self.hidden), T=self.T, leak_shift=self.leak_shift,
-                          reset=self.reset, shortcuts=self.shortcuts, input_bits=self.input_bits)
+    def student(self, ds: datasets.Dataset) -> BWSNN:
+        return BWSNN(self.snn(ds))
 
-    def student(self, ds: datasets.Dataset) -> BWSNN | ConvBWSNN:
-        """The BW-SNN for ``ds``: conv when ``conv`` is set, dense otherwise."""
-        if self.conv:
-            return ConvBWSNN(self.conv_snn(ds.shape, len(ds.classes)))
-        return BWSNN(self.snn(ds.x_train.shape[1], len(ds.classes)))
-
-    def teacher_model(self, ds: datasets.Dataset) -> torch.nn.Module:
-        """The full-precision teacher of the student's shape. A conv teacher always has the shortcuts: the
-        ``shortcuts`` switch is the student's structure, and the ablation's variants share one teacher."""
-        if self.conv:
-            return ConvTeacher(replace(self.conv_snn(ds.shape, len(ds.classes)), shortcuts=True))
-        return Teacher(ds.x_train.shape[1], list(self.hidden), len(ds.classes))
+    def teacher_model(self, ds: datasets.Dataset) -> Teacher:
+        """The full-precision teacher of the student's shape. It always has the shortcuts: the ``shortcuts``
+        switch is the student's structure, and the ablation's variants share one teacher."""
+        return Teacher(replace(self.snn(ds), shortcuts=True))
 
 
 MAX_LEAK_SHIFT = 16

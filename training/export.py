@@ -17,7 +17,7 @@ from qonnx.transformation.base import Transformation
 from qonnx.util.cleanup import cleanup_model
 
 from training.lif import LIF
-from training.model import BWSNN, ConvBWSNN
+from training.model import BWSNN
 
 
 class _Scores(torch.nn.Module):
@@ -57,9 +57,9 @@ class SpikesAsUnsignedQuant(Transformation):
         return model, False  # one pass rewrites them all
 
 
-def export_qonnx(model: BWSNN | ConvBWSNN, path: str | Path) -> Path:
-    """The QONNX graph of a dense or conv BW-SNN: input (1, n_in) :func:`training.model.model_input` values,
-    (pixel >> (8 - b)) / (2^b - 1) at b bits of input precision (a conv model's in (H, W, C) order), which its
+def export_qonnx(model: BWSNN, path: str | Path) -> Path:
+    """The QONNX graph of a BW-SNN: input (1, n_in) :func:`training.model.model_input` values,
+    (pixel >> (8 - b)) / (2^b - 1) at b bits of input precision (a conv stack's in (H, W, C) order), which its
     b-bit input Quant turns back into x exactly; output the (1, C) logits averaged over T."""
     from brevitas.export import export_qonnx as brevitas_export_qonnx
 

@@ -1,4 +1,4 @@
-"""Fold a trained BWSNN or ConvBWSNN into the integer deploy artifact (the contract of bwsnn/golden.py).
+"""Fold a trained BWSNN into the integer deploy artifact (the contract of bwsnn/golden.py).
 
 Per hidden neuron the float model computes u = u * 2^-k + a*z + c (+ s_skip) and fires at u >= 1, where
 z is the integer synapse sum, a = BN gain * weight scale (/ (2^b - 1) on the pixel layer, whose input
@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from bwsnn.artifact import ACC_BITS, AnyLayer, Artifact, Layer, Pool, Window, current_bound, layer_current_bound
-from training.model import BWSNN, ConvBWSNN
+from training.model import BWSNN
 
 THRESH_RESOLUTION_BITS = 12
 OUT_FRAC_BITS = 8
@@ -43,15 +43,12 @@ def _fit_frac(build, pixel_bits: int | None, f0: int, index: int) -> Layer:
     raise ValueError(f"layer {index}: no fractional width keeps the current inside {ACC_BITS} bits")
 
 
-def _synapses(model: BWSNN | ConvBWSNN) -> list[tuple]:
+def _synapses(model: BWSNN) -> list[tuple]:
     """Per layer before the classifier: ("pool", window) or ("syn", weight matrix, its scale, bn, window, skip).
 
     The weight matrix is (rows, fan-in) with the columns in the artifact's order: a conv's (C', C, k, k)
     kernel becomes (C', k*k*C), window order (ky, kx, c).
     """
-    if isinstance(model, BWSNN):
-        return [("syn", fc.quant_weight(), bn, None, model.cfg.skip_from(i))
-                for i, (fc, bn) in enumerate(zip(model.fc, model.bn))]
     out = []
     for i, (kind, shape, _) in enumerate(model.cfg.layers()):
         if kind == "pool":
@@ -90,9 +87,9 @@ def _spiking_layer(i: int, qw, bn: torch.nn.Module, window: Window | None, skip:
 
 
 @torch.no_grad()
-def fold(model: BWSNN | ConvBWSNN, classes: list[str], input_shape: tuple[int, ...],
+def fold(model: BWSNN, classes: list[str], input_shape: tuple[int, ...],
          info: dict | None = None) -> Artifact:
-    """The artifact of a trained model; ``input_shape`` is the image shape (a conv model's is (H, W, C))."""
+    """The artifact of a trained model; ``input_shape`` is the image shape (a conv stack's is (H, W, C))."""
     model = model.eval()
     cfg = model.cfg
     layers: list[AnyLayer] = []

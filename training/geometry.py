@@ -5,7 +5,7 @@ from __future__ import annotations
 from bwsnn.artifact import Window
 from bwsnn.limits import MAX_MAP
 
-CONV = (3, 1, 1)  # kernel, stride, padding of a "c<N>" entry (training.model.ConvConfig)
+CONV = (3, 1, 1)  # kernel, stride, padding of a "c<N>" entry (training.model.SNNConfig)
 POOL = (2, 2, 0)  # of a "p" entry
 
 

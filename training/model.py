@@ -5,8 +5,9 @@ directly), BatchNorm, LIF neurons over T steps, identity shortcuts around the sp
 membrane input, so each block also sees the spike train of the block before), and a non-spiking output
 layer whose outputs are summed over T.
 
-Two shapes: :class:`BWSNN` (dense layers) and :class:`ConvBWSNN` (binary 3x3 convs, spike OR-pools, then
-dense layers), each with its full-precision teacher of the same shape (:class:`Teacher`, :class:`ConvTeacher`).
+One network family, :class:`SNNConfig`: a conv stack (binary 3x3 convs, spike OR-pools; may be empty) then
+dense layers; a dense network is the one with an empty stack. :class:`BWSNN` is the student, :class:`Teacher`
+its full-precision teacher of the same shape.
 """
 from __future__ import annotations
 
@@ -32,80 +33,6 @@ def model_input(pixels: torch.Tensor, bits: int = 8) -> torch.Tensor:
     return torch.div(pixels.to(torch.int64), 1 << (8 - bits), rounding_mode="floor").float() / ((1 << bits) - 1)
 
 
-@dataclass
-class SNNConfig:
-    n_in: int
-    n_classes: int
-    hidden: list[int] = field(default_factory=lambda: [256, 256, 256])
-    T: int = 2
-    leak_shift: int = 1
-    reset: str = "hard"
-    shortcuts: bool = True
-    input_bits: int = 8  # layer 0 sees pixel >> (8 - b): the model's input is that / (2^b - 1)
-
-    def skip_from(self, i: int) -> int | None:
-        """Shortcut source of hidden layer i: the block before it, when widths match."""
-        if self.shortcuts and i > 0 and self.hidden[i - 1] == self.hidden[i]:
-            return i - 1
-        return None
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
-class BWSNN(nn.Module):
-    def __init__(self, cfg: SNNConfig) -> None:
-        super().__init__()
-        if not 1 <= cfg.T <= MAX_T:
-            raise ValueError(f"T: expected 1..{MAX_T}, got {cfg.T}")
-        self.cfg = cfg
-        self.inp = QuantIdentity(act_quant=PixelQuant, bit_width=cfg.input_bits)
-        sizes = [cfg.n_in, *cfg.hidden]
-        self.fc = nn.ModuleList(QuantLinear(a, b, bias=False, weight_quant=BinaryWeight)
-                                for a, b in zip(sizes[:-1], sizes[1:]))
-        self.bn = nn.ModuleList(nn.BatchNorm1d(b) for b in cfg.hidden)
-        self.lif = nn.ModuleList(LIF(cfg.leak_shift, cfg.reset) for _ in cfg.hidden)
-        self.out = QuantLinear(sizes[-1], cfg.n_classes, bias=True, weight_quant=BinaryWeightLearnedScale)
-
-    def currents(self, i: int, s: torch.Tensor) -> torch.Tensor:
-        """BN(W s) for (T, N, n) spikes, with the layer applied to all T steps at once."""
-        t, n = s.shape[:2]
-        return self.bn[i](self.fc[i](s.reshape(t * n, -1))).reshape(t, n, -1)
-
-    def forward(self, x: torch.Tensor, trace: bool = False):
-        """x: (N, n_in) in [0, 1]. Returns per-step logits (T, N, C) (and spikes/membranes if trace)."""
-        T = self.cfg.T
-        x = self.inp(x)
-        # direct encoding: the first layer's current is the same at every step, computed once
-        s = self.bn[0](self.fc[0](x)).unsqueeze(0).expand(T, -1, -1)
-        spikes, mems = [], []
-        for i in range(len(self.fc)):
-            cur = s if i == 0 else self.currents(i, spikes[-1])
-            j = self.cfg.skip_from(i)
-            if j is not None:
-                cur = cur + spikes[j]
-            s_i, u_i = self.lif[i](cur, return_mem=True) if trace else (self.lif[i](cur), None)
-            spikes.append(s_i)
-            mems.append(u_i)
-        t, n = spikes[-1].shape[:2]
-        logits = self.out(spikes[-1].reshape(t * n, -1)).reshape(t, n, -1)
-        return (logits, spikes, mems) if trace else logits
-
-
-class Teacher(nn.Module):
-    """Full-precision ANN of the same widths: the knowledge-distillation teacher."""
-
-    def __init__(self, n_in: int, hidden: list[int], n_classes: int) -> None:
-        super().__init__()
-        layers: list[nn.Module] = []
-        for a, b in zip([n_in, *hidden[:-1]], hidden):
-            layers += [nn.Linear(a, b), nn.BatchNorm1d(b), nn.ReLU()]
-        self.net = nn.Sequential(*layers, nn.Linear(hidden[-1], n_classes))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x)
-
-
 STACK_GRAMMAR = "'c<channels>' and 'p' entries, a conv first"
 
 
@@ -122,25 +49,30 @@ def _flatten_hwc(a: torch.Tensor) -> torch.Tensor:
 
 
 @dataclass
-class ConvConfig:
-    """A conv BW-SNN: ``stack`` of 3x3 binary convs ("c<channels>", stride 1, padding 1) and 2x2 spike
-    max-pools ("p", stride 2), then the spiking dense layers ``hidden`` (may be empty) on the flattened
-    (H, W, C) map, then the binary dense classifier. The first entry is a conv: it takes the 8-bit image."""
+class SNNConfig:
+    """A BW-SNN: ``stack`` of 3x3 binary convs ("c<channels>", stride 1, padding 1) and 2x2 spike max-pools
+    ("p", stride 2), then the spiking dense layers ``hidden`` on the flattened (H, W, C) map, then the binary
+    dense classifier. The stack's first entry is a conv (it takes the 8-bit image); an empty stack is a dense
+    network on the flat input. Either part may be empty, not both."""
 
-    input_shape: tuple[int, int, int]  # (H, W, C)
+    input_shape: tuple[int, ...]  # (H, W, C) for a conv stack; a dense network's is its flat (n,)
     n_classes: int
-    stack: list[str] = field(default_factory=lambda: ["c16", "c16", "p"])
+    stack: list[str] = field(default_factory=list)
     hidden: list[int] = field(default_factory=list)
     T: int = 2
     leak_shift: int = 1
     reset: str = "hard"
     shortcuts: bool = True
-    input_bits: int = 8
+    input_bits: int = 8  # layer 0 sees pixel >> (8 - b): the model's input is that / (2^b - 1)
 
     def __post_init__(self) -> None:
         self.input_shape = tuple(self.input_shape)
-        if not self.stack or not stack_ok(self.stack):
+        if not stack_ok(self.stack):
             raise ValueError(f"stack: expected {STACK_GRAMMAR}, got {self.stack}")
+        if not self.stack and not self.hidden:
+            raise ValueError("hidden: expected dense layers when the conv stack is empty, got neither")
+        if self.stack and len(self.input_shape) != 3:
+            raise ValueError(f"input_shape: a conv stack takes (H, W, C) images, got {self.input_shape}")
 
     @property
     def n_in(self) -> int:
@@ -148,7 +80,7 @@ class ConvConfig:
 
     def layers(self) -> list[tuple[str, tuple[int, ...], tuple[int, ...]]]:
         """(kind, in_shape, out_shape) of every layer before the classifier; kind in conv, pool, dense."""
-        out, shape = [], tuple(self.input_shape)
+        out, shape = [], self.input_shape if self.stack else (self.n_in,)
         for s in self.stack:
             h, w, c = shape
             new = (h // 2, w // 2, c) if s == "p" else (h, w, int(s[1:]))
@@ -162,22 +94,35 @@ class ConvConfig:
         return out
 
     def skip_from(self, i: int) -> int | None:
-        """Shortcut source of layer i: the layer before it (a conv block or the pool of the downsampling
-        path), when its output has the same shape. Pools take none."""
+        """Shortcut source of layer i: the layer before it (a conv or dense block, or the pool of the
+        downsampling path), when its output has the same shape. Pools take none."""
         layers = self.layers()
         if self.shortcuts and i > 0 and layers[i][0] != "pool" and layers[i - 1][2] == layers[i][2]:
             return i - 1
         return None
 
+    def first_input(self, x: torch.Tensor) -> torch.Tensor:
+        """The network's input for x (N, n_in): a conv stack's (N, C, H, W) from channels-last x; a dense
+        network's is x itself."""
+        return x.reshape(len(x), *self.input_shape).permute(0, 3, 1, 2) if self.stack else x
+
     def to_dict(self) -> dict:
         return asdict(self)
 
 
-class ConvBWSNN(nn.Module):
-    """The conv student: binary 3x3 convs + BatchNorm + LIF, spike OR-pools, identity shortcuts wherever the
-    shape is kept, the binary dense classifier summed over T."""
+def _old_dense_keys(state: dict, prefix: str, *_) -> None:
+    """Load hook: the dense student of before the one model path named its synapses ``fc.{i}`` (now ``syn.{i}``),
+    so its checkpoints and training states still load."""
+    old, new = f"{prefix}fc.", f"{prefix}syn."
+    for k in [k for k in state if k.startswith(old)]:
+        state[k.replace(old, new, 1)] = state.pop(k)
 
-    def __init__(self, cfg: ConvConfig) -> None:
+
+class BWSNN(nn.Module):
+    """The student: binary 3x3 convs + BatchNorm + LIF, spike OR-pools, binary dense layers + BatchNorm + LIF,
+    identity shortcuts wherever the shape is kept, the binary dense classifier summed over T."""
+
+    def __init__(self, cfg: SNNConfig) -> None:
         super().__init__()
         if not 1 <= cfg.T <= MAX_T:
             raise ValueError(f"T: expected 1..{MAX_T}, got {cfg.T}")
@@ -198,6 +143,7 @@ class ConvBWSNN(nn.Module):
         self.syn, self.bn, self.lif = nn.ModuleList(syn), nn.ModuleList(bn), nn.ModuleList(lif)
         last = cfg.layers()[-1][2]
         self.out = QuantLinear(int(np.prod(last)), cfg.n_classes, bias=True, weight_quant=BinaryWeightLearnedScale)
+        self._register_load_state_dict_pre_hook(_old_dense_keys)
 
     def _current(self, i: int, a: torch.Tensor) -> torch.Tensor:
         """BN(W a) of layer i for a batch (B, C, H, W) or (B, n)."""
@@ -206,14 +152,15 @@ class ConvBWSNN(nn.Module):
         return self.bn[i](self.syn[i](a))
 
     def forward(self, x: torch.Tensor, trace: bool = False):
-        """x: (N, H*W*C) channels-last, in [0, 1]. Returns per-step logits (T, N, C) (and spikes/membranes)."""
+        """x: (N, n_in) in [0, 1] (an image flattened channels-last). Returns per-step logits (T, N, C) (and
+        spikes/membranes if trace)."""
         T, n = self.cfg.T, len(x)
-        h, w, c = self.cfg.input_shape
-        x = self.inp(x).reshape(n, h, w, c).permute(0, 3, 1, 2)
+        x = self.cfg.first_input(self.inp(x))
         outs, mems = [], []
         for i, (kind, _, _) in enumerate(self.cfg.layers()):
             if i == 0:  # direct encoding: the first layer's current is the same at every step, computed once
-                cur = self._current(0, x).unsqueeze(0).expand(T, *([-1] * 4))
+                cur = self._current(0, x)
+                cur = cur.unsqueeze(0).expand(T, *cur.shape)
             elif kind == "pool":  # max of {0, 1} spikes = OR
                 outs.append(F.max_pool2d(outs[-1].flatten(0, 1), 2).unflatten(0, (T, n)))
                 mems.append(None)
@@ -231,10 +178,11 @@ class ConvBWSNN(nn.Module):
         return (logits, outs, mems) if trace else logits
 
 
-class ConvTeacher(nn.Module):
-    """Full-precision CNN of the same shape (ReLU for LIF, max-pool, the same shortcuts): the KD teacher."""
+class Teacher(nn.Module):
+    """Full-precision net of the student's shape (ReLU for LIF, max-pool, the shortcuts of ``cfg``): the KD
+    teacher."""
 
-    def __init__(self, cfg: ConvConfig) -> None:
+    def __init__(self, cfg: SNNConfig) -> None:
         super().__init__()
         self.cfg = cfg
         blocks = []
@@ -249,8 +197,7 @@ class ConvTeacher(nn.Module):
         self.out = nn.Linear(int(np.prod(cfg.layers()[-1][2])), cfg.n_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h, w, c = self.cfg.input_shape
-        a = x.reshape(len(x), h, w, c).permute(0, 3, 1, 2)
+        a = self.cfg.first_input(x)
         outs = []
         for i, (kind, _, _) in enumerate(self.cfg.layers()):
             y = self.blocks[i](a)

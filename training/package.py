@@ -17,7 +17,7 @@ from training.config import TrainConfig
 from training.deploy import DeployModel
 from training.export import export_qonnx
 from training.fold import fold
-from training.model import BWSNN, ConvBWSNN
+from training.model import BWSNN
 from training.report import activity, plot_curves
 
 ACTIVITY_IMAGES = 1000
@@ -29,7 +29,7 @@ class Trained:
 
     cfg: TrainConfig
     dataset: datasets.Dataset
-    student: BWSNN | ConvBWSNN  # on the CPU, eval mode
+    student: BWSNN  # on the CPU, eval mode
     teacher: torch.nn.Module
     acc_teacher: float
     acc_bwsnn: float
@@ -60,7 +60,7 @@ def package(trained: Trained, out: str | Path, command: str | None = None) -> di
     cfg, ds, model = trained.cfg, trained.dataset, trained.student
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    shape = model.cfg.input_shape if isinstance(model, ConvBWSNN) else ds.shape
+    shape = model.cfg.input_shape if model.cfg.stack else ds.shape  # a dense artifact keeps the image's
     art = fold(model, ds.classes, shape,
                info={"dataset": ds.name, "split": ds.split, "config": model.cfg.to_dict(), "producer": producer()})
     steps = DeployModel(art)(torch.from_numpy(ds.x_test)).numpy()

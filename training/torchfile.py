@@ -76,6 +76,9 @@ def load_state(module: torch.nn.Module, state: object, src: str | os.PathLike, w
               f"{type(state[bad]).__name__}{hint}")
     want = module.state_dict()
     arch = type(module).__name__
+    if "net.0.weight" in state and "net.0.weight" not in want:  # the dense Teacher before there was one model path
+        _fail(src, f"not a {what} of this {arch}: an old-layout dense teacher ('net.*' keys, trained without the "
+              "shortcuts every teacher has now): train a new one")
     for k, v in want.items():
         if k not in state:
             _fail(src, f"not a {what} of this {arch}: missing {k!r} (found {len(state)} entries; another "

@@ -63,7 +63,7 @@ def train_models(cfg: TrainConfig, ds: datasets.Dataset | None = None, out: str 
         torchfile.load_state(teacher, torchfile.read(cfg.teacher, "teacher state_dict"), cfg.teacher,
                              "teacher state_dict")
     if state and state["phase"] == "bwsnn":
-        teacher.load_state_dict(state["teacher"])
+        torchfile.load_state(teacher, state["teacher"], Path(out) / checkpoint.STATE_FILE, "teacher state_dict")
         context |= {"history": state["history"], "selection": state["selection"], "teacher": state["teacher"]}
     teacher = dist.wrap(teacher)
     if not cfg.teacher and (cfg.kd or cfg.teacher_epochs) and context["teacher"] is None:
