@@ -34,6 +34,8 @@ import numpy as np
 from bwsnn import cli
 from bwsnn.artifact import Artifact, ArtifactError, Layer, load
 from bwsnn.boards import BOARDS, DEFAULT_BOARD, get_board
+from bwsnn.cost import estimate_bram36, estimate_luts, load_costs
+from bwsnn.cost import layer_luts as estimated_layer_luts
 from bwsnn.limits import CLOCK_HZ, CLOCK_PERIOD_NS
 from bwsnn.params import DEFAULT_TARGET_CYCLES, Fold, buildable, check_buildable, layout, plan, positions
 from bwsnn.paths import MODELS_DIR, build_dir
@@ -72,7 +74,8 @@ def simulate(art_path: Path, art: Artifact, fold: tuple[Fold, ...], images: int,
 def markdown(rows: list[dict]) -> str:
     cols = [("model", "{}"), ("dataset", "{}"), ("accuracy", "{:.2f}"), ("T", "{}"), ("input_bits", "{}"),
             ("folding", "{}"), ("cycles_per_image", "{:.1f}"), ("latency_cycles", "{}"),
-            ("images_per_s_100mhz", "{:,.0f}"), ("lut", "{:,}"), ("ff", "{:,}"), ("bram36", "{:g}"),
+            ("images_per_s_100mhz", "{:,.0f}"), ("lut", "{:,}"), ("lut_estimate", "{:,}"), ("ff", "{:,}"),
+            ("bram36", "{:g}"), ("bram36_estimate", "{:g}"),
             ("dsp", "{}"), ("logic_depth", "{}"), ("bound_ratio", "{:.2f}")]
     where = f"the {rows[0]['board']} ({rows[0]['part']})" if rows else "no board"
     lines = [f"bwsnn_top on {where} (Yosys synth_xilinx estimates; cycles from Verilator, back to back)", "",
@@ -104,12 +107,12 @@ def layer_luts(n_layers: int, lut_by_instance: dict[str, int]) -> tuple[list[int
 def layer_table(r: dict) -> str:
     """A row's layers: kind, folding, planned cycles and LUTs with their share of the design's."""
     lines = [f"{r['model']}: per layer (planned cycles per image; LUTs of the layer's engine or pool, window"
-             " generator and input buffer)", "", "| layer | kind | folding | cycles | LUT | LUT share |",
-             "|---|---|---|---|---|---|"]
-    for i, (kind, fold, cyc, lut) in enumerate(zip(r["kinds"], r["folding"].split(), r["layer_cycles"],
-                                                   r["layer_lut"])):
-        lines.append(f"| {i} | {kind} | {fold} | {cyc:,} | {lut:,} | {100 * lut / r['lut']:.1f}% |")
-    lines.append(f"| - | interface | - | - | {r['interface_lut']:,} | {100 * r['interface_lut'] / r['lut']:.1f}% |")
+             " generator and input buffer, and the planner's estimate)", "",
+             "| layer | kind | folding | cycles | LUT | LUT share | estimate |", "|---|---|---|---|---|---|---|"]
+    for i, (kind, fold, cyc, lut, est) in enumerate(zip(r["kinds"], r["folding"].split(), r["layer_cycles"],
+                                                        r["layer_lut"], r["layer_lut_estimate"])):
+        lines.append(f"| {i} | {kind} | {fold} | {cyc:,} | {lut:,} | {100 * lut / r['lut']:.1f}% | {est:,} |")
+    lines.append(f"| - | interface | - | - | {r['interface_lut']:,} | {100 * r['interface_lut'] / r['lut']:.1f}% | - |")
     return "\n".join(lines)
 
 
@@ -128,13 +131,16 @@ def measure(art_path: Path, name: str, images: int, icarus_images: int,
         sims["icarus"] = simulate(art_path, art, fold, icarus_images, "icarus", build)
     cycles = sims["verilator"]["cycles_per_image"]
     per_layer, interface = layer_luts(len(art.layers), est["lut_by_instance"])
-    return {"model": name, "dataset": art.info.get("dataset"), "accuracy": art.info.get("accuracy_deploy"),
-            "T": art.T, "input_bits": art.input_bits,
+    return {"model": name, "artifact": str(art_path), "dataset": art.info.get("dataset"),
+            "accuracy": art.info.get("accuracy_deploy"), "T": art.T, "input_bits": art.input_bits,
             "widths": [l.out_shape[-1] for l in art.layers], "folding": " ".join(
                 "pool" if l.kind == "pool" else f"{f.pe}x{f.simd}" + ("x1" if l.kind == "conv2d" else "")
                 for l, f in zip(art.layers, fold)),  # conv2d: PE x SIMD x output pixels per cycle
             "kinds": [l.kind for l in art.layers], "layer_cycles": [ll.cycles for ll in layout(art, fold).layers],
             "layer_lut": per_layer, "interface_lut": interface,
+            # the planner's estimates of this folding (bwsnn.cost), beside Yosys's figures
+            "lut_estimate": round(estimate_luts(art, fold)), "bram36_estimate": estimate_bram36(art, fold),
+            "layer_lut_estimate": [round(v) for v in estimated_layer_luts(art, fold, load_costs())],
             "cycles_per_image": cycles, "latency_cycles": sims["verilator"]["cycles_last"],
             "images_per_s_100mhz": CLOCK_HZ / cycles, **est,
             **_depth(hw_build),

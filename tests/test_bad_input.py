@@ -348,7 +348,7 @@ CLI_CASES = [
     ("hls.bench", ["--data-dir", "{d}/nodir"], "argument --data-dir: {d}/nodir: directory does not exist"),
     # hw.gen
     ("hw.gen", ["{d}/m.bwsnn.npz", "{d}/gen", "--target-cycles", "0"], "argument --target-cycles: expected"),
-    ("hw.gen", ["{d}/m.bwsnn.npz", "{d}/gen", "--max-lanes", "-4"], "argument --max-lanes: expected"),
+    ("hw.gen", ["{d}/m.bwsnn.npz", "{d}/gen", "--lut-budget", "-4"], "argument --lut-budget: expected"),
     ("hw.gen", ["{d}/m.bwsnn.npz", "{d}/gen", "--target-cycles", "0x40"], "argument --target-cycles: expected"),
     ("hw.gen", ["{d}/m.bwsnn.npz", "{d}/file.txt"], "argument out_dir: {d}/file.txt: exists and is not a"),
     ("hw.gen", ["{d}/m.bwsnn.npz", "/sys/bwsnn_gen"], "argument out_dir: /sys/bwsnn_gen: cannot create files in /sys"),
