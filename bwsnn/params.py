@@ -32,6 +32,7 @@ then, per layer l in order (bases in :class:`LayerLayout`):
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -150,33 +151,48 @@ def layer_cycles(l: AnyLayer, f: Fold) -> int:
     return max(oh * ow * rows, ((oh - 1) * s + k) * ((ow - 1) * s + k) + 1)
 
 
-def plan(art: Artifact, target_cycles: int = DEFAULT_TARGET_CYCLES, budget: Budget | None = None) -> tuple[Fold, ...]:
-    """PE x SIMD per layer: double the slowest layer's SIMD (then PE) until every layer takes at most
-    ``target_cycles`` per image or the next step would not fit ``budget`` (default: :func:`bwsnn.cost.default_budget`,
-    the default board's share), the LUTs and RAMB36 tiles :mod:`bwsnn.cost` estimates."""
-    if target_cycles < 1:
-        raise LayoutError(f"plan: expected target_cycles >= 1, got {target_cycles}")
-    budget, costs = budget or default_budget(), load_costs()
-    shape = [fan(l) for l in art.layers]
-    fold = [_fold(1, MIN_SIMD, *s) for s in shape]
-    while True:  # pools are not folded (one window per few cycles, bwsnn_window)
-        cyc = [layer_cycles(l, f) for f, l in zip(fold, art.layers)]
-        i = int(np.argmax([c if isinstance(l, Layer) else 0 for c, l in zip(cyc, art.layers)]))
-        if cyc[i] <= target_cycles:
-            break
-        (n_in, n_out), f = shape[i], fold[i]
+def _folds(l: AnyLayer) -> list[Fold]:
+    """A layer's foldings from the smallest on, each doubling SIMD (up to the fan-in) and then PE, as long as
+    that shortens the layer (a conv layer bound by its window generator gains nothing from more lanes; a pool
+    is not folded: one window per few cycles, bwsnn_window)."""
+    n_in, n_out = fan(l)
+    out = [_fold(1, MIN_SIMD, n_in, n_out)]
+    while isinstance(l, Layer):
+        f = out[-1]
         if f.simd < _ceil_pow2(n_in):
             nxt = _fold(f.pe, 2 * f.simd, n_in, n_out)
-        elif f.pe < _pe_limit(art.layers[i]):
+        elif f.pe < _pe_limit(l):
             nxt = _fold(2 * f.pe, f.simd, n_in, n_out)
         else:
             break
-        trial = (*fold[:i], nxt, *fold[i + 1:])
-        # a conv layer held back by its window generator gains nothing from more lanes
-        if (estimate_luts(art, trial, costs) > budget.lut or estimate_bram36(art, trial) > budget.bram36
-                or layer_cycles(art.layers[i], nxt) >= cyc[i]):
+        if layer_cycles(l, nxt) >= layer_cycles(l, f):
             break
-        fold = list(trial)
+        out.append(nxt)
+    return out
+
+
+def plan(art: Artifact, target_cycles: int = DEFAULT_TARGET_CYCLES, budget: Budget | None = None) -> tuple[Fold, ...]:
+    """PE x SIMD per layer for the shortest interval, no shorter than ``target_cycles``, whose design fits
+    ``budget`` (default: :func:`bwsnn.cost.default_budget`, the default board's share: the LUTs and RAMB36 tiles
+    :mod:`bwsnn.cost` estimates): each layer gets its smallest folding that meets the interval (FINN's
+    SetFolding, SIMD before PE), so no layer holds lanes the slowest one leaves idle. A resource that even
+    the smallest foldings exceed (the weights of a large model fill more block RAM than the budget) is not
+    budgeted: folding cannot make it smaller, and the other one still picks the interval."""
+    if target_cycles < 1:
+        raise LayoutError(f"plan: expected target_cycles >= 1, got {target_cycles}")
+    budget, costs = budget or default_budget(), load_costs()
+    options = [_folds(l) for l in art.layers]
+    least = tuple(fs[0] for fs in options)
+    lut_cap = budget.lut if estimate_luts(art, least, costs) <= budget.lut else math.inf
+    bram_cap = budget.bram36 if estimate_bram36(art, least) <= budget.bram36 else math.inf
+    intervals = sorted({c for l, fs in zip(art.layers, options) for c in (layer_cycles(l, f) for f in fs)
+                        if c >= target_cycles} | {target_cycles})
+    fold = least
+    for interval in intervals:
+        fold = tuple(next((f for f in fs if layer_cycles(l, f) <= interval), fs[-1])
+                     for l, fs in zip(art.layers, options))
+        if estimate_luts(art, fold, costs) <= lut_cap and estimate_bram36(art, fold) <= bram_cap:
+            break
     return tuple(_shallow_skip_read(l, f) for l, f in zip(art.layers, fold))
 
 
