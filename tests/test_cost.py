@@ -49,7 +49,7 @@ def test_the_fit_recovers_known_costs() -> None:
 
 def test_plan_stays_within_the_budget() -> None:
     art = random_artifact((784, 256, 256, 10), T=2, seed=3)
-    least = params.plan(art, 1, Budget(1, 1))  # nothing fits: the smallest folding
+    least = params.plan(art, 10**9)  # the smallest foldings
     free = params.plan(art, 1, Budget(1e9, 1e9))
     lo, hi = estimate_luts(art, least), estimate_luts(art, free)
     for lut in (lo + (hi - lo) / 4, lo + (hi - lo) / 2):
@@ -80,3 +80,11 @@ def test_a_shortcut_read_stays_shallow() -> None:
     for l, f in zip(art.layers, fold):
         if l.skip_from is not None:
             assert l.n_in <= params.MAX_SKIP_READ_WAYS * f.pe and f.pe * f.simd == 512
+
+
+def test_a_resource_the_smallest_design_exceeds_is_not_budgeted() -> None:
+    art = random_artifact((784, 256, 256, 10), T=2, seed=3)
+    least = params.plan(art, 10**9)
+    free = params.plan(art, 1, Budget(1e9, 1e9))
+    # block RAM below the smallest design's: only the LUTs pick the interval
+    assert params.plan(art, 1, Budget(1e9, estimate_bram36(art, least) / 2)) == free
