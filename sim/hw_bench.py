@@ -12,8 +12,8 @@ its planned folding, all measured -> ``$BUILD/bench/hw.json``, ``hw.md`` and ``h
 ``python -m sim.hw_bench [--images N] [--icarus-images N] [--models-dir DIR | --no-shipped] [--target-cycles N]
 [--point MODEL@CYCLES ...]`` (the planned interval; other than the default bitstream's, the rows are built in
 their own folders and the results are ``hw-t<N>.*``). A point adds a row for a shipped model planned at
-another interval (row ``MODEL@CYCLES``): ``mnist-512@512`` is the design that meets BNN-PYNQ's LFC-W1A1 at
-its 512-cycle interval (issue 17's goal 2), included by default.
+another interval (row ``MODEL@CYCLES``, e.g. ``mnist-512@512``: the dense model at BNN-PYNQ LFC-W1A1's
+interval). Every row is planned within the planner's default budget (bwsnn.cost.default_budget).
 
 A 1024-wide model takes Yosys about 8 minutes per pass (two passes: resources, depth): the bench is long.
 """
@@ -219,17 +219,11 @@ def bench_models(models_dir: Path | None) -> list[tuple[str, Path]]:
     return models
 
 
-#: design points the bench adds by default: the dense model at BNN-PYNQ LFC-W1A1's interval
-DEFAULT_POINTS = ("mnist-512@512",)
-
-
-def design_point(text: str) -> tuple[str, int] | None:
-    """``MODEL@CYCLES`` (argparse type): a shipped model's name and a planned interval; ``none``: None."""
-    if text == "none":
-        return None
+def design_point(text: str) -> tuple[str, int]:
+    """``MODEL@CYCLES`` (argparse type): a shipped model's name and a planned interval."""
     model, at, cycles = text.partition("@")
     if not (model and at and cycles.isdigit() and int(cycles) > 0):
-        raise argparse.ArgumentTypeError(f"expected MODEL@CYCLES (e.g. mnist-512@512) or none, got "
+        raise argparse.ArgumentTypeError(f"expected MODEL@CYCLES (e.g. mnist-512@512), got "
                                          f"{cli.shown(repr(text))}")
     return model, int(cycles)
 
@@ -246,9 +240,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="board of bwsnn/boards.json whose device and capacities the estimates are for")
     ap.add_argument("--target-cycles", type=cli.positive_int, default=DEFAULT_TARGET_CYCLES,
                     help="the planned cycles per image (bwsnn.params.plan; default: the default bitstream's)")
-    ap.add_argument("--point", type=design_point, action="append", default=None,
-                    help="also a shipped model planned at another interval, MODEL@CYCLES (repeatable; default: "
-                         + ", ".join(DEFAULT_POINTS) + "; --point none: no extra rows)")
+    ap.add_argument("--point", type=design_point, action="append", default=[],
+                    help="also a shipped model planned at another interval, MODEL@CYCLES (repeatable)")
     a = ap.parse_args(argv)
     if not shutil.which("iverilog"):
         print("icarus speed: skipped (iverilog is not on PATH; it is optional)")
@@ -260,9 +253,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e} (the reference artifact: make train, or $BWSNN_ARTIFACT)", file=sys.stderr)
         return 1
     shipped = dict(models)
-    points = [p for p in a.point if p] if a.point is not None else \
-        ([] if a.no_shipped else [design_point(p) for p in DEFAULT_POINTS])
-    for model, cycles in points:
+    for model, cycles in a.point:
         if model not in shipped or model == "default":
             have = ", ".join(list(shipped)[1:]) or "none"
             print(f"error: --point {model}@{cycles}: no model {model!r} the RTL builds in "
@@ -273,8 +264,8 @@ def main(argv: list[str] | None = None) -> int:
     # the Icarus speed figure on the reference artifact only: a 1024-wide design under Icarus takes long
     jobs = [(path, name, a.images, a.icarus_images if i == 0 else 0, a.target_cycles, a.target)
             for i, (name, path) in enumerate(models)]
-    jobs += [(shipped[model], f"{model}@{cycles}", a.images, 0, cycles, a.target) for model, cycles in points]
-    models += [(f"{model}@{cycles}", shipped[model]) for model, cycles in points]
+    jobs += [(shipped[model], f"{model}@{cycles}", a.images, 0, cycles, a.target) for model, cycles in a.point]
+    models += [(f"{model}@{cycles}", shipped[model]) for model, cycles in a.point]
     with ProcessPoolExecutor(a.jobs) as pool:  # rows are independent: own build folders
         futures = {pool.submit(measure, *job): job[1] for job in sorted(jobs, key=lambda j: -j[0].stat().st_size)}
         for done in as_completed(futures):
