@@ -16,7 +16,8 @@ a pool layer has no parameters; :func:`layer_cycles` adds the window generator's
 are powers of two, SIMD >= 32 (a weight row is a whole number of 32-bit words). ``lif`` (LIF lanes, a power
 of two dividing PE) neurons per cycle go through the engine's LIF chains; PE / lif <= chunks keeps them from
 stalling the engine. :func:`plan` picks the folding (FINN's SetFolding: the slowest layer gets more lanes
-until the target interval or the lane budget is reached).
+until the target interval is met or the next step would not fit the budget of LUTs and block RAM,
+:mod:`bwsnn.cost`).
 
 Layout (L layers):
 
@@ -31,16 +32,16 @@ then, per layer l in order (bases in :class:`LayerLayout`):
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from bwsnn.artifact import AnyLayer, Artifact, ArtifactError, Layer, Pool
+from bwsnn.cost import BRAM_MIN_BITS, Budget, default_budget, estimate_bram36, estimate_luts, load_costs
 
 DEFAULT_TARGET_CYCLES = 128  # the default bitstream's planned interval (hw/vivado builds it; the host relies on it)
-DEFAULT_MAX_LANES = 16384  # synapse lanes budget: sum of PE * SIMD * (input bit-planes or T) over the layers
 MIN_SIMD = 32
-BRAM_MIN_BITS = 8192  # parameter memories from this size on are block RAM, smaller ones LUT RAM
 DESC_STRIDE = 1
 
 
@@ -150,40 +151,69 @@ def layer_cycles(l: AnyLayer, f: Fold) -> int:
     return max(oh * ow * rows, ((oh - 1) * s + k) * ((ow - 1) * s + k) + 1)
 
 
-def synapse_lanes(art: Artifact, folding: tuple[Fold, ...]) -> int:
-    """Popcount inputs per cycle that can be 1: layer 0 takes input.bits bit-planes, the others T spike words.
-    A single chunk wider than the fan-in is padded with constant 0 bits (the buffer's, or a window's past its
-    K K C), which synthesis removes with the popcount inputs they feed: only min(SIMD, n_in) of it counts."""
-    return sum(f.pe * min(f.simd, l.n_in) * (art.input_bits if i == 0 else art.T)
-               for i, (f, l) in enumerate(zip(folding, art.layers)) if isinstance(l, Layer))
-
-
-def plan(art: Artifact, target_cycles: int = DEFAULT_TARGET_CYCLES,
-         max_lanes: int = DEFAULT_MAX_LANES) -> tuple[Fold, ...]:
-    """PE x SIMD per layer: double the slowest layer's SIMD (then PE) until every layer takes at most
-    ``target_cycles`` per image or the next step would exceed ``max_lanes`` synapse lanes."""
-    if target_cycles < 1 or max_lanes < 1:
-        raise LayoutError(f"plan: expected target_cycles and max_lanes >= 1, got {target_cycles}, {max_lanes}")
-    shape = [fan(l) for l in art.layers]
-    fold = [_fold(1, MIN_SIMD, *s) for s in shape]
-    while True:  # pools are not folded (one window per few cycles, bwsnn_window)
-        cyc = [layer_cycles(l, f) for f, l in zip(fold, art.layers)]
-        i = int(np.argmax([c if isinstance(l, Layer) else 0 for c, l in zip(cyc, art.layers)]))
-        if cyc[i] <= target_cycles:
-            break
-        (n_in, n_out), f = shape[i], fold[i]
+def _folds(l: AnyLayer) -> list[Fold]:
+    """A layer's foldings from the smallest on, each doubling SIMD (up to the fan-in) and then PE, as long as
+    that shortens the layer (a conv layer bound by its window generator gains nothing from more lanes; a pool
+    is not folded: one window per few cycles, bwsnn_window)."""
+    n_in, n_out = fan(l)
+    out = [_fold(1, MIN_SIMD, n_in, n_out)]
+    while isinstance(l, Layer):
+        f = out[-1]
         if f.simd < _ceil_pow2(n_in):
             nxt = _fold(f.pe, 2 * f.simd, n_in, n_out)
-        elif f.pe < _pe_limit(art.layers[i]):
+        elif f.pe < _pe_limit(l):
             nxt = _fold(2 * f.pe, f.simd, n_in, n_out)
         else:
             break
-        trial = (*fold[:i], nxt, *fold[i + 1:])
-        # a conv layer held back by its window generator gains nothing from more lanes
-        if synapse_lanes(art, trial) > max_lanes or layer_cycles(art.layers[i], nxt) >= cyc[i]:
+        if layer_cycles(l, nxt) >= layer_cycles(l, f):
             break
-        fold = list(trial)
-    return tuple(fold)
+        out.append(nxt)
+    return out
+
+
+def plan(art: Artifact, target_cycles: int = DEFAULT_TARGET_CYCLES, budget: Budget | None = None) -> tuple[Fold, ...]:
+    """PE x SIMD per layer for the shortest interval, no shorter than ``target_cycles``, whose design fits
+    ``budget`` (default: :func:`bwsnn.cost.default_budget`, the default board's share: the LUTs and RAMB36 tiles
+    :mod:`bwsnn.cost` estimates): each layer gets its smallest folding that meets the interval (FINN's
+    SetFolding, SIMD before PE), so no layer holds lanes the slowest one leaves idle. A resource that even
+    the smallest foldings exceed (the weights of a large model fill more block RAM than the budget) is not
+    budgeted: folding cannot make it smaller, and the other one still picks the interval."""
+    if target_cycles < 1:
+        raise LayoutError(f"plan: expected target_cycles >= 1, got {target_cycles}")
+    budget, costs = budget or default_budget(), load_costs()
+    options = [_folds(l) for l in art.layers]
+    least = tuple(fs[0] for fs in options)
+    lut_cap = budget.lut if estimate_luts(art, least, costs) <= budget.lut else math.inf
+    bram_cap = budget.bram36 if estimate_bram36(art, least) <= budget.bram36 else math.inf
+    intervals = sorted({c for l, fs in zip(art.layers, options) for c in (layer_cycles(l, f) for f in fs)
+                        if c >= target_cycles} | {target_cycles})
+    fold = least
+    for interval in intervals:
+        fold = tuple(next((f for f in fs if layer_cycles(l, f) <= interval), fs[-1])
+                     for l, fs in zip(art.layers, options))
+        if estimate_luts(art, fold, costs) <= lut_cap and estimate_bram36(art, fold) <= bram_cap:
+            break
+    return tuple(_shallow_skip_read(l, f) for l, f in zip(art.layers, fold))
+
+
+#: the widest multiplexer a dense layer's shortcut read may be (its frame buffer's second port picks PE of
+#: the n_in spikes of each plane per group): a 64:1 mux is two LUT levels (LUT6 + MUXF7 + MUXF8)
+MAX_SKIP_READ_WAYS = 64
+
+
+def _shallow_skip_read(l: AnyLayer, f: Fold) -> Fold:
+    """The same lanes, PE doubled for SIMD halved, until the shortcut read is at most
+    :data:`MAX_SKIP_READ_WAYS` wide (the weight rows keep their PE x SIMD bits, the cycles stay): a PE 1 layer of
+    512 neurons would read its shortcut through a 512:1 multiplexer, the design's longest path."""
+    if l.window is not None or l.skip_from is None:
+        return f
+    n_in, n_out = fan(l)
+    while n_in > MAX_SKIP_READ_WAYS * f.pe and f.simd > MIN_SIMD and f.pe < _pe_limit(l):
+        nxt = _fold(2 * f.pe, f.simd // 2, n_in, n_out)
+        if layer_cycles(l, nxt) > layer_cycles(l, f):
+            break
+        f = nxt
+    return f
 
 
 @dataclass(frozen=True)

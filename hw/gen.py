@@ -5,7 +5,7 @@ run time; the headers carry the shape constants, the configuration word's field 
 the dataflow chain (frame buffers + one engine per layer with its folding), all generated here so that
 nothing in the RTL is copied by hand.
 
-``python -m hw.gen ARTIFACT OUT_DIR [--target-cycles N] [--max-lanes N]`` writes bwsnn_params.vh,
+``python -m hw.gen ARTIFACT OUT_DIR [--target-cycles N] [--lut-budget N] [--bram-budget N]`` writes bwsnn_params.vh,
 bwsnn_regmap.vh, bwsnn_chain.vh and the .mem files.
 """
 from __future__ import annotations
@@ -21,8 +21,8 @@ import numpy as np
 
 from bwsnn import cli
 from bwsnn.artifact import Artifact, ArtifactError, load
+from bwsnn.cost import Budget, default_budget
 from bwsnn.params import (
-    DEFAULT_MAX_LANES,
     DEFAULT_TARGET_CYCLES,
     Fold,
     Layout,
@@ -369,12 +369,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("out_dir", type=cli.output_dir, help="folder for the headers and memory images")
     ap.add_argument("--target-cycles", type=cli.positive_int, default=DEFAULT_TARGET_CYCLES,
                     help="planned cycles per image")
-    ap.add_argument("--max-lanes", type=cli.positive_int, default=DEFAULT_MAX_LANES, help="synapse lanes budget")
+    budget = default_budget()
+    ap.add_argument("--lut-budget", type=cli.positive_int, default=int(budget.lut),
+                    help="LUTs the planner may spend (default: %(default)s, bwsnn.cost.default_budget)")
+    ap.add_argument("--bram-budget", type=cli.positive_int, default=int(budget.bram36),
+                    help="RAMB36 tiles the planner may spend (default: %(default)s)")
     a = ap.parse_args(argv)
     try:
         art = load(a.artifact)
         check_buildable(art)  # before the planner: it assumes what the generator can build
-        print(write_params(art, a.out_dir, plan(art, a.target_cycles, a.max_lanes)))
+        print(write_params(art, a.out_dir, plan(art, a.target_cycles, Budget(a.lut_budget, a.bram_budget))))
     except ArtifactError as e:  # also the generator's limits (bwsnn.params.LayoutError)
         print(f"error: {a.artifact}: {e}" if isinstance(e, LayoutError) else f"error: {e}", file=sys.stderr)
         return 2

@@ -12,8 +12,8 @@ its planned folding, all measured -> ``$BUILD/bench/hw.json``, ``hw.md`` and ``h
 ``python -m sim.hw_bench [--images N] [--icarus-images N] [--models-dir DIR | --no-shipped] [--target-cycles N]
 [--point MODEL@CYCLES ...]`` (the planned interval; other than the default bitstream's, the rows are built in
 their own folders and the results are ``hw-t<N>.*``). A point adds a row for a shipped model planned at
-another interval (row ``MODEL@CYCLES``): ``mnist-512@512`` is the design that meets BNN-PYNQ's LFC-W1A1 at
-its 512-cycle interval (issue 17's goal 2), included by default.
+another interval (row ``MODEL@CYCLES``, e.g. ``mnist-512@512``: the dense model at BNN-PYNQ LFC-W1A1's
+interval). Every row is planned within the planner's default budget (bwsnn.cost.default_budget).
 
 A 1024-wide model takes Yosys about 8 minutes per pass (two passes: resources, depth): the bench is long.
 """
@@ -34,6 +34,8 @@ import numpy as np
 from bwsnn import cli
 from bwsnn.artifact import Artifact, ArtifactError, Layer, load
 from bwsnn.boards import BOARDS, DEFAULT_BOARD, get_board
+from bwsnn.cost import estimate_bram36, estimate_luts, load_costs
+from bwsnn.cost import layer_luts as estimated_layer_luts
 from bwsnn.limits import CLOCK_HZ, CLOCK_PERIOD_NS
 from bwsnn.params import DEFAULT_TARGET_CYCLES, Fold, buildable, check_buildable, layout, plan, positions
 from bwsnn.paths import MODELS_DIR, build_dir
@@ -72,7 +74,8 @@ def simulate(art_path: Path, art: Artifact, fold: tuple[Fold, ...], images: int,
 def markdown(rows: list[dict]) -> str:
     cols = [("model", "{}"), ("dataset", "{}"), ("accuracy", "{:.2f}"), ("T", "{}"), ("input_bits", "{}"),
             ("folding", "{}"), ("cycles_per_image", "{:.1f}"), ("latency_cycles", "{}"),
-            ("images_per_s_100mhz", "{:,.0f}"), ("lut", "{:,}"), ("ff", "{:,}"), ("bram36", "{:g}"),
+            ("images_per_s_100mhz", "{:,.0f}"), ("lut", "{:,}"), ("lut_estimate", "{:,}"), ("ff", "{:,}"),
+            ("bram36", "{:g}"), ("bram36_estimate", "{:g}"),
             ("dsp", "{}"), ("logic_depth", "{}"), ("bound_ratio", "{:.2f}")]
     where = f"the {rows[0]['board']} ({rows[0]['part']})" if rows else "no board"
     lines = [f"bwsnn_top on {where} (Yosys synth_xilinx estimates; cycles from Verilator, back to back)", "",
@@ -104,12 +107,12 @@ def layer_luts(n_layers: int, lut_by_instance: dict[str, int]) -> tuple[list[int
 def layer_table(r: dict) -> str:
     """A row's layers: kind, folding, planned cycles and LUTs with their share of the design's."""
     lines = [f"{r['model']}: per layer (planned cycles per image; LUTs of the layer's engine or pool, window"
-             " generator and input buffer)", "", "| layer | kind | folding | cycles | LUT | LUT share |",
-             "|---|---|---|---|---|---|"]
-    for i, (kind, fold, cyc, lut) in enumerate(zip(r["kinds"], r["folding"].split(), r["layer_cycles"],
-                                                   r["layer_lut"])):
-        lines.append(f"| {i} | {kind} | {fold} | {cyc:,} | {lut:,} | {100 * lut / r['lut']:.1f}% |")
-    lines.append(f"| - | interface | - | - | {r['interface_lut']:,} | {100 * r['interface_lut'] / r['lut']:.1f}% |")
+             " generator and input buffer, and the planner's estimate)", "",
+             "| layer | kind | folding | cycles | LUT | LUT share | estimate |", "|---|---|---|---|---|---|---|"]
+    for i, (kind, fold, cyc, lut, est) in enumerate(zip(r["kinds"], r["folding"].split(), r["layer_cycles"],
+                                                        r["layer_lut"], r["layer_lut_estimate"])):
+        lines.append(f"| {i} | {kind} | {fold} | {cyc:,} | {lut:,} | {100 * lut / r['lut']:.1f}% | {est:,} |")
+    lines.append(f"| - | interface | - | - | {r['interface_lut']:,} | {100 * r['interface_lut'] / r['lut']:.1f}% | - |")
     return "\n".join(lines)
 
 
@@ -128,13 +131,16 @@ def measure(art_path: Path, name: str, images: int, icarus_images: int,
         sims["icarus"] = simulate(art_path, art, fold, icarus_images, "icarus", build)
     cycles = sims["verilator"]["cycles_per_image"]
     per_layer, interface = layer_luts(len(art.layers), est["lut_by_instance"])
-    return {"model": name, "dataset": art.info.get("dataset"), "accuracy": art.info.get("accuracy_deploy"),
-            "T": art.T, "input_bits": art.input_bits,
+    return {"model": name, "artifact": str(art_path), "dataset": art.info.get("dataset"),
+            "accuracy": art.info.get("accuracy_deploy"), "T": art.T, "input_bits": art.input_bits,
             "widths": [l.out_shape[-1] for l in art.layers], "folding": " ".join(
                 "pool" if l.kind == "pool" else f"{f.pe}x{f.simd}" + ("x1" if l.kind == "conv2d" else "")
                 for l, f in zip(art.layers, fold)),  # conv2d: PE x SIMD x output pixels per cycle
             "kinds": [l.kind for l in art.layers], "layer_cycles": [ll.cycles for ll in layout(art, fold).layers],
             "layer_lut": per_layer, "interface_lut": interface,
+            # the planner's estimates of this folding (bwsnn.cost), beside Yosys's figures
+            "lut_estimate": round(estimate_luts(art, fold)), "bram36_estimate": estimate_bram36(art, fold),
+            "layer_lut_estimate": [round(v) for v in estimated_layer_luts(art, fold, load_costs())],
             "cycles_per_image": cycles, "latency_cycles": sims["verilator"]["cycles_last"],
             "images_per_s_100mhz": CLOCK_HZ / cycles, **est,
             **_depth(hw_build),
@@ -213,17 +219,11 @@ def bench_models(models_dir: Path | None) -> list[tuple[str, Path]]:
     return models
 
 
-#: design points the bench adds by default: the dense model at BNN-PYNQ LFC-W1A1's interval
-DEFAULT_POINTS = ("mnist-512@512",)
-
-
-def design_point(text: str) -> tuple[str, int] | None:
-    """``MODEL@CYCLES`` (argparse type): a shipped model's name and a planned interval; ``none``: None."""
-    if text == "none":
-        return None
+def design_point(text: str) -> tuple[str, int]:
+    """``MODEL@CYCLES`` (argparse type): a shipped model's name and a planned interval."""
     model, at, cycles = text.partition("@")
     if not (model and at and cycles.isdigit() and int(cycles) > 0):
-        raise argparse.ArgumentTypeError(f"expected MODEL@CYCLES (e.g. mnist-512@512) or none, got "
+        raise argparse.ArgumentTypeError(f"expected MODEL@CYCLES (e.g. mnist-512@512), got "
                                          f"{cli.shown(repr(text))}")
     return model, int(cycles)
 
@@ -240,9 +240,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="board of bwsnn/boards.json whose device and capacities the estimates are for")
     ap.add_argument("--target-cycles", type=cli.positive_int, default=DEFAULT_TARGET_CYCLES,
                     help="the planned cycles per image (bwsnn.params.plan; default: the default bitstream's)")
-    ap.add_argument("--point", type=design_point, action="append", default=None,
-                    help="also a shipped model planned at another interval, MODEL@CYCLES (repeatable; default: "
-                         + ", ".join(DEFAULT_POINTS) + "; --point none: no extra rows)")
+    ap.add_argument("--point", type=design_point, action="append", default=[],
+                    help="also a shipped model planned at another interval, MODEL@CYCLES (repeatable)")
     a = ap.parse_args(argv)
     if not shutil.which("iverilog"):
         print("icarus speed: skipped (iverilog is not on PATH; it is optional)")
@@ -254,9 +253,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e} (the reference artifact: make train, or $BWSNN_ARTIFACT)", file=sys.stderr)
         return 1
     shipped = dict(models)
-    points = [p for p in a.point if p] if a.point is not None else \
-        ([] if a.no_shipped else [design_point(p) for p in DEFAULT_POINTS])
-    for model, cycles in points:
+    for model, cycles in a.point:
         if model not in shipped or model == "default":
             have = ", ".join(list(shipped)[1:]) or "none"
             print(f"error: --point {model}@{cycles}: no model {model!r} the RTL builds in "
@@ -267,8 +264,8 @@ def main(argv: list[str] | None = None) -> int:
     # the Icarus speed figure on the reference artifact only: a 1024-wide design under Icarus takes long
     jobs = [(path, name, a.images, a.icarus_images if i == 0 else 0, a.target_cycles, a.target)
             for i, (name, path) in enumerate(models)]
-    jobs += [(shipped[model], f"{model}@{cycles}", a.images, 0, cycles, a.target) for model, cycles in points]
-    models += [(f"{model}@{cycles}", shipped[model]) for model, cycles in points]
+    jobs += [(shipped[model], f"{model}@{cycles}", a.images, 0, cycles, a.target) for model, cycles in a.point]
+    models += [(f"{model}@{cycles}", shipped[model]) for model, cycles in a.point]
     with ProcessPoolExecutor(a.jobs) as pool:  # rows are independent: own build folders
         futures = {pool.submit(measure, *job): job[1] for job in sorted(jobs, key=lambda j: -j[0].stat().st_size)}
         for done in as_completed(futures):

@@ -349,7 +349,7 @@ CLI_CASES = [
     ("hls.bench", ["--data-dir", "{d}/nodir"], "argument --data-dir: {d}/nodir: directory does not exist"),
     # hw.gen
     ("hw.gen", ["{d}/m.bwsnn.npz", "{d}/gen", "--target-cycles", "0"], "argument --target-cycles: expected"),
-    ("hw.gen", ["{d}/m.bwsnn.npz", "{d}/gen", "--max-lanes", "-4"], "argument --max-lanes: expected"),
+    ("hw.gen", ["{d}/m.bwsnn.npz", "{d}/gen", "--lut-budget", "-4"], "argument --lut-budget: expected"),
     ("hw.gen", ["{d}/m.bwsnn.npz", "{d}/gen", "--target-cycles", "0x40"], "argument --target-cycles: expected"),
     ("hw.gen", ["{d}/m.bwsnn.npz", "{d}/file.txt"], "argument out_dir: {d}/file.txt: exists and is not a"),
     ("hw.gen", ["{d}/m.bwsnn.npz", "/sys/bwsnn_gen"], "argument out_dir: /sys/bwsnn_gen: cannot create files in /sys"),
@@ -363,6 +363,10 @@ CLI_CASES = [
     ("sim.hw_bench", ["--images", "nan"], "argument --images: expected an integer >= 1, got 'nan'"),
     ("sim.hw_bench", ["--icarus-images", "0"], "argument --icarus-images: expected an integer >= 1"),
     ("sim.hw_bench", ["--target-cycles", "-1"], "argument --target-cycles: expected an integer >= 1"),
+    ("sim.hw_bench", ["--point", "mnist-512"], "argument --point: expected MODEL@CYCLES (e.g. mnist-512@512), got"),
+    ("sim.hw_bench", ["--point", "x@0"], "argument --point: expected MODEL@CYCLES"),
+    ("sim.fit_costs", ["{d}/m.bwsnn.npz"], "not a hardware bench result: expected JSON"),
+    ("sim.fit_costs", ["{d}/nope.json"], "argument bench: "),
     # artifact fields: exact JSON types, and only the fields of the layer's kind
     *[("host.run", GOLDEN[:2] + ["--artifact", f"{{d}}/{name}.bwsnn.npz"] + DATA, fragment) for name, fragment in (
         ("T_true", "field 'T': expected int, got true"), ("version_true", "field 'version': expected 1 or 2, got true"),

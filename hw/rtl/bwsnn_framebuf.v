@@ -82,12 +82,21 @@ module bwsnn_framebuf #(
     endgenerate
 
     localparam integer CW = PLANES * NB;
-    reg [CW-1:0] cur;
+    // The read bank: an AND-OR of the banks, one continuous OR per bank (a conditional OR in a procedural
+    // loop leaves a chain of muxes that the generic depth mapping counts a level each: 5 levels for 3 banks)
+    generate
+        for (k = 0; k < BANKS; k = k + 1) begin : rd
+            wire [CW-1:0] sel = rsel[k] ? bank[k] : CW'(0);
+            wire [CW-1:0] upto;  // the selected bits of banks 0..k
+            if (k == 0) begin : first
+                assign upto = sel;
+            end else begin : more
+                assign upto = rd[k - 1].upto | sel;
+            end
+        end
+    endgenerate
+    wire [CW-1:0] cur = rd[BANKS - 1].upto;
     integer q;
-    always @(*) begin  // an AND-OR of the banks (casts, not replications: a map can exceed Verilator's limit)
-        cur = CW'(0);
-        for (q = 0; q < BANKS; q = q + 1) if (rsel[q]) cur = cur | bank[q];
-    end
     // A port that reads the whole plane has no index: an index into one slice would still be a multiplexer
     // (its out-of-range value) in synthesis.
     wire [31:0] r_at = NB / RW > 1 ? 32'(r_idx) * RW : 32'd0;

@@ -1,0 +1,115 @@
+"""What a folding costs on the chip: the planner's LUT and block-RAM model (numpy only, like the planner).
+
+LUTs: each layer's LUTs are a sum of per-unit costs over the quantities that grow with its folding and size
+(:func:`layer_features`), plus the interface's (rx, tx, registers, FIFOs): the per-unit costs are not typed in
+but fitted to the hardware bench's own Yosys runs (``python -m hw.costs``, which writes :data:`COSTS_PATH`
+with the runs it used and the fit's error). Block RAM: the RAMB36 tiles of the memories the generator puts in
+block RAM (weights, neuron parameters, the maps a window generator reads), each the cheapest RAMB36 / RAMB18
+aspect ratio of its width and depth (UG473), as Yosys maps them.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bwsnn.artifact import Artifact, Pool
+from bwsnn.boards import get_board
+
+if TYPE_CHECKING:  # bwsnn.params plans with this model: imported the other way round at run time
+    from bwsnn.params import Fold
+
+COSTS_PATH = Path(__file__).with_name("lut_costs.json")
+
+#: what a layer's LUTs scale with (:func:`layer_features`), in the order of the fit
+FEATURES = ("engine", "popcount", "lif", "acc", "frame", "window")
+
+#: (width, depth) of a RAMB36E1 and of a RAMB18E1 (half a tile), simple dual port (UG473 tables 1-3, 1-4)
+RAMB36 = ((1, 32768), (2, 16384), (4, 8192), (9, 4096), (18, 2048), (36, 1024), (72, 512))
+RAMB18 = ((1, 16384), (2, 8192), (4, 4096), (9, 2048), (18, 1024), (36, 512))
+BRAM_MIN_BITS = 8192  # memories from this size on are block RAM, smaller ones LUT RAM (hw/rtl/bwsnn_pmem.v)
+
+#: the shares of the board the planner may fill: the rest is headroom for the overlay's PS interconnect and
+#: DMA, and for placement and routing (the xc7z020 designs of BNN-PYNQ use about half of its LUTs)
+LUT_SHARE, BRAM_SHARE = 0.5, 0.6
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What the planner may spend: LUTs (logic and LUT RAM) and RAMB36 tiles."""
+
+    lut: float
+    bram36: float
+
+
+def default_budget(board: str | None = None) -> Budget:
+    """:data:`LUT_SHARE` of the LUTs and :data:`BRAM_SHARE` of the RAMB36 of ``board`` (default: the record's
+    default, the PYNQ-Z2)."""
+    cap = get_board(board).capacity
+    return Budget(LUT_SHARE * cap["lut"], BRAM_SHARE * cap["bram36"])
+
+
+def layer_features(art: Artifact, i: int, fold: Fold) -> dict[str, int]:
+    """What layer ``i``'s LUTs (engine or pool, window generator, input buffer) scale with at ``fold``:
+    ``engine`` 1 per synaptic layer (its counters, memories' ports, control); ``popcount`` the popcount
+    inputs (PE x SIMD x planes: input.bits at layer 0, else T); ``lif`` the LIF units (LIF lanes x T);
+    ``acc`` the chunk accumulators (PE x planes); ``frame`` a dense layer's input shift register (banks x
+    planes x n_in bits); ``window`` a window generator's K x K x C window (planes x its bits)."""
+    l = art.layers[i]
+    planes, banks = (art.input_bits, 2) if i == 0 else (art.T, 3)
+    if isinstance(l, Pool):
+        return {"window": planes * l.window.kernel ** 2 * l.in_shape[2]}
+    out = {"engine": 1, "popcount": fold.pe * min(fold.simd, l.n_in) * planes, "lif": fold.lif * art.T,
+           "acc": fold.pe * planes}
+    if l.window is None:
+        out["frame"] = banks * planes * l.n_in
+    else:
+        out["window"] = planes * l.n_in
+    return out
+
+
+def load_costs(path: Path = COSTS_PATH) -> dict[str, float]:
+    """The fitted per-unit LUT costs ({feature: LUTs per unit, "interface": LUTs}); {} before the first fit."""
+    if not path.is_file():
+        return {}
+    return {k: float(v) for k, v in json.loads(path.read_text())["lut"].items()}
+
+
+def layer_luts(art: Artifact, folding: tuple[Fold, ...], costs: dict[str, float]) -> list[float]:
+    """Each layer's estimated LUTs at ``folding``."""
+    return [sum(costs.get(k, 0.0) * v for k, v in layer_features(art, i, f).items())
+            for i, f in enumerate(folding)]
+
+
+def estimate_luts(art: Artifact, folding: tuple[Fold, ...], costs: dict[str, float] | None = None) -> float:
+    """The design's estimated LUTs: its layers' and the interface's."""
+    costs = load_costs() if costs is None else costs
+    return sum(layer_luts(art, folding, costs)) + costs.get("interface", 0.0)
+
+
+def ram_tiles(width: int, depth: int) -> float:
+    """RAMB36 tiles of a ``width`` x ``depth`` memory (a RAMB18 is half a tile); LUT RAM below
+    :data:`BRAM_MIN_BITS`: 0."""
+    if width * depth < BRAM_MIN_BITS:
+        return 0.0
+    return min([math.ceil(width / w) * math.ceil(depth / d) for w, d in RAMB36]
+               + [0.5 * math.ceil(width / w) * math.ceil(depth / d) for w, d in RAMB18])
+
+
+def estimate_bram36(art: Artifact, folding: tuple[Fold, ...]) -> float:
+    """RAMB36 tiles of the design: per layer its weight memory (groups x chunks rows of PE x SIMD bits), its
+    bias / threshold / skip-gain memories (one 32-bit word per neuron each) and, for a window generator's
+    input, the map (planes x banks x C bits per pixel)."""
+    total = 0.0
+    for i, (l, f) in enumerate(zip(art.layers, folding)):
+        planes, banks = (art.input_bits, 2) if i == 0 else (art.T, 3)
+        if l.window is not None:
+            h, w, c = l.in_shape
+            total += ram_tiles(planes * c, banks * h * w)
+        if isinstance(l, Pool):
+            continue
+        groups, chunks = -(-l.n_out // f.pe), -(-l.n_in // f.simd)
+        total += ram_tiles(f.pe * f.simd, groups * chunks) + 3 * ram_tiles(32, groups * f.pe)
+    return total
