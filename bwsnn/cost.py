@@ -13,13 +13,18 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from bwsnn.artifact import Artifact, Pool
 from bwsnn.boards import get_board
 
-if TYPE_CHECKING:  # bwsnn.params plans with this model: imported the other way round at run time
-    from bwsnn.params import Fold
+
+class Fold(Protocol):
+    """What the model reads of a layer's folding (:class:`bwsnn.params.Fold`, which plans with this module)."""
+
+    pe: int
+    simd: int
+    lif: int
 
 COSTS_PATH = Path(__file__).with_name("lut_costs.json")
 
