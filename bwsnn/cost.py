@@ -2,19 +2,20 @@
 
 LUTs: each layer's LUTs are a sum of per-unit costs over the quantities that grow with its folding and size
 (:func:`layer_features`), plus the interface's (rx, tx, registers, FIFOs): the per-unit costs are not typed in
-but fitted to the hardware bench's own Yosys runs (``python -m hw.costs``, which writes :data:`COSTS_PATH`
+but fitted to the hardware bench's own Yosys runs (``python -m sim.fit_costs``, which writes :data:`COSTS_PATH`
 with the runs it used and the fit's error). Block RAM: the RAMB36 tiles of the memories the generator puts in
 block RAM (weights, neuron parameters, the maps a window generator reads), each the cheapest RAMB36 / RAMB18
 aspect ratio of its width and depth (UG473), as Yosys maps them.
 """
 from __future__ import annotations
 
-import json
+import functools
 import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from bwsnn import jsonfile
 from bwsnn.artifact import Artifact, Pool
 from bwsnn.boards import get_board
 
@@ -25,6 +26,7 @@ class Fold(Protocol):
     pe: int
     simd: int
     lif: int
+
 
 COSTS_PATH = Path(__file__).with_name("lut_costs.json")
 
@@ -75,15 +77,16 @@ def layer_features(art: Artifact, i: int, fold: Fold) -> dict[str, int]:
     return out
 
 
+@functools.cache
 def load_costs(path: Path = COSTS_PATH) -> dict[str, float]:
-    """The fitted per-unit LUT costs ({feature: LUTs per unit, "interface": LUTs}); {} before the first fit."""
-    if not path.is_file():
-        return {}
-    return {k: float(v) for k, v in json.loads(path.read_text())["lut"].items()}
+    """The fitted per-unit LUT costs ({feature: LUTs per unit, "interface": LUTs}), read once: every plan
+    uses them (a missing or broken file is a :class:`bwsnn.jsonfile.JsonFileError` line, not a silent 0)."""
+    return {k: float(v) for k, v in jsonfile.read(path, "LUT cost fit", {"lut": dict})["lut"].items()}
 
 
-def layer_luts(art: Artifact, folding: tuple[Fold, ...], costs: dict[str, float]) -> list[float]:
-    """Each layer's estimated LUTs at ``folding``."""
+def layer_estimates(art: Artifact, folding: tuple[Fold, ...], costs: dict[str, float] | None = None) -> list[float]:
+    """Each layer's estimated LUTs at ``folding`` (``costs`` default: :func:`load_costs`)."""
+    costs = load_costs() if costs is None else costs
     return [sum(costs.get(k, 0.0) * v for k, v in layer_features(art, i, f).items())
             for i, f in enumerate(folding)]
 
@@ -91,7 +94,7 @@ def layer_luts(art: Artifact, folding: tuple[Fold, ...], costs: dict[str, float]
 def estimate_luts(art: Artifact, folding: tuple[Fold, ...], costs: dict[str, float] | None = None) -> float:
     """The design's estimated LUTs: its layers' and the interface's."""
     costs = load_costs() if costs is None else costs
-    return sum(layer_luts(art, folding, costs)) + costs.get("interface", 0.0)
+    return sum(layer_estimates(art, folding, costs)) + costs.get("interface", 0.0)
 
 
 def ram_tiles(width: int, depth: int) -> float:

@@ -15,9 +15,9 @@ layer's engine does the same at each of its H' * W' output positions (its matrix
 a pool layer has no parameters; :func:`layer_cycles` adds the window generator's walk. PE and SIMD
 are powers of two, SIMD >= 32 (a weight row is a whole number of 32-bit words). ``lif`` (LIF lanes, a power
 of two dividing PE) neurons per cycle go through the engine's LIF chains; PE / lif <= chunks keeps them from
-stalling the engine. :func:`plan` picks the folding (FINN's SetFolding: the slowest layer gets more lanes
-until the target interval is met or the next step would not fit the budget of LUTs and block RAM,
-:mod:`bwsnn.cost`).
+stalling the engine. :func:`plan` picks the folding (FINN's SetFolding: the shortest interval, no shorter
+than the target, that fits the budget of LUTs and block RAM :mod:`bwsnn.cost` estimates, each layer at its
+smallest folding that meets it).
 
 Layout (L layers):
 

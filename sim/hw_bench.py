@@ -34,8 +34,7 @@ import numpy as np
 from bwsnn import cli
 from bwsnn.artifact import Artifact, ArtifactError, Layer, load
 from bwsnn.boards import BOARDS, DEFAULT_BOARD, get_board
-from bwsnn.cost import estimate_bram36, estimate_luts, load_costs
-from bwsnn.cost import layer_luts as estimated_layer_luts
+from bwsnn.cost import estimate_bram36, estimate_luts, layer_estimates
 from bwsnn.limits import CLOCK_HZ, CLOCK_PERIOD_NS
 from bwsnn.params import DEFAULT_TARGET_CYCLES, Fold, buildable, check_buildable, layout, plan, positions
 from bwsnn.paths import MODELS_DIR, build_dir
@@ -140,7 +139,7 @@ def measure(art_path: Path, name: str, images: int, icarus_images: int,
             "layer_lut": per_layer, "interface_lut": interface,
             # the planner's estimates of this folding (bwsnn.cost), beside Yosys's figures
             "lut_estimate": round(estimate_luts(art, fold)), "bram36_estimate": estimate_bram36(art, fold),
-            "layer_lut_estimate": [round(v) for v in estimated_layer_luts(art, fold, load_costs())],
+            "layer_lut_estimate": [round(v) for v in layer_estimates(art, fold)],
             "cycles_per_image": cycles, "latency_cycles": sims["verilator"]["cycles_last"],
             "images_per_s_100mhz": CLOCK_HZ / cycles, **est,
             **_depth(hw_build),

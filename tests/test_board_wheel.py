@@ -69,7 +69,8 @@ def test_wheel_contents(wheel: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     tops = {n.split("/")[0] for n in names}
     assert tops == {"bwsnn", "bwsnn_host", f"{wheel.name.split('-')[0]}-{wheel.name.split('-')[1]}.dist-info"}
-    for needed in ("bwsnn/regmap.json", "bwsnn/boards.json", "bwsnn/golden.py", "bwsnn_host/overlay.py",
+    for needed in ("bwsnn/regmap.json", "bwsnn/boards.json", "bwsnn/lut_costs.json", "bwsnn/golden.py",
+                   "bwsnn_host/overlay.py",
                    "bwsnn_host/driver.py", "bwsnn_host/notebooks/bwsnn_digits.ipynb",
                    "bwsnn_host/notebooks/digits.bwsnn.npz", "bwsnn_host/notebooks/digits_test.npz"):
         assert needed in names
