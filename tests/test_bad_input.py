@@ -412,6 +412,7 @@ CLI_CASES = [
     ("training.train", ["--conv", "c99999999", "--out", "{d}/train"],
      "conv: entry 0 ('c99999999') makes a 8x8x99999999 map, the artifact holds at most 4194304 values per map"),
     ("training.train", ["--conv", "p,c4", "--out", "{d}/train"], STACK_LINE),
+    ("training.train", ["--precision", "fp16", "--out", "{d}/train"], "--precision: invalid choice: 'fp16'"),
     ("training.train", ["--conv", "c4,x", "--out", "{d}/train"], STACK_LINE),
     ("training.train", ["--hidden", "0", "--out", "{d}/train"], "argument --hidden: expected comma-separated positive"),
     ("training.train", ["--hidden", "", "--conv", "", "--out", "{d}/train"], "--hidden: expected positive widths"),

@@ -82,11 +82,12 @@ def test_deploy_equals_golden_on_random_conv_artifacts(seed: int) -> None:
     np.testing.assert_array_equal(DeployModel(strided)(torch.from_numpy(x)).numpy(), golden.run(strided, x).step_scores)
 
 
-@pytest.fixture(scope="module")
-def tiny_conv_run(tmp_path_factory) -> tuple[dict, Path]:
+@pytest.fixture(scope="module", params=["bf16", "fp32"])
+def tiny_conv_run(tmp_path_factory, request) -> tuple[dict, Path]:
+    """A trained conv model in either training precision (bf16 is emulated, slower, on CPUs without it)."""
     out = tmp_path_factory.mktemp("digits-conv")
-    cfg, _ = train.parse_args(["--preset", "digits-conv", "--conv", "c8,c8,p", "--epochs", "2",
-                               "--teacher-epochs", "1", "--out", str(out)])
+    cfg, _ = train.parse_args(["--preset", "digits-conv", "--conv", "c8,c8,p", "--epochs", "2", "--teacher-epochs",
+                               "1", "--precision", request.param, "--out", str(out)])
     return train.run(cfg, out), out
 
 
@@ -99,6 +100,7 @@ def test_trained_conv_model_deploy_equals_golden_on_every_test_image(tiny_conv_r
     acc = [100 * np.mean(steps[:, t].argmax(-1) == digits.y_test) for t in range(art.T)]
     assert report["accuracy"]["per_step"] == pytest.approx(acc) and acc[-1] > 50
     assert list(report["train_config"]["conv"]) == ["c8", "c8", "p"] and report["weight_bits"] == art.weight_bits()
+    assert report["train_config"]["precision"] in ("bf16", "fp32")
     assert (out / "model.qonnx.onnx").stat().st_size > 0
     assert torch.load(out / "checkpoint.pt", map_location="cpu")["arch"] == "BWSNN"
 

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from bwsnn import artifact, datasets
-from training import checkpoint, loop, train
+from training import checkpoint, loop, precision, train
 
 TINY = replace(train.PRESETS["digits"], hidden=(16, 16), epochs=3, teacher_epochs=2, val_size=200, export=False)
 
@@ -44,7 +45,8 @@ def test_resumed_run_equals_uninterrupted_run(saves: int, uninterrupted, tmp_pat
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     report, whole = uninterrupted
     _run_killed_after(saves, tmp_path, monkeypatch)
-    state = checkpoint.load(tmp_path, train.asdict(TINY))
+    ran = replace(TINY, precision=precision.resolve(TINY.precision, torch.device("cpu")))  # as train_models does
+    state = checkpoint.load(tmp_path, train.asdict(ran))
     assert (state["phase"], state["epoch"]) == (("teacher", saves) if saves <= 2 else ("bwsnn", saves - 2))
     resumed = train.run(TINY, tmp_path, resume=True)
     a, b = artifact.load(whole / "model.bwsnn.npz"), artifact.load(tmp_path / "model.bwsnn.npz")
@@ -97,3 +99,18 @@ def test_resume_refuses_another_configuration(uninterrupted) -> None:
     _, whole = uninterrupted
     with pytest.raises(checkpoint.ResumeError, match="lr expected 0.002, got 0.5"):
         train.run(replace(TINY, lr=0.5), whole, resume=True)
+
+
+def test_a_state_from_before_bf16_resumes_as_fp32(uninterrupted, tmp_path: Path) -> None:
+    """States written before the precision field were computed in fp32: they continue in fp32 only."""
+    _, whole = uninterrupted
+    state = torch.load(whole / checkpoint.STATE_FILE, map_location="cpu", weights_only=False)
+    del state["config"]["precision"]
+    checkpoint.save(tmp_path, state)
+    for spec, expected in (("fp32", None), ("bf16", "precision expected 'fp32', got 'bf16'")):
+        key = train.asdict(replace(TINY, precision=spec))
+        if expected is None:
+            assert checkpoint.load(tmp_path, key)["epoch"] == state["epoch"]
+        else:
+            with pytest.raises(checkpoint.ResumeError, match=expected):
+                checkpoint.load(tmp_path, key)

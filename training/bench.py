@@ -6,7 +6,8 @@
   the default preset's, retrained here (minutes); Fashion-MNIST's, re-measured from its kept runs in
   models/ablation-fashion (with --data-dir; ``python -m training.ablation --preset fashion-ablation`` made them).
 * The trainer's speed (:mod:`training.speed`): images/s of a student epoch of mnist-conv (digits-conv without
-  mnist.npz in --data-dir), and with --speed-ref COMMIT that commit's trainer timed beside it on the same images
+  mnist.npz in --data-dir), beside the trainer of --speed-ref COMMIT (default ``speed.BASELINE``, the trainer
+  before issue 18's speed-ups; left out in a clone without that commit) timed on the same images
   (--skip-speed: not timed).
 * --mnist-mlp: retrain the mnist-mlp preset too (hours on a 2-core CPU; MNIST from --data-dir, BWSNN_DATA_DIR
   or ../shared/data beside the repo).
@@ -75,6 +76,8 @@ def markdown(result: dict) -> str:
     lines += ["", "## Trainer speed (one student epoch, KD on)", ""]
     lines += ([f"Skipped ({result['speed']['skipped']})."] if "skipped" in result["speed"]
               else speed.markdown(result["speed"]))
+    if "ref_skipped" in result["speed"]:
+        lines += ["", f"No reference timed: {result['speed']['ref_skipped']}."]
     lines += ["", "## Ablation: shortcuts x KD (golden model, full test sets, mean +/- std over seeds)", ""]
     if "digits" not in result["ablation"]:
         lines += ["digits: skipped (--skip-ablation).", ""]
@@ -104,8 +107,8 @@ def main(argv: list[str] | None = None) -> None:
                    "Fashion-MNIST runs are re-measured regardless)")
     p.add_argument("--mnist-mlp", action="store_true", help="retrain the mnist-mlp preset (hours on a CPU)")
     p.add_argument("--mnist-epochs", type=cli.positive_int, help="override the mnist-mlp preset's epochs")
-    p.add_argument("--speed-ref", help="time this commit's trainer beside this tree's (e.g. the one before a "
-                   "speed-up)")
+    p.add_argument("--speed-ref", help="time this commit's trainer beside this tree's (default: "
+                   f"{speed.BASELINE}, the trainer before issue 18's speed-ups, when this clone has it; '' for none)")
     p.add_argument("--skip-speed", action="store_true", help="skip timing the trainer")
     p.add_argument("--speed-images", type=cli.positive_int, default=1280, help="training images per timed epoch")
     p.add_argument("--speed-rounds", type=cli.positive_int, default=1, help="alternating timing rounds")
@@ -127,11 +130,17 @@ def main(argv: list[str] | None = None) -> None:
         result["speed"] = {"skipped": "--skip-speed"}
     else:
         mnist = bool(data_dir) and (Path(data_dir) / "mnist.npz").is_file()
+        ref = a.speed_ref
+        if ref is None:  # the default reference only where this clone has it (not in a shallow one)
+            ref = speed.BASELINE if speed.commit(speed.BASELINE) else ""
         try:
             result["speed"] = speed.measure("mnist-conv" if mnist else "digits-conv", data_dir if mnist else None,
-                                            a.speed_ref, a.speed_images, 1, a.speed_rounds)
+                                            ref or None, a.speed_images, 1, a.speed_rounds)
         except speed.SpeedError as e:
             p.error(str(e).replace("--ref", "--speed-ref"))
+        if a.speed_ref is None and not ref:
+            result["speed"]["ref_skipped"] = (f"this clone lacks commit {speed.BASELINE} (the trainer before the "
+                                              "speed-ups)")
     result["ablation"] = {}
     with tempfile.TemporaryDirectory() as tmp:
         if not a.skip_ablation:

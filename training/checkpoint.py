@@ -20,6 +20,8 @@ from training import torchfile
 STATE_FILE = "train_state.pt"
 # fields of the training config that do not change the result: a resumed run may differ in them
 RESUME_FREE = ("device", "data_dir", "export")
+# config fields newer than some saved states, as those runs had them (every run before bf16 computed in fp32)
+BEFORE_FIELD = {"precision": "fp32"}
 # what every saved state holds (train.train_models' context and fit's phase, see their on_epoch)
 STATE_KEYS = ("config", "history", "selection", "teacher", "phase", "epoch", "model", "opt", "sched",
               "phase_history", "best", "rng", "seconds")
@@ -65,6 +67,7 @@ def load(out: str | Path, config: dict) -> dict:
     saved = state["config"]
     if not isinstance(saved, dict):
         raise ResumeError(f"--resume: {path}: field 'config': expected a dict, got {type(saved).__name__}")
+    saved = {**BEFORE_FIELD, **saved}
     diff = sorted(k for k in set(saved) | set(config)
                   if k not in RESUME_FREE and saved.get(k) != config.get(k))
     if diff:

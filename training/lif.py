@@ -57,33 +57,36 @@ class SpikeFn(torch.autograd.Function):
 
 class LIFScan(torch.autograd.Function):
     """(T, N, ...) currents -> (T, N, ...) spikes in one node. The same function and gradient as the per-step
-    graph of :meth:`LIF.reference` (the reset is not differentiated through the spike, as is usual)."""
+    graph of :meth:`LIF.reference` (the reset is not differentiated through the spike, as is usual).
+
+    Every step is float arithmetic only: spike = clamp(floor(u), 0, 1) == (u >= 1), hard reset u - u * spike;
+    torch's CPU kernels that read or write bool masks (ge, masked_fill) are several times slower than these."""
 
     @staticmethod
     def forward(ctx, current: torch.Tensor, decay: float, hard: bool, surrogate: Surrogate) -> torch.Tensor:
         mem = torch.empty_like(current)  # the membrane before the reset, the surrogate's argument
-        fired = torch.empty_like(current, dtype=torch.bool)
+        spikes = torch.empty_like(current)
         steps = current.shape[0]
         mem[0].copy_(current[0])
         for t in range(steps):
-            torch.ge(mem[t], 1.0, out=fired[t])
+            torch.floor(mem[t], out=spikes[t]).clamp_(0.0, 1.0)
             if t + 1 < steps:  # the last step's reset feeds no later step
-                after = mem[t].masked_fill(fired[t], 0.0) if hard else mem[t] - fired[t].to(mem.dtype)
+                after = torch.addcmul(mem[t], mem[t], spikes[t], value=-1.0) if hard else mem[t] - spikes[t]
                 torch.add(current[t + 1], after, alpha=decay, out=mem[t + 1])
-        ctx.save_for_backward(mem, fired)
+        ctx.save_for_backward(mem, spikes)
         ctx.decay, ctx.hard, ctx.surrogate = decay, hard, surrogate
-        return fired.to(current.dtype)
+        return spikes
 
     @staticmethod
     def backward(ctx, grad: torch.Tensor):
-        mem, fired = ctx.saved_tensors
+        mem, spikes = ctx.saved_tensors
         out = torch.empty_like(mem)
         carry = None  # d loss / d (post-reset membrane of step t), from step t + 1
         for t in reversed(range(mem.shape[0])):
             g = out[t]
             torch.mul(grad[t], ctx.surrogate.grad(mem[t] - 1.0), out=g)
-            if carry is not None:
-                g.add_(carry.masked_fill_(fired[t], 0.0) if ctx.hard else carry)
+            if carry is not None:  # a hard reset passes the carry only where the step did not fire
+                g.add_(torch.addcmul(carry, carry, spikes[t], value=-1.0) if ctx.hard else carry)
             carry = g * ctx.decay
         return out, None, None, None
 

@@ -14,7 +14,7 @@ from torch.utils.data.distributed import DistributedSampler
 from tqdm import tqdm
 
 from bwsnn import datasets
-from training import checkpoint
+from training import checkpoint, precision
 from training.augment import random_shift
 from training.config import ConfigError, TrainConfig
 from training.dist import Dist, unwrap
@@ -71,11 +71,12 @@ def copy_state(model: torch.nn.Module) -> dict[str, torch.Tensor]:
 
 def fit(model: torch.nn.Module, loss_fn, data: Split, epochs: int, cfg: TrainConfig, dist: Dist, name: str,
         evaluate, on_epoch: Callable[[dict], None], resume: dict | None = None) -> tuple[dict, dict]:
-    """Adam + cosine schedule over ``epochs``. With a validation split, ``evaluate()`` (its accuracy) runs
-    after every epoch and the model ends with the weights of its best epoch (the first of equals); without,
-    with its last epoch's. ``on_epoch`` gets this phase's state after every epoch (:mod:`training.checkpoint`);
-    ``resume``, such a state, continues the phase after its last finished epoch. Returns (this phase's history
-    {f'{name} loss', f'{name} val acc'}, the selection {epoch, val_accuracy})."""
+    """Adam + cosine schedule over ``epochs``, each step's forward pass in ``cfg.precision`` (resolved). With a
+    validation split, ``evaluate()`` (its accuracy) runs after every epoch and the model ends with the weights of
+    its best epoch (the first of equals); without, with its last epoch's. ``on_epoch`` gets this phase's state
+    after every epoch (:mod:`training.checkpoint`); ``resume``, such a state, continues the phase after its last
+    finished epoch. Returns (this phase's history {f'{name} loss', f'{name} val acc'}, the selection {epoch,
+    val_accuracy})."""
     if resume is not None:  # before the optimizer: loading may replace parameters (brevitas' learned scale)
         unwrap(model).load_state_dict(resume["model"])
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
@@ -100,7 +101,8 @@ def fit(model: torch.nn.Module, loss_fn, data: Split, epochs: int, cfg: TrainCon
         for xb, yb in loader:
             xb = model_input(random_shift(xb, data.shape, cfg.shift).to(dist.device), cfg.input_bits)
             yb = yb.to(dist.device)
-            loss = loss_fn(model, xb, yb)
+            with precision.autocast(cfg.precision, dist.device):
+                loss = loss_fn(model, xb, yb)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()

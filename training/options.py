@@ -12,6 +12,7 @@ from bwsnn.paths import build_dir
 from training import checkpoint
 from training.config import PRESETS, ConfigError, TrainConfig
 from training.model import STACK_GRAMMAR, stack_ok
+from training.precision import PRECISIONS
 
 DESCRIPTION = "teacher -> binary-weight SNN with shortcuts + KD -> fold -> artifact, QONNX, report"
 
@@ -80,6 +81,8 @@ def parse_cli(argv: list[str] | None = None) -> tuple[TrainConfig, RunOptions]:
     p.add_argument("--out", type=cli.output_dir, default=build_dir(),
                    help="output directory (default: $BWSNN_BUILD or build)")
     p.add_argument("--device", help="auto, cpu or cuda[:i]")
+    p.add_argument("--precision", choices=PRECISIONS, help="the training step's arithmetic: bf16 mixed precision "
+                   "or fp32; auto (default): bf16 where the device has native bf16 (training.precision)")
     p.add_argument("--no-export", dest="export", action="store_false", default=None, help="skip the QONNX export")
     a = p.parse_args(argv)
     overrides = {f.name: getattr(a, f.name) for f in fields(TrainConfig)

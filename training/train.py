@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 
 from bwsnn import datasets
-from training import checkpoint, torchfile
+from training import checkpoint, precision, torchfile
 from training.config import PRESETS, ConfigError, TrainConfig
 from training.dist import Dist, unwrap
 from training.loop import accuracy, copy_state, fit, holdout, seed_all, student_loss
@@ -36,11 +36,12 @@ def train_models(cfg: TrainConfig, ds: datasets.Dataset | None = None, out: str 
     the test set is only measured, at the end). With ``out``, the state is saved there after every epoch and
     ``resume`` continues from it. Returns None on the non-main ranks of a torchrun job."""
     cfg.check()
+    dist = Dist(cfg.device)
+    cfg = replace(cfg, precision=precision.resolve(cfg.precision, dist.device))  # recorded as run: bf16 / fp32
     key = asdict(cfg)
     state = checkpoint.load(out, key) if resume and out is not None else None
     t0 = time.time() - (state["seconds"] if state else 0.0)
     seed_all(cfg.seed)
-    dist = Dist(cfg.device)
     ds = ds or datasets.load(cfg.dataset, cfg.data_dir, cfg.seed)
     cfg.check_shape(ds.shape)
     data = holdout(ds, cfg.val_size, cfg.seed, cfg.train_size)
@@ -65,7 +66,7 @@ def train_models(cfg: TrainConfig, ds: datasets.Dataset | None = None, out: str 
     if state and state["phase"] == "bwsnn":
         torchfile.load_state(teacher, state["teacher"], Path(out) / checkpoint.STATE_FILE, "teacher state_dict")
         context |= {"history": state["history"], "selection": state["selection"], "teacher": state["teacher"]}
-    teacher = dist.wrap(teacher)
+    teacher = dist.wrap(precision.layout(teacher, cfg.precision))
     if not cfg.teacher and (cfg.kd or cfg.teacher_epochs) and context["teacher"] is None:
         hist, context["selection"]["teacher"] = fit(
             teacher, lambda m, xb, yb: F.cross_entropy(m(xb), yb), data, cfg.teacher_epochs, cfg, dist, "teacher",
@@ -74,7 +75,7 @@ def train_models(cfg: TrainConfig, ds: datasets.Dataset | None = None, out: str 
     teacher.eval()
     context["teacher"] = copy_state(teacher)
     acc_teacher = accuracy(teacher, ds.x_test, ds.y_test, dist.device, cfg.input_bits)
-    student = dist.wrap(cfg.student(ds))
+    student = dist.wrap(precision.layout(cfg.student(ds), cfg.precision))
     hist, selected = fit(student, student_loss(teacher if cfg.kd else None, cfg), data, cfg.epochs, cfg, dist,
                          "bwsnn", validate(lambda x: student(x).mean(0)), on_epoch,
                          state if state and state["phase"] == "bwsnn" else None)
