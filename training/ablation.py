@@ -95,6 +95,28 @@ def markdown(summary: dict) -> list[str]:
     return lines
 
 
+def plot(summary: dict, path: Path, title: str) -> None:
+    """The table as bars: golden accuracy per variant and time step, mean with the seeds' std as error bars."""
+    from training.report import plt
+
+    T = max(len(s["per_step_mean"]) for s in summary.values())
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    width = 0.8 / T
+    for t in range(T):
+        ax.bar([i + (t - (T - 1) / 2) * width for i in range(len(summary))],
+               [s["per_step_mean"][t] for s in summary.values()], width,
+               yerr=[s["per_step_std"][t] for s in summary.values()], capsize=3, label=f"t = {t + 1}")
+    lows = [m - d for s in summary.values() for m, d in zip(s["per_step_mean"], s["per_step_std"])]
+    ax.set_ylim(bottom=max(0.0, min(lows) - 2))
+    ax.set_xticks(range(len(summary)), [f"{v}\n({s['seeds']} seeds)" for v, s in summary.items()])
+    ax.set_ylabel("deploy accuracy % (golden)")
+    ax.set_title(title)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
 def main(argv: list[str] | None = None) -> None:
     p = cli.Parser(prog="python -m training.ablation", description=__doc__.splitlines()[0])
     p.add_argument("--preset", choices=sorted(train.PRESETS), default="digits", help="the training preset to ablate")
@@ -109,7 +131,9 @@ def main(argv: list[str] | None = None) -> None:
     command = shlex.join(["python", "-m", "training.ablation", *(sys.argv[1:] if argv is None else argv)])
     try:
         run(base, a.seeds, a.out, command)
-        print("\n".join(markdown(summarize(a.out, base.data_dir))))
+        summary = summarize(a.out, base.data_dir)
+        plot(summary, a.out / "ablation.png", f"{a.preset} ablation")
+        print("\n".join(markdown(summary)))
     except (datasets.DataError, train.ConfigError, checkpoint.ResumeError, shipped.ShippedError,
             torchfile.TorchFileError) as e:
         raise SystemExit(f"error: {e}") from None

@@ -3,8 +3,9 @@
 * The shipped models (models/*.bwsnn.npz, :mod:`training.shipped`): re-measured on their full test sets by
   the golden model, never retrained; they need --data-dir (or BWSNN_DATA_DIR), without it they are skipped.
 * The SEI-BWSNN ablation (:mod:`training.ablation`: shortcuts x KD over seeds, one shared teacher per seed):
-  the default preset's, retrained here (minutes); Fashion-MNIST's, re-measured from its kept runs in
-  models/ablation-fashion (with --data-dir; ``python -m training.ablation --preset fashion-ablation`` made them).
+  the default preset's, retrained here (minutes); Fashion-MNIST's two kept ablations (:data:`KEPT_ABLATIONS`,
+  models/ablation-fashion and models/ablation-fashion-full), re-measured from their runs (with --data-dir),
+  each table also as a PNG beside train.md.
 * The trainer's speed (:mod:`training.speed`): images/s of a student epoch of mnist-conv (digits-conv without
   mnist.npz in --data-dir), beside the trainer of --speed-ref COMMIT (default ``speed.BASELINE``, the trainer
   before issue 18's speed-ups; left out in a clone without that commit) timed on the same images
@@ -41,19 +42,21 @@ def _run(cfg: train.TrainConfig, out: Path) -> dict:
             "seconds": rep["seconds"], "seconds_per_epoch": rep["seconds_per_epoch"]}
 
 
-FASHION_ABLATION = "ablation-fashion"
+#: the kept ablations, re-measured and never retrained: name -> (folder in --models-dir, the preset that made it)
+KEPT_ABLATIONS = {"fashion": ("ablation-fashion", "fashion-ablation"),
+                  "fashion-full": ("ablation-fashion-full", "fashion-ablation-full")}
 
 
-def _fashion_ablation(data_dir: str | None, runs: Path) -> dict:
-    """The kept Fashion-MNIST ablation runs, re-measured; or why not."""
+def _kept_ablation(data_dir: str | None, runs: Path, preset: str) -> dict:
+    """The kept runs of one ablation, re-measured; or why not."""
     if not data_dir:
         return {"skipped": "no --data-dir (or BWSNN_DATA_DIR) with fashion_mnist.npz"}
     if not shipped.models(runs):
-        return {"skipped": f"no runs in {runs} (python -m training.ablation --preset fashion-ablation)"}
+        return {"skipped": f"no runs in {runs} (python -m training.ablation --preset {preset} --out {runs})"}
     variants = ablation.summarize(runs, data_dir)
     first = variants[next(iter(variants))]["runs"][0]
-    return {"preset": "fashion-ablation", "seeds": sorted({int(r["model"].rsplit("seed", 1)[1])
-                                                           for v in variants.values() for r in v["runs"]}),
+    return {"preset": preset, "seeds": sorted({int(r["model"].rsplit("seed", 1)[1])
+                                               for v in variants.values() for r in v["runs"]}),
             "variants": variants, "command": first["command"].split("  # run ")[0]}
 
 
@@ -86,7 +89,7 @@ def markdown(result: dict) -> str:
             lines += [f"{name}: skipped ({abl['skipped']}).", ""]
             continue
         lines += [f"{name} ({abl['preset']} preset, seeds {abl['seeds']}):", "", *ablation.markdown(abl["variants"]),
-                  "", f"Command: `{abl['command']}`", ""]
+                  "", f"Command: `{abl['command']}`", "", f"![{name}](ablation-{name}.png)", ""]
     if "mnist" in result:
         m = result["mnist"]
         lines += ["", f"MNIST preset (mnist-mlp): teacher {m['teacher']:.2f}%, BW-SNN {m['bwsnn']:.2f}%, "
@@ -120,7 +123,8 @@ def main(argv: list[str] | None = None) -> None:
     out.mkdir(parents=True, exist_ok=True)
     seeds = a.seeds
     try:
-        for path in shipped.models(Path(a.models_dir)) + shipped.models(Path(a.models_dir) / FASHION_ABLATION):
+        kept = [shipped.models(Path(a.models_dir) / folder) for folder, _ in KEPT_ABLATIONS.values()]
+        for path in shipped.models(Path(a.models_dir)) + sum(kept, []):
             shipped.read(path)  # every model and report checked before the minutes of retraining below
         result = shipped_models(data_dir or os.environ.get("BWSNN_DATA_DIR"), Path(a.models_dir))
     except (shipped.ShippedError, datasets.DataError, artifact.ArtifactError) as e:
@@ -150,8 +154,9 @@ def main(argv: list[str] | None = None) -> None:
             result["ablation"]["digits"] = {"preset": "digits", "seeds": seeds, "variants":
                                             ablation.summarize(runs, None), "command": "make bench (retrained)"}
         try:  # kept runs: re-measured, never retrained
-            result["ablation"]["fashion"] = _fashion_ablation(data_dir or os.environ.get("BWSNN_DATA_DIR"),
-                                                              Path(a.models_dir) / FASHION_ABLATION)
+            for name, (folder, preset) in KEPT_ABLATIONS.items():
+                result["ablation"][name] = _kept_ablation(data_dir or os.environ.get("BWSNN_DATA_DIR"),
+                                                          Path(a.models_dir) / folder, preset)
         except (shipped.ShippedError, datasets.DataError, artifact.ArtifactError) as e:
             raise SystemExit(f"error: {e}") from None
         mnist = _mnist_dir(data_dir)
@@ -162,6 +167,9 @@ def main(argv: list[str] | None = None) -> None:
             if a.mnist_epochs:
                 cfg = replace(cfg, epochs=a.mnist_epochs)
             result["mnist"] = _run(cfg, Path(tmp) / "mnist")
+    for name, abl in result["ablation"].items():
+        if "variants" in abl:
+            ablation.plot(abl["variants"], out / f"ablation-{name}.png", f"{name} ablation ({abl['preset']})")
     (out / "train.json").write_text(json.dumps(result, indent=2))
     (out / "train.md").write_text(markdown(result))
     print(markdown(result))
