@@ -114,3 +114,12 @@ def test_a_state_from_before_bf16_resumes_as_fp32(uninterrupted, tmp_path: Path)
         else:
             with pytest.raises(checkpoint.ResumeError, match=expected):
                 checkpoint.load(tmp_path, key)
+
+
+def test_a_resumed_run_records_the_command_that_reruns_it() -> None:
+    argv = ["--preset", "fashion-conv", "--data-dir", "d", "--out", "runs/x", "--resume"]
+    assert train.report_command(argv, True) == ("python -m training.train --preset fashion-conv --data-dir d "
+                                                "--out runs/x (interrupted, continued with the same command + "
+                                                "--resume)")
+    assert train.report_command(argv[:-1], False) == "python -m training.train --preset fashion-conv --data-dir d "\
+                                                     "--out runs/x"

@@ -94,13 +94,20 @@ def run(cfg: TrainConfig, out: str | Path, resume: bool = False, command: str | 
     return {} if trained is None else package(trained, out, command)
 
 
+def report_command(argv: list[str], resumed: bool) -> str:
+    """The command a report records: the run's own, so that it reruns the run from the start; a resumed run's
+    without --resume, and saying that it was continued."""
+    command = shlex.join(["python", "-m", "training.train", *(a for a in argv if a != "--resume")])
+    return f"{command} (interrupted, continued with the same command + --resume)" if resumed else command
+
+
 def main(argv: list[str] | None = None) -> None:
     cfg, opts = parse_cli(argv)
     if opts.threads is not None:
         torch.set_num_threads(opts.threads)
     try:
         argv = sys.argv[1:] if argv is None else argv
-        run(cfg, opts.out, opts.resume, shlex.join(["python", "-m", "training.train", *argv]))
+        run(cfg, opts.out, opts.resume, report_command(argv, opts.resume))
     except (datasets.DataError, ConfigError, checkpoint.ResumeError, torchfile.TorchFileError) as e:
         raise SystemExit(f"error: {e}") from None
     finally:
