@@ -2,7 +2,7 @@
 
     python -m host.run --bitfile bwsnn.bit --artifact model.bwsnn.npz --data test.npz [--limit N]
     python -m host.run --bitfile hls.bit --no-load-params --artifact model.bwsnn.npz --data test.npz  # HLS IP
-    python -m host.run --backend sim --artifact model.bwsnn.npz --data test.npz --limit 50
+    python -m host.run --backend sim --artifact model.bwsnn.npz --data test.npz --limit 50 --check
 
 Every failure (bitstream, artifact, data, mismatch, DMA time-out) is one ``error: ...`` line and exit
 status 1; no traceback.
@@ -14,7 +14,9 @@ import json
 import sys
 from typing import Any
 
-from bwsnn import artifact, cli
+import numpy as np
+
+from bwsnn import artifact, cli, golden
 from bwsnn.artifact import ArtifactError
 
 from . import data
@@ -42,6 +44,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--simulator", choices=("verilator", "icarus"), default="verilator", help="sim backend")
     p.add_argument("--json", type=cli.output_file, help="also write the summary figures to this JSON file")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--check", action="store_true", help="also run the golden model on the same images: an "
+                   "image whose class or scores differ is an error (exit status 1)")
     a = p.parse_args(argv)
     if a.accel == "hls" and a.backend != "pynq":
         p.error("--accel hls needs --backend pynq (sim and golden model the RTL accelerator)")
@@ -80,6 +84,18 @@ def summary_line(s: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
+def golden_mismatch(art: artifact.Artifact, images: np.ndarray, pred: Prediction) -> str | None:
+    """Why ``pred`` is not the golden model's result on ``images`` (the first image that differs), or None."""
+    ref = golden.run(art, images)
+    differs = np.flatnonzero((pred.classes != ref.classes) | (pred.scores != ref.scores).any(axis=-1))
+    if len(differs) == 0:
+        return None
+    i = int(differs[0])
+    return (f"{len(differs)} of {len(images)} images differ from the golden model; image {i}: class "
+            f"{int(pred.classes[i])} scores {pred.scores[i].tolist()}, golden class {int(ref.classes[i])} "
+            f"scores {ref.scores[i].tolist()}")
+
+
 def main(argv: list[str] | None = None) -> int:
     a = parse_args(argv)
     try:
@@ -93,6 +109,12 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     s = summarize(a.backend, pred, labels)
     print(summary_line(s))
+    if a.check and (why := golden_mismatch(art, images, pred)) is not None:
+        print(f"error: {why}", file=sys.stderr)
+        return 1
+    if a.check:
+        s["golden_equal"] = True
+        print(f"check: every class and score of the {s['images']} images equals the golden model's")
     if a.json:
         try:
             a.json.parent.mkdir(parents=True, exist_ok=True)

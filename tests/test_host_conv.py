@@ -80,3 +80,22 @@ def test_board_backends_refuse_what_the_rtl_cannot_build_in_one_line(tmp_path: P
                      "--data", str(tmp_path / "t.npz"), "--quiet"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: the pynq backend's accelerator cannot run") and err.count("\n") == 1
+
+
+def test_cli_check_compares_every_image_with_the_golden_model(conv, tmp_path: Path, capsys, monkeypatch) -> None:
+    path, images, classes = conv
+    data.save(tmp_path / "t.npz", images, classes)
+    argv = ["--backend", "golden", "--artifact", str(path), "--data", str(tmp_path / "t.npz"), "--quiet", "--check"]
+    assert run.main(argv) == 0
+    assert "check: every class and score of the 20 images equals the golden model's" in capsys.readouterr().out
+    real = Accelerator.predict
+
+    def one_score_off(self, x, progress=False):
+        pred = real(self, x, progress)
+        pred.scores[7, 0] += 1
+        return pred
+
+    monkeypatch.setattr(Accelerator, "predict", one_score_off)
+    assert run.main(argv) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: 1 of 20 images differ from the golden model; image 7: class ")
