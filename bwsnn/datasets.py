@@ -1,5 +1,5 @@
-"""Datasets as uint8 pixels: the embedded default (scikit-learn digits); MNIST and Fashion-MNIST from a user
-directory; a user's own dataset as one ``.npz`` file.
+"""Datasets as uint8 pixels: the embedded default (scikit-learn digits); MNIST, Fashion-MNIST and CIFAR-10 from a
+user directory; a user's own dataset as one ``.npz`` file.
 
 Nothing is ever downloaded. Every image is (H*W[*C]) uint8 0..255, the accelerator's input format.
 
@@ -89,10 +89,10 @@ def _find(data_dir: Path, stem: str) -> Path:
 
 
 def _check_split(split: str, x: np.ndarray, x_src: Path, y: np.ndarray, y_src: Path,
-                 shape: tuple[int, int], n_classes: int) -> None:
+                 shape: tuple[int, ...], n_classes: int) -> None:
     """Images uint8 (N, *shape) and N integer labels in 0..n_classes-1, or a DataError naming the file."""
-    if x.dtype != np.uint8 or x.ndim != 3 or x.shape[1:] != shape:
-        raise DataError(f"{x_src}: {split} images: expected uint8 (N, {shape[0]}, {shape[1]}), "
+    if x.dtype != np.uint8 or x.shape[1:] != shape:
+        raise DataError(f"{x_src}: {split} images: expected uint8 (N, {', '.join(map(str, shape))}), "
                         f"got {x.dtype}{list(x.shape)}")
     _check_labels(split, len(x), x_src, y, y_src, n_classes)
 
@@ -155,20 +155,34 @@ FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sanda
                    "Ankle boot"]
 
 
-def load_fashion_mnist(data_dir: str | os.PathLike | None) -> Dataset:
-    """Fashion-MNIST from ``data_dir``/``fashion_mnist.npz`` (the keys of mnist.npz)."""
-    d = _data_dir(data_dir, "fashion_mnist")
-    path = d / "fashion_mnist.npz"
+def _load_named_npz(data_dir: str | os.PathLike | None, name: str, file: str, shape: tuple[int, ...],
+                    classes: list[str], title: str) -> Dataset:
+    """A named dataset from ``data_dir``/``file`` (the keys of mnist.npz; images (N, *shape))."""
+    d = _data_dir(data_dir, Path(file).stem)
+    path = d / file
     if not path.exists():
-        raise DataError(f"{d}: missing 'fashion_mnist.npz' (x_train, y_train, x_test, y_test); pass --data-dir "
-                        f"with it")
+        raise DataError(f"{d}: missing '{file}' (x_train, y_train, x_test, y_test); pass --data-dir with it")
     z = _read_npz_splits(path)
     for split in ("train", "test"):
-        _check_split(split, z[f"x_{split}"], path, z[f"y_{split}"], path, (28, 28), len(FASHION_CLASSES))
+        _check_split(split, z[f"x_{split}"], path, z[f"y_{split}"], path, shape, len(classes))
     xtr, ytr, xte, yte = z["x_train"], z["y_train"], z["x_test"], z["y_test"]
-    return Dataset("fashion", xtr.reshape(len(xtr), -1), ytr.astype(np.int64), xte.reshape(len(xte), -1),
-                   yte.astype(np.int64), (28, 28), FASHION_CLASSES,
-                   f"Fashion-MNIST official split ({path.name}): {len(xtr)} train / {len(xte)} test")
+    return Dataset(name, xtr.reshape(len(xtr), -1), ytr.astype(np.int64), xte.reshape(len(xte), -1),
+                   yte.astype(np.int64), shape, classes,
+                   f"{title} official split ({path.name}): {len(xtr)} train / {len(xte)} test")
+
+
+def load_fashion_mnist(data_dir: str | os.PathLike | None) -> Dataset:
+    """Fashion-MNIST from ``data_dir``/``fashion_mnist.npz`` (the keys of mnist.npz)."""
+    return _load_named_npz(data_dir, "fashion", "fashion_mnist.npz", (28, 28), FASHION_CLASSES, "Fashion-MNIST")
+
+
+CIFAR10_CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
+
+
+def load_cifar10(data_dir: str | os.PathLike | None) -> Dataset:
+    """CIFAR-10 from ``data_dir``/``cifar10.npz``: the keys of mnist.npz, (N, 32, 32, 3) uint8 channels-last
+    RGB images (Krizhevsky 2009; the official training order, data_batch_1..5)."""
+    return _load_named_npz(data_dir, "cifar10", "cifar10.npz", (32, 32, 3), CIFAR10_CLASSES, "CIFAR-10")
 
 
 OWN_KEYS = ("x_train", "y_train", "x_test", "y_test")
@@ -226,7 +240,8 @@ def own_path(name: str, data_dir: str | os.PathLike | None = None) -> Path:
 
 
 DATASETS = {"digits": lambda data_dir, seed: load_digits(seed), "mnist": lambda data_dir, seed: load_mnist(data_dir),
-            "fashion": lambda data_dir, seed: load_fashion_mnist(data_dir)}
+            "fashion": lambda data_dir, seed: load_fashion_mnist(data_dir),
+            "cifar10": lambda data_dir, seed: load_cifar10(data_dir)}
 
 
 def is_own(name: str) -> bool:

@@ -15,7 +15,7 @@ from tqdm import tqdm
 
 from bwsnn import datasets
 from training import checkpoint, precision
-from training.augment import random_shift
+from training.augment import augment
 from training.config import ConfigError, TrainConfig
 from training.dist import Dist, unwrap
 from training.model import frozen_teacher, model_input
@@ -45,7 +45,7 @@ class Split:
     y_train: np.ndarray
     x_val: np.ndarray | None
     y_val: np.ndarray | None
-    shape: tuple[int, int]
+    shape: tuple[int, ...]
 
 
 def holdout(ds: datasets.Dataset, size: int, seed: int, train_size: int = 0) -> Split:
@@ -99,7 +99,7 @@ def fit(model: torch.nn.Module, loss_fn, data: Split, epochs: int, cfg: TrainCon
             loader.sampler.set_epoch(epoch)
         total, count = 0.0, 0
         for xb, yb in loader:
-            xb = model_input(random_shift(xb, data.shape, cfg.shift).to(dist.device), cfg.input_bits)
+            xb = model_input(augment(xb, data.shape, cfg.shift, cfg.flip).to(dist.device), cfg.input_bits)
             yb = yb.to(dist.device)
             with precision.autocast(cfg.precision, dist.device):
                 loss = loss_fn(model, xb, yb)
@@ -124,13 +124,17 @@ def fit(model: torch.nn.Module, loss_fn, data: Split, epochs: int, cfg: TrainCon
     return hist, {"epoch": epochs, "val_accuracy": None}
 
 
+def teacher_loss(cfg: TrainConfig):
+    return lambda model, xb, yb: F.cross_entropy(model(xb), yb, label_smoothing=cfg.label_smoothing)
+
+
 def student_loss(teacher: torch.nn.Module | None, cfg: TrainConfig):
     if teacher is not None:
         teacher = frozen_teacher(unwrap(teacher))
 
     def loss(model, xb, yb):
         logits = model(xb).mean(0)
-        ce = F.cross_entropy(logits, yb)
+        ce = F.cross_entropy(logits, yb, label_smoothing=cfg.label_smoothing)
         if teacher is None:
             return ce
         with torch.no_grad():

@@ -70,6 +70,9 @@ def parse_cli(argv: list[str] | None = None) -> tuple[TrainConfig, RunOptions]:
     p.add_argument("--kd-temperature", type=float)
     p.add_argument("--teacher", help="load a teacher state_dict instead of training one")
     p.add_argument("--shift", type=int, help="augmentation: random image shift up to N pixels (default: preset's)")
+    p.add_argument("--flip", action=argparse.BooleanOptionalAction, help="augmentation: random horizontal flip "
+                   "(default: preset's; natural images and clothes, never digits)")
+    p.add_argument("--label-smoothing", type=float, help="of the cross-entropy terms, 0..1 (default: preset's)")
     p.add_argument("--seed", type=int)
     p.add_argument("--val-size", type=int, help="training images held out (seeded by --seed) to select the "
                    "best epoch of the teacher and the student on; 0: no selection, the last epoch (default: preset's)")

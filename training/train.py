@@ -15,13 +15,12 @@ from dataclasses import asdict, replace
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 
 from bwsnn import datasets
 from training import checkpoint, precision, torchfile
 from training.config import PRESETS, ConfigError, TrainConfig
 from training.dist import Dist, unwrap
-from training.loop import accuracy, copy_state, fit, holdout, seed_all, student_loss
+from training.loop import accuracy, copy_state, fit, holdout, seed_all, student_loss, teacher_loss
 from training.options import parse_args, parse_cli
 from training.package import Trained, package
 
@@ -69,7 +68,7 @@ def train_models(cfg: TrainConfig, ds: datasets.Dataset | None = None, out: str 
     teacher = dist.wrap(precision.layout(teacher, cfg.precision))
     if not cfg.teacher and (cfg.kd or cfg.teacher_epochs) and context["teacher"] is None:
         hist, context["selection"]["teacher"] = fit(
-            teacher, lambda m, xb, yb: F.cross_entropy(m(xb), yb), data, cfg.teacher_epochs, cfg, dist, "teacher",
+            teacher, teacher_loss(cfg), data, cfg.teacher_epochs, cfg, dist, "teacher",
             validate(teacher), on_epoch, state if state and state["phase"] == "teacher" else None)
         context["history"] = dict(hist)
     teacher.eval()
