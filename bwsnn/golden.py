@@ -113,23 +113,27 @@ def columns(l: Layer, a: np.ndarray) -> np.ndarray:
     return v.reshape(len(a), v.shape[1] * v.shape[2], l.n_in)
 
 
+def exact_product(a: np.ndarray, w_pm1: np.ndarray, bound: int) -> np.ndarray:
+    """a @ w_pm1.T as int64, for integer a and +/-1 weights whose partial sums stay within +/-bound: one BLAS
+    matrix product in float32 where its 24-bit significand holds every partial sum exactly (bound < 2^24),
+    else in float64 (exact below 2^53)."""
+    dtype = np.float32 if bound < 1 << 24 else np.float64
+    return (a.astype(dtype, copy=False) @ w_pm1.T.astype(dtype)).astype(np.int64)
+
+
 def popcount_current(spikes: np.ndarray, w_pos: np.ndarray) -> np.ndarray:
     """z = 2*popcount(s & w_pos) - popcount(s) over the last axis: the binary synapse as hardware does it.
 
-    float64 products of 0/1 summed below 2^53 are exact.
-    """
-    s = spikes.astype(np.float64)
-    pos = s @ w_pos.T.astype(np.float64)
-    return (2 * pos - s.sum(axis=-1, keepdims=True)).astype(np.int64)
+    That is s . w with w = +1 where w_pos, else -1: an integer matrix product (|z| <= n_in)."""
+    return exact_product(spikes, np.where(w_pos, 1, -1), spikes.shape[-1])
 
 
 def synapses(l: Layer, a: np.ndarray, spikes: bool) -> np.ndarray:
     """z of layer l, shape (N, *out_shape), for its input a (N, *in_shape): pixels or spikes."""
-    cols = columns(l, a)
-    if spikes:
-        z = popcount_current(cols, l.weights_pm1() > 0)
-    else:  # pixel sums stay below 2^31 (validation), exact in float64
-        z = (cols.astype(np.float64) @ l.weights_pm1().T.astype(np.float64)).astype(np.int64)
+    bound = l.n_in * (1 if spikes else 255)
+    # the columns gathered once, already in the product's type (spikes as 0.0 / 1.0, pixels as their values)
+    cols = columns(l, a.astype(np.float32 if bound < 1 << 24 else np.float64))
+    z = popcount_current(cols, l.weights_pm1() > 0) if spikes else exact_product(cols, l.weights_pm1(), bound)
     return z.reshape(len(a), *l.out_shape)
 
 

@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("artifact", type=cli.existing_file, help="deploy artifact (*.bwsnn.npz): its dataset's test set")
     p.add_argument("out", type=cli.output_file, help="test-data file to write (.npz: images, labels)")
     p.add_argument("--data-dir", type=cli.existing_dir, help="dataset directory: mnist.npz / the IDX files, "
-                   "fashion_mnist.npz or the artifact's own FILE.npz")
+                   "fashion_mnist.npz, cifar10.npz or the artifact's own FILE.npz")
     a = p.parse_args(argv)
     try:
         art = artifact_mod.load(a.artifact)

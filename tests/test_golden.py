@@ -75,6 +75,22 @@ def literal_popcount_current(spikes: np.ndarray, packed_weights: np.ndarray) -> 
     return 2 * pop(both) - pop(s_packed)[:, None]
 
 
+@pytest.mark.parametrize("bound", [(1 << 24) - 1, 1 << 24, 1 << 40])
+def test_exact_product_is_the_integer_product_at_its_type_limits(bound: int) -> None:
+    """float32 while every partial sum is below 2^24, float64 beyond: an adversarial row (all weights +1, the
+    largest values) sums exactly to the bound, where a float32 product would already round."""
+    rng = np.random.default_rng(bound % 97)
+    n = 64
+    a = rng.integers(0, bound // n + 1, (5, n), dtype=np.int64)
+    a[0] = bound // n
+    w = rng.choice([-1, 1], (3, n)).astype(np.int8)
+    w[0] = 1
+    want = a @ w.T.astype(np.int64)
+    np.testing.assert_array_equal(golden.exact_product(a, w, bound), want)
+    if bound > 1 << 30:  # the reason for the switch: float32 loses these
+        assert not np.array_equal((a.astype(np.float32) @ w.T.astype(np.float32)).astype(np.int64), want)
+
+
 @pytest.mark.parametrize("n_in", [1, 7, 64, 257])
 def test_popcount_synapse_matches_literal_popcount(n_in: int) -> None:
     rng = np.random.default_rng(n_in)

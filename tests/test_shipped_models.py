@@ -25,7 +25,8 @@ def models_dir(tmp_path_factory) -> Path:
 
 
 def _bench(models: Path, out: Path, *extra: str) -> dict:
-    bench.main(["--models-dir", str(models), "--skip-ablation", "--skip-speed", "--out", str(out), *extra])
+    bench.main(["--models-dir", str(models), "--skip-ablation", "--skip-speed", "--skip-golden-speed",
+                "--out", str(out), *extra])
     return json.loads((out / "train.json").read_text())
 
 
@@ -64,3 +65,12 @@ def test_a_report_that_disagrees_fails_in_one_line(models_dir: Path, tmp_path: P
     (bad / "tiny.json").unlink()
     with pytest.raises(SystemExit, match=r"tiny.json: missing"):
         _bench(bad, tmp_path / "out", "--data-dir", str(tmp_path))
+
+
+def test_golden_speed_is_timed_per_model(models_dir: Path, tmp_path: Path) -> None:
+    """The bench times golden.run on every shipped model in a fresh one-thread process (no reference here)."""
+    bench.main(["--models-dir", str(models_dir), "--skip-ablation", "--skip-speed", "--golden-ref", "",
+                "--out", str(tmp_path)])
+    speed = json.loads((tmp_path / "train.json").read_text())["golden_speed"]
+    assert list(speed["models"]) == ["tiny"] and speed["models"]["tiny"]["this tree"]["images_per_cpu_s"] > 0
+    assert "| tiny | " in (tmp_path / "train.md").read_text().split("## Golden model speed")[1]

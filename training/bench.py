@@ -10,6 +10,9 @@
   mnist.npz in --data-dir), beside the trainer of --speed-ref COMMIT (default ``speed.BASELINE``, the trainer
   before issue 18's speed-ups; left out in a clone without that commit) timed on the same images
   (--skip-speed: not timed).
+* The golden model's speed (:mod:`training.golden_speed`): images per CPU second on every shipped model, beside
+  the golden model of --golden-ref COMMIT (default ``golden_speed.BASELINE``, before issue 26's products;
+  --skip-golden-speed: not timed).
 * --mnist-mlp: retrain the mnist-mlp preset too (hours on a 2-core CPU; MNIST from --data-dir, BWSNN_DATA_DIR
   or ../shared/data beside the repo).
 """
@@ -23,7 +26,7 @@ from pathlib import Path
 
 from bwsnn import artifact, cli, datasets
 from bwsnn.paths import build_dir
-from training import ablation, shipped, speed, train
+from training import ablation, golden_speed, shipped, speed, train
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -81,6 +84,9 @@ def markdown(result: dict) -> str:
               else speed.markdown(result["speed"]))
     if "ref_skipped" in result["speed"]:
         lines += ["", f"No reference timed: {result['speed']['ref_skipped']}."]
+    lines += ["", "## Golden model speed", ""]
+    gs = result["golden_speed"]
+    lines += [f"Skipped ({gs['skipped']})."] if "skipped" in gs else golden_speed.markdown(gs)
     lines += ["", "## Ablation: shortcuts x KD (golden model, full test sets, mean +/- std over seeds)", ""]
     if "digits" not in result["ablation"]:
         lines += ["digits: skipped (--skip-ablation).", ""]
@@ -115,6 +121,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--skip-speed", action="store_true", help="skip timing the trainer")
     p.add_argument("--speed-images", type=cli.positive_int, default=1280, help="training images per timed epoch")
     p.add_argument("--speed-rounds", type=cli.positive_int, default=1, help="alternating timing rounds")
+    p.add_argument("--golden-ref", help="time this commit's golden model beside this tree's (default: "
+                   f"{golden_speed.BASELINE}, before issue 26's products, when this clone has it; '' for none)")
+    p.add_argument("--skip-golden-speed", action="store_true", help="skip timing the golden model")
     p.add_argument("--out", type=cli.output_dir, default=str(build_dir("bench")),
                    help="output folder (default BUILD/bench)")
     a = p.parse_args(argv)
@@ -145,6 +154,16 @@ def main(argv: list[str] | None = None) -> None:
         if a.speed_ref is None and not ref:
             result["speed"]["ref_skipped"] = (f"this clone lacks commit {speed.BASELINE} (the trainer before the "
                                               "speed-ups)")
+    if a.skip_golden_speed:
+        result["golden_speed"] = {"skipped": "--skip-golden-speed"}
+    else:
+        ref = a.golden_ref
+        if ref is None:  # the default reference only where this clone has it
+            ref = golden_speed.BASELINE if speed.commit(golden_speed.BASELINE) else ""
+        try:
+            result["golden_speed"] = golden_speed.measure(shipped.models(Path(a.models_dir)), ref or None)
+        except speed.SpeedError as e:
+            p.error(str(e).replace("--ref", "--golden-ref"))
     result["ablation"] = {}
     with tempfile.TemporaryDirectory() as tmp:
         if not a.skip_ablation:

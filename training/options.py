@@ -49,7 +49,7 @@ def parse_cli(argv: list[str] | None = None) -> tuple[TrainConfig, RunOptions]:
     p = cli.Parser(prog="python -m training.train", description=DESCRIPTION)
     p.add_argument("--preset", choices=sorted(PRESETS), default="digits")
     p.add_argument("--data-dir", help="directory with mnist.npz or the MNIST IDX files (mnist presets), "
-                   "fashion_mnist.npz (fashion presets) or the --dataset file")
+                   "fashion_mnist.npz (fashion presets), cifar10.npz (cifar10 presets) or the --dataset file")
     p.add_argument("--dataset", help="train on another dataset than the preset's: digits, mnist, fashion, or an "
                    "own FILE.npz (x_train, y_train, x_test, y_test, optional classes: see bwsnn.datasets)")
     p.add_argument("--hidden", type=_ints_or_empty, help="dense hidden widths, e.g. 256,256,256, or '' for none "

@@ -10,10 +10,12 @@ Without ``--ref`` only this tree is timed. The training bench times this tree be
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from bwsnn import cli
@@ -82,22 +84,29 @@ def commit(ref: str) -> str | None:
         return None
 
 
+@contextlib.contextmanager
+def trees_with(ref: str | None) -> Iterator[dict[str, Path]]:
+    """{name: tree}: this tree, after commit ``ref`` checked out into a temporary worktree (removed on exit) when
+    given."""
+    with tempfile.TemporaryDirectory() as tmp:
+        if not ref:
+            yield {"this tree": ROOT}
+            return
+        if (sha := commit(ref)) is None:
+            raise SpeedError(f"--ref: expected a commit of this repository, got {ref!r}")
+        git("worktree", "add", "--detach", str(Path(tmp) / "ref"), sha)
+        try:
+            yield {f"ref {sha[:10]}": Path(tmp) / "ref", "this tree": ROOT}
+        finally:
+            git("worktree", "remove", "--force", str(Path(tmp) / "ref"))
+
+
 def measure(preset: str, data_dir: str | None, ref: str | None = None, images: int = 2560, threads: int = 1,
             rounds: int = 3) -> dict:
     """This tree's trainer timed on ``preset`` (beside commit ``ref``'s, checked out into a temporary worktree,
     when given): {preset, images, threads, rounds, trees: {name: figures}, speedup (with ``ref``)}."""
-    trees = {"this tree": ROOT}
-    with tempfile.TemporaryDirectory() as tmp:
-        if ref:
-            if (sha := commit(ref)) is None:
-                raise SpeedError(f"--ref: expected a commit of this repository, got {ref!r}")
-            git("worktree", "add", "--detach", str(Path(tmp) / "ref"), sha)
-            trees = {f"ref {sha[:10]}": Path(tmp) / "ref", **trees}
-        try:
-            timed = compare(trees, preset, data_dir, images, threads, rounds)
-        finally:
-            if ref:
-                git("worktree", "remove", "--force", str(Path(tmp) / "ref"))
+    with trees_with(ref) as trees:
+        timed = compare(trees, preset, data_dir, images, threads, rounds)
     result = {"preset": preset, "images": images, "threads": threads, "rounds": rounds, "trees": timed}
     if ref:
         old, new = (v["images_per_cpu_s"] for v in timed.values())
