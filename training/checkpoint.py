@@ -21,8 +21,9 @@ STATE_FILE = "train_state.pt"
 # fields of the training config that do not change the result: a resumed run may differ in them
 RESUME_FREE = ("device", "data_dir", "export")
 # config fields newer than some saved states, as those runs had them (every run before bf16 computed in fp32)
-BEFORE_FIELD = {"precision": "fp32", "flip": False, "label_smoothing": 0.0}
-# what every saved state holds (train.train_models' context and fit's phase, see their on_epoch)
+BEFORE_FIELD = {"precision": "fp32", "flip": False, "label_smoothing": 0.0, "ema": 0.0}
+# what every saved state holds (train.train_models' context and fit's phase, see their on_epoch; a run with an
+# EMA of the weights holds "ema" too)
 STATE_KEYS = ("config", "history", "selection", "teacher", "phase", "epoch", "model", "opt", "sched",
               "phase_history", "best", "rng", "seconds")
 

@@ -38,6 +38,7 @@ class TrainConfig:
     shift: int = 0  # augmentation: random image shift up to N pixels (a random crop with that padding)
     flip: bool = False  # augmentation: random horizontal flip (natural images, clothes; never digits)
     label_smoothing: float = 0.0  # of the cross-entropy terms (teacher and student)
+    ema: float = 0.0  # decay of an exponential moving average of the weights and BN statistics (0: off)
     seed: int = 0
     val_size: int = 0  # training images held out (seeded) to select the epoch; 0: no selection, the last epoch
     train_size: int = 0  # train on this many of the rest (a seeded subset: budget ablations); 0: all of them
@@ -65,6 +66,7 @@ class TrainConfig:
                  ("precision", self.precision in precision.PRECISIONS, " or ".join(precision.PRECISIONS)),
                  ("shift", self.shift >= 0, ">= 0"),
                  ("label_smoothing", 0 <= self.label_smoothing < 1, "0..1 (1 excluded)"),
+                 ("ema", 0 <= self.ema < 1, "0 (off) or a decay in 0..1 (1 excluded)"),
                  ("val_size", self.val_size >= 0, ">= 0"), ("train_size", self.train_size >= 0, ">= 0"),
                  ("dataset", self.dataset in datasets.DATASETS or datasets.is_own(self.dataset),
                   " or ".join(sorted(datasets.DATASETS)) + " or an own FILE.npz")]

@@ -2,14 +2,17 @@
 student's CE + KD loss, accuracy."""
 from __future__ import annotations
 
+import contextlib
+import itertools
 import random
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from torch.utils.data.distributed import DistributedSampler
 from tqdm import tqdm
 
@@ -69,14 +72,49 @@ def copy_state(model: torch.nn.Module) -> dict[str, torch.Tensor]:
     return {k: v.detach().clone() for k, v in unwrap(model).state_dict().items()}
 
 
+def weight_ema(model: torch.nn.Module, decay: float) -> AveragedModel | None:
+    """The exponential moving average of ``model``'s parameters and buffers (BatchNorm statistics too), updated
+    after every step; None for decay 0 (off). For the binary student it averages the latent weights, so a
+    weight that oscillates around 0 keeps the sign it has on average."""
+    if not decay:
+        return None
+    return AveragedModel(unwrap(model), multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
+
+
+@contextlib.contextmanager
+def averaged(model: torch.nn.Module, ema: AveragedModel | None) -> Iterator[None]:
+    """Within the block ``model`` holds the EMA's weights (evaluation and selection see them); after it, its
+    own again (training goes on from them)."""
+    if ema is None:
+        yield
+        return
+    own = copy_state(model)
+    _assign(model, ema.module.state_dict())
+    try:
+        yield
+    finally:
+        _assign(model, own)
+
+
+@torch.no_grad()
+def _assign(model: torch.nn.Module, state: dict[str, torch.Tensor]) -> None:
+    """``state``'s values copied into ``model``'s own parameters and buffers: load_state_dict may replace a
+    parameter object (brevitas' learned scale), which would leave the optimizer stepping a detached copy."""
+    m = unwrap(model)
+    own = dict(itertools.chain(m.named_parameters(), m.named_buffers()))
+    for name, value in state.items():
+        own[name].copy_(value)
+
+
 def fit(model: torch.nn.Module, loss_fn, data: Split, epochs: int, cfg: TrainConfig, dist: Dist, name: str,
         evaluate, on_epoch: Callable[[dict], None], resume: dict | None = None) -> tuple[dict, dict]:
     """Adam + cosine schedule over ``epochs``, each step's forward pass in ``cfg.precision`` (resolved). With a
     validation split, ``evaluate()`` (its accuracy) runs after every epoch and the model ends with the weights of
     its best epoch (the first of equals); without, with its last epoch's. ``on_epoch`` gets this phase's state
     after every epoch (:mod:`training.checkpoint`); ``resume``, such a state, continues the phase after its last
-    finished epoch. Returns (this phase's history {f'{name} loss', f'{name} val acc'}, the selection {epoch,
-    val_accuracy})."""
+    finished epoch. With ``cfg.ema``, evaluation, selection and the returned weights are the exponential moving
+    average's (:func:`weight_ema`). Returns (this phase's history {f'{name} loss', f'{name} val acc'}, the
+    selection {epoch, val_accuracy})."""
     if resume is not None:  # before the optimizer: loading may replace parameters (brevitas' learned scale)
         unwrap(model).load_state_dict(resume["model"])
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
@@ -86,7 +124,10 @@ def fit(model: torch.nn.Module, loss_fn, data: Split, epochs: int, cfg: TrainCon
         hist[f"{name} val acc"] = []
     best: tuple[float, int, dict] | None = None  # (validation accuracy, epoch, weights)
     first = 0
+    ema = weight_ema(model, cfg.ema)
     if resume is not None:
+        if ema is not None:
+            ema.load_state_dict(resume["ema"])
         opt.load_state_dict(resume["opt"])
         sched.load_state_dict(resume["sched"])
         hist, best, first = resume["phase_history"], resume["best"], resume["epoch"]
@@ -106,21 +147,27 @@ def fit(model: torch.nn.Module, loss_fn, data: Split, epochs: int, cfg: TrainCon
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
+            if ema is not None:
+                ema.update_parameters(unwrap(model))
             total, count = total + loss.item() * len(xb), count + len(xb)
         sched.step()
         model.eval()
         hist[f"{name} loss"].append(total / count)
         if data.x_val is not None:
-            acc = evaluate()
+            with averaged(model, ema):
+                acc = evaluate()
+                if best is None or acc > best[0]:
+                    best = (acc, epoch + 1, copy_state(model))
             hist[f"{name} val acc"].append(acc)
-            if best is None or acc > best[0]:
-                best = (acc, epoch + 1, copy_state(model))
             bar.set_postfix(loss=f"{total / count:.3f}", val=f"{acc:.2f}")
         on_epoch({"phase": name, "epoch": epoch + 1, "model": copy_state(model), "opt": opt.state_dict(),
-                  "sched": sched.state_dict(), "phase_history": hist, "best": best, "rng": checkpoint.rng_state()})
+                  "sched": sched.state_dict(), "phase_history": hist, "best": best, "rng": checkpoint.rng_state(),
+                  **({"ema": ema.state_dict()} if ema is not None else {})})
     if best is not None:
         unwrap(model).load_state_dict(best[2])
         return hist, {"epoch": best[1], "val_accuracy": best[0]}
+    if ema is not None:
+        unwrap(model).load_state_dict(ema.module.state_dict())
     return hist, {"epoch": epochs, "val_accuracy": None}
 
 

@@ -73,6 +73,8 @@ def parse_cli(argv: list[str] | None = None) -> tuple[TrainConfig, RunOptions]:
     p.add_argument("--flip", action=argparse.BooleanOptionalAction, help="augmentation: random horizontal flip "
                    "(default: preset's; natural images and clothes, never digits)")
     p.add_argument("--label-smoothing", type=float, help="of the cross-entropy terms, 0..1 (default: preset's)")
+    p.add_argument("--ema", type=float, help="decay of an exponential moving average of the weights and BN "
+                   "statistics that evaluation, selection and the artifact use, e.g. 0.999 (0: off, the default)")
     p.add_argument("--seed", type=int)
     p.add_argument("--val-size", type=int, help="training images held out (seeded by --seed) to select the "
                    "best epoch of the teacher and the student on; 0: no selection, the last epoch (default: preset's)")

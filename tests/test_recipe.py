@@ -1,0 +1,86 @@
+"""The recipe's ingredients beyond the SEI-BWSNN parts: an EMA of the weights (evaluated, selected, resumed),
+label smoothing; the augmentation on channels is in tests/test_rgb.py."""
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from bwsnn import artifact
+from training import checkpoint, loop, train
+
+TINY = replace(train.PRESETS["digits"], hidden=(16, 16), epochs=3, teacher_epochs=1, val_size=200, export=False,
+               ema=0.9, shift=1)
+
+
+class Killed(Exception):
+    """Stands for the process being killed right after an epoch's state was written."""
+
+
+def test_averaged_swaps_the_ema_weights_in_and_out() -> None:
+    model = torch.nn.Linear(2, 1, bias=False)
+    ema = loop.weight_ema(model, 0.5)
+    with torch.no_grad():
+        ema.update_parameters(model)  # the first update copies: ema = w0
+        w0 = model.weight.clone()
+        model.weight.add_(2.0)
+        ema.update_parameters(model)  # 0.5 * w0 + 0.5 * (w0 + 2)
+    with loop.averaged(model, ema):
+        torch.testing.assert_close(model.weight, w0 + 1.0)
+    torch.testing.assert_close(model.weight, w0 + 2.0)
+    assert loop.weight_ema(model, 0.0) is None
+    with loop.averaged(model, None):
+        torch.testing.assert_close(model.weight, w0 + 2.0)
+
+
+def test_an_ema_run_resumed_equals_the_uninterrupted_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    whole = train.run(TINY, tmp_path / "whole")
+    real_save, count = checkpoint.save, [0]
+
+    def save_then_die(where, state) -> None:
+        real_save(where, state)
+        count[0] += 1
+        if count[0] == 2:  # after the teacher and the student's first epoch
+            raise Killed
+
+    with monkeypatch.context() as m:
+        m.setattr(checkpoint, "save", save_then_die)
+        with pytest.raises(Killed):
+            train.run(TINY, tmp_path / "killed")
+    assert "ema" in torch.load(tmp_path / "killed" / checkpoint.STATE_FILE, weights_only=False)
+    resumed = train.run(TINY, tmp_path / "killed", resume=True)
+    a, b = (artifact.load(tmp_path / d / "model.bwsnn.npz") for d in ("whole", "killed"))
+    for la, lb in zip(a.layers, b.layers, strict=True):
+        np.testing.assert_array_equal(la.weights, lb.weights)
+    assert resumed["history"] == whole["history"] and resumed["selection"] == whole["selection"]
+
+
+def test_the_selected_student_is_the_average_not_the_last_step(tmp_path: Path, monkeypatch) -> None:
+    """With an EMA the artifact is folded from the averaged weights: it differs from the run without one only
+    in that (same seed, same steps)."""
+    states = {}
+    real_fit = loop.fit
+
+    def keep(model, *args, **kwargs):
+        hist, sel = real_fit(model, *args, **kwargs)
+        states[args[3].ema, args[5]] = {k: v.clone() for k, v in loop.unwrap(model).state_dict().items()}
+        return hist, sel
+
+    monkeypatch.setattr(train, "fit", keep)
+    for ema in (0.0, 0.9):
+        train.run(replace(TINY, ema=ema, val_size=0), tmp_path / str(ema))
+    plain, averaged = states[0.0, "bwsnn"], states[0.9, "bwsnn"]
+    assert any(not torch.equal(plain[k], averaged[k]) for k in plain if plain[k].is_floating_point())
+
+
+def test_label_smoothing_reaches_both_losses() -> None:
+    cfg = replace(TINY, label_smoothing=0.2, kd=False)
+    logits, y = torch.randn(8, 10), torch.randint(0, 10, (8,))
+    expected = F.cross_entropy(logits, y, label_smoothing=0.2)
+    torch.testing.assert_close(loop.teacher_loss(cfg)(lambda x: logits, None, y), expected)
+    torch.testing.assert_close(loop.student_loss(None, cfg)(lambda x: logits[None], None, y), expected)
+    assert F.cross_entropy(logits, y) != expected
