@@ -63,3 +63,16 @@ def test_a_conv_teacher_is_the_same_network_for_every_variant() -> None:
         teacher = cfg.teacher_model(ds)
         assert teacher.cfg.shortcuts and any(teacher.cfg.skip_from(i) is not None
                                              for i in range(len(teacher.cfg.layers())))
+
+
+def test_a_study_shares_the_teacher_only_with_student_side_variants(tmp_path: Path) -> None:
+    """A variant of the KD weight loads the seed's teacher; one that changes the data (a shift) trains its own."""
+    table = {"preset": {}, "kd-weight-0.5": {"kd_weight": 0.5}, "shifted": {"shift": 1}}
+    assert set(ablation.RECIPE["no-crop"]) - ablation.STUDENT_FIELDS  # the recipe's data variants train teachers
+    ablation.run(TINY, [1], tmp_path / "runs", "tiny", work=tmp_path / "work", variants=table)
+    cfg = {v: json.loads((tmp_path / "runs" / f"{ablation.run_name(v, 1)}.json").read_text())["train_config"]
+           for v in table}
+    assert cfg["preset"]["teacher"] is None and cfg["shifted"]["teacher"] is None
+    assert cfg["kd-weight-0.5"]["teacher"].endswith("teacher-seed1.pt") and cfg["kd-weight-0.5"]["kd_weight"] == 0.5
+    assert cfg["shifted"]["shift"] == 1
+    assert list(ablation.summarize(tmp_path / "runs", None, table)) == list(table)

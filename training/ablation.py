@@ -1,9 +1,13 @@
-"""The SEI-BWSNN ablation: shortcuts x KD over seeds, one shared teacher per seed; its runs kept as artifacts.
+"""Ablations over seeds, their runs kept as artifacts: the SEI-BWSNN one (shortcuts x KD, :data:`VARIANTS`) and
+the recipe's ingredients (:data:`RECIPE`), each a table of variants = overrides of one preset.
 
     python -m training.ablation --preset fashion-ablation --seeds 0,1,2 --data-dir DIR --out models/ablation-fashion
+    python -m training.ablation --study recipe --preset P --train-size N --seeds 0,1,2 --data-dir DIR --out DIR
 
-Per seed, the full recipe (shortcuts + KD) trains the teacher; the three other variants (shortcuts only, KD
-only, neither) load that teacher, so the variants differ only in the switches. Every run is kept in ``--out``
+Per seed, the first variant trains the teacher; every variant that changes the student only
+(:data:`STUDENT_FIELDS`: the SEI switches, the KD weight and temperature) loads that teacher, so those differ only
+in what they change; a variant that changes the data or the loss of both (augmentation, label smoothing, the EMA)
+trains its own. Every run is kept in ``--out``
 as ``<variant>-seed<k>.bwsnn.npz`` with its training report ``<variant>-seed<k>.json`` (the layout of
 ``models/``), so the table is re-measured from the artifacts by the golden model (:func:`summarize`, what
 ``make bench`` does) without retraining; a killed ablation continues where it stopped (finished runs are
@@ -25,10 +29,18 @@ from bwsnn.paths import build_dir
 from training import checkpoint, shipped, torchfile, train
 
 #: variant -> the switches it turns off (the full recipe first: it trains the seed's teacher)
-VARIANTS: dict[str, dict[str, bool]] = {
+VARIANTS: dict[str, dict[str, object]] = {
     "shortcuts+kd": {}, "shortcuts": {"kd": False}, "kd": {"shortcuts": False},
     "plain": {"kd": False, "shortcuts": False},
 }
+#: the recipe's ingredients, each against the preset as it is (the CIFAR-10 / Fashion-MNIST presets crop + flip)
+RECIPE: dict[str, dict[str, object]] = {
+    "preset": {}, "no-flip": {"flip": False}, "no-crop": {"shift": 0}, "label-smoothing-0.1": {"label_smoothing": 0.1},
+    "ema-0.999": {"ema": 0.999}, "kd-weight-0.5": {"kd_weight": 0.5}, "kd-temperature-2": {"kd_temperature": 2.0},
+}
+STUDIES = {"sei": VARIANTS, "recipe": RECIPE}
+#: config fields that change the student's training only: variants of just these share the seed's teacher
+STUDENT_FIELDS = frozenset({"kd", "shortcuts", "kd_weight", "kd_temperature"})
 
 
 def run_name(variant: str, seed: int) -> str:
@@ -36,27 +48,28 @@ def run_name(variant: str, seed: int) -> str:
 
 
 def run(base: train.TrainConfig, seeds: list[int], out: Path, command: str | None = None,
-        work: Path | None = None) -> list[Path]:
-    """Train the variants x seeds into ``out`` (finished runs are skipped; checkpoints and teachers in ``work``,
+        work: Path | None = None, variants: dict[str, dict[str, object]] = VARIANTS) -> list[Path]:
+    """Train ``variants`` x seeds into ``out`` (finished runs are skipped; checkpoints and teachers in ``work``,
     default ``$BWSNN_BUILD/ablation/<out name>``); returns the artifacts."""
     out.mkdir(parents=True, exist_ok=True)
     work = work or build_dir("ablation", out.name)
     paths = []
     for seed in seeds:
         teacher = work / f"teacher-seed{seed}.pt"
-        for variant, switches in VARIANTS.items():
+        first = next(iter(variants))
+        for variant, switches in variants.items():
             name = run_name(variant, seed)
             art = out / f"{name}.bwsnn.npz"
             paths.append(art)
             if art.is_file() and art.with_name(f"{name}.json").is_file():
                 continue
             cfg = replace(base, seed=seed, export=False, **switches)
-            if variant != "shortcuts+kd":
+            if variant != first and set(switches) <= STUDENT_FIELDS:
                 cfg = replace(cfg, teacher=str(teacher))
             run_dir = work / name
             resume = (run_dir / checkpoint.STATE_FILE).is_file()
             report = train.run(cfg, run_dir, resume=resume, command=command and f"{command}  # run {name}")
-            if variant == "shortcuts+kd":
+            if variant == first:
                 torch.save(torchfile.read(run_dir / "checkpoint.pt", "checkpoint", ("teacher",))["teacher"], teacher)
             shutil.copy(run_dir / "model.bwsnn.npz", art)
             shutil.copy(run_dir / "train_report.json", art.with_name(f"{name}.json"))
@@ -64,15 +77,15 @@ def run(base: train.TrainConfig, seeds: list[int], out: Path, command: str | Non
     return paths
 
 
-def summarize(directory: Path, data_dir: str | None) -> dict:
-    """Per variant: mean +/- std over seeds of the golden accuracy at every step, re-measured from the kept
-    artifacts (:func:`training.shipped.evaluate`), and the runs themselves."""
+def summarize(directory: Path, data_dir: str | None, variants: dict[str, dict[str, object]] = VARIANTS) -> dict:
+    """Per variant of ``variants``: mean +/- std over seeds of the golden accuracy at every step, re-measured
+    from the kept artifacts (:func:`training.shipped.evaluate`), and the runs themselves."""
     rows: dict[str, list[dict]] = {}
     for path in shipped.models(directory):
         variant = path.name.removesuffix(".bwsnn.npz").rsplit("-seed", 1)[0]
         rows.setdefault(variant, []).append(shipped.evaluate(path, data_dir))
     summary = {}
-    for variant in [v for v in VARIANTS if v in rows]:
+    for variant in [v for v in variants if v in rows]:
         runs = rows[variant]
         steps = np.array([r["per_step"] for r in runs])
         summary[variant] = {
@@ -120,6 +133,12 @@ def plot(summary: dict, path: Path, title: str) -> None:
 def main(argv: list[str] | None = None) -> None:
     p = cli.Parser(prog="python -m training.ablation", description=__doc__.splitlines()[0])
     p.add_argument("--preset", choices=sorted(train.PRESETS), default="digits", help="the training preset to ablate")
+    p.add_argument("--study", choices=sorted(STUDIES), default="sei", help="sei: shortcuts x KD (default); recipe: "
+                   "the recipe's ingredients, one at a time")
+    p.add_argument("--train-size", type=cli.positive_int, help="train on a seeded subset of this many images "
+                   "(short proxies)")
+    p.add_argument("--epochs", type=cli.positive_int, help="student epochs (default: the preset's)")
+    p.add_argument("--teacher-epochs", type=cli.positive_int, help="teacher epochs (default: the preset's)")
     p.add_argument("--seeds", type=cli.seed_list, default=[0, 1, 2], help="comma-separated seeds (default 0,1,2)")
     p.add_argument("--data-dir", type=cli.existing_dir, help="dataset directory (MNIST / Fashion-MNIST presets)")
     p.add_argument("--threads", type=cli.positive_int, help="torch CPU threads (1 is fastest on a loaded machine)")
@@ -127,12 +146,15 @@ def main(argv: list[str] | None = None) -> None:
     a = p.parse_args(argv)
     if a.threads:
         torch.set_num_threads(a.threads)
-    base = replace(train.PRESETS[a.preset], data_dir=a.data_dir and str(a.data_dir))
+    base = replace(train.PRESETS[a.preset], data_dir=a.data_dir and str(a.data_dir),
+                   **{k: v for k, v in (("train_size", a.train_size), ("epochs", a.epochs),
+                                        ("teacher_epochs", a.teacher_epochs)) if v is not None})
+    variants = STUDIES[a.study]
     command = shlex.join(["python", "-m", "training.ablation", *(sys.argv[1:] if argv is None else argv)])
     try:
-        run(base, a.seeds, a.out, command)
-        summary = summarize(a.out, base.data_dir)
-        plot(summary, a.out / "ablation.png", f"{a.preset} ablation")
+        run(base, a.seeds, a.out, command, variants=variants)
+        summary = summarize(a.out, base.data_dir, variants)
+        plot(summary, a.out / "ablation.png", f"{a.preset} {a.study} ablation")
         print("\n".join(markdown(summary)))
     except (datasets.DataError, train.ConfigError, checkpoint.ResumeError, shipped.ShippedError,
             torchfile.TorchFileError) as e:
