@@ -135,6 +135,11 @@ PRESETS: dict[str, TrainConfig] = {
     "cifar10-conv": TrainConfig(dataset="cifar10", conv=("c32", "c32", "p", "c64", "c64", "p", "c128", "c128", "p"),
                                 hidden=(), epochs=30, teacher_epochs=10, batch_size=128, shift=2, flip=True,
                                 val_size=5000, preset="cifar10-conv", precision="auto"),
+    # the recipe's proxy on CIFAR-10 (training.ablation --study recipe): cifar10-conv at a quarter of its channels
+    # (1/16 of its multiply-accumulates) on 10,000 training images, 4 teacher + 6 student epochs
+    "cifar10-proxy": TrainConfig(dataset="cifar10", conv=("c8", "c8", "p", "c16", "c16", "p", "c32", "c32", "p"),
+                                 hidden=(), epochs=6, teacher_epochs=4, batch_size=128, shift=2, flip=True,
+                                 val_size=5000, train_size=10000, preset="cifar10-proxy", precision="auto"),
     # the shortcuts x KD ablation on Fashion-MNIST (training.ablation, 3 seeds x 4 variants kept in
     # models/ablation-fashion): half the shipped model's channels, 6,000 training images, 2 student epochs, so
     # that 12 runs fit in under an hour on one (shared) CPU core: a small-budget ablation
