@@ -95,9 +95,11 @@ class Accelerator:
     throughput is host wall time; any artifact the HLS flow builds, conv included) or ``auto`` (rtl if the
     overlay has a bwsnn register block).
 
-    ``overlay`` (pynq backend): a ``pynq.Overlay`` of ``bitfile`` already loaded (:class:`host.overlay.BwsnnOverlay`
-    passes itself), instead of loading the bitstream again. ``board``: the board record the bitstream must be
-    built for (default: the active board, :func:`host.bitstreams.active_board`).
+    ``bitfile`` (pynq backend): default the active board's bitstream shipped in the wheel
+    (:func:`host.bitstreams.find`). ``overlay``: a ``pynq.Overlay`` of ``bitfile`` already loaded
+    (:class:`host.overlay.BwsnnOverlay` passes itself), instead of loading the bitstream again. ``board``: the
+    board record the bitstream must be built for (default: the active board,
+    :func:`host.bitstreams.active_board`).
 
     ``sim`` backend only: ``simulator`` (verilator or icarus), ``sim_build`` (where the per-artifact
     builds go) and ``sim_hw``, the artifact the simulated bitstream is built from (default: ``artifact``).
@@ -133,12 +135,13 @@ class Accelerator:
     def _open_board(self, bitfile: str | Path | None, accel: str, load_params: bool, timeout_s: float | None,
                     timeout_base_s: float | None, ip_name: str | None, dma_name: str | None, overlay: Any,
                     board: Any) -> Any:
+        from . import bitstreams
         from .driver import TIMEOUT_BASE_S, TIMEOUT_PER_IMAGE_S, Driver
-        from .errors import BitstreamError
         from .transport import PynqTransport
 
-        if bitfile is None:
-            raise BitstreamError("the pynq backend needs a bitstream (--bitfile X.bit, with X.hwh beside it)")
+        if bitfile is None:  # the active board's, shipped in the wheel (or one line saying why there is none)
+            board = board or bitstreams.active_board()
+            bitfile = bitstreams.find(board)
         transport = PynqTransport(bitfile, ip_name, dma_name, accel, overlay, board)
         try:
             if transport.registers:  # the RTL accelerator (auto found its register block); the HLS IP runs

@@ -26,7 +26,8 @@ from .errors import HostError
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = cli.Parser(prog=f"python -m {__spec__.name}", description=__doc__.split("\n\n")[0])
-    p.add_argument("--bitfile", help="overlay bitstream (X.bit, with X.hwh beside it); pynq backend")
+    p.add_argument("--bitfile", help="overlay bitstream (X.bit, with X.hwh beside it); pynq backend (default: "
+                   "this board's, shipped in the board wheel by make bitstream + make wheel)")
     p.add_argument("--artifact", required=True, help="deploy artifact (*.bwsnn.npz)")
     p.add_argument("--data", required=True, help="test data .npz: 'images' uint8 (N, n_in), optional 'labels'")
     p.add_argument("--limit", type=cli.positive_int, help="use the first N images only")
