@@ -2,7 +2,7 @@
 
 numpy-free and stdlib only (it runs on the board). Part, Yosys family, capacities, fabric clock, PS type,
 Vivado board part, hls4ml board and PYNQ's board name are each written once, in the JSON; the HLS targets
-(hls.targets), the Yosys estimate and its percentages (hw.synth), the Vivado block design (the Tcl variables
+(hls.flow, hls.convert), the Yosys estimate and its percentages (hw.synth), the Vivado block design (the Tcl variables
 that ``python -m bwsnn.boards tcl NAME`` writes for hw/vivado/build.tcl), the reports and the benches read
 them through :func:`get_board`. ``TARGET=`` (make) / ``--target`` picks one.
 
