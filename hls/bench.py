@@ -28,17 +28,17 @@ from tqdm import tqdm
 
 from bwsnn import cli, golden
 from bwsnn.artifact import Artifact, ArtifactError, load
+from bwsnn.boards import DEFAULT_BOARD, Board, BoardError, get_board
 from bwsnn.paths import MODELS_DIR, build_dir
 from hls.convert import convert
 from hls.flow import FlowError, expected_words, predict_words, run_flow, test_images
-from hls.targets import DEFAULT_TARGET, Target, TargetError, get_target
 
 SHIPPED = [MODELS_DIR / "mnist-conv.bwsnn.npz"]
 RANDOM_IMAGES = 100  # images of a model whose dataset is not here (random, golden-checked)
 NO_ESTIMATE = "none: hls4ml's Vivado backend estimates only through C-synthesis (vivado_hls / vitis_hls not on PATH)"
 
 
-def step_score_mismatches(art: Artifact, target: Target, out: Path, x: np.ndarray) -> int:
+def step_score_mismatches(art: Artifact, target: Board, out: Path, x: np.ndarray) -> int:
     """Images whose scores after some step t < T-1 differ from the golden model's ``step_scores``.
 
     The design streams out only the final scores (bwsnn/regmap.json). Its steps run in order and a step never
@@ -57,7 +57,7 @@ def step_score_mismatches(art: Artifact, target: Target, out: Path, x: np.ndarra
 def bench_model(target_name: str, artifact: str | Path, hls_out: str | Path, images: int | None = None,
                 data_dir: str | None = None, single: int = 100) -> dict:
     """One row: run the flow into ``hls_out``, check every step's scores, time one-image predict() calls."""
-    target, art = get_target(target_name), load(artifact)
+    target, art = get_board(target_name), load(artifact)
     if test_images(art, 1, data_dir)[1] is None:  # no dataset here: random images, edge cases first
         images = min(images or RANDOM_IMAGES, RANDOM_IMAGES)
     summary, model = run_flow(target_name, artifact, hls_out, images, data_dir)
@@ -107,7 +107,7 @@ def markdown(report: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = cli.Parser(prog="python -m hls.bench", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--target", default=DEFAULT_TARGET, help="board of bwsnn/boards.json (python -m bwsnn.boards list)")
+    ap.add_argument("--target", default=DEFAULT_BOARD, help="board of bwsnn/boards.json (python -m bwsnn.boards list)")
     ap.add_argument("--artifact", default=str(build_dir("model.bwsnn.npz")), help="the default model's row")
     ap.add_argument("--images", type=cli.positive_int, default=None,
                     help="the default model: first N test images (default: whole test set)")
@@ -123,11 +123,11 @@ def main(argv: list[str] | None = None) -> int:
                     help="dataset directory of the models' test sets (MNIST, Fashion-MNIST, own FILE.npz)")
     a = ap.parse_args(argv)
     try:
-        target = get_target(a.target).name
+        target = get_board(a.target).name
         rows = [bench_model(target, a.artifact, a.hls_out, a.images, a.data_dir)]
         for m in a.models:
             rows.append(bench_model(target, m, Path(a.hls_out) / m.name.split(".")[0], a.models_images, a.data_dir))
-    except (TargetError, ArtifactError, FlowError) as e:
+    except (BoardError, ArtifactError, FlowError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     report = {"target": target, "models": rows}

@@ -14,9 +14,9 @@ from hls4ml.backends import get_backend
 from hls4ml.model import ModelGraph
 
 from bwsnn.artifact import Artifact, Pool
+from bwsnn.boards import Board
 from hls import layers
 from hls.axi import WriteBwsnnAxiTop
-from hls.targets import Target
 
 PROJECT = "bwsnn"
 _registered = False
@@ -58,7 +58,7 @@ def layer_list(art: Artifact) -> list[dict]:
     return nodes
 
 
-def convert(art: Artifact, target: Target, out_dir: str | Path, project: str = PROJECT) -> ModelGraph:
+def convert(art: Artifact, target: Board, out_dir: str | Path, project: str = PROJECT) -> ModelGraph:
     """The hls4ml project for ``target`` (not yet written: call ``write()`` / ``compile()``)."""
     register()
     backend = "VivadoAccelerator" if target.hls4ml_board else "Vivado"

@@ -24,10 +24,10 @@ from tqdm import tqdm
 
 from bwsnn import cli, golden
 from bwsnn.artifact import Artifact, ArtifactError, load
+from bwsnn.boards import DEFAULT_BOARD, Board, BoardError, get_board
 from bwsnn.paths import build_dir
 from bwsnn.random_artifact import random_images
 from hls.convert import PROJECT, convert
-from hls.targets import DEFAULT_TARGET, Target, TargetError, get_target
 
 HW_VIVADO = Path(__file__).resolve().parent.parent / "hw" / "vivado"  # the block design shared with the RTL
 
@@ -155,7 +155,7 @@ def vendor_hls(model: ModelGraph, prj: Path) -> str:
     return f"C-synthesis report: {prj / 'csynth.json'}"
 
 
-def vendor_bitstream(target: Target, prj: Path, artifact: str | Path) -> str:
+def vendor_bitstream(target: Board, prj: Path, artifact: str | Path) -> str:
     """The bitstream from hw/vivado's block design for the target board (its PS + AXI DMA + accelerator) with
     the exported HLS IP."""
     if not shutil.which("vivado"):
@@ -174,10 +174,12 @@ def vendor_bitstream(target: Target, prj: Path, artifact: str | Path) -> str:
 
 
 def run_flow(target_name: str, artifact: str | Path, out: str | Path, images: int | None = None,
-             data_dir: str | None = None, bitstream: bool = False) -> tuple[dict, ModelGraph]:
-    """The whole flow; returns what csim.json holds and the compiled hls4ml ModelGraph."""
-    target = get_target(target_name)
-    art = load(artifact)
+             data_dir: str | None = None, bitstream: bool = False,
+             art: Artifact | None = None) -> tuple[dict, ModelGraph]:
+    """The whole flow; returns what csim.json holds and the compiled hls4ml ModelGraph. ``art``: ``artifact``
+    already loaded (the demo parses it once for all its steps)."""
+    target = get_board(target_name)
+    art = load(artifact) if art is None else art
     x, labels, source = test_images(art, images, data_dir)  # a bad --data-dir fails before the project is built
     prj = Path(out) / target.name
     if prj.exists():
@@ -201,7 +203,7 @@ def run_flow(target_name: str, artifact: str | Path, out: str | Path, images: in
 
 def main(argv: list[str] | None = None) -> int:
     ap = cli.Parser(prog="python -m hls.flow", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--target", default=DEFAULT_TARGET, help="board of bwsnn/boards.json (python -m bwsnn.boards list)")
+    ap.add_argument("--target", default=DEFAULT_BOARD, help="board of bwsnn/boards.json (python -m bwsnn.boards list)")
     ap.add_argument("--artifact", default=str(build_dir("model.bwsnn.npz")),
                     help="deploy artifact (default BUILD/model.bwsnn.npz)")
     ap.add_argument("--out", type=cli.output_dir, default=str(build_dir("hls")),
@@ -214,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
     try:
         run_flow(a.target, a.artifact, a.out, a.images, a.data_dir, a.bitstream)
-    except (TargetError, ArtifactError, FlowError) as e:
+    except (BoardError, ArtifactError, FlowError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except subprocess.CalledProcessError as e:

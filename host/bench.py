@@ -24,7 +24,7 @@ from bwsnn.limits import CLOCK_HZ, CLOCK_PERIOD_NS
 from bwsnn.paths import build_dir
 
 from . import data
-from .accelerator import Accelerator
+from .accelerator import Accelerator, plugin
 from .errors import HostError
 
 DEFAULT_DATA = build_dir("test_images.npz")
@@ -77,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     a = p.parse_args(argv)
     data_path = a.data or (DEFAULT_DATA if DEFAULT_DATA.exists() else None)
     try:
+        plugin("sim")  # the bench measures the simulated board: where sim/ is missing (the wheel), one line first
         golden_acc = Accelerator(a.artifact, backend="golden")
         if data_path is not None:
             x, _ = data.check(golden_acc.art, data_path, *data.load(data_path))

@@ -7,8 +7,12 @@ RTL simulation (over ``sim.board_cocotb.CocotbTransport``): only the transport d
 register access (identity/shape check, parameter load, CONTINUOUS, CYCLES_LAST, ERROR, IMAGES_DONE) left out.
 
 Images travel in batches: one DMA transfer (one stream packet of whole images, TLAST on the last) each way
-per :data:`BATCH` images, double-buffered, as BNN-PYNQ's and FINN's drivers do: Python's per-transfer cost is
-paid once per batch, not once per image.
+per :data:`BATCH` images (fewer where the DMA's length register is narrower), double-buffered, as BNN-PYNQ's and
+FINN's drivers do: Python's per-transfer cost is paid once per batch, not once per image.
+
+Any exception while transfers may be armed (a time-out, a DMA error, pynq's RuntimeError, a KeyboardInterrupt
+in Jupyter) marks the driver broken, resets both DMA channels and stops CONTINUOUS mode before it propagates;
+buffers are freed only once no transfer can write them.
 """
 from __future__ import annotations
 
@@ -24,13 +28,16 @@ from bwsnn.golden import check_images
 from bwsnn.params import param_image
 from bwsnn.regmap import REGMAP, Regmap, pack_images, unpack_results
 
-from .errors import AcceleratorError, DmaError, DmaTimeout, MismatchError
+from .errors import AcceleratorError, DmaError, HostError, MismatchError, first_line
 from .prediction import Prediction
 from .transport import Transport
 
 BATCH = 256  # images per DMA transfer each way: bounds the contiguous memory a transfer pins
-# the AXI DMA's largest transfer: its buffer length register is c_sg_length_width = 23 bits (hw/vivado/build.tcl)
-DMA_MAX_BYTES = (1 << 23) - 1
+# a transfer's time-out: a base (Python, cache maintenance, a busy ARM) plus a term per image it holds, far
+# above one image's time on the accelerator (a few thousand cycles at 100 MHz): a hung 256-image transfer
+# gives up after 1 + 2.56 s
+TIMEOUT_BASE_S = 1.0
+TIMEOUT_PER_IMAGE_S = 0.01
 log = logging.getLogger(__name__)
 
 
@@ -41,11 +48,15 @@ class Driver:
     loaded, so ``load_params`` must be False.
     """
 
-    def __init__(self, transport: Transport, art: Artifact, load_params: bool = True, timeout_s: float = 1.0,
-                 regmap: Regmap = REGMAP, *, registers: bool = True) -> None:
-        self.t, self.art, self.rm, self.timeout_s, self.registers = transport, art, regmap, timeout_s, registers
+    def __init__(self, transport: Transport, art: Artifact, load_params: bool = True,
+                 timeout_s: float = TIMEOUT_PER_IMAGE_S, regmap: Regmap = REGMAP, *, registers: bool = True,
+                 timeout_base_s: float = TIMEOUT_BASE_S) -> None:
+        self.t, self.art, self.rm, self.registers = transport, art, regmap, registers
+        self.timeout_s, self.timeout_base_s = timeout_s, timeout_base_s  # per image of a transfer, per transfer
         self.ops: Counter[str] = Counter()  # register reads/writes, parameter words, DMA transfers
         self._broken = ""
+        self._armed = False  # a DMA transfer may be in flight: reset the DMA before freeing its buffers
+        self._at = (0, 0)  # the images of the transfer under way, for error lines
         self._bufs: list[tuple[np.ndarray, np.ndarray]] | None = None
         if not registers:
             if load_params:
@@ -98,7 +109,13 @@ class Driver:
                                    f"({', '.join(self.rm.flags('ERROR', err)) or 'unknown bits'})")
 
     def _batch(self) -> int:
-        return max(1, min(BATCH, DMA_MAX_BYTES // self.rm.in_bytes(self.art.n_in)))
+        """Images per transfer: :data:`BATCH`, or what the DMA's length register allows each way."""
+        per_image = max(self.rm.in_bytes(self.art.n_in), self.rm.out_words(len(self.art.classes)) * 4)
+        if per_image > self.t.max_transfer_bytes:
+            raise AcceleratorError(f"one image takes {per_image} bytes on the stream, more than the DMA's largest "
+                                   f"transfer ({self.t.max_transfer_bytes} bytes): rebuild the overlay with a wider "
+                                   "length register (c_sg_length_width, hw/vivado/build.tcl)")
+        return min(BATCH, self.t.max_transfer_bytes // per_image)
 
     def _buffers(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """Two (input, output) buffer pairs: batch k+1 is packed and sent while batch k's results arrive."""
@@ -108,7 +125,7 @@ class Driver:
             self._bufs = [(self.t.alloc((n, beats), np.uint64), self.t.alloc((n, words), np.uint32)) for _ in range(2)]
         return self._bufs
 
-    def infer(self, images: np.ndarray, progress: Callable[[int], object] | None = None) -> Prediction:
+    def predict(self, images: np.ndarray, progress: Callable[[int], object] | None = None) -> Prediction:
         """Stream a batch through the accelerator (CONTINUOUS mode) and return its results.
 
         The images go in DMA transfers of up to :data:`BATCH` images each way (one stream packet of whole
@@ -126,10 +143,13 @@ class Driver:
         words = np.empty((n, self.rm.out_words(c)), np.uint32)
         cycles = np.empty(len(spans), np.int64) if self.registers else None
         t0 = time.perf_counter()
-        if self.registers:
-            self.write("CTRL", self.rm.mask("CTRL", "CLEAR"))
-            self.write("CTRL", self.rm.mask("CTRL", "CONTINUOUS"))
-        t_pack, t_unpack = self._stream(x, words, spans, cycles, progress)
+        try:
+            if self.registers:
+                self.write("CTRL", self.rm.mask("CTRL", "CLEAR"))
+                self.write("CTRL", self.rm.mask("CTRL", "CONTINUOUS"))
+            t_pack, t_unpack = self._stream(x, words, spans, cycles, progress)
+        except BaseException as e:
+            raise self._abort(e) from None
         if self.registers:
             self.write("CTRL", 0)
             self.check_error("after the batch")
@@ -162,45 +182,80 @@ class Driver:
             t_pack += time.perf_counter() - t1
 
         def send(k: int) -> None:
+            self._armed, self._at = True, spans[k]
             self.ops["dma_send"] += 1
             self.t.start_send(bufs[k % 2][0], 0, (spans[k][1] - spans[k][0]) * in_bytes)
 
         def recv(k: int) -> None:
+            self._armed, self._at = True, spans[k]
             self.ops["dma_recv"] += 1
             self.t.start_recv(bufs[k % 2][1], 0, (spans[k][1] - spans[k][0]) * out_bytes)
 
-        k = 0
-        try:
-            if spans:
-                pack(0)
-                recv(0)
-                send(0)
-            for k, (lo, hi) in enumerate(spans):
-                more = k + 1 < len(spans)
-                if more:
-                    pack(k + 1)  # its buffer's send finished before transfer k was started
-                timeout = self.timeout_s * (hi - lo)
-                self.t.wait_send(timeout)
-                if more:
-                    send(k + 1)
-                got = self.t.wait_recv(timeout)
-                if got != (hi - lo) * out_bytes:
-                    raise DmaError(f"DMA receive (S2MM) got {got} bytes, expected {(hi - lo) * out_bytes} "
-                                   f"({hi - lo} x {out_bytes}-byte results)")
-                if cycles is not None:  # before the next receive is armed: no later image can have finished
-                    cycles[k] = self.read("CYCLES_LAST")
-                if more:
-                    recv(k + 1)
-                t1 = time.perf_counter()
-                words[lo:hi] = bufs[k % 2][1][:hi - lo]
-                t_unpack += time.perf_counter() - t1
-                if progress is not None:
-                    progress(hi - lo)
-        except (DmaTimeout, DmaError) as e:
-            lo, hi = spans[k]
-            self._broken = f"image {lo}: {e}" if hi - lo == 1 else f"images {lo}..{hi - 1}: {e}"
-            raise type(e)(f"{self._broken}; the accelerator state is now unknown: reload the bitstream") from None
+        if spans:
+            pack(0)
+            recv(0)
+            send(0)
+        for k, (lo, hi) in enumerate(spans):
+            self._at = (lo, hi)  # the transfer waited for; send/recv name the one they arm
+            more = k + 1 < len(spans)
+            if more:
+                pack(k + 1)  # its buffer's send finished before transfer k was started
+            timeout = self.timeout_base_s + self.timeout_s * (hi - lo)
+            self.t.wait_send(timeout)
+            if more:
+                send(k + 1)
+            self._at = (lo, hi)
+            got = self.t.wait_recv(timeout)
+            if got != (hi - lo) * out_bytes:
+                raise DmaError(f"DMA receive (S2MM) got {got} bytes, expected {(hi - lo) * out_bytes} "
+                               f"({hi - lo} x {out_bytes}-byte results)")
+            if cycles is not None:  # before the next receive is armed: no later image can have finished
+                cycles[k] = self.read("CYCLES_LAST")
+            if more:
+                recv(k + 1)
+            t1 = time.perf_counter()
+            words[lo:hi] = bufs[k % 2][1][:hi - lo]
+            t_unpack += time.perf_counter() - t1
+            if progress is not None:
+                progress(hi - lo)
+        self._armed = False  # every transfer armed was waited for
         return t_pack, t_unpack
 
+    def _abort(self, e: BaseException) -> BaseException:
+        """``e`` broke a batch: mark the driver broken, reset the DMA (nothing stays armed), stop CONTINUOUS
+        mode; return what to raise: a host error as one line naming the transfer's images, anything else from
+        pynq as a :class:`DmaError` line, a KeyboardInterrupt (or SystemExit) as it is, after the clean-up."""
+        lo, hi = self._at
+        where = f"image {lo}" if hi - lo == 1 else f"images {lo}..{hi - 1}"
+        what = "interrupted (KeyboardInterrupt)" if isinstance(e, KeyboardInterrupt) else \
+            str(e) if isinstance(e, HostError) else first_line(e)
+        self._broken = f"{where}: {what}"
+        failed = []
+        try:
+            self.t.reset()
+            self._armed = False
+        except Exception as err:
+            failed.append(f"the DMA reset failed too ({first_line(err)})")
+        if self.registers:
+            try:
+                self.write("CTRL", 0)
+            except Exception as err:
+                failed.append(f"CONTINUOUS could not be cleared ({first_line(err)})")
+        if failed:
+            self._broken += "; " + "; ".join(failed)
+        if not isinstance(e, Exception):
+            return e
+        line = f"{self._broken}; the accelerator state is now unknown: reload the bitstream"
+        return type(e)(line) if isinstance(e, HostError) else DmaError(line)
+
     def close(self) -> None:
+        """Free the buffers, after a DMA reset if a transfer may still be armed (a DMA writing into freed
+        memory corrupts whatever gets it next); if that reset fails the buffers are kept."""
+        if self._armed:
+            try:
+                self.t.reset()
+                self._armed = False
+            except Exception as e:
+                log.error("the DMA could not be reset (%s): its buffers are kept, not freed", first_line(e))
+                return
         self.t.close()

@@ -28,3 +28,9 @@ class AcceleratorError(HostError):
 
 class DataError(HostError):
     """A malformed test-data .npz file."""
+
+
+def first_line(e: BaseException) -> str:
+    """``Type: first line of the message``: a foreign exception (pynq's) as part of one error line."""
+    lines = str(e).strip().splitlines()
+    return f"{type(e).__name__}: {lines[0] if lines else ''}"

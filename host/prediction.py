@@ -17,6 +17,7 @@ class Prediction:
     clock_hz: float | None = None
     board_seconds: float | None = None  # the batch on the board: wall time on pynq, simulated time on sim
     stats: dict[str, Any] = field(default_factory=dict)  # backend figures: op counts, host/sim timing
+    backend: str = ""  # which backend produced it (pynq, sim, golden): host.accelerator.Accelerator sets it
 
     @property
     def images_per_s(self) -> float:

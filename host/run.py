@@ -26,7 +26,8 @@ from .errors import HostError
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = cli.Parser(prog=f"python -m {__spec__.name}", description=__doc__.split("\n\n")[0])
-    p.add_argument("--bitfile", help="overlay bitstream (X.bit, with X.hwh beside it); pynq backend")
+    p.add_argument("--bitfile", help="overlay bitstream (X.bit, with X.hwh beside it); pynq backend (default: "
+                   "this board's, shipped in the board wheel by make bitstream + make wheel)")
     p.add_argument("--artifact", required=True, help="deploy artifact (*.bwsnn.npz)")
     p.add_argument("--data", required=True, help="test data .npz: 'images' uint8 (N, n_in), optional 'labels'")
     p.add_argument("--limit", type=cli.positive_int, help="use the first N images only")
@@ -35,8 +36,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--accel", choices=ACCELS, default="auto",
                    help="pynq: rtl (bwsnn register block + DMA), hls (stream-only hls4ml IP, DMA only; needs "
                    "--no-load-params) or auto (rtl if the overlay has a bwsnn register block)")
-    p.add_argument("--timeout", type=cli.positive_float, help="DMA time-out per image of a transfer in seconds "
-                   "(simulated seconds on the sim backend)")
+    p.add_argument("--timeout", type=cli.positive_float, help="DMA time-out per image of a transfer in seconds, "
+                   "on top of --timeout-base (simulated seconds on the sim backend; board default 0.01)")
+    p.add_argument("--timeout-base", type=cli.positive_float, help="DMA time-out per transfer in seconds, before "
+                   "the per-image term (board default 1)")
     p.add_argument("--no-load-params", dest="load_params", action="store_false",
                    help="use the weights built into the bitstream instead of loading the artifact's")
     p.add_argument("--ip", help="the accelerator's IP name in the overlay (default: the one named *bwsnn*)")
@@ -52,8 +55,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return a
 
 
-def summarize(backend: str, pred: Prediction, labels: Any) -> dict[str, Any]:
-    n = len(pred.classes)
+def summarize(pred: Prediction, labels: Any) -> dict[str, Any]:
+    n, backend = len(pred.classes), pred.backend
     out: dict[str, Any] = {"backend": backend, "images": n, "images_per_s": pred.images_per_s,
                            "seconds": pred.seconds if pred.board_seconds is None else pred.board_seconds}
     if labels is not None:
@@ -102,12 +105,13 @@ def main(argv: list[str] | None = None) -> int:
         art = artifact.load(a.artifact)
         images, labels = data.check(art, a.data, *data.load(a.data, a.limit))
         with Accelerator(art, a.bitfile, a.backend, accel=a.accel, load_params=a.load_params,
-                         timeout_s=a.timeout, ip_name=a.ip, dma_name=a.dma, simulator=a.simulator) as acc:
+                         timeout_s=a.timeout, timeout_base_s=a.timeout_base, ip_name=a.ip, dma_name=a.dma,
+                         simulator=a.simulator) as acc:
             pred = acc.predict(images, progress=not a.quiet)
     except (HostError, ArtifactError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
-    s = summarize(a.backend, pred, labels)
+    s = summarize(pred, labels)
     print(summary_line(s))
     if a.check:
         if (why := golden_mismatch(art, images, pred)) is not None:

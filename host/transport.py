@@ -13,11 +13,18 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from .errors import BitstreamError, DmaError, DmaTimeout
+from . import bitstreams
+from .errors import BitstreamError, DmaError, DmaTimeout, first_line
+
+# what the board side needs of pynq (board/pyproject.toml's `board` extra says the same): the PYNQ 3.x image's own
+PYNQ_REQUIREMENT = "pynq>=3.0"
+PYNQ_VENV = "/usr/local/share/pynq-venv"  # where a PYNQ 3.x image installs pynq and runs Jupyter
+DMA_RESET_S = 1.0  # the AXI DMA's soft reset completes in a few cycles; this only catches a dead engine
 
 
 class Transport(Protocol):
     clock_hz: float  # the accelerator's clock, to turn CYCLES_LAST into seconds
+    max_transfer_bytes: int  # the DMA's largest transfer (its length register), each way
 
     def read(self, offset: int) -> int:
         """One 32-bit AXI-Lite read at a byte offset of the accelerator's register block."""
@@ -43,13 +50,11 @@ class Transport(Protocol):
     def wait_recv(self, timeout_s: float) -> int:
         """Block until the receive finished and return the bytes received; :class:`DmaTimeout` after ``timeout_s``."""
 
+    def reset(self) -> None:
+        """Abort every armed transfer (both DMA channels) and leave the channels ready for new ones."""
+
     def close(self) -> None:
-        """Release buffers and the device."""
-
-
-def _first_line(e: Exception) -> str:
-    lines = str(e).strip().splitlines()
-    return f"{type(e).__name__}: {lines[0] if lines else ''}"
+        """Release buffers and the device (the driver resets the DMA first if a transfer may be armed)."""
 
 
 ACCELS = ("auto", "rtl", "hls")  # which accelerator the overlay holds; auto: a bwsnn register block means rtl
@@ -84,7 +89,7 @@ class PynqTransport:
     """
 
     def __init__(self, bitfile: str | Path, ip_name: str | None = None, dma_name: str | None = None,
-                 accel: str = "auto", overlay: Any = None) -> None:
+                 accel: str = "auto", overlay: Any = None, board: Any = None) -> None:
         if accel not in ACCELS:
             raise ValueError(f"unknown accel '{accel}': choose one of {', '.join(ACCELS)}")
         bit = Path(bitfile)
@@ -99,14 +104,20 @@ class PynqTransport:
         try:
             import pynq
         except ImportError:
-            raise BitstreamError("the pynq backend needs the pynq package (on the board: pip install pynq==4.0.0);"
-                                 " off the board use --backend sim or golden") from None
+            raise BitstreamError(f"the pynq backend needs the pynq package ({PYNQ_REQUIREMENT}: a PYNQ 3.x image has "
+                                 f"it in {PYNQ_VENV}, activate that venv); off the board use --backend sim or "
+                                 "golden") from None
         except Exception as e:  # off the board pynq may fail while probing for a device
-            raise BitstreamError(f"pynq could not start: {_first_line(e)}") from None
+            raise BitstreamError(f"pynq could not start: {first_line(e)}") from None
+        if overlay is None:  # a BwsnnOverlay checked its bitstream before pynq downloaded it
+            bitstreams.check(bit, board or bitstreams.active_board())
         try:  # an overlay already loaded (host.overlay.BwsnnOverlay is one) is used as it is
             self.overlay = pynq.Overlay(str(bit)) if overlay is None else overlay
         except Exception as e:  # pynq raises many types for a bad .bit/.hwh or a missing device; all end here
-            raise BitstreamError(f"{bit}: pynq could not load the overlay: {_first_line(e)}") from None
+            raise BitstreamError(f"{bit}: pynq could not load the overlay: {first_line(e)}") from None
+        if not self.overlay.is_loaded():  # Overlay(download=False) of a bitstream the PL does not hold
+            raise BitstreamError(f"{bit}: this bitstream is not the one loaded on the board (download=False "
+                                 "only attaches to the loaded one): open it with download=True")
         ips = self.overlay.ip_dict
         self.registers = accel == "rtl" or (accel == "auto" and (
             ip_name is not None or any(_is_register_block(n, d) for n, d in ips.items())))
@@ -125,6 +136,8 @@ class PynqTransport:
         self._allocate = pynq.allocate
         self._buffers: list[Any] = []
         self.clock_hz = float(pynq.ps.Clocks.fclk0_mhz) * 1e6  # the overlay clocks the accelerator from FCLK0
+        # pynq reads the DMA's length register width (c_sg_length_width) from the .hwh: 2^width - 1 bytes
+        self.max_transfer_bytes = int(self.dma.buffer_max_size)
 
     def read(self, offset: int) -> int:
         return int(self.mmio.read(offset))
@@ -170,6 +183,19 @@ class PynqTransport:
         except RuntimeError as e:
             raise DmaError(f"DMA {what} failed: {e}") from None
         return int(ch.transferred)
+
+    def reset(self) -> None:
+        """The AXI DMA's soft reset (PG021: bit 2 of MM2S_DMACR resets both channels, aborting what is armed;
+        it clears itself when done), then both channels started again. pynq's ``stop()`` is not enough: it
+        waits for a halt that a hung S2MM never reaches."""
+        mmio = self.dma.mmio
+        mmio.write(0x00, 0x4)
+        deadline = time.monotonic() + DMA_RESET_S
+        while mmio.read(0x00) & 0x4:
+            if time.monotonic() > deadline:
+                raise DmaError(f"the AXI DMA did not finish its reset within {DMA_RESET_S:g} s")
+        self.dma.sendchannel.start()
+        self.dma.recvchannel.start()
 
     def close(self) -> None:
         for buf in self._buffers:

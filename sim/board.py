@@ -130,6 +130,9 @@ class SimBoard:
         return Prediction(classes, scores, time.perf_counter() - t0, cycles, CLOCK_HZ,
                           stats["infer"]["sim_ns"] * 1e-9, stats)
 
+    def close(self) -> None:
+        """Nothing to release: each predict powers a simulated board on and off."""
+
     def _simulate(self, job: Job, failure: list[BaseException]) -> None:
         try:
             self.runner.test(test_module="sim.board_cocotb", hdl_toplevel="bwsnn_top", test_dir=job.dir,

@@ -54,6 +54,7 @@ class CocotbTransport:
     """:class:`host.transport.Transport` over cocotbext-axi; call only from a bridge thread."""
 
     clock_hz = CLOCK_HZ
+    max_transfer_bytes = (1 << 23) - 1  # the overlay's AXI DMA: c_sg_length_width = 23 (hw/vivado/build.tcl)
 
     def __init__(self, dut: Any) -> None:
         rst = dict(reset=dut.rst_n, reset_active_level=False)
@@ -142,6 +143,16 @@ class CocotbTransport:
     def now_ns(self) -> float:
         return self._run(self._now_ns)
 
+    async def _reset(self) -> None:
+        if self._recv is not None:
+            self._recv[0].cancel()
+            self._recv = None
+        self.sink.pause = True
+
+    def reset(self) -> None:
+        """The DMA reset: the armed receive is dropped and TREADY withdrawn, as the AXI DMA's soft reset does."""
+        self._run(self._reset)
+
     def close(self) -> None:
         """Nothing to release: the buffers are plain numpy arrays and the simulator ends with the test."""
 
@@ -152,7 +163,7 @@ def run_job(tr: CocotbTransport, job: Job) -> None:
         art = artifact_mod.load(job.artifact)
         images = np.load(job.images)
         t0, ns0 = time.perf_counter(), tr.now_ns()
-        drv = Driver(tr, art, load_params=job.load_params, timeout_s=job.timeout_s)
+        drv = Driver(tr, art, load_params=job.load_params, timeout_s=job.timeout_s, timeout_base_s=job.timeout_s)
         open_ops, open_wall, open_sim = dict(drv.ops), time.perf_counter() - t0, tr.sim_wall_s
         drv.ops.clear()
         # The driver's own cost is this thread's CPU time outside the transport: wall time would also count
@@ -167,7 +178,7 @@ def run_job(tr: CocotbTransport, job: Job) -> None:
                 job.progress_file.write_text(str(done[0]))
                 shown[0] = time.perf_counter()
 
-        r = drv.infer(images, progress if job.progress else None)
+        r = drv.predict(images, progress if job.progress else None)
         host_cpu = time.thread_time() - cpu0 - (tr.bridge_cpu_s - bridge0)
         ns2 = tr.now_ns()
         stats = {"open": {"ops": open_ops, "wall_s": open_wall, "sim_wall_s": open_sim, "sim_ns": ns1 - ns0},

@@ -4,7 +4,8 @@ nbclient, found through the ``pynq.notebooks`` entry point as ``pynq get-noteboo
 
 Offline, as make test runs: numpy and the Jupyter kernel come from this venv's own installed distributions,
 linked (not copied) into the clean venv's path; pynq is not installable without the network, so the notebook
-takes its no-board path (golden backend), which it says in one line.
+takes its no-board path (golden backend), which it says in one line, and the board path runs against
+tests/fake_pynq.py inside the clean venv, through the installed bwsnn_host.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ import pytest
 from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parents[1]
+TESTS = Path(__file__).resolve().parent
 CLEAN_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # the dev tree must not leak in
 pytest.importorskip("build")
 nbformat = pytest.importorskip("nbformat")
@@ -54,9 +56,14 @@ def link_distributions(names: list[str], into: Path) -> set[str]:
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The wheel, built from a copy of the tree (setuptools writes build/ and egg-info next to its sources)."""
     src = tmp_path_factory.mktemp("src")
-    junk = shutil.ignore_patterns("__pycache__", "build", "*.egg-info")
+    junk = shutil.ignore_patterns("__pycache__", "build", "*.egg-info", "bitstreams")  # not a local make bitstream's
     for d in ("bwsnn", "host", "board"):
         shutil.copytree(ROOT / d, src / d, ignore=junk)
+    shipped = src / "host" / "bitstreams" / "Pynq-Z2"  # what make bitstream TARGET=pynq-z2 delivers
+    shipped.mkdir(parents=True)
+    subprocess.run([sys.executable, "-c", f"import sys; sys.path.insert(0, {str(TESTS)!r}); import fake_pynq; "
+                    f"fake_pynq.write_bitstream(fake_pynq.Path({str(shipped / 'bwsnn.bit')!r}))"], check=True)
+    shutil.copyfile(ROOT / "board" / "notebooks" / "digits.bwsnn.npz", shipped / "model.bwsnn.npz")
     out = src / "dist"
     r = subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out),
                         str(src / "board")], capture_output=True, text=True)
@@ -72,7 +79,9 @@ def test_wheel_contents(wheel: Path) -> None:
     for needed in ("bwsnn/regmap.json", "bwsnn/boards.json", "bwsnn/lut_costs.json", "bwsnn/golden.py",
                    "bwsnn_host/overlay.py",
                    "bwsnn_host/driver.py", "bwsnn_host/notebooks/bwsnn_digits.ipynb",
-                   "bwsnn_host/notebooks/digits.bwsnn.npz", "bwsnn_host/notebooks/digits_test.npz"):
+                   "bwsnn_host/notebooks/digits.bwsnn.npz", "bwsnn_host/notebooks/digits_test.npz",
+                   "bwsnn_host/bitstreams/Pynq-Z2/bwsnn.bit", "bwsnn_host/bitstreams/Pynq-Z2/bwsnn.hwh",
+                   "bwsnn_host/bitstreams/Pynq-Z2/model.bwsnn.npz"):
         assert needed in names
     meta = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("METADATA"))).decode()
     requires = [line.split(":", 1)[1].strip() for line in meta.splitlines() if line.startswith("Requires-Dist:")]
@@ -110,6 +119,55 @@ def in_venv(venv: Path, code: str) -> str:
     return r.stdout
 
 
+def run_module(venv: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(venv / "bin" / "python"), "-m", *args], capture_output=True, text=True,
+                          cwd=venv.parent, env=CLEAN_ENV)
+
+
+def test_a_batch_on_the_fake_board_through_the_installed_wheel(clean_venv: Path, tmp_path: Path) -> None:
+    """bwsnn_host.driver / transport / overlay as installed (the relative imports of host/, the shipped
+    bitstream folder): BwsnnOverlay() with no argument on a fake Pynq-Z2, 300 images bit-exact."""
+    out = in_venv(clean_venv, f"""
+import sys
+sys.path.insert(0, {str(TESTS)!r})
+import numpy as np
+from fake_pynq import FakePynq
+from bwsnn import artifact, golden
+from bwsnn_host import bitstreams
+art = artifact.load(bitstreams.find(bitstreams.BOARDS["pynq-z2"]).parent / "model.bwsnn.npz")
+fake = FakePynq(art)
+sys.modules["pynq"] = fake.module
+import bwsnn_host.driver, bwsnn_host.transport, bwsnn_host.overlay
+from bwsnn_host import BwsnnOverlay
+ol = BwsnnOverlay()
+x = np.random.default_rng(1).integers(0, 256, (300, art.n_in), np.uint8)
+p = ol.predict(x)
+ol.close()
+g = golden.run(art, x)
+print(p.backend, np.array_equal(p.scores, g.scores) and np.array_equal(p.classes, g.classes), fake.downloads[0])
+print(bwsnn_host.driver.__file__)
+""")
+    line, driver = out.splitlines()
+    assert line.startswith("pynq True ") and line.endswith("bwsnn_host/bitstreams/Pynq-Z2/bwsnn.bit"), out
+    assert str(clean_venv) in driver
+
+
+def test_the_wheels_command_lines_refuse_in_one_line(clean_venv: Path, tmp_path: Path) -> None:
+    """What the wheel does not ship (sim/, the simulated board's bench) is one error line, not a traceback;
+    the progress bar without tqdm is a plain line."""
+    nb = ROOT / "board" / "notebooks"
+    data = ["--artifact", str(nb / "digits.bwsnn.npz"), "--data", str(nb / "digits_test.npz")]
+    for args in (["bwsnn_host.run", "--backend", "sim", *data], ["bwsnn_host.bench", "--artifact",
+                                                                str(nb / "digits.bwsnn.npz")]):
+        r = run_module(clean_venv, *args)
+        assert r.returncode == 1 and r.stderr.count("\n") == 1, r.stderr
+        assert r.stderr.startswith("error: the sim backend needs the repository's sim/ package"), r.stderr
+    assert in_venv(clean_venv, "import importlib.util as u; print(u.find_spec('tqdm'))").strip() == "None"
+    r = run_module(clean_venv, "bwsnn_host.run", "--backend", "golden", *data)  # no --quiet
+    assert r.returncode == 0 and r.stdout.startswith("golden: 360 images, accuracy "), r.stdout + r.stderr
+    assert r.stderr.strip() == "golden: 360/360 images", r.stderr
+
+
 def test_installed_package_is_board_side_only(clean_venv: Path) -> None:
     out = in_venv(clean_venv, "import importlib.util as u, bwsnn_host, bwsnn.golden, bwsnn_host.accelerator; "
                               "print(bwsnn_host.__file__); "
@@ -124,7 +182,8 @@ def test_installed_package_is_board_side_only(clean_venv: Path) -> None:
 
 
 @pytest.mark.parametrize("plots", [False, True], ids=["numpy-only", "with-matplotlib"])
-def test_notebook_runs_in_the_clean_venv(clean_venv: Path, tmp_path: Path, plots: bool) -> None:
+def test_notebook_runs_in_the_clean_venv(clean_venv: Path, tmp_path: Path, plots: bool,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
     # `pynq get-notebooks`: the entry point names a package; its folder is copied to pynq-notebooks/<name>
     found = json.loads(in_venv(clean_venv, "import importlib, importlib.metadata as m, json, os; "
                                            "print(json.dumps({e.name: os.path.dirname(importlib.import_module("
@@ -143,10 +202,8 @@ def test_notebook_runs_in_the_clean_venv(clean_venv: Path, tmp_path: Path, plots
     plots_pth.unlink(missing_ok=True)
     if plots:
         plots_pth.write_text(str(clean_venv.parent / "plots") + "\n")
-    env = {"JUPYTER_PATH": str(tmp_path / "jupyter"), "PYTHONPATH": None}  # the kernel inherits os.environ
-    old = {k: os.environ.get(k) for k in env}
-    for k, v in env.items():
-        os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))  # the kernel inherits os.environ
+    monkeypatch.delenv("PYTHONPATH", raising=False)  # the dev tree must not leak in (unset already: fine)
     try:
         t0 = time.perf_counter()
         nbclient.NotebookClient(nb, kernel_name="bwsnn-clean", timeout=120,
@@ -154,11 +211,11 @@ def test_notebook_runs_in_the_clean_venv(clean_venv: Path, tmp_path: Path, plots
         seconds = time.perf_counter() - t0
     finally:
         plots_pth.unlink(missing_ok=True)
-        for k, v in old.items():
-            os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
     text = "\n".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
     assert "digits.bwsnn.npz: digits, 64-256-256-256-10, T = 2; 360 test images" in text
-    assert "no board (pynq is not installed or finds no board): the golden model runs instead" in text
+    assert "no bitstream: no board here: the pynq package is not installed (on a PYNQ 3.x image it is in PYNQ's " \
+        "venv: run `source /usr/local/share/pynq-venv/bin/activate` first)" in text
+    assert "the golden model runs instead (backend='golden'), bit-exact with the accelerator" in text
     golden_acc = json.loads(in_venv(clean_venv, "import json, numpy as np; from bwsnn import artifact, golden; "
                                                 f"d = np.load({str(nbdir / 'digits_test.npz')!r}); "
                                                 f"a = artifact.load({str(nbdir / 'digits.bwsnn.npz')!r}); "

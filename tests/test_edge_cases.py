@@ -14,10 +14,10 @@ import torch
 
 from bwsnn import golden
 from bwsnn.artifact import Artifact
+from bwsnn.boards import get_board
 from bwsnn.random_artifact import EDGE_CASES, random_artifact, random_images
 from hls.convert import convert
 from hls.flow import csim, expected_words
-from hls.targets import get_target
 from sim.run_rtl import run_top, sim_build
 from training.deploy import DeployModel
 
@@ -63,7 +63,7 @@ def test_torch_deploy_mode_equals_golden(name: str) -> None:
 @pytest.mark.parametrize("name", CASES)
 def test_hls_csim_equals_golden(name: str, tmp_path) -> None:
     art, x, _ = case_data(name)
-    model = convert(art, get_target("pynq-z2"), tmp_path / "prj")
+    model = convert(art, get_board("pynq-z2"), tmp_path / "prj")
     res = csim(model, art, x, "edge case")
     got = np.asarray(model.predict(x.astype(np.float64))).reshape(len(x), -1).astype(np.int64)
     np.testing.assert_array_equal(got, expected_words(art, x))

@@ -50,4 +50,4 @@ def test_step_scores_really_compared(tmp_path, monkeypatch) -> None:
         return g
 
     monkeypatch.setattr("hls.bench.golden.run", off_by_one)
-    assert bench.step_score_mismatches(art, bench.get_target("pynq-z2"), tmp_path, x) == 1
+    assert bench.step_score_mismatches(art, bench.get_board("pynq-z2"), tmp_path, x) == 1

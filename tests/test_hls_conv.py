@@ -7,10 +7,10 @@ import pytest
 pytest.importorskip("hls4ml")
 
 from bwsnn import artifact, golden
+from bwsnn.boards import get_board
 from bwsnn.random_artifact import random_conv_artifact, random_images, random_network
 from hls.convert import convert
 from hls.flow import csim, expected_words
-from hls.targets import get_target
 from training import train
 
 CASES = {
@@ -26,7 +26,7 @@ CASES = {
 
 
 def _check(art: artifact.Artifact, x: np.ndarray, tmp_path) -> None:
-    model = convert(art, get_target("pynq-z2"), tmp_path / "prj")
+    model = convert(art, get_board("pynq-z2"), tmp_path / "prj")
     res = csim(model, art, x, "test")
     got = np.asarray(model.predict(x.astype(np.float64))).reshape(len(x), -1).astype(np.int64)
     np.testing.assert_array_equal(got, expected_words(art, x))

@@ -9,20 +9,20 @@ from pathlib import Path
 
 import pytest
 
+from bwsnn.boards import BOARDS, BoardError, get_board
 from bwsnn.random_artifact import random_artifact
 from hls.axi import regmap_streams
 from hls.convert import PROJECT, convert
 from hls.flow import FlowError, vendor_hls
-from hls.targets import TARGETS, TargetError, get_target
 
 
 def test_target_table() -> None:
-    assert get_target("pynq-z2").part == "xc7z020clg400-1"
-    assert get_target("pynq-z2").clock_period_ns == 10.0
-    for t in TARGETS.values():
+    assert get_board("pynq-z2").part == "xc7z020clg400-1"
+    assert get_board("pynq-z2").clock_period_ns == 10.0
+    for t in BOARDS.values():
         assert t.part and t.clock_mhz > 0
-    with pytest.raises(TargetError, match="unknown target 'nope': expected one of pynq-z2, zcu104"):
-        get_target("nope")
+    with pytest.raises(BoardError, match="unknown target 'nope': expected one of pynq-z2, zcu104"):
+        get_board("nope")
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
@@ -52,7 +52,7 @@ def test_cli_corrupt_artifact(tmp_path) -> None:
 @pytest.fixture(scope="module")
 def written_model(tmp_path_factory):
     prj = tmp_path_factory.mktemp("tcl") / "pynq-z2"
-    model = convert(random_artifact(sizes=(64, 16, 10), seed=1), get_target("pynq-z2"), prj)
+    model = convert(random_artifact(sizes=(64, 16, 10), seed=1), get_board("pynq-z2"), prj)
     model.write()
     return model
 
@@ -80,7 +80,7 @@ def test_tcl_part_clock_ports(written) -> None:
 
 def test_boardless_target_part(tmp_path) -> None:
     """Targets without a VivadoAccelerator board get the HLS project for their own part and clock."""
-    t = get_target("zcu104")
+    t = get_board("zcu104")
     convert(random_artifact(sizes=(64, 16, 10), seed=1), t, tmp_path).write()
     project = (tmp_path / "project.tcl").read_text()
     assert f'set part "{t.part}"' in project and re.search(r"set clock_period 10(\.0)?\n", project)
@@ -122,7 +122,7 @@ def test_bitstream_uses_hw_vivado_interface(written, tmp_path, monkeypatch) -> N
     calls = []
     monkeypatch.setattr(flow.shutil, "which", lambda name: f"/opt/{name}")
     monkeypatch.setattr(flow.subprocess, "run", lambda cmd, **kw: calls.append(cmd))
-    flow.vendor_bitstream(get_target("pynq-z2"), prj, "a.bwsnn.npz")
+    flow.vendor_bitstream(get_board("pynq-z2"), prj, "a.bwsnn.npz")
     (cmd,) = calls
     assert cmd[0] == str(flow.HW_VIVADO / "build.sh") and cmd[1] == "a.bwsnn.npz"
     args = dict(a.split("=", 1) for a in cmd[2:])
@@ -133,5 +133,5 @@ def test_bitstream_uses_hw_vivado_interface(written, tmp_path, monkeypatch) -> N
     assert args["vlnv"].replace(PROJECT, "${project_name}") in design
     assert f"_axi_0/{args['s_axis']}]" in design and f"_axi_0/{args['m_axis']}]" in design
     calls.clear()
-    flow.vendor_bitstream(get_target("zcu104"), prj, "a.bwsnn.npz")
+    flow.vendor_bitstream(get_board("zcu104"), prj, "a.bwsnn.npz")
     assert "target=zcu104" in calls[0]

@@ -11,7 +11,7 @@ import pytest
 from bwsnn import golden
 from bwsnn.golden import InputError
 from bwsnn.random_artifact import random_artifact, random_conv_artifact, random_images
-from bwsnn.regmap import REGMAP, pack_images, unpack_images
+from bwsnn.regmap import REGMAP, pack_images
 from host import data, run
 from host.accelerator import Accelerator
 from host.errors import MismatchError
@@ -37,14 +37,18 @@ def test_hwc_images_through_the_golden_backend(conv) -> None:
         acc.predict(images.transpose(0, 2, 1, 3))
 
 
-def test_stream_order_is_channels_last(conv) -> None:
-    """What the board path sends: pixel (y, x, c) at stream position (y*W + x)*C + c (bwsnn/regmap.json)."""
-    path, images, _ = conv
-    x = golden.check_images(Accelerator(path, backend="golden").art, images)
-    sent = unpack_images(pack_images(x), x.shape[1])
-    h, w, c = images.shape[1:]
-    y, xx, ch = 4, 7, 1
-    np.testing.assert_array_equal(sent[:, (y * w + xx) * c + ch], images[:, y, xx, ch])
+def test_stream_bytes_of_a_known_image(conv) -> None:
+    """The bytes on the wire for an 11x9x2 image whose pixel (y, x, c) is 16y + 2x + c (bwsnn/regmap.json):
+    channels-last, 8 pixels per little-endian 64-bit beat, the last beat zero-padded; written out by hand."""
+    path, _, _ = conv
+    art = Accelerator(path, backend="golden").art
+    y, x, c = np.meshgrid(*map(np.arange, art.input_shape), indexing="ij")
+    image = (16 * y + 2 * x + c).astype(np.uint8)[None]
+    wire = pack_images(golden.check_images(art, image)).tobytes()
+    assert len(wire) == 25 * 8  # ceil(198 / 8) beats
+    assert wire[:8] == bytes.fromhex("0001020304050607")  # (0,0,0) (0,0,1) (0,1,0) ... (0,3,1)
+    assert wire[16:24] == bytes.fromhex("1011101112131415")  # (0,8,0) (0,8,1), then row 1: (1,0,0) ...
+    assert wire[-8:] == bytes.fromhex("acadaeafb0b10000")  # (10,6,0) ... (10,8,1), two padding bytes
     assert "(y*W + x)*C + c" in json.loads(REGMAP.path.read_text())["stream_in"]["doc"]
 
 

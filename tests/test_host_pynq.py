@@ -1,9 +1,7 @@
 """The board code path (PynqTransport + Driver + Accelerator + CLI) against a fake ``pynq`` module.
 
-pynq has no device here, so ``sys.modules['pynq']`` is replaced by a fake that keeps pynq 4.0's API and
-its rules (MMIO takes Python ints, ``transfer`` refuses a busy channel, ``wait`` spins forever on a busy
-one, send flushes / receive invalidates the cache) and plays the accelerator from bwsnn/regmap.json, read
-here on its own: it decodes the stream bytes itself and answers with the golden model's results.
+pynq has no device here, so ``sys.modules['pynq']`` is replaced by :mod:`fake_pynq` (pynq 3.0.1 / 3.1's API and
+rules; it plays the accelerator from bwsnn/regmap.json and the golden model).
 """
 from __future__ import annotations
 
@@ -11,14 +9,13 @@ import json
 import sys
 import time
 import types
-from collections import deque
 from pathlib import Path
 
 import numpy as np
 import pytest
+from fake_pynq import BIT, FakePynq, cycles_for, write_bitstream
 
 from bwsnn import golden
-from bwsnn.artifact import Artifact
 from bwsnn.golden import InputError
 from bwsnn.params import param_image
 from bwsnn.random_artifact import random_artifact, random_conv_artifact, random_images
@@ -26,198 +23,12 @@ from host import data, run
 from host.accelerator import Accelerator
 from host.errors import AcceleratorError, BitstreamError, DmaError, DmaTimeout, MismatchError
 
-SPEC = json.loads((Path(__file__).resolve().parents[1] / "bwsnn" / "regmap.json").read_text())
-NAMES = {r["offset"]: name for name, r in SPEC["registers"].items()}
-BIT = {reg: r.get("fields", {}) for reg, r in SPEC["registers"].items()}
-
-
-def cycles_for(pixels: np.ndarray) -> int:
-    """The fake's CYCLES_LAST for an image: different from image to image, so that the driver must read it
-    after each transfer and file it under the right one."""
-    return 1000 + int(pixels.astype(np.int64).sum()) % 4093
-
-
-class FakeBuffer(np.ndarray):
-    """pynq.allocate's PynqBuffer: an ndarray with a physical address and cache maintenance."""
-
-    def __array_finalize__(self, obj: object) -> None:
-        self.physical_address = getattr(obj, "physical_address", 0)
-        self.flushes = self.invalidates = 0
-        self.freed = False
-
-    def flush(self) -> None:
-        self.flushes += 1
-
-    def invalidate(self) -> None:
-        self.invalidates += 1
-
-    def freebuffer(self) -> None:
-        self.freed = True
-
-
-class FakeAccelerator:
-    """The bwsnn register block and streams, per bwsnn/regmap.json; ``mode`` injects a fault."""
-
-    def __init__(self, art: Artifact, mode: str = "ok") -> None:
-        self.art, self.mode = art, mode
-        self.regs = {"ID": SPEC["id_magic"], "N_IN": art.n_in, "N_CLASSES": len(art.classes), "T": art.T,
-                     "PARAM_WORDS": len(param_image(art)) if art.is_dense() else 0, "IMAGES_DONE": 0,
-                     "CYCLES_LAST": 0, "ERROR": 0, "CTRL": 0, "STATUS": 1 << BIT["STATUS"]["IDLE"], "PARAM_ADDR": 0}
-        self.params: dict[int, int] = {}
-        self.log: list[tuple[str, str, int | None]] = []
-        self.out: deque[tuple[bytes, int, int]] = deque()  # result packets, their images, the last's cycles
-
-    def read(self, offset: int) -> int:
-        name = NAMES[offset]
-        self.log.append(("r", name, None))
-        return self.regs[name]
-
-    def write(self, offset: int, value: int) -> None:
-        name = NAMES[offset]
-        self.log.append(("w", name, value))
-        if name == "CTRL":
-            if value >> BIT["CTRL"]["CLEAR"] & 1:
-                self.regs.update(IMAGES_DONE=0, CYCLES_LAST=0, ERROR=0)
-            self.regs["CTRL"] = value & (1 << BIT["CTRL"]["CONTINUOUS"])
-        elif name == "PARAM_ADDR":
-            self.regs["PARAM_ADDR"] = value
-        elif name == "PARAM_DATA":
-            addr = self.regs["PARAM_ADDR"]
-            if addr >= self.regs["PARAM_WORDS"]:
-                self.regs["ERROR"] |= 1 << BIT["ERROR"]["PARAM_ADDR"]
-            self.params[addr] = value
-            self.regs["PARAM_ADDR"] = addr + 1
-
-    def accept(self, packet: bytes) -> bool:
-        """One input packet: whole images back to back, TLAST on the last beat; False = never accepted."""
-        if self.mode == "no_input":
-            return False
-        beats = -(-self.art.n_in // SPEC["stream_in"]["pixels_per_beat"])
-        size = beats * SPEC["stream_in"]["tdata_bits"] // 8
-        assert len(packet) and len(packet) % size == 0, "a packet holds whole images"
-        # pixel k of beat b in bits 8k+7..8k: plain byte order
-        pixels = np.frombuffer(packet, np.uint8).reshape(-1, size)
-        assert not pixels[:, self.art.n_in:].any(), "padding must be zero"
-        x = pixels[:, :self.art.n_in]
-        r = golden.run(self.art, x)
-        words = np.concatenate([r.classes[:, None], r.scores], 1).astype("<i4").tobytes()
-        if self.mode != "no_output":
-            self.out.append((words[:-4] if self.mode == "short" else words, len(x), cycles_for(x[-1])))
-        if self.mode == "short_image":
-            self.regs["ERROR"] |= 1 << BIT["ERROR"]["SHORT_IMAGE"]
-        return True
-
-
-class FakeChannel:
-    """pynq.lib.dma._SDMAChannel's public behaviour."""
-
-    def __init__(self, acc: FakeAccelerator, tx: bool) -> None:
-        self.acc, self.tx = acc, tx
-        self._running, self._busy, self._first, self._error = True, False, True, False
-        self.transferred, self.transfers, self._buf = 0, 0, None
-
-    @property
-    def running(self) -> bool:
-        return self._running
-
-    @property
-    def error(self) -> bool:
-        return self._error
-
-    @property
-    def idle(self) -> bool:
-        if self._busy and not self.tx and self.acc.out:
-            packet, images, cycles = self.acc.out.popleft()
-            # like the RTL: an image is done, and counted, when its last result beat is taken
-            self.acc.regs["IMAGES_DONE"] += images
-            self.acc.regs["CYCLES_LAST"] = cycles
-            assert len(packet) <= self._nbytes, "the S2MM would halt on an over-long packet"
-            flat = self._buf.view(np.uint8).reshape(-1)
-            flat[self._start:self._start + len(packet)] = np.frombuffer(packet, np.uint8)
-            self._busy, self._got = False, len(packet)
-        return not self._busy
-
-    def transfer(self, array: FakeBuffer, start: int = 0, nbytes: int = 0) -> None:
-        if not self.running:
-            raise RuntimeError("DMA channel not started")
-        if not self.idle and not self._first:
-            raise RuntimeError("DMA channel not idle")
-        assert isinstance(array, FakeBuffer), "DMA buffers must come from pynq.allocate"
-        nbytes = nbytes or array.nbytes - start
-        assert start + nbytes <= array.nbytes
-        if (array.physical_address + start) % 8:
-            raise RuntimeError("DMA does not support unaligned transfers")
-        self._buf, self._start, self._nbytes, self._first, self._busy = array, start, nbytes, False, True
-        self.transfers += 1
-        self.transferred = 0
-        if self.acc.mode == "dma_error":
-            self._error, self._running = True, False
-        elif self.tx:
-            array.flush()
-            self._got = nbytes
-            self._busy = not self.acc.accept(array.view(np.uint8).reshape(-1)[start:start + nbytes].tobytes())
-
-    def wait(self) -> None:
-        if not self.running:
-            raise RuntimeError("DMA channel not started")
-        if not self.idle:
-            raise AssertionError("wait() on a busy channel spins forever on the board")
-        if not self.tx:
-            self._buf.invalidate()
-        self.transferred = self._got
-
-
-class FakePynq:
-    """The fake module: Overlay, MMIO, allocate, ps.Clocks."""
-
-    def __init__(self, art: Artifact, mode: str = "ok") -> None:
-        self.acc = FakeAccelerator(art, mode)
-        self.buffers: list[FakeBuffer] = []
-        self.ip_dict = {"bwsnn_0": {"type": "bwsnn:user:bwsnn_top:1.0", "phys_addr": 0x43C00000, "addr_range": 0x1000},
-                        "axi_dma_0": {"type": "xilinx.com:ip:axi_dma:7.1", "phys_addr": 0x40400000,
-                                      "addr_range": 0x10000}}
-        self.overlay_error: Exception | None = None
-        fake = self
-        dma = types.SimpleNamespace(sendchannel=FakeChannel(self.acc, True), recvchannel=FakeChannel(self.acc, False))
-        self.dma = dma
-
-        class Overlay:
-            def __init__(self, bitfile: str) -> None:
-                if fake.overlay_error:
-                    raise fake.overlay_error
-                self.ip_dict = fake.ip_dict
-                self.axi_dma_0 = dma
-
-        class MMIO:
-            def __init__(self, base: int, length: int) -> None:
-                assert (base, length) == (0x43C00000, 0x1000)
-
-            def read(self, offset: int) -> int:
-                return fake.acc.read(offset)
-
-            def write(self, offset: int, value: object) -> None:
-                if not isinstance(value, int):
-                    raise ValueError("Data type must be int or bytes.")
-                fake.acc.write(offset, value)
-
-        def allocate(shape: tuple[int, ...], dtype: object) -> FakeBuffer:
-            buf = np.zeros(shape, dtype).view(FakeBuffer)
-            buf.physical_address = 0x10000000 + 0x100000 * len(fake.buffers)
-            fake.buffers.append(buf)
-            return buf
-
-        self.module = types.ModuleType("pynq")
-        self.module.Overlay, self.module.MMIO, self.module.allocate = Overlay, MMIO, allocate
-        self.module.ps = types.SimpleNamespace(Clocks=types.SimpleNamespace(fclk0_mhz=100.0))
-
 
 @pytest.fixture
 def board(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> types.SimpleNamespace:
     art = random_artifact((64, 32, 32, 10), T=3, seed=5)
     art.save(tmp_path / "m.bwsnn.npz")
-    bit = tmp_path / "bwsnn.bit"
-    bit.write_bytes(b"\x00")
-    bit.with_suffix(".hwh").write_text("<hwh/>")
+    bit = write_bitstream(tmp_path / "bwsnn.bit")
     fake = FakePynq(art)
     monkeypatch.setitem(sys.modules, "pynq", fake.module)
     return types.SimpleNamespace(art=art, art_path=tmp_path / "m.bwsnn.npz", bit=bit, fake=fake, dir=tmp_path)
@@ -244,9 +55,9 @@ def test_overlay_class_loads_the_bitstream_once(board: types.SimpleNamespace, mo
     loaded = []
 
     class CountingOverlay(board.fake.module.Overlay):
-        def __init__(self, bitfile: str) -> None:
+        def __init__(self, bitfile: str, **kwargs: object) -> None:
             loaded.append(bitfile)
-            super().__init__(bitfile)
+            super().__init__(bitfile, **kwargs)
 
     monkeypatch.setattr(board.fake.module, "Overlay", CountingOverlay)
     ol = host.BwsnnOverlay(board.bit, board.art_path)
@@ -254,9 +65,12 @@ def test_overlay_class_loads_the_bitstream_once(board: types.SimpleNamespace, mo
     pred = ol.predict(images)
     ol.close()
     want = golden.run(board.art, images)
-    assert isinstance(ol, CountingOverlay) and ol.accelerator._driver is None  # closed
-    assert loaded == [str(board.bit)]
+    assert isinstance(ol, CountingOverlay) and loaded == [str(board.bit)]
     assert np.array_equal(pred.classes, want.classes) and np.array_equal(pred.scores, want.scores)
+    assert pred.backend == "pynq" and all(b.freed for b in board.fake.buffers)
+    with pytest.raises(AcceleratorError, match=r"^this pynq accelerator was closed \(close\(\) was called\): open a "
+                       "new one; nothing runs in its place$"):  # never the golden model in its place
+        ol.predict(images)
 
 
 def test_board_path_streams_a_batch_bit_exactly(board: types.SimpleNamespace) -> None:
@@ -327,23 +141,167 @@ def test_bitstream_errors(board: types.SimpleNamespace, monkeypatch: pytest.Monk
     fails(board.bit, "expected one AXI DMA in the overlay, found 2")
     board.fake.overlay_error = RuntimeError("Bitstream file bwsnn.bit does not exist.\nmore detail")
     fails(board.bit, "pynq could not load the overlay: RuntimeError: Bitstream file bwsnn.bit does not exist.$")
-    with pytest.raises(BitstreamError, match="needs a bitstream"):
-        Accelerator(board.art_path, None, "pynq")
+    with pytest.raises(BitstreamError, match="^no bwsnn bitstream for Pynq-Z2 in .*host/bitstreams/Pynq-Z2 "):
+        Accelerator(board.art_path, None, "pynq")  # no --bitfile: this board's shipped one, none in the tree
     monkeypatch.setitem(sys.modules, "pynq", None)  # import pynq -> ImportError, as on a machine without it
     fails(board.bit, "needs the pynq package")
 
 
+def fresh_host(monkeypatch: pytest.MonkeyPatch) -> types.ModuleType:
+    """The host package with host.overlay imported again, so that BwsnnOverlay subclasses this test's fake."""
+    import host
+
+    monkeypatch.delitem(sys.modules, "host.overlay", raising=False)
+    return host
+
+
+def test_overlay_finds_the_active_boards_bitstream(board: types.SimpleNamespace,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """BwsnnOverlay() with no argument: the folder of the board pynq reports (as finn-examples picks its
+    bitfiles), with the artifact the bitstream was built with; another board's folder is not used."""
+    from host import bitstreams
+
+    host = fresh_host(monkeypatch)
+    shipped = board.dir / "package"
+    (shipped / "Pynq-Z2").mkdir(parents=True)
+    write_bitstream(shipped / "Pynq-Z2" / "bwsnn.bit")
+    board.art.save(shipped / "Pynq-Z2" / "model.bwsnn.npz")
+    (shipped / "ZCU104").mkdir()
+    monkeypatch.setattr(bitstreams, "PACKAGE_DIR", shipped)
+    ol = host.BwsnnOverlay()
+    images = random_images(board.art, 30, seed=5)
+    pred = ol.predict(images)
+    ol.close()
+    assert board.fake.downloads == [str(shipped / "Pynq-Z2" / "bwsnn.bit")] and pred.backend == "pynq"
+    assert np.array_equal(pred.scores, golden.run(board.art, images).scores)
+    board.fake.module.Device.active_device.name = "ZCU104"
+    with pytest.raises(BitstreamError, match=f"^no bwsnn bitstream for ZCU104 in {shipped / 'ZCU104'} \\(build one "
+                       "with `make bitstream TARGET=zcu104`, then `make wheel`"):
+        host.BwsnnOverlay()
+    board.fake.module.Device.active_device.name = "Pynq-Z7"
+    with pytest.raises(BitstreamError, match="^this board is 'Pynq-Z7' \\(pynq.Device.active_device.name\\), not one "
+                       "bwsnn builds for: expected one of Pynq-Z2 \\(pynq-z2\\), "):
+        host.BwsnnOverlay()
+    assert len(board.fake.downloads) == 1
+
+
+@pytest.mark.parametrize("part,built_for,msg", [
+    ("7z010clg400", "tul.com.tw:pynq-z2:part0:1.0", r"built for part 7z010clg400, but this board \(Pynq-Z2\) is a "
+     r"xc7z020clg400-1: rebuild it with `make bitstream TARGET=pynq-z2`$"),
+    ("7z020clg400", "www.digilentinc.com:pynq-z1:part0:1.0", r"built for board www.digilentinc.com:pynq-z1:part0:1.0, "
+     r"but this board is Pynq-Z2 \(tul.com.tw:pynq-z2:part0\)")])
+def test_a_bitstream_of_another_board_is_refused_before_download(board: types.SimpleNamespace, part: str,
+                                                                 built_for: str, msg: str,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    host = fresh_host(monkeypatch)
+    write_bitstream(board.bit, part, built_for)
+    for open_board in (lambda: Accelerator(board.art_path, board.bit, "pynq"),
+                       lambda: host.BwsnnOverlay(board.bit, board.art_path)):
+        with pytest.raises(BitstreamError, match=msg) as e:
+            open_board()
+        assert "\n" not in str(e.value)
+    board.bit.write_bytes(b"\x00")
+    with pytest.raises(BitstreamError, match="bwsnn.bit: not a Xilinx .bit file"):
+        host.BwsnnOverlay(board.bit, board.art_path)
+    assert board.fake.downloads == []  # nothing reached the PL
+
+
+def test_download_false_on_an_unloaded_overlay_is_one_line(board: types.SimpleNamespace,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    host = fresh_host(monkeypatch)
+    with pytest.raises(BitstreamError, match=r"bwsnn.bit: this bitstream is not the one loaded on the board "
+                       r"\(download=False only attaches to the loaded one\): open it with download=True$"):
+        host.BwsnnOverlay(board.bit, board.art_path, download=False)
+    host.BwsnnOverlay(board.bit, board.art_path).close()
+    attached = host.BwsnnOverlay(board.bit, board.art_path, download=False)  # the loaded one: attaches to it
+    images = random_images(board.art, 3)
+    assert np.array_equal(attached.predict(images).scores, golden.run(board.art, images).scores)
+    attached.close()
+    assert len(board.fake.downloads) == 1
+
+
 @pytest.mark.parametrize("mode,where", [("no_output", "receive \\(S2MM\\)"), ("no_input", "send \\(MM2S\\)")])
 def test_dma_time_out_never_hangs(board: types.SimpleNamespace, mode: str, where: str) -> None:
-    acc = Accelerator(board.art_path, board.bit, "pynq", timeout_s=0.05)
+    """A hung channel: the time-out is the base plus the per-image term of the transfer (its first holds one
+    image), then the DMA is reset and CONTINUOUS cleared before the error, and the buffers freed after it."""
+    acc = Accelerator(board.art_path, board.bit, "pynq", timeout_s=0.05, timeout_base_s=0.1)
     board.fake.acc.mode = mode
     t0 = time.monotonic()
-    with pytest.raises(DmaTimeout, match=f"image 0: DMA {where} did not finish within 0.05 s.*reload") as e:
+    with pytest.raises(DmaTimeout, match=f"^image 0: DMA {where} did not finish within 0.15 s; .*reload") as e:
         acc.predict(random_images(board.art, 4))
     assert time.monotonic() - t0 < 1.0 and "\n" not in str(e.value)
+    assert board.fake.events == ["reset"] and board.fake.acc.log[-1] == ("w", "CTRL", 0)
     with pytest.raises(AcceleratorError, match="unusable after: image 0"):
         acc.predict(random_images(board.art, 1))
     acc.close()
+    assert board.fake.events == ["reset"] + ["free"] * 4  # freed only once nothing was armed
+
+
+def test_time_out_is_a_base_plus_a_term_per_image(board: types.SimpleNamespace) -> None:
+    """Defaults: 1 s per transfer + 10 ms per image it holds (transfers of 1, 256 and 43 images)."""
+    acc = Accelerator(board.art_path, board.bit, "pynq")
+    seen: list[float] = []
+    wait = acc._impl.t.wait_recv
+    acc._impl.t.wait_recv = lambda timeout_s: seen.append(timeout_s) or wait(timeout_s)
+    acc.predict(random_images(board.art, 300))
+    assert seen == pytest.approx([1.01, 1 + 2.56, 1.43])
+    acc.close()
+
+
+def test_transfers_fit_the_dmas_length_register(board: types.SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An overlay with Vivado's default 14-bit length register (16,383 bytes): a 256-image batch of 64-byte
+    images would be 16,384 bytes, so the transfers hold 255 (pynq's transfer raises ValueError past the limit)."""
+    fake = FakePynq(board.art, length_bits=14)
+    monkeypatch.setitem(sys.modules, "pynq", fake.module)
+    images = random_images(board.art, 600, seed=4)
+    with Accelerator(board.art_path, board.bit, "pynq") as acc:
+        pred = acc.predict(images)
+    want = golden.run(board.art, images)
+    assert np.array_equal(pred.classes, want.classes) and np.array_equal(pred.scores, want.scores)
+    assert pred.stats["images_per_transfer"] == 255 and fake.dma.sendchannel.transfers == 4  # 1, 255, 255, 89
+
+
+def test_an_interrupt_mid_wait_leaves_nothing_armed(board: types.SimpleNamespace) -> None:
+    """Ctrl-C in Jupyter while the host waits for results: the KeyboardInterrupt propagates as it is, after
+    the DMA reset and CONTINUOUS cleared; the driver refuses to go on; a new one (a new download) works."""
+    acc = Accelerator(board.art_path, board.bit, "pynq")
+    board.fake.acc.mode = "interrupt"
+    with pytest.raises(KeyboardInterrupt):
+        acc.predict(random_images(board.art, 10))
+    assert board.fake.events == ["reset"] and board.fake.acc.log[-1] == ("w", "CTRL", 0)
+    with pytest.raises(AcceleratorError, match=r"unusable after: images 1\.\.9: interrupted \(KeyboardInterrupt\)"):
+        acc.predict(random_images(board.art, 1))
+    acc.close()
+    assert board.fake.events[0] == "reset" and board.fake.events.count("free") == 4
+    board.fake.acc.mode = "ok"
+    images = random_images(board.art, 300, seed=9)
+    with Accelerator(board.art_path, board.bit, "pynq") as again:
+        pred = again.predict(images)
+    assert np.array_equal(pred.scores, golden.run(board.art, images).scores)
+
+
+def test_a_pynq_error_mid_batch_is_one_line(board: types.SimpleNamespace) -> None:
+    """pynq's own RuntimeError (here "DMA channel not idle" on the second transfer): one DmaError line,
+    the DMA reset, the driver marked broken."""
+    acc = Accelerator(board.art_path, board.bit, "pynq")
+    board.fake.acc.mode = "pynq_error"
+    with pytest.raises(DmaError, match=r"^images 1\.\.256: RuntimeError: DMA channel not idle; .*reload the "
+                       r"bitstream$") as e:
+        acc.predict(random_images(board.art, 300))
+    assert "\n" not in str(e.value) and board.fake.events == ["reset"]
+    with pytest.raises(AcceleratorError, match="unusable after"):
+        acc.predict(random_images(board.art, 1))
+    acc.close()
+
+
+def test_the_golden_model_runs_only_when_asked(board: types.SimpleNamespace) -> None:
+    images = random_images(board.art, 5)
+    with Accelerator(board.art_path, backend="golden") as g:
+        assert g.predict(images).backend == "golden"
+    with pytest.raises(AcceleratorError, match="this golden accelerator was closed"):
+        g.predict(images)
+    with Accelerator(board.art_path, board.bit, "pynq") as acc:
+        assert acc.predict(images).backend == "pynq"
 
 
 @pytest.mark.parametrize("mode,err,msg", [("dma_error", DmaError, "halted on an error"),
@@ -441,10 +399,11 @@ def test_hls_overlay_errors(hls_board: types.SimpleNamespace) -> None:
 
 @pytest.mark.parametrize("mode,where", [("no_output", "receive \\(S2MM\\)"), ("no_input", "send \\(MM2S\\)")])
 def test_hls_dma_time_out_never_hangs(hls_board: types.SimpleNamespace, mode: str, where: str) -> None:
-    with Accelerator(hls_board.art_path, hls_board.bit, "pynq", load_params=False, timeout_s=0.05) as acc:
+    with Accelerator(hls_board.art_path, hls_board.bit, "pynq", load_params=False, timeout_s=0.05,
+                     timeout_base_s=0.01) as acc:
         hls_board.fake.acc.mode = mode
         t0 = time.monotonic()
-        with pytest.raises(DmaTimeout, match=f"image 0: DMA {where} did not finish within 0.05 s.*reload") as e:
+        with pytest.raises(DmaTimeout, match=f"image 0: DMA {where} did not finish within 0.06 s.*reload") as e:
             acc.predict(random_images(hls_board.art, 4))
         assert time.monotonic() - t0 < 1.0 and "\n" not in str(e.value)
 

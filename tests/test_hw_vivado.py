@@ -8,6 +8,7 @@ files stop it with one line. The wrapper must skip cleanly (one line, exit 0) wh
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from bwsnn.boards import get_board
+from bwsnn.regmap import REGMAP
 
 ROOT = Path(__file__).resolve().parents[1]
 TCL = ROOT / "hw" / "vivado" / "build.tcl"
@@ -150,3 +152,36 @@ def test_wrapper_skips_without_vivado(tmp_path: Path) -> None:
     r = subprocess.run([str(ROOT / "hw" / "vivado" / "build.sh")], capture_output=True, text=True, env=env)
     assert r.returncode == 0
     assert r.stdout.splitlines() == [r.stdout.strip()] and "skipped" in r.stdout and "vivado" in r.stdout
+
+
+@needs_tclsh
+@pytest.mark.parametrize("board", ["pynq-z2", "zcu104"])
+def test_dma_memory_maps_are_as_wide_as_their_streams(tmp_path: Path, board: str) -> None:
+    """PG022: a stream wider than its memory map is not a valid AXI DMA (the memory map defaults to 32 bits);
+    the MM2S stream carries the regmap's 64-bit beats."""
+    calls = run_stubbed(tmp_path, "kind=hls", f"ip_repo={tmp_path}", "vlnv=x:hls:top:1.0", "s_axil=", board=board)
+    (dma,) = [c for c in calls if c.startswith("set_property") and "c_m_axis_mm2s_tdata_width" in c]
+    cfg = dict(re.findall(r"CONFIG\.(\w+) (\S+)", dma))
+    assert int(cfg["c_m_axis_mm2s_tdata_width"]) == REGMAP.in_bits
+    for side, stream in (("mm2s", "c_m_axis_mm2s_tdata_width"), ("s2mm", "c_s_axis_s2mm_tdata_width")):
+        assert int(cfg[f"c_m_axi_{side}_data_width"]) >= int(cfg[stream]), cfg
+
+
+@needs_tclsh
+@pytest.mark.parametrize("board,folder", [("pynq-z2", "Pynq-Z2"), ("zcu104", "ZCU104")])
+def test_bitstream_delivered_to_the_boards_folder(tmp_path: Path, board: str, folder: str) -> None:
+    """deliver=DIR: the .bit + .hwh also land in DIR/<PYNQ board name>/, where host.bitstreams.find looks."""
+    run_stubbed(tmp_path, "kind=hls", f"ip_repo={tmp_path}", "vlnv=x:hls:top:1.0", f"deliver={tmp_path / 'd'}",
+                board=board)
+    assert sorted(p.name for p in (tmp_path / "d" / folder).iterdir()) == ["bwsnn.bit", "bwsnn.hwh"]
+    assert get_board(board).pynq_board == folder
+
+
+def test_wrapper_refuses_an_unknown_board_first(tmp_path: Path) -> None:
+    """Before the Vivado check: `make bitstream TARGET=zcu999` must not say it skipped."""
+    env = {**os.environ, "PATH": "/usr/bin:/bin"}
+    r = subprocess.run([str(ROOT / "hw" / "vivado" / "build.sh"), "target=zcu999"], capture_output=True, text=True,
+                       env=env)
+    assert r.returncode == 2 and r.stdout == ""
+    assert r.stderr.splitlines() == ["error: unknown target 'zcu999': expected one of pynq-z2, zcu104, zcu102, "
+                                     "ultra96-v2"]

@@ -49,13 +49,38 @@ def test_bench_gets_data_dir(tmp_path: Path) -> None:
 
 
 def test_default_artifact_trained_only_when_missing(tmp_path: Path) -> None:
-    assert "training.train" in make(tmp_path, "hls").stdout  # missing: trained
-    (tmp_path / "b").mkdir()
-    art = tmp_path / "b" / "model.bwsnn.npz"
+    """The venv is an order-only prerequisite of the default artifact: an artifact older than the venv is
+    kept. Checked without `-o`, on a copy of the Makefile beside a fresh venv stamp (newer than pyproject.toml
+    and the artifact), so the rule itself decides."""
+    tree = tmp_path / "tree"
+    (tree / ".venv").mkdir(parents=True)
+    shutil.copyfile(ROOT / "Makefile", tree / "Makefile")
+    shutil.copyfile(ROOT / "pyproject.toml", tree / "pyproject.toml")
+    (tree / "bwsnn").symlink_to(ROOT / "bwsnn")  # the TARGET= check reads the board record
+    (tree / ".venv" / ".stamp").write_text("")
+    os.utime(tree / "pyproject.toml", (1000, 1000))
+
+    def dry(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["make", "--no-print-directory", "-C", str(tree), "-n", *args], capture_output=True,
+                              text=True, timeout=60)
+
+    r = dry("hls")
+    assert r.returncode == 0 and "training.train" in r.stdout, r.stdout + r.stderr  # missing: trained
+    assert "-m venv" not in r.stdout, r.stdout  # the stamp is newer than pyproject.toml: the venv is kept
+    (tree / "build").mkdir()
+    art = tree / "build" / "model.bwsnn.npz"
     shutil.copyfile(SHIPPED, art)
-    os.utime(art, (0, 0))  # older than the venv
-    r = make(tmp_path, "hls")
+    os.utime(art, (0, 0))  # older than the venv stamp
+    r = dry("hls")
     assert r.returncode == 0 and "training.train" not in r.stdout, r.stdout
+
+
+@pytest.mark.parametrize("goal", ["", "demo", "hls", "bitstream", "bench"])
+def test_unknown_target_is_one_line_before_anything(tmp_path: Path, goal: str) -> None:
+    r = make(tmp_path, *([goal] if goal else []), "TARGET=zcu999", dry=False)
+    assert r.returncode != 0 and r.stdout == "", r.stdout
+    assert r.stderr.count("\n") == 1 and "unknown target 'zcu999': expected one of pynq-z2, zcu104" in r.stderr
+    assert not (tmp_path / "b").exists()  # nothing ran, nothing was trained
 
 
 def test_missing_given_artifact_is_one_line(tmp_path: Path) -> None:

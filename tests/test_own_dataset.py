@@ -39,6 +39,10 @@ def own(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_own_dataset_trains_and_runs_on_the_host(own: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """Scored against the labels this test drew (shapes(150, 1)), never the loader's own: a loader, trainer or
+    host.data that loses or shuffles labels fails here."""
+    (_, _), (_, truth) = shapes(600, 0), shapes(150, 1)
+    assert len(set(truth.tolist())) == 3  # all three classes: a constant label would not pass
     out = tmp_path / "run"
     train.main(["--dataset", str(own), "--hidden", "32", "--epochs", "3", "--teacher-epochs", "1",
                 "--no-export", "--threads", "1", "--out", str(out)])
@@ -47,12 +51,16 @@ def test_own_dataset_trains_and_runs_on_the_host(own: Path, tmp_path: Path, caps
     assert art.info["dataset"] == "bars.npz" and art.info["producer"]["bwsnn"]
     assert str(own.parent) not in json.dumps(art.info)  # the file by name, no developer path
     ds = datasets.load(art.info["dataset"], str(own.parent))
-    assert 100 * np.mean(golden.run(art, ds.x_test).classes == ds.y_test) > 60  # learned something
+    np.testing.assert_array_equal(ds.y_test, truth)
+    pred = golden.run(art, ds.x_test).classes
+    assert 100 * np.mean(pred == truth) > 60  # learned something
     assert data.main([str(out / "model.bwsnn.npz"), str(tmp_path / "t.npz"), "--data-dir", str(own.parent)]) == 0
+    np.testing.assert_array_equal(np.load(tmp_path / "t.npz")["labels"], truth)
     capsys.readouterr()
     assert run.main(["--backend", "golden", "--artifact", str(out / "model.bwsnn.npz"), "--data",
                      str(tmp_path / "t.npz"), "--quiet"]) == 0
-    assert capsys.readouterr().out.startswith("golden: 150 images, accuracy ")
+    right = int((pred == truth).sum())
+    assert capsys.readouterr().out.startswith(f"golden: 150 images, accuracy {100 * right / 150:.2f}% ({right}/150), ")
 
 
 def bad_file(tmp_path: Path, **change: object) -> Path:

@@ -1,8 +1,10 @@
 """bwsnn layers for hls4ml, added through its extension API (no fork, no vendored hls4ml).
 
 Per layer type: a :class:`hls4ml.model.layers.Layer` subclass (registered with ``register_layer``), a config
-template and a function-call template (``backend.register_template``); the C++ kernels are one header,
-``nnet_bwsnn.h``, copied into every project by ``backend.register_source``. The optimizer pass
+template and a function-call template (``backend.register_template``); the C++ kernels are one header per
+layer kind as hls4ml's own (``nnet_bwsnn_dense.h``: one template with flags for every dense kind,
+``nnet_bwsnn_conv.h``: conv and pool, both over ``nnet_bwsnn_common.h``), copied into every project by
+``backend.register_source``. The optimizer pass
 :class:`BwsnnLower` turns the frontend's one generic node per artifact layer into the kernel layer type.
 
 Tensors between layers: a spike train is ``T * ceil(n/8)`` packed bytes (``ap_uint<8>``, the artifact's
@@ -10,7 +12,7 @@ little bit order), where a conv or pool layer's n = H*W*C is its (H, W, C) map f
 dense layer after it reads the map as is); the last layer's output is ``1 + C`` int32 words: class, then the
 scores (stream_out). Conv layers (``BwsnnConv`` -> ``BwsnnConvEncodeLIF`` / ``BwsnnConvLIF``) and
 ``BwsnnPoolOr`` stream each step of their input map through a line buffer that emits one k x k x C window per
-output position (``bwsnn_sliding_windows`` in ``nnet_bwsnn.h``); the conv consumer popcounts the window against
+output position (``bwsnn_sliding_windows`` in ``nnet_bwsnn_conv.h``); the conv consumer popcounts the window against
 each output channel's weight row, the pool ORs it.
 """
 from __future__ import annotations
@@ -27,7 +29,8 @@ from hls4ml.model.layers import Layer, register_layer
 from hls4ml.model.optimizer import OptimizerPass
 from hls4ml.model.types import IntegerPrecisionType
 
-SOURCE = Path(__file__).resolve().parent / "nnet_bwsnn.h"
+HEADERS = Path(__file__).resolve().parent
+SOURCES = tuple(HEADERS / f"nnet_bwsnn_{kind}.h" for kind in ("common", "dense", "conv"))
 BYTE = IntegerPrecisionType(8, signed=False)
 INT32 = IntegerPrecisionType(32, signed=True)
 # the generic flow that vivado:init_layers requires: lowering happens before any backend pass
@@ -53,7 +56,8 @@ class _BwsnnKernel(Layer):
 
     _expected_attributes = _COMMON
     params: tuple[str, ...] = ("bias",)
-    kernel = ""  # C++ function in nnet_bwsnn.h (+ "_skip" with a shortcut input)
+    kernel = ""  # conv / pool: the C++ function in nnet_bwsnn_conv.h (+ "_skip" with a shortcut input)
+    encode = spiking = False  # dense: bwsnn_dense's ENCODE and SPIKING flags (nnet_bwsnn_dense.h)
 
     def initialize(self) -> None:
         self.add_weights_variable(name="weight", var_name="w{index}", precision=BYTE,
@@ -73,21 +77,19 @@ class _BwsnnKernel(Layer):
 class BwsnnEncodeLIF(_BwsnnKernel):
     """Layer 0: 8-bit pixels (same at every step) -> spike train."""
 
-    kernel = "bwsnn_encode_lif"
+    encode = spiking = True
     params = ("bias", "threshold")
 
 
 class BwsnnLIF(_BwsnnKernel):
     """Hidden layer: spike train (+ optional shortcut spike train) -> spike train."""
 
-    kernel = "bwsnn_lif"
+    spiking = True
     params = ("bias", "threshold")
 
 
 class BwsnnIntegrator(_BwsnnKernel):
     """Output layer: spike train (+ optional shortcut) -> class and C scores; never fires."""
-
-    kernel = "bwsnn_integrator"
 
     def output_shape(self) -> list[int]:
         return [self.get_attr("n_out") + 1]
@@ -99,7 +101,7 @@ class BwsnnIntegrator(_BwsnnKernel):
 class BwsnnEncodeIntegrator(BwsnnIntegrator):
     """Layer 0 as the output layer (an artifact without hidden layers): 8-bit pixels -> class and C scores."""
 
-    kernel = "bwsnn_encode_integrator"
+    encode = True
 
 
 _GEOMETRY = [Attribute(a) for a in ("in_h", "in_w", "in_c", "out_h", "out_w", "kernel", "stride", "pad")]
@@ -175,8 +177,8 @@ class BwsnnLower(OptimizerPass):
         return True
 
 
-_CONFIG = """struct config{index} : nnet::bwsnn_config {{
-    static const unsigned n_in = {n_in};
+# the fields every kernel's config carries: bit-vector sizes and the neuron constants
+_COMMON_FIELDS = """    static const unsigned n_in = {n_in};
     static const unsigned n_out = {n_out};
     static const unsigned in_bytes = {in_bytes};
     static const unsigned out_bytes = {out_bytes};
@@ -186,12 +188,13 @@ _CONFIG = """struct config{index} : nnet::bwsnn_config {{
     static const unsigned frac_bits = {frac_bits};
     static const bool soft_reset = {soft_reset};
     static const unsigned input_shift = {input_shift};
-    typedef {weight_t} weight_t;
+"""
+_CONFIG = ("struct config{index} : nnet::bwsnn_config {{\n" + _COMMON_FIELDS + """    typedef {weight_t} weight_t;
     typedef {int_t} bias_t;
     typedef {int_t} threshold_t;
     typedef {int_t} gain_t;
 }};
-"""
+""")
 
 
 class BwsnnConfigTemplate(LayerConfigTemplate):
@@ -208,23 +211,12 @@ class BwsnnConfigTemplate(LayerConfigTemplate):
         return self.template.format(**params)
 
 
-_CONV_CONFIG = """struct config{index} : nnet::bwsnn_conv_config {{
+_CONV_CONFIG = ("""struct config{index} : nnet::bwsnn_conv_config {{
     static const unsigned in_h = {in_h}, in_w = {in_w}, in_c = {in_c};
     static const unsigned out_h = {out_h}, out_w = {out_w};
-    static const unsigned n_out = {n_out};
     static const unsigned kernel = {kernel}, stride = {stride}, pad = {pad};
-    static const unsigned n_in = {n_in};
     static const unsigned w_bytes = {w_bytes};
-    static const unsigned in_bytes = {in_bytes};
-    static const unsigned out_bytes = {out_bytes};
-    static const unsigned T = {T};
-    static const unsigned mem_bits = {mem_bits};
-    static const unsigned leak_shift = {leak_shift};
-    static const unsigned frac_bits = {frac_bits};
-    static const bool soft_reset = {soft_reset};
-    static const unsigned input_shift = {input_shift};
-}};
-"""
+""" + _COMMON_FIELDS + "}};\n")
 
 
 class BwsnnConvConfigTemplate(LayerConfigTemplate):
@@ -254,11 +246,32 @@ class BwsnnConvConfigTemplate(LayerConfigTemplate):
         return config
 
 
-class BwsnnFunctionTemplate(FunctionCallTemplate):
+class BwsnnDenseFunctionTemplate(FunctionCallTemplate):
+    """``nnet::bwsnn_dense<in, skip, out, config, ENCODE, SKIP, SPIKING>(input, skip, output, weights...)``, the
+    arguments a kind does not use null."""
+
+    def __init__(self) -> None:
+        super().__init__(KERNELS, include_header=["nnet_utils/nnet_bwsnn_dense.h"])
+
+    def format(self, node: Layer) -> str:
+        ins = [node.get_input_variable(i) for i in node.inputs]
+        skip = len(ins) > 1
+        out = node.get_output_variable()
+        w, b = node.get_weights("weight").name, node.get_weights("bias").name
+        null = "0"
+        thr = node.get_weights("threshold").name if node.spiking else null
+        g = node.get_weights("skip_gain").name if skip else null
+        flags = ", ".join("true" if f else "false" for f in (node.encode, skip, node.spiking))
+        types = f"{ins[0].type.name}, {ins[-1].type.name}, {out.type.name}, config{node.index}, {flags}"
+        return f"nnet::bwsnn_dense<{types}>({ins[0].name}, {ins[1].name if skip else null}, {out.name}, {w}, {b}, " \
+               f"{thr}, {g});"
+
+
+class BwsnnConvFunctionTemplate(FunctionCallTemplate):
     """``nnet::bwsnn_<kernel>[_skip]<types, config>(inputs..., output, weights...)``."""
 
     def __init__(self) -> None:
-        super().__init__(KERNELS + CONV_KERNELS, include_header=["nnet_utils/nnet_bwsnn.h"])
+        super().__init__(CONV_KERNELS, include_header=["nnet_utils/nnet_bwsnn_conv.h"])
 
     def format(self, node: Layer) -> str:
         ins = [node.get_input_variable(i) for i in node.inputs]
@@ -286,6 +299,8 @@ def register() -> None:
     vivado.register_pass("bwsnn_lower", BwsnnLower, flow=LOWER_FLOW)
     vivado.register_template(BwsnnConfigTemplate)
     vivado.register_template(BwsnnConvConfigTemplate)
-    vivado.register_template(BwsnnFunctionTemplate)
+    vivado.register_template(BwsnnDenseFunctionTemplate)
+    vivado.register_template(BwsnnConvFunctionTemplate)
     for name in ("Vivado", "VivadoAccelerator"):
-        get_backend(name).register_source(SOURCE)
+        for source in SOURCES:
+            get_backend(name).register_source(source)

@@ -1,4 +1,4 @@
-// AXI4-Lite registers (hw/regmap.json -> bwsnn_regmap.vh): control, status, counters, identity, and the
+// AXI4-Lite registers (bwsnn/regmap.json -> bwsnn_regmap.vh): control, status, counters, identity, and the
 // parameter port: PARAM_DATA writes the parameter image word PARAM_ADDR (which then counts up), registered
 // once on pw_* before the memories; an address past PARAM_WORDS sets ERROR.PARAM_ADDR instead. The layers'
 // configuration words (image words 0..N_LAYERS-1) are fixed at synthesis (CFG): another value sets

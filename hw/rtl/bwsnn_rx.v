@@ -1,4 +1,4 @@
-// Stream receiver: AXI4-Stream images (PIXELS_PER_BEAT = 8 pixels per 64-bit beat, hw/regmap.json) into the
+// Stream receiver: AXI4-Stream images (PIXELS_PER_BEAT = 8 pixels per 64-bit beat, bwsnn/regmap.json) into the
 // pixel frame buffer, beat b as its b-th write (in order: the buffer shifts them in). Layer 0 sees
 // x = pixel >> (8 - IB), so only those IB bits are written, as IB bit-planes of the beat's 8 pixels: w_data
 // bit 8k + j is bit 8 - IB + k of pixel j. An image is taken while CONTINUOUS or a START credit allows it and

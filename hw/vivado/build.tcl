@@ -12,11 +12,13 @@
 #     s_axil=NAME s_axis=NAME m_axis=NAME clk=NAME rst=NAME   accelerator interface/pin names (rtl defaults
 #                    below); s_axil= (empty) for an accelerator without AXI-Lite, such as the HLS one
 #     out=DIR        project and results (default build/hw/vivado); jobs=N (default 2)
+#     deliver=DIR    also copy them to DIR/<PYNQ board name>/, the folder the board wheel ships and
+#                    host.bitstreams.find picks by pynq.Device.active_device.name (build.sh: host/bitstreams)
 # Writes OUT/bwsnn.bit and OUT/bwsnn.hwh (the names PYNQ's Overlay("bwsnn.bit") expects side by side).
 
 set vivado_version 2022.1
 set here      [file dirname [file normalize [info script]]]
-array set opt [list board "" kind rtl params "" ip_repo "" vlnv "" out build/hw/vivado jobs 2 \
+array set opt [list board "" kind rtl params "" ip_repo "" vlnv "" out build/hw/vivado jobs 2 deliver "" \
                     s_axil s_axil s_axis s_axis m_axis m_axis clk clk rst rst_n]
 foreach arg $argv {
     set kv [split $arg =]
@@ -107,11 +109,14 @@ if {$ps eq "ps7"} {
 }
 
 set dma [create_bd_cell -type ip -vlnv xilinx.com:ip:axi_dma:7.1 dma]
-# simple mode (no scatter-gather), 64-bit images in, 32-bit results out, 23-bit length (8 MB transfers)
+# simple mode (no scatter-gather), 64-bit images in, 32-bit results out, 23-bit length (8 MB transfers; the
+# host sizes its transfers from the .hwh's value). Each memory-map side is at least as wide as its stream
+# (PG022: the MM2S stream must not be wider than its memory map; the default memory map is 32 bits)
 set_property -dict [list CONFIG.c_include_sg {0} CONFIG.c_sg_include_stscntrl_strm {0} \
-                        CONFIG.c_sg_length_width {23} CONFIG.c_m_axis_mm2s_tdata_width {64} \
-                        CONFIG.c_s_axis_s2mm_tdata_width {32} CONFIG.c_mm2s_burst_size {16} \
-                        CONFIG.c_s2mm_burst_size {16}] $dma
+                        CONFIG.c_sg_length_width {23} \
+                        CONFIG.c_m_axi_mm2s_data_width {64} CONFIG.c_m_axis_mm2s_tdata_width {64} \
+                        CONFIG.c_m_axi_s2mm_data_width {32} CONFIG.c_s_axis_s2mm_tdata_width {32} \
+                        CONFIG.c_mm2s_burst_size {16} CONFIG.c_s2mm_burst_size {16}] $dma
 
 set accel [create_bd_cell -type ip -vlnv $vlnv bwsnn_0]
 connect_bd_intf_net [get_bd_intf_pins dma/M_AXIS_MM2S] [get_bd_intf_pins bwsnn_0/$opt(s_axis)]
@@ -160,3 +165,9 @@ report_timing_summary -file $out/timing.rpt
 file copy -force [glob $out/proj/bwsnn.runs/impl_1/*.bit] $out/bwsnn.bit
 file copy -force [lindex [glob $out/proj/bwsnn.*/sources_1/bd/bwsnn/hw_handoff/bwsnn.hwh] 0] $out/bwsnn.hwh
 puts "bwsnn: wrote $out/bwsnn.bit and $out/bwsnn.hwh"
+if {$opt(deliver) ne ""} {
+    set to [file normalize $opt(deliver)]/$pynq_board
+    file mkdir $to
+    foreach f {bwsnn.bit bwsnn.hwh} { file copy -force $out/$f $to/$f }
+    puts "bwsnn: delivered them to $to"
+}

@@ -11,8 +11,9 @@ import random
 from typing import Any
 
 import cocotb
-from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, FallingEdge
+
+from sim.tb.banked import Writer, slice_of, start
 
 
 def params() -> tuple[int, int, int, int, int, int]:
@@ -21,58 +22,15 @@ def params() -> tuple[int, int, int, int, int, int]:
     return p["PLANES"], p["NB"], p["FILL"], p["WW"], p["RW"], p["RW2"]
 
 
-def slice_of(frame: list[int], width: int, idx: int) -> int:
-    """Slice idx of every plane, plane p at bits p*width."""
-    mask = (1 << width) - 1
-    return sum(((plane >> (idx * width)) & mask) << (p * width) for p, plane in enumerate(frame))
-
-
 @cocotb.test()
 async def test_framebuf(dut: Any) -> None:
     planes, nb, fill, ww, rw, rw2 = params()
     n = int(os.environ.get("BWSNN_TB_VECTORS", "2000")) // 50
     rng = random.Random(9)
     frames = [[rng.getrandbits(fill) for _ in range(planes)] for _ in range(n)]
-    Clock(dut.clk, 10, unit="ns").start()
-    for s in (dut.w_start, dut.w_en, dut.w_data, dut.w_commit, dut.r_idx, dut.r2_idx, dut.r_done):
-        s.value = 0
-    dut.rst.value = 1
-    await ClockCycles(dut.clk, 2)
-    dut.rst.value = 0
-    refused = 0
-
-    async def reserve() -> None:
-        nonlocal refused
-        while True:
-            await FallingEdge(dut.clk)
-            if int(dut.w_ready.value):
-                break
-            refused += 1
-        dut.w_start.value = 1
-        await FallingEdge(dut.clk)
-        dut.w_start.value = 0
-
-    async def writer() -> None:
-        reserved = 0
-        for k, frame in enumerate(frames):
-            if reserved == k:
-                await reserve()
-                reserved += 1
-            early = k + 1 < n and rng.random() < 0.5  # reserve the next bank while this frame is written
-            order = range(fill // ww)
-            for j, idx in enumerate(order):
-                if early and j == len(order) // 2:
-                    await reserve()
-                    reserved += 1
-                while rng.random() < 0.3:
-                    await FallingEdge(dut.clk)
-                dut.w_en.value = 1
-                dut.w_data.value = slice_of(frame, ww, idx)
-                dut.w_commit.value = int(j == len(order) - 1)
-                await FallingEdge(dut.clk)
-                dut.w_en.value = dut.w_commit.value = 0
-
-    cocotb.start_soon(writer())
+    await start(dut, dut.r2_idx)
+    writer = Writer(dut, frames, ww, fill, rng)
+    cocotb.start_soon(writer.run())
     for k, frame in enumerate(frames):
         if rng.random() < 0.3:  # a slow reader: the writer fills every bank and must wait
             await ClockCycles(dut.clk, 4 * (fill // ww))
@@ -91,4 +49,4 @@ async def test_framebuf(dut: Any) -> None:
         dut.r_done.value = 1
         await FallingEdge(dut.clk)
         dut.r_done.value = 0
-    assert refused > 0, "the writer was never refused: the bench did not fill every bank"
+    assert writer.refused > 0, "the writer was never refused: the bench did not fill every bank"

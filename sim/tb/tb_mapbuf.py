@@ -12,10 +12,9 @@ import random
 from typing import Any
 
 import cocotb
-from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, FallingEdge
 
-from sim.tb.tb_framebuf import slice_of
+from sim.tb.banked import Writer, slice_of, start
 
 
 @cocotb.test(timeout_time=20, timeout_unit="ms")
@@ -25,46 +24,9 @@ async def test_mapbuf(dut: Any) -> None:
     n = max(4, int(os.environ.get("BWSNN_TB_VECTORS", "2000")) // 100)
     rng = random.Random(5)
     frames = [[rng.getrandbits(fill) for _ in range(planes)] for _ in range(n)]
-    Clock(dut.clk, 10, unit="ns").start()
-    for sig in (dut.w_start, dut.w_en, dut.w_data, dut.w_commit, dut.r_idx, dut.r_done):
-        sig.value = 0
-    dut.rst.value = 1
-    await ClockCycles(dut.clk, 2)
-    dut.rst.value = 0
-    refused = 0
-
-    async def reserve() -> None:
-        nonlocal refused
-        while True:
-            await FallingEdge(dut.clk)
-            if int(dut.w_ready.value):
-                break
-            refused += 1
-        dut.w_start.value = 1
-        await FallingEdge(dut.clk)
-        dut.w_start.value = 0
-
-    async def writer() -> None:
-        reserved = 0
-        writes = fill // ww
-        for k, frame in enumerate(frames):
-            if reserved == k:
-                await reserve()
-                reserved += 1
-            early = k + 1 < n and rng.random() < 0.5  # reserve the next bank while this frame is written
-            for j in range(writes):
-                if early and j == writes // 2:
-                    await reserve()
-                    reserved += 1
-                while rng.random() < 0.3:
-                    await FallingEdge(dut.clk)
-                dut.w_en.value = 1
-                dut.w_data.value = slice_of(frame, ww, j)
-                dut.w_commit.value = int(j == writes - 1)
-                await FallingEdge(dut.clk)
-                dut.w_en.value = dut.w_commit.value = 0
-
-    cocotb.start_soon(writer())
+    await start(dut)
+    writer = Writer(dut, frames, ww, fill, rng)
+    cocotb.start_soon(writer.run())
     for k, frame in enumerate(frames):
         if rng.random() < 0.3:  # a slow reader: the writer fills every bank and must wait
             await ClockCycles(dut.clk, 4 * (fill // ww))
@@ -82,4 +44,4 @@ async def test_mapbuf(dut: Any) -> None:
             assert int(dut.r_data.value) == slice_of(frame, c, idx), f"frame {k} pixel {idx}"
             while rng.random() < 0.2:
                 await FallingEdge(dut.clk)
-    assert refused > 0, "the writer was never refused: the bench did not fill every bank"
+    assert writer.refused > 0, "the writer was never refused: the bench did not fill every bank"
