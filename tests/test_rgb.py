@@ -94,14 +94,14 @@ def test_qonnx_export_of_the_rgb_model_agrees_with_golden(rgb: tuple[Path, Path]
 
 def test_hls_csim_of_the_rgb_model_is_bit_exact(rgb: tuple[Path, Path], tmp_path: Path) -> None:
     pytest.importorskip("hls4ml")
+    from bwsnn.boards import get_board
     from hls.convert import convert
     from hls.flow import csim
-    from hls.targets import get_target
 
     path, out = rgb
     art = artifact.load(out / "model.bwsnn.npz")
     x = datasets.load(path.name, str(path.parent)).x_test[:100]
-    res = csim(convert(art, get_target("pynq-z2"), tmp_path / "prj"), art, x, "rgb")
+    res = csim(convert(art, get_board("pynq-z2"), tmp_path / "prj"), art, x, "rgb")
     assert (res.images, res.mismatches, res.testbench_mismatches) == (100, 0, 0)
 
 
