@@ -22,6 +22,7 @@ import numpy as np
 from bwsnn.artifact import Artifact
 from bwsnn.golden import check_images
 from bwsnn.params import param_image
+from bwsnn.planner import plan
 from bwsnn.regmap import REGMAP, Regmap, pack_images, unpack_results
 
 from .errors import AcceleratorError, DmaError, DmaTimeout, MismatchError
@@ -54,7 +55,7 @@ class Driver:
             log.warning("stream-only (HLS) accelerator: no registers, so the artifact cannot be checked against "
                         "the bitstream and the weights are the ones synthesized into it; no cycle counts")
             return
-        image = param_image(art)
+        image = param_image(art, plan(art))
         self.check(len(image))
         if load_params:
             self.load_params(image)

@@ -22,17 +22,8 @@ import numpy as np
 from bwsnn import cli
 from bwsnn.artifact import Artifact, ArtifactError, load
 from bwsnn.cost import Budget, default_budget
-from bwsnn.params import (
-    DEFAULT_TARGET_CYCLES,
-    Fold,
-    Layout,
-    LayoutError,
-    check_buildable,
-    descriptors,
-    layout,
-    memories,
-    plan,
-)
+from bwsnn.params import Fold, Layout, LayoutError, check_buildable, descriptors, layout, memories
+from bwsnn.planner import DEFAULT_TARGET_CYCLES, plan
 from bwsnn.regmap import REGMAP, Regmap
 
 PIXEL_BEAT_BITS = 64
@@ -332,6 +323,7 @@ def write_params(art: Artifact, out_dir: str | Path, folding: tuple[Fold, ...] |
     a tool that cannot see absolute paths (YoWASP Yosys has a private /tmp)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    folding = plan(art) if folding is None else folding
     lay = layout(art, folding)
     mems = memories(art, folding)
     for i, ll in enumerate(lay.layers):
@@ -357,6 +349,7 @@ def write_regmap(out_dir: str | Path) -> Path:
 
 def write_layer_unit(art: Artifact, out_dir: str | Path, i: int, folding: tuple[Fold, ...] | None = None) -> Path:
     """:func:`write_params` plus bwsnn_layer_unit.v (layer ``i``'s engine alone); returns the .v file."""
+    folding = plan(art) if folding is None else folding
     out = write_params(art, out_dir, folding)
     unit = out / "bwsnn_layer_unit.v"
     unit.write_text(layer_unit(art, layout(art, folding), i, out.resolve()))

@@ -80,6 +80,7 @@ class SimBoard:
         """``hw_art``: the artifact the simulated bitstream is built from (default ``art``): what a .bit is
         on the board. The driver loads ``art`` into it (unless ``load_params`` is False)."""
         from bwsnn.params import param_image
+        from bwsnn.planner import plan
         from sim import rtl_build
 
         self.art, self.load_params = art, load_params
@@ -87,7 +88,7 @@ class SimBoard:
         hw_art = hw_art or art
         # One build per hardware artifact, like one .bit per design: its .mem files are part of the build,
         # so two artifacts sharing a directory would overwrite each other's initial weights.
-        key = hashlib.sha256(param_image(hw_art).tobytes()).hexdigest()[:12]
+        key = hashlib.sha256(param_image(hw_art, plan(hw_art)).tobytes()).hexdigest()[:12]
         # absolute: the simulator runs in its own directory and finds each job through this path
         self.build_dir = (Path(build_dir or build_dir_default("sim_host")) / f"{simulator}-{key}").resolve()
         self.build_dir.mkdir(parents=True, exist_ok=True)

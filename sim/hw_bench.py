@@ -36,8 +36,9 @@ from bwsnn.artifact import Artifact, ArtifactError, Layer, load
 from bwsnn.boards import BOARDS, DEFAULT_BOARD, get_board
 from bwsnn.cost import estimate_bram36, estimate_luts, layer_estimates
 from bwsnn.limits import CLOCK_HZ, CLOCK_PERIOD_NS
-from bwsnn.params import DEFAULT_TARGET_CYCLES, Fold, buildable, check_buildable, layout, plan, positions
+from bwsnn.params import Fold, buildable, check_buildable, layout, positions
 from bwsnn.paths import MODELS_DIR, build_dir
+from bwsnn.planner import DEFAULT_TARGET_CYCLES, plan
 from bwsnn.random_artifact import random_images
 from hw.gen import instance_layer
 from hw.synth import logic_depth, synth_estimate
@@ -238,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--target", choices=list(BOARDS), default=DEFAULT_BOARD,
                     help="board of bwsnn/boards.json whose device and capacities the estimates are for")
     ap.add_argument("--target-cycles", type=cli.positive_int, default=DEFAULT_TARGET_CYCLES,
-                    help="the planned cycles per image (bwsnn.params.plan; default: the default bitstream's)")
+                    help="the planned cycles per image (bwsnn.planner.plan; default: the default bitstream's)")
     ap.add_argument("--point", type=design_point, action="append", default=[],
                     help="also a shipped model planned at another interval, MODEL@CYCLES (repeatable)")
     a = ap.parse_args(argv)

@@ -78,7 +78,7 @@ def build(art: Artifact | str | Path, build_dir: str | Path, simulator: str = "v
     ``bwsnn_top`` for ``simulator`` ("verilator" | "icarus") in ``build_dir``; returns the cocotb runner.
 
     The parameter layout depends on the folding; the host's :func:`bwsnn.params.param_image` assumes the
-    default (:func:`bwsnn.params.plan`), so a design for the host driver keeps ``folding=None``.
+    default (:func:`bwsnn.planner.plan`), so a design for the host driver keeps ``folding=None``.
     """
     if not isinstance(art, Artifact):
         art = load(art)

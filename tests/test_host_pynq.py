@@ -21,6 +21,7 @@ from bwsnn import golden
 from bwsnn.artifact import Artifact
 from bwsnn.golden import InputError
 from bwsnn.params import param_image
+from bwsnn.planner import plan
 from bwsnn.random_artifact import random_artifact, random_conv_artifact, random_images
 from host import data, run
 from host.accelerator import Accelerator
@@ -61,7 +62,7 @@ class FakeAccelerator:
     def __init__(self, art: Artifact, mode: str = "ok") -> None:
         self.art, self.mode = art, mode
         self.regs = {"ID": SPEC["id_magic"], "N_IN": art.n_in, "N_CLASSES": len(art.classes), "T": art.T,
-                     "PARAM_WORDS": len(param_image(art)) if art.is_dense() else 0, "IMAGES_DONE": 0,
+                     "PARAM_WORDS": len(param_image(art, plan(art))) if art.is_dense() else 0, "IMAGES_DONE": 0,
                      "CYCLES_LAST": 0, "ERROR": 0, "CTRL": 0, "STATUS": 1 << BIT["STATUS"]["IDLE"], "PARAM_ADDR": 0}
         self.params: dict[int, int] = {}
         self.log: list[tuple[str, str, int | None]] = []
@@ -263,7 +264,7 @@ def test_board_path_streams_a_batch_bit_exactly(board: types.SimpleNamespace) ->
     n = 300  # transfers of 1, 256 (host.driver.BATCH) and 43 images
     images = random_images(board.art, n, seed=1)
     ctrl = {f: 1 << b for f, b in BIT["CTRL"].items()}
-    words = len(param_image(board.art))
+    words = len(param_image(board.art, plan(board.art)))
     with Accelerator(board.art_path, board.bit, "pynq") as acc:
         pred = acc.predict(images)
         log = compress(board.fake.acc.log)
@@ -272,7 +273,7 @@ def test_board_path_streams_a_batch_bit_exactly(board: types.SimpleNamespace) ->
     cycles = [cycles_for(images[i]) for i in (0, 256, 299)]  # each transfer's last image
     assert len(set(cycles)) == 3  # the check below can tell them apart
     assert pred.cycles.tolist() == cycles and pred.latency_s == min(cycles) / 100e6
-    assert [board.fake.acc.params[i] for i in range(words)] == param_image(board.art).tolist()
+    assert [board.fake.acc.params[i] for i in range(words)] == param_image(board.art, plan(board.art)).tolist()
     assert log == [("r", "ID", None, 1), ("r", "N_IN", None, 1), ("r", "N_CLASSES", None, 1), ("r", "T", None, 1),
                    ("r", "PARAM_WORDS", None, 1),
                    ("w", "CTRL", ctrl["CLEAR"], 1), ("r", "STATUS", None, 1),

@@ -6,8 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from bwsnn.artifact import load
-from bwsnn.params import layout, plan
+from bwsnn.params import layout
 from bwsnn.paths import build_dir
+from bwsnn.planner import plan
 from hw.synth import synth_estimate
 from sim.hw_bench import layer_luts
 

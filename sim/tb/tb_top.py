@@ -27,6 +27,7 @@ from bwsnn import golden
 from bwsnn.artifact import Artifact, load
 from bwsnn.limits import CLOCK_PERIOD_NS
 from bwsnn.params import Fold, descriptors, folding, param_image
+from bwsnn.planner import plan
 from bwsnn.regmap import REGMAP
 
 CLK_NS = CLOCK_PERIOD_NS
@@ -57,7 +58,7 @@ class TB:
         self.dut = dut
         self.art: Artifact = load(os.environ["BWSNN_TB_ARTIFACT"])
         spec = os.environ.get("BWSNN_TB_FOLDING")
-        self.folding: tuple[Fold, ...] | None = folding(self.art, json.loads(spec)) if spec else None
+        self.folding: tuple[Fold, ...] = folding(self.art, json.loads(spec)) if spec else plan(self.art)
         self.rng = random.Random(int(os.environ.get("BWSNN_TB_SEED", "1")))
         rst = dict(reset=dut.rst_n, reset_active_level=False)
         self.axil = AxiLiteMaster(AxiLiteBus.from_prefix(dut, "s_axil"), dut.clk, **rst)
