@@ -10,7 +10,9 @@ from __future__ import annotations
 import math
 
 from bwsnn.artifact import AnyLayer, Artifact, Layer
-from bwsnn.cost import Budget, default_budget, estimate_bram36, estimate_luts, load_costs
+from bwsnn.boards import get_board
+from bwsnn.cost import Budget, cost_model_version, default_budget, estimate_bram36, estimate_luts, load_costs
+from bwsnn.design import Design
 from bwsnn.params import MIN_SIMD, Fold, LayoutError, _ceil_pow2, _fold, fan, layer_cycles
 
 DEFAULT_TARGET_CYCLES = 128  # the default bitstream's planned interval (hw/vivado builds it; the host relies on it)
@@ -85,3 +87,13 @@ def _shallow_skip_read(l: AnyLayer, f: Fold) -> Fold:
             break
         f = nxt
     return f
+
+
+def design(art: Artifact, board: str | None = None, target_cycles: int = DEFAULT_TARGET_CYCLES,
+           budget: Budget | None = None) -> Design:
+    """The design record of ``art`` planned for ``board`` (default: the record's default board): :func:`plan`
+    at ``target_cycles`` within ``budget`` (default: that board's share, :func:`bwsnn.cost.default_budget`)."""
+    name = get_board(board).name
+    budget = budget or default_budget(name)
+    return Design.of(art, plan(art, target_cycles, budget), name, target_cycles,
+                     {"lut": budget.lut, "bram36": budget.bram36}, cost_model_version())

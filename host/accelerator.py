@@ -20,21 +20,37 @@ from typing import Any
 import numpy as np
 
 from bwsnn import artifact as artifact_mod
+from bwsnn import design as design_mod
 from bwsnn import golden
 from bwsnn.artifact import Artifact
+from bwsnn.design import Design
 
 from .prediction import Prediction
 from .transport import ACCELS  # imports pynq only when a PynqTransport opens
 
 BACKENDS = ("pynq", "sim", "golden")
 # Backends that live outside host/ (they need tools the board does not have): "module:attribute" of a class
-# taking (art, hw_art, build_dir=, simulator=, load_params=, timeout_s=) with a predict(x, progress) method.
+# taking (art, hw_art, build_dir=, simulator=, load_params=, timeout_s=, design=, hw_design=) with a
+# predict(x, progress) method.
 PLUGINS = {"sim": "sim.board:SimBoard"}
 
 
 def plugin(name: str) -> Any:
     module, attr = PLUGINS[name].split(":")
     return getattr(importlib.import_module(module), attr)
+
+
+def _record(design: str | Path | Design) -> Design:
+    """The design record given (a path or a ``Design``); a missing or bad file is one BitstreamError line."""
+    from .errors import BitstreamError
+
+    if isinstance(design, Design):
+        return design
+    try:
+        return design_mod.load(design)
+    except design_mod.DesignError as e:
+        raise BitstreamError(f"{e} (the bitstream's design record: hw/vivado/build.sh writes it beside the .bit;"
+                             " --design FILE names another)") from None
 
 
 class Accelerator:
@@ -52,15 +68,23 @@ class Accelerator:
     ``overlay`` (pynq backend): a ``pynq.Overlay`` of ``bitfile`` already loaded (:class:`host.overlay.BwsnnOverlay`
     passes itself), instead of loading the bitstream again.
 
+    ``design``: the bitstream's design record (:mod:`bwsnn.design`; a path or a ``Design``) that packs the
+    parameter image and whose hash the DESIGN_ID register must read; default: on the pynq backend
+    ``X.design.json`` beside ``X.bit`` (hw/vivado/build.sh copies it there), on the sim backend the simulated
+    bitstream's own record. The RTL accelerator only: the HLS IP needs none.
+
     ``sim`` backend only: ``simulator`` (verilator or icarus), ``sim_build`` (where the per-artifact
-    builds go) and ``sim_hw``, the artifact the simulated bitstream is built from (default: ``artifact``).
+    builds go), ``sim_hw``, the artifact the simulated bitstream is built from (default: ``artifact``),
+    ``sim_design``, the design it is built as (default: ``sim_hw`` planned for ``target``, a board of
+    bwsnn/boards.json, default the default board).
     """
 
     def __init__(self, artifact: str | Path | Artifact, bitfile: str | Path | None = None, backend: str = "pynq",
                  *, accel: str = "auto", load_params: bool = True, timeout_s: float | None = None,
                  ip_name: str | None = None, dma_name: str | None = None, simulator: str = "verilator",
                  sim_build: str | Path | None = None, sim_hw: str | Path | Artifact | None = None,
-                 overlay: Any = None) -> None:
+                 overlay: Any = None, design: str | Path | Design | None = None, sim_design: Design | None = None,
+                 target: str | None = None) -> None:
         if backend not in BACKENDS:
             raise ValueError(f"unknown backend '{backend}': choose one of {', '.join(BACKENDS)}")
         if accel not in ACCELS or (accel == "hls" and backend != "pynq"):
@@ -80,17 +104,20 @@ class Accelerator:
                 raise BitstreamError("the pynq backend needs a bitstream (--bitfile X.bit, with X.hwh beside it)")
             transport = PynqTransport(bitfile, ip_name, dma_name, accel, overlay)
             try:
+                record = None
                 if transport.registers:  # the RTL accelerator (auto found its register block); the HLS IP runs
                     self._check_rtl_builds(backend)  # whatever hls.flow built
-                self._driver = Driver(transport, self.art, load_params, 1.0 if timeout_s is None else timeout_s,
-                                      registers=transport.registers)
+                    record = _record(design_mod.beside(bitfile) if design is None else design)
+                self._driver = Driver(transport, self.art, record, load_params,
+                                      1.0 if timeout_s is None else timeout_s, registers=transport.registers)
             except BaseException:
                 transport.close()
                 raise
         elif backend == "sim":
             hw = artifact_mod.load(sim_hw) if isinstance(sim_hw, (str, Path)) else sim_hw
             self._sim = plugin("sim")(self.art, hw, build_dir=sim_build, simulator=simulator, load_params=load_params,
-                                 timeout_s=timeout_s)
+                                      timeout_s=timeout_s, design=None if design is None else _record(design),
+                                      hw_design=sim_design, target=target)
 
     def _check_rtl_builds(self, backend: str) -> None:
         """The one capability check of the RTL accelerator (bwsnn.params.check_buildable), as one line."""

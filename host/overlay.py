@@ -17,6 +17,7 @@ import numpy as np
 import pynq
 
 from bwsnn.artifact import Artifact
+from bwsnn.design import Design
 
 from .accelerator import Accelerator
 from .prediction import Prediction
@@ -24,15 +25,17 @@ from .prediction import Prediction
 
 class BwsnnOverlay(pynq.Overlay):
     """``bitfile`` (its ``.hwh`` beside it) with the accelerator of ``artifact`` on it; ``accel``,
-    ``load_params``, ``timeout_s``, ``ip_name``, ``dma_name``: as :class:`host.accelerator.Accelerator`;
-    other keywords go to ``pynq.Overlay`` (``download=``, ``device=``)."""
+    ``load_params``, ``timeout_s``, ``ip_name``, ``dma_name``, ``design`` (default: ``X.design.json`` beside
+    ``X.bit``): as :class:`host.accelerator.Accelerator`; other keywords go to ``pynq.Overlay`` (``download=``,
+    ``device=``)."""
 
     def __init__(self, bitfile: str | Path, artifact: str | Path | Artifact, *, accel: str = "auto",
                  load_params: bool = True, timeout_s: float | None = None, ip_name: str | None = None,
-                 dma_name: str | None = None, **kwargs: Any) -> None:
+                 dma_name: str | None = None, design: str | Path | Design | None = None, **kwargs: Any) -> None:
         super().__init__(str(bitfile), **kwargs)
         self.accelerator = Accelerator(artifact, bitfile, "pynq", accel=accel, load_params=load_params,
-                                       timeout_s=timeout_s, ip_name=ip_name, dma_name=dma_name, overlay=self)
+                                       timeout_s=timeout_s, ip_name=ip_name, dma_name=dma_name, overlay=self,
+                                       design=design)
 
     def predict(self, images: np.ndarray, progress: bool = False) -> Prediction:
         """Classes, per-step scores, cycles and timing of a batch of uint8 images."""

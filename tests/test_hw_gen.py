@@ -13,6 +13,7 @@ import pytest
 
 from bwsnn import params, planner
 from bwsnn.cost import Budget
+from bwsnn.design import Design
 from bwsnn.random_artifact import random_artifact
 from bwsnn.regmap import REGMAP_PATH
 from hw import gen
@@ -34,7 +35,7 @@ def test_mem_files_are_the_param_image(tmp_path: Path, pe_simd) -> None:
     image = params.param_image(art, fold)
     lay = params.layout(art, fold)
     assert len(image) == lay.words
-    gen.write_params(art, tmp_path, fold)
+    gen.write_params(art, tmp_path, Design.of(art, fold))
     mems = [params.descriptors(art)]
     for i in range(len(art.layers)):
         mems += [read_mem(tmp_path / f"{k}{i}.mem").reshape(-1) for k in ("w", "b", "th", "g")]

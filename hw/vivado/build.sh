@@ -1,18 +1,26 @@
 #!/usr/bin/env bash
 # Build the overlay's bitstream with Vivado if it is installed; otherwise say what was skipped and exit 0.
-#   hw/vivado/build.sh [ARTIFACT] [target=BOARD] [key=value ...]   (BOARD: python -m bwsnn.boards list, default
-#   the record's default; other keys: see hw/vivado/build.tcl; default kind=rtl)
-# kind=rtl generates the parameter headers/.mem files of ARTIFACT (default $BWSNN_BUILD/model.bwsnn.npz) first.
+#   hw/vivado/build.sh [ARTIFACT] [target=BOARD] [cycles=N] [key=value ...]   (BOARD: python -m bwsnn.boards
+#   list, default the record's default; other keys: see hw/vivado/build.tcl; default kind=rtl)
+# kind=rtl plans the design of ARTIFACT (default $BWSNN_BUILD/model.bwsnn.npz) for BOARD's budget at N cycles per
+# image (default: hw.gen's) and generates its record and parameter headers/.mem files first (python -m hw.gen);
+# the record ends up beside the bitstream as bwsnn.design.json, which the host packs the weights from.
 set -euo pipefail
 build=$(realpath -m "${BWSNN_BUILD:-build}")
 cd "$(dirname "$0")/../.."
 artifact=$build/model.bwsnn.npz
 if [ $# -gt 0 ] && [[ "$1" != *=* ]]; then artifact=$1; shift; fi
 target=
+gen_args=()
 args=()
 for a in "$@"; do
-  if [[ "$a" == target=* ]]; then target=${a#target=}; else args+=("$a"); fi
+  case "$a" in
+    target=*) target=${a#target=} ;;
+    cycles=*) gen_args+=(--target-cycles "${a#cycles=}") ;;
+    *) args+=("$a") ;;
+  esac
 done
+if [ -n "$target" ]; then gen_args+=(--target "$target"); fi
 if ! command -v vivado >/dev/null 2>&1; then
   echo "bitstream skipped: vivado is not on PATH (hw/vivado/build.tcl needs Xilinx Vivado with Zynq support)"
   exit 0
@@ -22,7 +30,7 @@ board_tcl=$build/hw/board-${target:-default}.tcl
 python -m bwsnn.boards tcl ${target:+"$target"} > "$board_tcl"  # an unknown board: one line, exit 2
 args+=("board=$board_tcl")
 if [[ " ${args[*]-} " != *" kind=hls "* ]]; then
-  python -m hw.gen "$artifact" "$build/hw/params"
+  python -m hw.gen "$artifact" "$build/hw/params" ${gen_args[@]+"${gen_args[@]}"}
   args+=("params=$build/hw/params")
 fi
 if [[ " ${args[*]-} " != *" out="* ]]; then args+=("out=$build/hw/vivado"); fi
