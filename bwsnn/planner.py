@@ -97,3 +97,38 @@ def design(art: Artifact, board: str | None = None, target_cycles: int = DEFAULT
     budget = budget or default_budget(name)
     return Design.of(art, plan(art, target_cycles, budget), name, target_cycles,
                      {"lut": budget.lut, "bram36": budget.bram36}, cost_model_version())
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m bwsnn.planner ARTIFACT ... [--target BOARD] [--target-cycles N]``: each artifact's design
+    record, planned for the board, written beside it as ``<name>.design.json`` (models/ ships them: the
+    plans the test suite pins)."""
+    import sys
+
+    from bwsnn import cli
+    from bwsnn.artifact import ArtifactError, load
+    from bwsnn.boards import BOARDS, DEFAULT_BOARD
+    from bwsnn.design import SUFFIX
+    from bwsnn.params import check_buildable
+
+    ap = cli.Parser(prog="python -m bwsnn.planner", description=main.__doc__.split(": ", 1)[1].split("\n")[0])
+    ap.add_argument("artifacts", nargs="+", type=cli.existing_file, help="deploy artifacts (*.bwsnn.npz)")
+    ap.add_argument("--target", choices=list(BOARDS), default=DEFAULT_BOARD, help="board (default: %(default)s)")
+    ap.add_argument("--target-cycles", type=cli.positive_int, default=DEFAULT_TARGET_CYCLES,
+                    help="planned cycles per image (default: %(default)s)")
+    a = ap.parse_args(argv)
+    for path in a.artifacts:
+        try:
+            art = load(path)
+            check_buildable(art, str(path))
+        except ArtifactError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        d = design(art, a.target, a.target_cycles)
+        out = d.save(path.with_name(path.name.removesuffix(".npz").removesuffix(".bwsnn") + SUFFIX))
+        print(f"{out}: design 0x{d.id:08x} for {d.board}, {d.interval} cycles per image")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
