@@ -41,8 +41,9 @@ class DesignError(ArtifactError):
 
 
 def shape_of(art: Artifact) -> dict[str, Any]:
-    """What of an artifact the bitstream is built for (its weights and neuron parameters reload): sizes, time
-    steps, input bits, each layer's kind, fan-in / fan-out, window, shortcut and configuration word."""
+    """What of an artifact the bitstream is built for (its weights and neuron parameters reload): pixels per
+    image (not the input's shape: a dense net reads them flat, a conv's first window has its geometry), time
+    steps, input bits, classes, each layer's kind, shapes, window, shortcut and configuration word."""
     cfg = descriptor_values(art)
     layers = []
     for i, l in enumerate(art.layers):
@@ -51,7 +52,7 @@ def shape_of(art: Artifact) -> dict[str, Any]:
                        "window": None if w is None else [w.kernel, w.stride, w.padding],
                        "skip_from": l.skip_from if isinstance(l, Layer) else None,
                        "spiking": l.spiking if isinstance(l, Layer) else None, "config": cfg[i]})
-    return {"input_shape": list(art.input_shape), "input_bits": art.input_bits, "T": art.T,
+    return {"n_in": art.n_in, "input_bits": art.input_bits, "T": art.T,
             "classes": len(art.classes), "layers": layers}
 
 
