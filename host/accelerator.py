@@ -108,8 +108,8 @@ class Accelerator:
                 if transport.registers:  # the RTL accelerator (auto found its register block); the HLS IP runs
                     self._check_rtl_builds(backend)  # whatever hls.flow built
                     record = _record(design_mod.beside(bitfile) if design is None else design)
-                self._driver = Driver(transport, self.art, record, load_params,
-                                      1.0 if timeout_s is None else timeout_s, registers=transport.registers)
+                self._driver = Driver(transport, self.art, load_params, 1.0 if timeout_s is None else timeout_s,
+                                      registers=transport.registers, design=record)
             except BaseException:
                 transport.close()
                 raise

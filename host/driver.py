@@ -44,8 +44,8 @@ class Driver:
     be checked or loaded, so ``load_params`` must be False and no record is needed.
     """
 
-    def __init__(self, transport: Transport, art: Artifact, design: Design | None = None, load_params: bool = True,
-                 timeout_s: float = 1.0, regmap: Regmap = REGMAP, *, registers: bool = True) -> None:
+    def __init__(self, transport: Transport, art: Artifact, load_params: bool = True, timeout_s: float = 1.0,
+                 regmap: Regmap = REGMAP, *, registers: bool = True, design: Design | None = None) -> None:
         self.t, self.art, self.rm, self.timeout_s, self.registers = transport, art, regmap, timeout_s, registers
         self.ops: Counter[str] = Counter()  # register reads/writes, parameter words, DMA transfers
         self._broken = ""

@@ -155,7 +155,7 @@ def run_job(tr: CocotbTransport, job: Job) -> None:
         images = np.load(job.images)
         t0, ns0 = time.perf_counter(), tr.now_ns()
         record = dataclasses.replace(design_mod.load(job.design), source=job.design_source)
-        drv = Driver(tr, art, record, load_params=job.load_params, timeout_s=job.timeout_s)
+        drv = Driver(tr, art, load_params=job.load_params, timeout_s=job.timeout_s, design=record)
         open_ops, open_wall, open_sim = dict(drv.ops), time.perf_counter() - t0, tr.sim_wall_s
         drv.ops.clear()
         # The driver's own cost is this thread's CPU time outside the transport: wall time would also count
