@@ -127,7 +127,7 @@ def test_installed_package_is_board_side_only(clean_venv: Path) -> None:
 
 def test_the_board_packs_from_the_design_record_without_a_cost_table(clean_venv: Path, tmp_path: Path) -> None:
     """A non-default design's record (written here, where the planner is) read in the clean venv: the wheel
-    has no cost table (planning there is an error line), and the image it packs from the record is this tree's."""
+    has no cost table, and the image it packs from the record is this tree's."""
     from bwsnn import planner
     from bwsnn.artifact import load
 
@@ -139,8 +139,8 @@ def test_the_board_packs_from_the_design_record_without_a_cost_table(clean_venv:
                               f"d = design.load({str(tmp_path / 'bwsnn.design.json')!r}); "
                               f"img = d.image(artifact.load({str(nb)!r})); "
                               f"print(np.array_equal(img, np.load({str(tmp_path / 'want.npy')!r})), hex(d.id)); "
-                              "exec('try:\n cost.load_costs()\nexcept Exception as e:\n print(type(e).__name__)')")
-    assert out.split() == ["True", f"0x{design.id:08x}", "JsonFileError"]
+                              "print(not cost.COSTS_PATH.exists())")
+    assert out.split() == ["True", f"0x{design.id:08x}", "True"]
 
 
 @pytest.mark.parametrize("plots", [False, True], ids=["numpy-only", "with-matplotlib"])
