@@ -63,11 +63,11 @@ hls: $(VENV)/.stamp $(ARTIFACT)  ## hls4ml project + bit-exact C-sim for TARGET 
 	$(PY) -m hls.flow --target $(TARGET) --artifact $(ARTIFACT) --out $(BUILD)/hls $(DATA_DIR_ARG)
 
 ACCEL ?= rtl
-bitstream: $(VENV)/.stamp $(ARTIFACT)  ## TARGET's bitstream with ACCEL=rtl (hw/) or hls (needs vivado)
+bitstream: $(VENV)/.stamp $(ARTIFACT)  ## TARGET's bitstream with ACCEL=rtl (hw/, planned for TARGET at CYCLES= per image) or hls (needs vivado)
 ifeq ($(ACCEL),hls)
 	$(PY) -m hls.flow --target $(TARGET) --artifact $(ARTIFACT) --out $(BUILD)/hls --bitstream $(DATA_DIR_ARG)
 else
-	hw/vivado/build.sh $(ARTIFACT) target=$(TARGET)
+	hw/vivado/build.sh $(ARTIFACT) target=$(TARGET) $(if $(CYCLES),cycles=$(CYCLES))
 endif
 
 sim: $(VENV)/.stamp $(ARTIFACT)  ## cocotb RTL benches, hundreds of images, JUnit in build/sim (WAVES=1: waveforms)

@@ -10,6 +10,8 @@ aspect ratio of its width and depth (UG473), as Yosys maps them.
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,6 +84,15 @@ def load_costs(path: Path = COSTS_PATH) -> dict[str, float]:
     """The fitted per-unit LUT costs ({feature: LUTs per unit, "interface": LUTs}), read once: every plan
     uses them (a missing or broken file is a :class:`bwsnn.jsonfile.JsonFileError` line, not a silent 0)."""
     return {k: float(v) for k, v in jsonfile.read(path, "LUT cost fit", {"lut": dict})["lut"].items()}
+
+
+def cost_model_version(path: Path = COSTS_PATH) -> str:
+    """The version a design record names its cost model by: the fit's date and the first 8 hex digits of the
+    SHA-256 of its per-unit costs (a refit with other costs is another version)."""
+    costs = load_costs(path)
+    fitted = jsonfile.read(path, "LUT cost fit", {"fitted": str})["fitted"]
+    digest = hashlib.sha256(json.dumps(costs, sort_keys=True).encode()).hexdigest()[:8]
+    return f"{fitted} {digest}"
 
 
 def layer_estimates(art: Artifact, folding: tuple[Fold, ...], costs: dict[str, float] | None = None) -> list[float]:

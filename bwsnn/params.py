@@ -15,9 +15,7 @@ layer's engine does the same at each of its H' * W' output positions (its matrix
 a pool layer has no parameters; :func:`layer_cycles` adds the window generator's walk. PE and SIMD
 are powers of two, SIMD >= 32 (a weight row is a whole number of 32-bit words). ``lif`` (LIF lanes, a power
 of two dividing PE) neurons per cycle go through the engine's LIF chains; PE / lif <= chunks keeps them from
-stalling the engine. :func:`plan` picks the folding (FINN's SetFolding: the shortest interval, no shorter
-than the target, that fits the budget of LUTs and block RAM :mod:`bwsnn.cost` estimates, each layer at its
-smallest folding that meets it).
+stalling the engine. :func:`bwsnn.planner.plan` picks the folding.
 
 Layout (L layers):
 
@@ -32,15 +30,13 @@ then, per layer l in order (bases in :class:`LayerLayout`):
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from bwsnn.artifact import AnyLayer, Artifact, ArtifactError, Layer, Pool
-from bwsnn.cost import BRAM_MIN_BITS, Budget, default_budget, estimate_bram36, estimate_luts, load_costs
+from bwsnn.cost import BRAM_MIN_BITS
 
-DEFAULT_TARGET_CYCLES = 128  # the default bitstream's planned interval (hw/vivado builds it; the host relies on it)
 MIN_SIMD = 32
 DESC_STRIDE = 1
 
@@ -123,14 +119,8 @@ def check_wiring(art: Artifact) -> None:
                           f"got '{art.layers[-1].kind}'")
 
 
-def _pe_limit(l: AnyLayer) -> int:
-    """The largest PE of a layer: a conv writes whole positions (C' channels), so PE divides C'."""
-    n_out = fan(l)[1]
-    return _ceil_pow2(n_out) if l.window is None else n_out & -n_out
-
-
 def folding(art: Artifact, pe_simd: list[tuple[int, int]] | tuple[tuple[int, int], ...]) -> tuple[Fold, ...]:
-    """A folding from (PE, SIMD) per layer (LIF lanes and memory kind as :func:`plan` derives them; a pool
+    """A folding from (PE, SIMD) per layer (LIF lanes and memory kind as the planner derives them; a pool
     layer's entry is not used)."""
     if len(pe_simd) != len(art.layers):
         raise LayoutError(f"folding: expected (PE, SIMD) for {len(art.layers)} layers, got {len(pe_simd)}")
@@ -149,71 +139,6 @@ def layer_cycles(l: AnyLayer, f: Fold) -> int:
     k, s = l.window.kernel, l.window.stride
     oh, ow = l.out_shape[:2]
     return max(oh * ow * rows, ((oh - 1) * s + k) * ((ow - 1) * s + k) + 1)
-
-
-def _folds(l: AnyLayer) -> list[Fold]:
-    """A layer's foldings from the smallest on, each doubling SIMD (up to the fan-in) and then PE, as long as
-    that shortens the layer (a conv layer bound by its window generator gains nothing from more lanes; a pool
-    is not folded: one window per few cycles, bwsnn_window)."""
-    n_in, n_out = fan(l)
-    out = [_fold(1, MIN_SIMD, n_in, n_out)]
-    while isinstance(l, Layer):
-        f = out[-1]
-        if f.simd < _ceil_pow2(n_in):
-            nxt = _fold(f.pe, 2 * f.simd, n_in, n_out)
-        elif f.pe < _pe_limit(l):
-            nxt = _fold(2 * f.pe, f.simd, n_in, n_out)
-        else:
-            break
-        if layer_cycles(l, nxt) >= layer_cycles(l, f):
-            break
-        out.append(nxt)
-    return out
-
-
-def plan(art: Artifact, target_cycles: int = DEFAULT_TARGET_CYCLES, budget: Budget | None = None) -> tuple[Fold, ...]:
-    """PE x SIMD per layer for the shortest interval, no shorter than ``target_cycles``, whose design fits
-    ``budget`` (default: :func:`bwsnn.cost.default_budget`, the default board's share: the LUTs and RAMB36 tiles
-    :mod:`bwsnn.cost` estimates): each layer gets its smallest folding that meets the interval (FINN's
-    SetFolding, SIMD before PE), so no layer holds lanes the slowest one leaves idle. A resource that even
-    the smallest foldings exceed (the weights of a large model fill more block RAM than the budget) is not
-    budgeted: folding cannot make it smaller, and the other one still picks the interval."""
-    if target_cycles < 1:
-        raise LayoutError(f"plan: expected target_cycles >= 1, got {target_cycles}")
-    budget, costs = budget or default_budget(), load_costs()
-    options = [_folds(l) for l in art.layers]
-    least = tuple(fs[0] for fs in options)
-    lut_cap = budget.lut if estimate_luts(art, least, costs) <= budget.lut else math.inf
-    bram_cap = budget.bram36 if estimate_bram36(art, least) <= budget.bram36 else math.inf
-    intervals = sorted({c for l, fs in zip(art.layers, options) for c in (layer_cycles(l, f) for f in fs)
-                        if c >= target_cycles} | {target_cycles})
-    fold = least
-    for interval in intervals:
-        fold = tuple(next((f for f in fs if layer_cycles(l, f) <= interval), fs[-1])
-                     for l, fs in zip(art.layers, options))
-        if estimate_luts(art, fold, costs) <= lut_cap and estimate_bram36(art, fold) <= bram_cap:
-            break
-    return tuple(_shallow_skip_read(l, f) for l, f in zip(art.layers, fold))
-
-
-#: the widest multiplexer a dense layer's shortcut read may be (its frame buffer's second port picks PE of
-#: the n_in spikes of each plane per group): a 64:1 mux is two LUT levels (LUT6 + MUXF7 + MUXF8)
-MAX_SKIP_READ_WAYS = 64
-
-
-def _shallow_skip_read(l: AnyLayer, f: Fold) -> Fold:
-    """The same lanes, PE doubled for SIMD halved, until the shortcut read is at most
-    :data:`MAX_SKIP_READ_WAYS` wide (the weight rows keep their PE x SIMD bits, the cycles stay): a PE 1 layer of
-    512 neurons would read its shortcut through a 512:1 multiplexer, the design's longest path."""
-    if l.window is not None or l.skip_from is None:
-        return f
-    n_in, n_out = fan(l)
-    while n_in > MAX_SKIP_READ_WAYS * f.pe and f.simd > MIN_SIMD and f.pe < _pe_limit(l):
-        nxt = _fold(2 * f.pe, f.simd // 2, n_in, n_out)
-        if layer_cycles(l, nxt) > layer_cycles(l, f):
-            break
-        f = nxt
-    return f
 
 
 @dataclass(frozen=True)
@@ -279,9 +204,8 @@ def check_folding(art: Artifact, folding: tuple[Fold, ...]) -> None:
                               f"{l.n_out} channels, got PE {f.pe}")
 
 
-def layout(art: Artifact, folding: tuple[Fold, ...] | None = None) -> Layout:
+def layout(art: Artifact, folding: tuple[Fold, ...]) -> Layout:
     check_wiring(art)
-    folding = plan(art) if folding is None else folding
     check_folding(art, folding)
     base = DESC_STRIDE * len(art.layers)
     out = []
@@ -299,11 +223,12 @@ def layout(art: Artifact, folding: tuple[Fold, ...] | None = None) -> Layout:
 def check_buildable(art: Artifact, src: str | None = None) -> None:
     """The one capability check of the RTL generator (hw.gen, hw.synth, sim.run_rtl, the hardware bench, the host's
     RTL backends). Raise :class:`LayoutError` (one line, starting with ``src``, the file, if given) unless it
-    can build ``art`` at its default folding: the wiring (:func:`check_wiring`) and the limits :func:`layout` and
-    :func:`descriptors` accept. The tools that build or bench the RTL call it first, before planning a folding or
-    starting minutes of other work."""
+    can build ``art``: the wiring (:func:`check_wiring`) and the limits :func:`layout` and :func:`descriptors`
+    accept (at the smallest folding, PE 1 x SIMD 32: :func:`check_folding` takes every folding the planner
+    picks, so the folding does not decide it). The tools that build or bench the RTL call it first, before
+    planning a folding or starting minutes of other work."""
     try:
-        layout(art)
+        layout(art, folding(art, [(1, MIN_SIMD)] * len(art.layers)))
         descriptors(art)
     except LayoutError as e:
         if src is None:
@@ -362,7 +287,7 @@ def neuron_words(l: Layer, ll: LayerLayout) -> dict[str, np.ndarray]:
     return out
 
 
-def memories(art: Artifact, folding: tuple[Fold, ...] | None = None) -> dict[str, np.ndarray]:
+def memories(art: Artifact, folding: tuple[Fold, ...]) -> dict[str, np.ndarray]:
     """The memories' contents by name: ``desc`` and per layer ``w<l>`` (rows), ``b<l>``, ``th<l>``, ``g<l>``."""
     lay = layout(art, folding)
     mems = {"desc": descriptors(art)}
@@ -375,8 +300,8 @@ def memories(art: Artifact, folding: tuple[Fold, ...] | None = None) -> dict[str
     return mems
 
 
-def param_image(art: Artifact, folding: tuple[Fold, ...] | None = None) -> np.ndarray:
-    """The flat uint32 parameter image (PARAM_WORDS long) for the engines of ``folding`` (default: :func:`plan`)."""
+def param_image(art: Artifact, folding: tuple[Fold, ...]) -> np.ndarray:
+    """The flat uint32 parameter image (PARAM_WORDS long) for the engines of ``folding``."""
     lay = layout(art, folding)
     img = np.concatenate([m.reshape(-1) for m in memories(art, folding).values()])
     assert len(img) == lay.words

@@ -61,7 +61,7 @@ def bench_host(state: BuildState, cfg: DemoConfig) -> BuildState:
     from host import bench
 
     _call(bench.main, ["--artifact", str(state.artifact), "--data", str(state.build / "test_images.npz"),
-                       "--out", str(state.build / "bench" / "host.json")])
+                       "--out", str(state.build / "bench" / "host.json"), "--target", cfg.target])
     return state
 
 

@@ -122,7 +122,7 @@ def step_rtl_host(state: BuildState, cfg: DemoConfig) -> BuildState:
     ref = state.cache.get("golden") or golden.run(loaded(state), ds.x_test)
     n = min(cfg.images, len(ds.x_test))
     save_images(state.build / "test_images.npz", ds.x_test, ds.y_test)
-    acc = Accelerator(loaded(state), backend="sim", sim_build=state.build / "sim" / "host")
+    acc = Accelerator(loaded(state), backend="sim", sim_build=state.build / "sim" / "host", target=cfg.target)
     pred = acc.predict(ds.x_test[:n], progress=True)
     same = (pred.classes == ref.classes[:n]) & np.all(pred.scores == ref.scores[:n], axis=1)
     # streaming throughput from the simulated board time; latency from an idle engine (first image)

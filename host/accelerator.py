@@ -25,8 +25,10 @@ from typing import Any
 import numpy as np
 
 from bwsnn import artifact as artifact_mod
+from bwsnn import design as design_mod
 from bwsnn import golden
 from bwsnn.artifact import Artifact
+from bwsnn.design import Design
 
 from .errors import AcceleratorError, HostError
 from .prediction import Prediction
@@ -34,7 +36,8 @@ from .transport import ACCELS  # imports pynq only when a PynqTransport opens
 
 BACKENDS = ("pynq", "sim", "golden")
 # Backends that live outside host/ (they need tools the board does not have): "module:attribute" of a class
-# taking (art, hw_art, build_dir=, simulator=, load_params=, timeout_s=) with predict(x, progress) and close().
+# taking (art, hw_art, build_dir=, simulator=, load_params=, timeout_s=, design=, hw_design=, target=) with
+# predict(x, progress) and close().
 PLUGINS = {"sim": "sim.board:SimBoard"}
 
 
@@ -81,6 +84,19 @@ class PlainProgress:
               file=sys.stderr, flush=True)
 
 
+def _record(design: str | Path | Design) -> Design:
+    """The design record given (a path or a ``Design``); a missing or bad file is one BitstreamError line."""
+    from .errors import BitstreamError
+
+    if isinstance(design, Design):
+        return design
+    try:
+        return design_mod.load(design)
+    except design_mod.DesignError as e:
+        raise BitstreamError(f"{e} (the bitstream's design record: hw/vivado/build.sh writes it beside the .bit;"
+                             " --design FILE names another)") from None
+
+
 class Accelerator:
     """A bwsnn accelerator loaded with one artifact, on one backend (see the module docstring).
 
@@ -101,8 +117,15 @@ class Accelerator:
     board record the bitstream must be built for (default: the active board,
     :func:`host.bitstreams.active_board`).
 
+    ``design``: the bitstream's design record (:mod:`bwsnn.design`; a path or a ``Design``) that packs the
+    parameter image and whose hash the DESIGN_ID register must read; default: on the pynq backend
+    ``X.design.json`` beside ``X.bit`` (hw/vivado/build.sh copies it there), on the sim backend the simulated
+    bitstream's own record. The RTL accelerator only: the HLS IP needs none.
+
     ``sim`` backend only: ``simulator`` (verilator or icarus), ``sim_build`` (where the per-artifact
-    builds go) and ``sim_hw``, the artifact the simulated bitstream is built from (default: ``artifact``).
+    builds go), ``sim_hw``, the artifact the simulated bitstream is built from (default: ``artifact``),
+    ``sim_design``, the design it is built as (default: ``sim_hw`` planned for ``target``, a board of
+    bwsnn/boards.json, default the default board).
 
     After :meth:`close`, :meth:`predict` raises; nothing falls back to another backend.
     """
@@ -111,7 +134,9 @@ class Accelerator:
                  *, accel: str = "auto", load_params: bool = True, timeout_s: float | None = None,
                  timeout_base_s: float | None = None, ip_name: str | None = None, dma_name: str | None = None,
                  simulator: str = "verilator", sim_build: str | Path | None = None,
-                 sim_hw: str | Path | Artifact | None = None, overlay: Any = None, board: Any = None) -> None:
+                 sim_hw: str | Path | Artifact | None = None, overlay: Any = None, board: Any = None,
+                 design: str | Path | Design | None = None, sim_design: Design | None = None,
+                 target: str | None = None) -> None:
         if backend not in BACKENDS:
             raise ValueError(f"unknown backend '{backend}': choose one of {', '.join(BACKENDS)}")
         if accel not in ACCELS or (accel == "hls" and backend != "pynq"):
@@ -124,17 +149,19 @@ class Accelerator:
             self._check_rtl_builds(backend)
         if backend == "pynq":
             self._impl = self._open_board(bitfile, accel, load_params, timeout_s, timeout_base_s, ip_name, dma_name,
-                                          overlay, board)
+                                          overlay, board, design)
         elif backend == "sim":
             hw = artifact_mod.load(sim_hw) if isinstance(sim_hw, (str, Path)) else sim_hw
             self._impl = plugin("sim")(self.art, hw, build_dir=sim_build, simulator=simulator,
-                                       load_params=load_params, timeout_s=timeout_s)
+                                       load_params=load_params, timeout_s=timeout_s,
+                                       design=None if design is None else _record(design), hw_design=sim_design,
+                                       target=target)
         else:
             self._impl = Golden(self.art)
 
     def _open_board(self, bitfile: str | Path | None, accel: str, load_params: bool, timeout_s: float | None,
                     timeout_base_s: float | None, ip_name: str | None, dma_name: str | None, overlay: Any,
-                    board: Any) -> Any:
+                    board: Any, design: str | Path | Design | None) -> Any:
         from . import bitstreams
         from .driver import TIMEOUT_BASE_S, TIMEOUT_PER_IMAGE_S, Driver
         from .transport import PynqTransport
@@ -144,11 +171,13 @@ class Accelerator:
             bitfile = bitstreams.find(board)
         transport = PynqTransport(bitfile, ip_name, dma_name, accel, overlay, board)
         try:
+            record = None
             if transport.registers:  # the RTL accelerator (auto found its register block); the HLS IP runs
                 self._check_rtl_builds("pynq")  # whatever hls.flow built
+                record = _record(design_mod.beside(bitfile) if design is None else design)
             return Driver(transport, self.art, load_params, TIMEOUT_PER_IMAGE_S if timeout_s is None else timeout_s,
                           registers=transport.registers,
-                          timeout_base_s=TIMEOUT_BASE_S if timeout_base_s is None else timeout_base_s)
+                          timeout_base_s=TIMEOUT_BASE_S if timeout_base_s is None else timeout_base_s, design=record)
         except BaseException:
             transport.close()
             raise

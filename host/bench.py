@@ -20,6 +20,7 @@ import numpy as np
 
 from bwsnn import cli
 from bwsnn.artifact import ArtifactError
+from bwsnn.boards import BOARDS, DEFAULT_BOARD
 from bwsnn.limits import CLOCK_HZ, CLOCK_PERIOD_NS
 from bwsnn.paths import build_dir
 
@@ -72,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="images through the simulated board (default 300: transfers of 1, 256 and 43 images)")
     p.add_argument("--simulator", choices=("verilator", "icarus"), default="verilator",
                    help="RTL simulator of the simulated board")
+    p.add_argument("--target", choices=list(BOARDS), default=DEFAULT_BOARD,
+                   help="board of bwsnn/boards.json the simulated board's design is planned for")
     p.add_argument("--out", type=cli.output_file, default=str(build_dir("bench/host.json")),
                    help="the bench's JSON (default BUILD/bench/host.json)")
     a = p.parse_args(argv)
@@ -86,11 +89,12 @@ def main(argv: list[str] | None = None) -> int:
             x = np.random.default_rng(0).integers(0, 256, (max(a.images, 1000), golden_acc.art.n_in), np.uint8)
             source = "uniform random pixels, seed 0"
         t0 = time.perf_counter()
-        sim = bench_sim(Accelerator(golden_acc.art, backend="sim", simulator=a.simulator), x[:a.images])
+        sim = bench_sim(Accelerator(golden_acc.art, backend="sim", simulator=a.simulator, target=a.target),
+                        x[:a.images])
         sim["build_and_run_s"] = time.perf_counter() - t0
         report = {"artifact": a.artifact, "images_from": source, "machine": platform.machine(),
                   "python": platform.python_version(), "clock_mhz": CLOCK_HZ / 1e6,
-                  "simulator": a.simulator, "sim": sim, "golden": bench_golden(golden_acc, x)}
+                  "simulator": a.simulator, "target": a.target, "sim": sim, "golden": bench_golden(golden_acc, x)}
     except (HostError, ArtifactError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

@@ -2,17 +2,14 @@
 
 The finn-examples way: the board wheel ships one folder per board, ``bitstreams/<PYNQ board name>/`` (the
 name ``pynq.Device.active_device.name`` reports; ``pynq_board`` of bwsnn/boards.json), holding ``bwsnn.bit``,
-``bwsnn.hwh`` and the artifact the bitstream was built with (``model.bwsnn.npz``). ``make bitstream
-TARGET=NAME`` writes that folder in host/bitstreams/ (hw/vivado/build.sh), ``make wheel`` packages it, and
-``BwsnnOverlay()`` with no argument opens the active board's. :func:`check` reads the ``.bit`` header and the
-``.hwh`` and refuses a bitstream of another part or board in one line, before anything is downloaded.
+``bwsnn.hwh``, the design record (``bwsnn.design.json``) and the artifact the bitstream was built with
+(``model.bwsnn.npz``). ``make bitstream TARGET=NAME`` writes that folder in host/bitstreams/
+(hw/vivado/build.sh), ``make wheel`` packages it, and ``BwsnnOverlay()`` with no argument opens the active
+board's. :func:`check` reads the ``.bit`` header, the ``.hwh`` and the record, and refuses a bitstream of
+another part, board part or planned board in one line, before anything is downloaded; the DESIGN_ID register
+check (the record is this bitstream's) follows in :mod:`host.driver`, before any weight is written.
 
-The design record of the hardware issue (a DESIGN_ID register and its record beside the ``.bit``) is the
-bitstream's identity once it lands: :func:`check` is the place for the record's board check, the driver's
-register check stays in :mod:`host.driver`. Until then the part and the board part are what a ``.bit`` and
-its ``.hwh`` say about where they run.
-
-stdlib only (and bwsnn.boards): it runs on the board, and pynq is imported only to ask which board this is.
+numpy-free but for bwsnn.design: it runs on the board, and pynq is imported only to ask which board this is.
 """
 from __future__ import annotations
 
@@ -20,6 +17,7 @@ import re
 import struct
 from pathlib import Path
 
+from bwsnn import design
 from bwsnn.boards import BOARDS, Board
 
 from .errors import BitstreamError, first_line
@@ -112,3 +110,12 @@ def check(bitfile: str | Path, board: Board) -> None:
     if built_for and board.vivado_board and not built_for.startswith(board.vivado_board):
         raise BitstreamError(f"{bit}: built for board {built_for}, but this board is {board.pynq_board} "
                              f"({board.vivado_board}): rebuild it with `make bitstream TARGET={board.name}`")
+    record = design.beside(bit)
+    if record.is_file():  # the RTL's design record names the board it was planned for (the HLS IP has none)
+        try:
+            planned_for = design.load(record).board
+        except design.DesignError as e:
+            raise BitstreamError(str(e)) from None
+        if planned_for != board.name:
+            raise BitstreamError(f"{record}: the design was planned for board {planned_for}, but this board is "
+                                 f"{board.name}: rebuild it with `make bitstream TARGET={board.name}`")

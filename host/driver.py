@@ -24,8 +24,8 @@ from collections.abc import Callable
 import numpy as np
 
 from bwsnn.artifact import Artifact
+from bwsnn.design import Design, DesignError
 from bwsnn.golden import check_images
-from bwsnn.params import param_image
 from bwsnn.regmap import REGMAP, Regmap, pack_images, unpack_results
 
 from .errors import AcceleratorError, DmaError, HostError, MismatchError, first_line
@@ -42,15 +42,18 @@ log = logging.getLogger(__name__)
 
 
 class Driver:
-    """Opens the accelerator (identity + shape check against the artifact, parameter load) and runs batches.
+    """Opens the accelerator (identity, design and shape check against the artifact, parameter load) and runs
+    batches.
 
-    ``registers=False``: the accelerator has no AXI-Lite block (the HLS design); nothing can be checked or
-    loaded, so ``load_params`` must be False.
+    ``design``: the bitstream's design record (:mod:`bwsnn.design`, ``X.design.json`` beside ``X.bit``): its
+    hash must be the DESIGN_ID register and its folding packs the parameter image, so the host never plans
+    one of its own. ``registers=False``: the accelerator has no AXI-Lite block (the HLS design); nothing can
+    be checked or loaded, so ``load_params`` must be False and no record is needed.
     """
 
     def __init__(self, transport: Transport, art: Artifact, load_params: bool = True,
                  timeout_s: float = TIMEOUT_PER_IMAGE_S, regmap: Regmap = REGMAP, *, registers: bool = True,
-                 timeout_base_s: float = TIMEOUT_BASE_S) -> None:
+                 timeout_base_s: float = TIMEOUT_BASE_S, design: Design | None = None) -> None:
         self.t, self.art, self.rm, self.registers = transport, art, regmap, registers
         self.timeout_s, self.timeout_base_s = timeout_s, timeout_base_s  # per image of a transfer, per transfer
         self.ops: Counter[str] = Counter()  # register reads/writes, parameter words, DMA transfers
@@ -65,7 +68,15 @@ class Driver:
             log.warning("stream-only (HLS) accelerator: no registers, so the artifact cannot be checked against "
                         "the bitstream and the weights are the ones synthesized into it; no cycle counts")
             return
-        image = param_image(art)
+        if design is None:
+            raise AcceleratorError("the RTL accelerator needs its design record (X.design.json beside X.bit, "
+                                   "written by hw.gen / hw/vivado/build.sh) to pack the parameter image")
+        self.design = design
+        self.check_design()
+        try:
+            image = design.image(art)  # the record's folding: the host never re-plans
+        except DesignError as e:
+            raise MismatchError(str(e)) from None
         self.check(len(image))
         if load_params:
             self.load_params(image)
@@ -78,12 +89,21 @@ class Driver:
         self.ops["reg_write"] += 1
         self.t.write(self.rm.offset(reg), value)
 
-    def check(self, param_words: int) -> None:
-        """The bitstream must be a bwsnn accelerator built for this artifact's shape."""
+    def check_design(self) -> None:
+        """The bitstream must be a bwsnn accelerator generated from this design record (before any write)."""
         got = self.read("ID")
         if got != self.rm.id_magic:
             raise MismatchError(f"register ID reads 0x{got:08x}, expected 0x{self.rm.id_magic:08x}: "
                                 "the IP is not a bwsnn accelerator (wrong bitstream or IP name?)")
+        hw, want = self.read("DESIGN_ID"), self.design.id
+        if hw != want:
+            where = f" ({self.design.source})" if self.design.source else ""
+            raise MismatchError(f"the bitstream's DESIGN_ID 0x{hw:08x} is not the design record's 0x{want:08x}"
+                                f"{where}: the bitstream was built from another design; use the record built "
+                                "with it (X.design.json beside X.bit)")
+
+    def check(self, param_words: int) -> None:
+        """The bitstream must be built for this artifact's shape."""
         want = {"N_IN": self.art.n_in, "N_CLASSES": len(self.art.classes), "T": self.art.T,
                 "PARAM_WORDS": param_words}
         bad = [f"{reg} {hw} vs {v}" for reg, v in want.items() if (hw := self.read(reg)) != v]

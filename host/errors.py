@@ -11,7 +11,8 @@ class BitstreamError(HostError):
 
 
 class MismatchError(HostError):
-    """The artifact does not fit the bitstream (ID, N_IN, N_CLASSES, T or PARAM_WORDS differ)."""
+    """The artifact or design record does not fit the bitstream (ID, DESIGN_ID, N_IN, N_CLASSES, T or
+    PARAM_WORDS differ, or the artifact is not the record's shape)."""
 
 
 class DmaTimeout(HostError):

@@ -21,6 +21,7 @@ import numpy as np
 import pynq
 
 from bwsnn.artifact import Artifact
+from bwsnn.design import Design
 
 from . import bitstreams
 from .accelerator import Accelerator
@@ -31,13 +32,14 @@ from .prediction import Prediction
 class BwsnnOverlay(pynq.Overlay):
     """``bitfile`` (its ``.hwh`` beside it; default: this board's, shipped in the wheel) with the accelerator
     of ``artifact`` on it (default: the artifact shipped beside that bitstream); ``accel``, ``load_params``,
-    ``timeout_s``, ``timeout_base_s``, ``ip_name``, ``dma_name``: as :class:`host.accelerator.Accelerator`;
-    other keywords go to ``pynq.Overlay`` (``download=``, ``device=``)."""
+    ``timeout_s``, ``timeout_base_s``, ``ip_name``, ``dma_name``, ``design`` (default: ``X.design.json`` beside
+    ``X.bit``): as :class:`host.accelerator.Accelerator`; other keywords go to ``pynq.Overlay`` (``download=``,
+    ``device=``)."""
 
     def __init__(self, bitfile: str | Path | None = None, artifact: str | Path | Artifact | None = None, *,
                  accel: str = "auto", load_params: bool = True, timeout_s: float | None = None,
                  timeout_base_s: float | None = None, ip_name: str | None = None, dma_name: str | None = None,
-                 **kwargs: Any) -> None:
+                 design: str | Path | Design | None = None, **kwargs: Any) -> None:
         board = bitstreams.active_board()
         bit = bitstreams.find(board) if bitfile is None else Path(bitfile)
         if artifact is None:
@@ -52,7 +54,7 @@ class BwsnnOverlay(pynq.Overlay):
             raise BitstreamError(f"{bit}: pynq could not load the overlay: {first_line(e)}") from None
         self.accelerator = Accelerator(artifact, bit, "pynq", accel=accel, load_params=load_params,
                                        timeout_s=timeout_s, timeout_base_s=timeout_base_s, ip_name=ip_name,
-                                       dma_name=dma_name, overlay=self, board=board)
+                                       dma_name=dma_name, overlay=self, board=board, design=design)
 
     def predict(self, images: np.ndarray, progress: bool = False) -> Prediction:
         """Classes, per-step scores, cycles and timing of a batch of uint8 images."""

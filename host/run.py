@@ -18,6 +18,7 @@ import numpy as np
 
 from bwsnn import artifact, cli, golden
 from bwsnn.artifact import ArtifactError
+from bwsnn.boards import BOARDS, DEFAULT_BOARD
 
 from . import data
 from .accelerator import ACCELS, BACKENDS, Accelerator, Prediction
@@ -45,6 +46,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--ip", help="the accelerator's IP name in the overlay (default: the one named *bwsnn*)")
     p.add_argument("--dma", help="the AXI DMA's IP name in the overlay (default: the only axi_dma)")
     p.add_argument("--simulator", choices=("verilator", "icarus"), default="verilator", help="sim backend")
+    p.add_argument("--design", help="the bitstream's design record (default: X.design.json beside --bitfile X.bit; "
+                   "sim backend: the simulated build's own)")
+    p.add_argument("--target", choices=list(BOARDS), default=DEFAULT_BOARD,
+                   help="sim backend: the board of bwsnn/boards.json the simulated design is planned for")
     p.add_argument("--json", type=cli.output_file, help="also write the summary figures to this JSON file")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--check", action="store_true", help="also run the golden model on the same images: an "
@@ -106,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         images, labels = data.check(art, a.data, *data.load(a.data, a.limit))
         with Accelerator(art, a.bitfile, a.backend, accel=a.accel, load_params=a.load_params,
                          timeout_s=a.timeout, timeout_base_s=a.timeout_base, ip_name=a.ip, dma_name=a.dma,
-                         simulator=a.simulator) as acc:
+                         simulator=a.simulator, design=a.design, target=a.target) as acc:
             pred = acc.predict(images, progress=not a.quiet)
     except (HostError, ArtifactError) as e:
         print(f"error: {e}", file=sys.stderr)

@@ -15,9 +15,10 @@ import re
 from collections import Counter
 from pathlib import Path
 
+from bwsnn import planner
 from bwsnn.artifact import Artifact
-from bwsnn.boards import Board, BoardError, get_board
-from bwsnn.params import Fold
+from bwsnn.boards import BOARDS, DEFAULT_BOARD, Board, BoardError, get_board
+from bwsnn.design import Design
 from hw import TOPLEVEL, rtl_sources, yosys
 from hw.gen import write_params
 
@@ -110,13 +111,15 @@ def synth(params: Path, work: Path, family: str = "xc7") -> dict[str, float]:
             "dsp": cells["DSP48E1"] + cells["DSP48E2"], "carry4": cells["CARRY4"]}
 
 
-def synth_estimate(art: Artifact, work: Path, folding: tuple[Fold, ...] | None = None,
+def synth_estimate(art: Artifact, work: Path, design: Design | None = None,
                    board: Board | None = None) -> dict[str, float | str]:
-    """Resource estimate of the accelerator built for ``art`` (default folding: the plan) in ``board``'s family
-    (default: the record's default board), with percentages of its capacities and its name and part."""
+    """Resource estimate of the accelerator of ``design`` (default: ``art`` planned for ``board``'s budget,
+    :func:`bwsnn.planner.design`) in ``board``'s family (default: the record's default board), with
+    percentages of its capacities and its name and part."""
     board = board or get_board()
+    design = planner.design(art, board.name) if design is None else design
     work.mkdir(parents=True, exist_ok=True)
-    r = synth(write_params(art, work / "params", folding, relative_to=work), work, board.yosys_family)
+    r = synth(write_params(art, work / "params", design, relative_to=work), work, board.yosys_family)
     return {**r, **board.percent(r), "board": board.name, "part": board.part, "family": board.yosys_family}
 
 
@@ -138,7 +141,8 @@ def logic_depth(params: Path, work: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m hw.synth ARTIFACT WORK_DIR``: Resources and logic depth of the accelerator for an artifact."""
+    """``python -m hw.synth ARTIFACT WORK_DIR [--target BOARD] [--target-cycles N]``: Resources and logic depth
+    of the accelerator for an artifact, planned for the board (its share of the board's capacities)."""
     import json
     import sys
     import time
@@ -150,13 +154,20 @@ def main(argv: list[str] | None = None) -> int:
     p = cli.Parser(prog="python -m hw.synth", description=main.__doc__.split(": ", 1)[1])
     p.add_argument("artifact", type=cli.existing_file, help="deploy artifact (*.bwsnn.npz)")
     p.add_argument("work", type=cli.output_dir, help="work folder for the generated RTL inputs and Yosys logs")
-    p.add_argument("--target", default=None, help="board of bwsnn/boards.json (default: the record's default)")
+    p.add_argument("--target", choices=list(BOARDS), default=DEFAULT_BOARD,
+                   help="board of bwsnn/boards.json: its budget plans the design, its family maps it (default: "
+                   "%(default)s)")
+    p.add_argument("--target-cycles", type=cli.positive_int, default=planner.DEFAULT_TARGET_CYCLES,
+                   help="planned cycles per image (default: %(default)s)")
     a = p.parse_args(argv)
     try:
         art = load(a.artifact)
         check_buildable(art, str(a.artifact))  # before Yosys starts
         t0 = time.perf_counter()
-        r = synth_estimate(art, a.work, board=get_board(a.target))  # the default plan, as the bitstream
+        board = get_board(a.target)
+        design = planner.design(art, board.name, a.target_cycles)  # as the bitstream for that board is planned
+        r = synth_estimate(art, a.work, design, board)
+        r.update(design_id=f"0x{design.id:08x}", interval=design.interval)
         t1 = time.perf_counter()
         r["logic_depth"] = logic_depth(a.work / "params", a.work)
         r.update(yosys=yosys.version(), synth_s=round(t1 - t0, 1), depth_s=round(time.perf_counter() - t1, 1))

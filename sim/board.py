@@ -20,6 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from bwsnn.artifact import Artifact, ArtifactError
+from bwsnn.design import FILE_NAME, Design
+from bwsnn.design import load as load_design
 from bwsnn.golden import InputError
 from bwsnn.limits import CLOCK_HZ
 from bwsnn.paths import build_dir as build_dir_default
@@ -50,6 +52,8 @@ def raise_record(rec: dict[str, str]) -> None:
 class Job:
     dir: Path
     artifact: str
+    design: str  # the record the host driver is given (by default the simulated bitstream's own)
+    design_source: str  # where that record came from, for the driver's messages
     load_params: bool
     timeout_s: float
     wall_timeout_s: float
@@ -76,32 +80,40 @@ class SimBoard:
     """The RTL accelerator built for one artifact, ready to be powered on by :meth:`predict`."""
 
     def __init__(self, art: Artifact, hw_art: Artifact | None = None, build_dir: str | Path | None = None,
-                 simulator: str = "verilator", load_params: bool = True, timeout_s: float | None = None) -> None:
-        """``hw_art``: the artifact the simulated bitstream is built from (default ``art``): what a .bit is
-        on the board. The driver loads ``art`` into it (unless ``load_params`` is False)."""
-        from bwsnn.params import param_image
+                 simulator: str = "verilator", load_params: bool = True, timeout_s: float | None = None,
+                 design: Design | None = None, hw_design: Design | None = None, target: str | None = None) -> None:
+        """``hw_art``: the artifact the simulated bitstream is built from (default ``art``), as ``hw_design``
+        (default: ``hw_art`` planned for the board ``target``): what a .bit is on the board. The driver is
+        given ``design`` (default: the build's own record, as X.design.json beside X.bit) and loads ``art``
+        into it (unless ``load_params`` is False)."""
+        from bwsnn import planner
         from sim import rtl_build
 
         self.art, self.load_params = art, load_params
         self.timeout_s = SIM_TIMEOUT_S if timeout_s is None else timeout_s
         hw_art = hw_art or art
-        # One build per hardware artifact, like one .bit per design: its .mem files are part of the build,
-        # so two artifacts sharing a directory would overwrite each other's initial weights.
-        key = hashlib.sha256(param_image(hw_art).tobytes()).hexdigest()[:12]
+        hw_design = planner.design(hw_art, target) if hw_design is None else hw_design
+        # One build per hardware artifact and design, like one .bit per design: its .mem files are part of the
+        # build, so two artifacts sharing a directory would overwrite each other's initial weights.
+        key = hashlib.sha256(hw_design.image(hw_art).tobytes() + hw_design.to_json().encode()).hexdigest()[:12]
         # absolute: the simulator runs in its own directory and finds each job through this path
         self.build_dir = (Path(build_dir or build_dir_default("sim_host")) / f"{simulator}-{key}").resolve()
         self.build_dir.mkdir(parents=True, exist_ok=True)
         with open(self.build_dir / ".lock", "w") as lock:  # concurrent users (pytest -n) share one build
             fcntl.flock(lock, fcntl.LOCK_EX)
-            self.runner = rtl_build.build(hw_art, self.build_dir, simulator)
+            self.runner = rtl_build.build(hw_art, self.build_dir, simulator, hw_design)
+        # as the board reads X.design.json beside X.bit: the record the build wrote
+        self.design = load_design(self.build_dir / "params" / FILE_NAME) if design is None else design
         self.failed_log = self.build_dir / "host_sim_failed.log"
 
     def predict(self, x: np.ndarray, progress: Callable[[int], object] | None = None) -> Prediction:
         t0 = time.perf_counter()
         with tempfile.TemporaryDirectory(dir=self.build_dir, prefix="job-") as d:
-            job = Job(Path(d), str(Path(d) / "model.bwsnn.npz"), self.load_params, self.timeout_s,
-                      WALL_TIMEOUT_S + WALL_S_PER_IMAGE * len(x), progress is not None)
+            job = Job(Path(d), str(Path(d) / "model.bwsnn.npz"), str(Path(d) / FILE_NAME), self.design.source,
+                      self.load_params, self.timeout_s, WALL_TIMEOUT_S + WALL_S_PER_IMAGE * len(x),
+                      progress is not None)
             self.art.save(job.artifact)
+            self.design.save(job.design)
             np.save(job.images, x)
             job.save()
             failure: list[BaseException] = []

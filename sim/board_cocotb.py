@@ -11,6 +11,7 @@ Job in / results out through the directory in ``BWSNN_HOST_JOB`` (see :mod:`sim.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import threading
@@ -28,6 +29,7 @@ from cocotb.triggers import ClockCycles, SimTimeoutError, with_timeout
 from cocotbext.axi import AxiLiteBus, AxiLiteMaster, AxiStreamBus, AxiStreamFrame, AxiStreamSink, AxiStreamSource
 
 from bwsnn import artifact as artifact_mod
+from bwsnn import design as design_mod
 from bwsnn.artifact import ArtifactError
 from bwsnn.golden import InputError
 from bwsnn.limits import CLOCK_HZ, CLOCK_PERIOD_NS
@@ -163,7 +165,9 @@ def run_job(tr: CocotbTransport, job: Job) -> None:
         art = artifact_mod.load(job.artifact)
         images = np.load(job.images)
         t0, ns0 = time.perf_counter(), tr.now_ns()
-        drv = Driver(tr, art, load_params=job.load_params, timeout_s=job.timeout_s, timeout_base_s=job.timeout_s)
+        record = dataclasses.replace(design_mod.load(job.design), source=job.design_source)
+        drv = Driver(tr, art, load_params=job.load_params, timeout_s=job.timeout_s, timeout_base_s=job.timeout_s,
+                     design=record)
         open_ops, open_wall, open_sim = dict(drv.ops), time.perf_counter() - t0, tr.sim_wall_s
         drv.ops.clear()
         # The driver's own cost is this thread's CPU time outside the transport: wall time would also count

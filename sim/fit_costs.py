@@ -23,12 +23,19 @@ from bwsnn.cost import COSTS_PATH, FEATURES, estimate_luts, layer_features
 from bwsnn.params import MIN_SIMD, Fold, folding
 from bwsnn.paths import build_dir
 
+ROOT = Path(__file__).resolve().parents[1]
+
 
 def row_folding(art: Artifact, row: dict) -> tuple[Fold, ...]:
     """The folding a bench row was built with, from its ``folding`` text (``PExSIMD[x1]`` or ``pool``)."""
     pe_simd = [(1, MIN_SIMD) if t == "pool" else tuple(int(v) for v in t.split("x")[:2])
                for t in row["folding"].split()]
     return folding(art, pe_simd)
+
+
+def _shown_path(path: str) -> str:
+    p = Path(path).resolve()
+    return str(p.relative_to(ROOT)) if p.is_relative_to(ROOT) else str(p)
 
 
 def fit(rows: list[tuple[Artifact, dict]]) -> dict:
@@ -42,7 +49,10 @@ def fit(rows: list[tuple[Artifact, dict]]) -> dict:
     coef, _ = nnls(np.array(xs, float), np.array(ys, float))
     costs = {k: round(float(c), 4) for k, c in zip(FEATURES, coef)}
     costs["interface"] = round(float(np.mean([row["interface_lut"] for _, row in rows])), 1)
-    checked = [{"model": row["model"], "folding": row["folding"], "lut": row["lut"],
+    # each row with the artifact it was measured on (relative to the tree where it is in it): the test suite
+    # re-estimates the rows with the shipped costs
+    checked = [{"model": row["model"], **({"artifact": _shown_path(row["artifact"])} if "artifact" in row else {}),
+                "folding": row["folding"], "lut": row["lut"],
                 "estimate": round(estimate_luts(art, row_folding(art, row), costs))} for art, row in rows]
     worst = max(abs(c["estimate"] - c["lut"]) / c["lut"] for c in checked)
     return {"lut": costs, "rows": checked, "max_rel_error": round(worst, 3)}

@@ -9,13 +9,15 @@ its planned folding, all measured -> ``$BUILD/bench/hw.json``, ``hw.md`` and ``h
   bits its engine reads per cycle (every weight is read once per image, a conv2d's once per output position);
 * simulation speed of each simulator that is installed (simulated cycles per wall second, test_stream).
 
-``python -m sim.hw_bench [--images N] [--icarus-images N] [--models-dir DIR | --no-shipped] [--target-cycles N]
-[--point MODEL@CYCLES ...]`` (the planned interval; other than the default bitstream's, the rows are built in
-their own folders and the results are ``hw-t<N>.*``). A point adds a row for a shipped model planned at
-another interval (row ``MODEL@CYCLES``, e.g. ``mnist-512@512``: the dense model at BNN-PYNQ LFC-W1A1's
-interval). Every row is planned within the planner's default budget (bwsnn.cost.default_budget).
+``python -m sim.hw_bench [--images N] [--icarus-images N] [--models-dir DIR | --no-shipped] [--target BOARD]
+[--target-cycles N] [--point MODEL@CYCLES ...]`` (the planned interval and the board whose budget, a share of
+its capacities (bwsnn.cost.default_budget), every row is planned within; other than the default bitstream's,
+the rows are built in their own folders and the results are ``hw-t<N>-<BOARD>.*``). A point adds a row for a
+shipped model planned at another interval (row ``MODEL@CYCLES``, e.g. ``mnist-512@512``: the dense model at
+BNN-PYNQ LFC-W1A1's interval). Each row names its design record's id (bwsnn.design).
 
-A 1024-wide model takes Yosys about 8 minutes per pass (two passes: resources, depth): the bench is long.
+A 1024-wide model takes Yosys about 8 minutes per pass (two passes: resources, depth): the bench is long. A
+rerun reuses every Yosys run whose inputs did not change (hw.synth), so a stopped bench resumes.
 """
 from __future__ import annotations
 
@@ -27,17 +29,20 @@ import sys
 import xml.etree.ElementTree as ET
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from bwsnn import cli
+from bwsnn import cli, planner
 from bwsnn.artifact import Artifact, ArtifactError, Layer, load
 from bwsnn.boards import BOARDS, DEFAULT_BOARD, get_board
 from bwsnn.cost import estimate_bram36, estimate_luts, layer_estimates
 from bwsnn.limits import CLOCK_HZ, CLOCK_PERIOD_NS
-from bwsnn.params import DEFAULT_TARGET_CYCLES, Fold, buildable, check_buildable, layout, plan, positions
+from bwsnn.params import Fold, buildable, check_buildable, layout, positions
 from bwsnn.paths import MODELS_DIR, build_dir
+from bwsnn.planner import DEFAULT_TARGET_CYCLES
 from bwsnn.random_artifact import random_images
 from hw.gen import instance_layer
 from hw.synth import logic_depth, synth_estimate
@@ -72,7 +77,7 @@ def simulate(art_path: Path, art: Artifact, fold: tuple[Fold, ...], images: int,
 
 def markdown(rows: list[dict]) -> str:
     cols = [("model", "{}"), ("dataset", "{}"), ("accuracy", "{:.2f}"), ("T", "{}"), ("input_bits", "{}"),
-            ("folding", "{}"), ("cycles_per_image", "{:.1f}"), ("latency_cycles", "{}"),
+            ("folding", "{}"), ("planned_cycles", "{:,}"), ("cycles_per_image", "{:.1f}"), ("latency_cycles", "{}"),
             ("images_per_s_100mhz", "{:,.0f}"), ("lut", "{:,}"), ("lut_estimate", "{:,}"), ("ff", "{:,}"),
             ("bram36", "{:g}"), ("bram36_estimate", "{:g}"),
             ("dsp", "{}"), ("logic_depth", "{}"), ("bound_ratio", "{:.2f}")]
@@ -117,20 +122,22 @@ def layer_table(r: dict) -> str:
 
 def measure(art_path: Path, name: str, images: int, icarus_images: int,
             target_cycles: int = DEFAULT_TARGET_CYCLES, board: str | None = None) -> dict:
-    """One model's row, planned for ``target_cycles`` (``icarus_images`` 0: no Icarus speed figure), resources
-    estimated for ``board`` (bwsnn/boards.json; None: the default)."""
+    """One model's row, planned for ``target_cycles`` within ``board``'s budget (bwsnn/boards.json; None: the
+    default; ``icarus_images`` 0: no Icarus speed figure), resources estimated for that board's device."""
     art = load(art_path)
-    fold = plan(art, target_cycles)
-    stem = name.split("@")[0]  # a design point: MODEL@CYCLES
-    build = stem if target_cycles == DEFAULT_TARGET_CYCLES else f"{stem}-t{target_cycles}"
+    b = get_board(board)
+    design = planner.design(art, b.name, target_cycles)
+    fold = design.folding
+    build = name.split("@")[0] + suffix(target_cycles, b.name)  # a design point: MODEL@CYCLES
     hw_build = build_dir("hw", build)
-    est = synth_estimate(art, hw_build, fold, get_board(board))
+    est = synth_estimate(art, hw_build, design, b)
     sims = {"verilator": simulate(art_path, art, fold, images, "verilator", build)}
     if shutil.which("iverilog") and icarus_images:
         sims["icarus"] = simulate(art_path, art, fold, icarus_images, "icarus", build)
     cycles = sims["verilator"]["cycles_per_image"]
     per_layer, interface = layer_luts(len(art.layers), est["lut_by_instance"])
-    return {"model": name, "artifact": str(art_path), "dataset": art.info.get("dataset"),
+    return {"model": name, "artifact": str(art_path), "design_id": f"0x{design.id:08x}",
+            "target_cycles": target_cycles, "planned_cycles": design.interval, "dataset": art.info.get("dataset"),
             "accuracy": art.info.get("accuracy_deploy"), "T": art.T, "input_bits": art.input_bits,
             "widths": [l.out_shape[-1] for l in art.layers], "folding": " ".join(
                 "pool" if l.kind == "pool" else f"{f.pe}x{f.simd}" + ("x1" if l.kind == "conv2d" else "")
@@ -147,6 +154,13 @@ def measure(art_path: Path, name: str, images: int, icarus_images: int,
             "sim_cycles_per_s_by": {s: v["sim_cycles_per_s"] for s, v in sims.items()}}
 
 
+def suffix(target_cycles: int, board: str) -> str:
+    """What tells a build folder or result file of another interval or board from the default's: ``-t<N>``,
+    ``-<board>`` (the default's keep their plain names, so earlier Yosys runs are reused)."""
+    return ((f"-t{target_cycles}" if target_cycles != DEFAULT_TARGET_CYCLES else "")
+            + (f"-{board}" if board != DEFAULT_BOARD else ""))
+
+
 def _depth(hw_build: Path) -> dict:
     """logic_depth, or None and why: the flattened generic copy of a wide design can exhaust YoWASP Yosys
     (WebAssembly, 4 GiB) before ``ltp`` answers."""
@@ -156,43 +170,115 @@ def _depth(hw_build: Path) -> dict:
         return {"logic_depth": None, "logic_depth_error": str(e)}
 
 
-#: BNN-PYNQ's LFC-W1A1 on the xc7z020 (784-1024x3-10, binarized input): 98.4% MNIST, a 512-cycle interval
-#: = 195k images/s at 100 MHz (issue 10's reading of its folding: FINN/BNN-PYNQ publications, not measured here)
-BNN_PYNQ_LFC = {"label": "BNN-PYNQ LFC-W1A1 (reference, not measured here)", "accuracy": 98.4,
-                "images_per_s_100mhz": 100e6 / 512}
-#: Skydiver (a spiking CNN accelerator on the larger xc7z045): 98.5% MNIST at 22.6k images/s (its publication,
-#: as issue 17 quotes it; its own clock, not rescaled)
-SKYDIVER = {"label": "Skydiver SNN, xc7z045 (reference, not measured here)", "accuracy": 98.5,
-            "images_per_s_100mhz": 22.6e3}
-REFERENCES = (BNN_PYNQ_LFC, SKYDIVER)
+@dataclass(frozen=True)
+class Anchor:
+    """A published design the frontier marks for reference: its own publication's figures, not measured here
+    (accuracy on the full test set, images/s as published, at its own clock and device)."""
+
+    name: str
+    dataset: str  # the artifact's info["dataset"] it compares with
+    accuracy: float
+    images_per_s: float
+    device: str
+    lut: int | None = None
+
+    @property
+    def label(self) -> str:
+        lut = f", {self.lut:,} LUT" if self.lut else ""
+        return (f"{self.name} ({self.device}): {self.accuracy:g} %, {_rate(self.images_per_s)} img/s{lut}"
+                " - published, not measured here")
 
 
-def frontier_png(rows: list[dict], path: Path) -> None:
-    """Accuracy vs images/s at 100 MHz: one point per MNIST row (all rows if none), published MNIST designs
-    (:data:`REFERENCES`) for reference."""
+#: published MNIST / CIFAR-10 designs. BNN-PYNQ LFC-W1A1 (784-1024x3-10, binarized input) on the xc7z020:
+#: a 512-cycle interval = 195k images/s at 100 MHz (issue 10's reading of its folding). BNN-PYNQ CNV-W1A1 and
+#: finn-examples' CNV-W1A1 on the PYNQ-Z1/Z2 (CIFAR-10, issue 27). Skydiver (a spiking CNN on the larger
+#: xc7z045, issue 17). SyncNN (a spiking LeNet, ARM-FPGA SoCs, ACM TRETS 2022: 99.6 %, 13,086 frames/s).
+REFERENCES = (
+    Anchor("BNN-PYNQ LFC-W1A1", "mnist", 98.4, 100e6 / 512, "xc7z020", 28360),
+    Anchor("Skydiver SNN", "mnist", 98.5, 22.6e3, "xc7z045"),
+    Anchor("SyncNN SNN", "mnist", 99.6, 13086, "Zynq SoC"),
+    Anchor("BNN-PYNQ CNV-W1A1", "cifar10", 79.22, 3050, "xc7z020", 26072),
+    Anchor("finn-examples CNV-W1A1", "cifar10", 84.19, 3020, "xc7z020"),
+)
+DATASET_TITLES = {"digits": "digits (8x8)", "mnist": "MNIST", "fashion": "Fashion-MNIST", "cifar10": "CIFAR-10"}
+
+
+def _rate(v: float) -> str:
+    """An images/s figure for a label or tick: 950, 31k, 195k, 1.2M."""
+    if v >= 1e6:
+        return f"{v / 1e6:.3g}M"
+    return f"{v / 1e3:.3g}k" if v >= 1e3 else f"{v:.3g}"
+
+
+def frontier_figure(rows: list[dict]) -> Any:
+    """Accuracy vs images/s at 100 MHz, one panel per dataset (the rows' and the anchors'): each row a circle
+    whose area grows with its LUTs, numbered, each anchor (:data:`REFERENCES`) a star lettered; the numbers
+    and letters are explained in a legend under the panel, so every label stays legible and inside the
+    figure however close the points are."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    for r in [r for r in rows if r["dataset"] == "mnist"] or rows:
-        if r["accuracy"] is None:
-            continue
-        ax.scatter(r["images_per_s_100mhz"], r["accuracy"], s=40)
-        ax.annotate(f"{r['model']} ({r['dataset']}, {r['lut_pct']:.0f}% LUT)", (r["images_per_s_100mhz"],
-                    r["accuracy"]), textcoords="offset points", xytext=(5, 4), fontsize=8)
-    for ref in REFERENCES:
-        ax.scatter(ref["images_per_s_100mhz"], ref["accuracy"], marker="*", s=140, color="k")
-        ax.annotate(ref["label"], (ref["images_per_s_100mhz"], ref["accuracy"]), textcoords="offset points",
-                    xytext=(5, -12), fontsize=8)
-    ax.set_xscale("log")
-    ax.set_xlabel("images/s at 100 MHz (Verilator, back to back)")
-    ax.set_ylabel("deploy accuracy % (full test set)")
-    ax.set_title(f"bwsnn RTL on the {rows[0]['part'] if rows else '-'}: accuracy vs throughput")
-    ax.grid(True, which="both", alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    shown = [r for r in rows if r.get("accuracy") is not None]
+    datasets = list(dict.fromkeys([*(r["dataset"] for r in shown), *(a.dataset for a in REFERENCES)]))
+    biggest = max([r["lut"] for r in shown] + [a.lut or 0 for a in REFERENCES] + [1])
+    n_cols = min(2, len(datasets))
+    n_rows = -(-len(datasets) // n_cols)
+    fig, axes = plt.subplots(n_rows, n_cols, figsize=(6.4 * n_cols, 5.6 * n_rows), squeeze=False)
+    where = f"the {rows[0]['part']}" if rows else "-"
+    fig.suptitle(f"bwsnn RTL on {where}: accuracy vs images/s at 100 MHz (Verilator, back to back; "
+                 "marker area ~ LUTs)", fontsize=11)
+    for ax, ds in zip(axes.flat, datasets):
+        mine = [r for r in shown if r["dataset"] == ds]
+        anchors = [a for a in REFERENCES if a.dataset == ds]
+        xs = [r["images_per_s_100mhz"] for r in mine] + [a.images_per_s for a in anchors]
+        ys = [r["accuracy"] for r in mine] + [a.accuracy for a in anchors]
+        tags: dict[tuple[float, float], list[str]] = {}  # rows at one point (a model and its @CYCLES twin)
+        for k, r in enumerate(mine, 1):
+            ax.scatter(r["images_per_s_100mhz"], r["accuracy"], s=30 + 400 * r["lut"] / biggest, alpha=0.6,
+                       label=f"{k}  {r['model']}: {r['accuracy']:.2f} %, {_rate(r['images_per_s_100mhz'])} img/s, "
+                             f"{r['lut']:,} LUT ({r['lut_pct']:.0f} %)")
+            tags.setdefault((r["images_per_s_100mhz"], r["accuracy"]), []).append(str(k))
+        for xy, ks in tags.items():
+            ax.annotate(",".join(ks), xy, textcoords="offset points", xytext=(6, 4), fontsize=9, weight="bold")
+        for k, a in enumerate(anchors):
+            tag = chr(ord("A") + k)
+            ax.scatter(a.images_per_s, a.accuracy, marker="*", color="k",
+                       s=60 + (400 * a.lut / biggest if a.lut else 0), label=f"{tag}  {a.label}")
+            ax.annotate(tag, (a.images_per_s, a.accuracy), textcoords="offset points", xytext=(6, -11), fontsize=9)
+        ax.set_xscale("log")
+        # room for the numbers beside the outermost points, and at least 2 decades (two labelled ticks)
+        lo, hi = min(xs) / 2.5, max(xs) * 2.5
+        widen = max(1.0, (100 / (hi / lo)) ** 0.5)
+        ax.set_xlim(lo / widen, hi * widen)
+        ylo, yhi = min(ys), max(ys)
+        pad = max(0.5, 0.15 * (yhi - ylo))
+        ax.set_ylim(ylo - pad, yhi + pad)
+        ax.xaxis.set_major_locator(LogLocator(base=10, numticks=6))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _rate(v)))
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.set_xlabel("images/s (bwsnn: at 100 MHz; anchors: as published)")
+        ax.set_ylabel("accuracy % (full test set)")
+        ax.set_title(DATASET_TITLES.get(ds, ds) + ("" if mine else " (published anchors only)"), fontsize=10)
+        ax.grid(True, which="both", alpha=0.3)
+        leg = ax.legend(loc="upper left", bbox_to_anchor=(0, -0.16), fontsize=7.5, frameon=False,
+                        handletextpad=0.4, borderaxespad=0)
+        for h in leg.legend_handles:
+            h.set_sizes([40])
+    for ax in list(axes.flat)[len(datasets):]:
+        ax.set_visible(False)
+    fig.subplots_adjust(hspace=0.9, wspace=0.25)
+    return fig
+
+
+def frontier_png(rows: list[dict], path: Path) -> None:
+    """:func:`frontier_figure` as a PNG, cut to what it draws (the legends under the panels included)."""
+    import matplotlib.pyplot as plt
+
+    fig = frontier_figure(rows)
+    fig.savefig(path, dpi=120, bbox_inches="tight", pad_inches=0.2)
     plt.close(fig)
 
 
@@ -238,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--target", choices=list(BOARDS), default=DEFAULT_BOARD,
                     help="board of bwsnn/boards.json whose device and capacities the estimates are for")
     ap.add_argument("--target-cycles", type=cli.positive_int, default=DEFAULT_TARGET_CYCLES,
-                    help="the planned cycles per image (bwsnn.params.plan; default: the default bitstream's)")
+                    help="the planned cycles per image (bwsnn.planner.plan; default: the default bitstream's)")
     ap.add_argument("--point", type=design_point, action="append", default=[],
                     help="also a shipped model planned at another interval, MODEL@CYCLES (repeatable)")
     a = ap.parse_args(argv)
@@ -259,7 +345,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"{'--no-shipped' if a.no_shipped else a.models_dir} (have: {have})", file=sys.stderr)
             return 1
     rows: dict[str, dict] = {}
-    stem = "hw" if a.target_cycles == DEFAULT_TARGET_CYCLES else f"hw-t{a.target_cycles}"
+    stem = "hw" + suffix(a.target_cycles, a.target)
     # the Icarus speed figure on the reference artifact only: a 1024-wide design under Icarus takes long
     jobs = [(path, name, a.images, a.icarus_images if i == 0 else 0, a.target_cycles, a.target)
             for i, (name, path) in enumerate(models)]

@@ -17,7 +17,7 @@ from pathlib import Path
 from cocotb_tools.runner import Runner, get_runner
 
 from bwsnn.artifact import Artifact, load
-from bwsnn.params import Fold
+from bwsnn.design import Design
 from hw import TOPLEVEL, rtl_sources
 from hw.gen import write_params
 
@@ -73,18 +73,17 @@ def build_sources(sources: list[Path], toplevel: str, build_dir: str | Path, sim
 
 
 def build(art: Artifact | str | Path, build_dir: str | Path, simulator: str = "verilator",
-          folding: tuple[Fold, ...] | None = None) -> Runner:
-    """Generate the parameter headers / .mem files for ``art`` into ``build_dir/params`` and compile
-    ``bwsnn_top`` for ``simulator`` ("verilator" | "icarus") in ``build_dir``; returns the cocotb runner.
-
-    The parameter layout depends on the folding; the host's :func:`bwsnn.params.param_image` assumes the
-    default (:func:`bwsnn.params.plan`), so a design for the host driver keeps ``folding=None``.
+          design: Design | None = None) -> Runner:
+    """Generate the design record, parameter headers and .mem files of ``design`` (default: the default
+    board's plan) for ``art`` into ``build_dir/params`` and compile ``bwsnn_top`` for ``simulator``
+    ("verilator" | "icarus") in ``build_dir``; returns the cocotb runner. The record
+    (``params/bwsnn.design.json``) is what the host driver packs the parameter image from.
     """
     if not isinstance(art, Artifact):
         art = load(art)
     build_dir = Path(build_dir).resolve()
     headers = [build_dir / "params" / h for h in ("bwsnn_params.vh", "bwsnn_chain.vh")]
     old = [h.read_text() if h.exists() else None for h in headers]
-    params = write_params(art, build_dir / "params", folding)  # the .mem files are read at simulation start
+    params = write_params(art, build_dir / "params", design)  # the .mem files are read at simulation start
     return build_sources(rtl_sources(), TOPLEVEL, build_dir, simulator, includes=[params],
                          always=old != [h.read_text() for h in headers])

@@ -24,6 +24,7 @@ import numpy as np
 
 from bwsnn import cli, datasets
 from bwsnn.artifact import Artifact, ArtifactError, load, validate
+from bwsnn.design import FILE_NAME, Design
 from bwsnn.params import check_buildable
 from bwsnn.params import folding as make_folding
 from bwsnn.paths import build_dir
@@ -73,7 +74,7 @@ UNIT_BENCHES: dict[str, tuple[list[str], dict[str, int | str]]] = {
     "bwsnn_rx@1": (["bwsnn_rx.v"], {"N_IN": 5, "IB": 1}),
     # registers: three layers' configuration words (each its own), a 40-word parameter image
     "bwsnn_axil": (["bwsnn_axil.v"], {"N_IN": 61, "N_CLASSES": 10, "T_STEPS": 3, "PARAM_WORDS": 40, "N_LAYERS": 3,
-                                      "CFG": "96'h022004030110080500a10c06"}),
+                                      "CFG": "96'h022004030110080500a10c06", "DESIGN_ID": "32'hc0de1d42"}),
     # 3x3 stride 2 with padding 1 on both sides; channels not a multiple of 8, two planes
     "bwsnn_window": (["bwsnn_window.v"], {"H": 7, "W": 6, "C": 3, "P": 2, "K": 3, "S": 2, "PAD": 1}),
     # stride 1 with padding (a window per cycle along a row, as mnist-conv's layers); a 1x1 (no line buffer)
@@ -143,11 +144,11 @@ def run_top(art: Artifact | str | Path, images: np.ndarray, build_dir: str | Pat
     if reload is not None:
         reload.save(d / "reload.bwsnn.npz")
         env["BWSNN_TB_RELOAD"] = str(d / "reload.bwsnn.npz")
-    if folding is not None:
-        env["BWSNN_TB_FOLDING"] = json.dumps([list(f) for f in folding])
     (d / "report.json").unlink(missing_ok=True)
     loaded = load(art)
-    runner = rtl_build.build(loaded, d, simulator, None if folding is None else make_folding(loaded, folding))
+    design = None if folding is None else Design.of(loaded, make_folding(loaded, folding))
+    runner = rtl_build.build(loaded, d, simulator, design)
+    env["BWSNN_TB_DESIGN"] = str(d / "params" / FILE_NAME)  # the bench packs the image from the record
     xml = runner.test(test_module="sim.tb.tb_top", hdl_toplevel=TOPLEVEL, testcase=testcase,
                       extra_env=env, waves=rtl_build.waves_enabled(), results_xml=str(d / "results.xml"),
                       log_file=d / "test.log")
@@ -180,7 +181,7 @@ def run_layer(art: Artifact, pe_simd: PeSimd, layer: int, images: np.ndarray, bu
     d.mkdir(parents=True, exist_ok=True)
     art.save(d / "model.bwsnn.npz")
     np.save(d / "images.npy", np.asarray(images, np.uint8))
-    unit = write_layer_unit(art, d / "params", layer, make_folding(art, pe_simd))
+    unit = write_layer_unit(art, d / "params", layer, Design.of(art, make_folding(art, pe_simd)))
     sources = [unit, *(RTL_DIR / f for f in LAYER_SOURCES)]
     runner = rtl_build.build_sources(sources, "bwsnn_layer_unit", d, simulator, includes=[unit.parent], always=True)
     env = {"BWSNN_TB_ARTIFACT": str(d / "model.bwsnn.npz"), "BWSNN_TB_IMAGES": str(d / "images.npy"),

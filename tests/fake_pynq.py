@@ -18,9 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from bwsnn import golden
+from bwsnn import golden, planner
 from bwsnn.artifact import Artifact
-from bwsnn.params import param_image
 
 SPEC = json.loads((Path(golden.__file__).resolve().parent / "regmap.json").read_text())
 NAMES = {r["offset"]: name for name, r in SPEC["registers"].items()}
@@ -58,8 +57,10 @@ class FakeAccelerator:
 
     def __init__(self, art: Artifact, mode: str = "ok") -> None:
         self.art, self.mode = art, mode
+        self.design = planner.design(art) if art.is_dense() else None  # the bitstream's design record
         self.regs = {"ID": SPEC["id_magic"], "N_IN": art.n_in, "N_CLASSES": len(art.classes), "T": art.T,
-                     "PARAM_WORDS": len(param_image(art)) if art.is_dense() else 0, "IMAGES_DONE": 0,
+                     "PARAM_WORDS": self.design.param_words if self.design else 0,
+                     "DESIGN_ID": self.design.id if self.design else 0, "IMAGES_DONE": 0,
                      "CYCLES_LAST": 0, "ERROR": 0, "CTRL": 0, "STATUS": 1 << BIT["STATUS"]["IDLE"], "PARAM_ADDR": 0}
         self.params: dict[int, int] = {}
         self.log: list[tuple[str, str, int | None]] = []

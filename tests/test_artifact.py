@@ -216,15 +216,17 @@ def test_the_output_layer_must_be_dense() -> None:
 
 
 def test_rtl_parameter_image_takes_conv_and_refuses_far_shortcuts_in_one_line() -> None:
-    from bwsnn.params import LayoutError, layout
+    from bwsnn.params import LayoutError, folding, layout
+    from bwsnn.planner import plan
 
-    lay = layout(random_conv_artifact(seed=1))
+    conv = random_conv_artifact(seed=1)
+    lay = layout(conv, plan(conv))
     assert lay.words > 0 and any(l.pool for l in lay.layers)
     a = random_artifact(sizes=(20, 8, 8, 8, 5), seed=2)
     a.layers[2].skip_from = 0  # valid in the format; the RTL's shortcuts come from the previous layer
     with pytest.raises(LayoutError, match=r"^layers\[2\]\.skip_from: the RTL takes shortcuts from the previous "
                                           r"layer \(1\) only, got 0$"):
-        layout(a)
+        layout(a, folding(a, [(1, 32)] * len(a.layers)))
 def test_an_unknown_array_is_rejected(saved: Path, tmp_path: Path) -> None:
     # a threshold on the output layer is not part of the format either: nobody would read it
     for name, extra in (("extra", np.zeros(3, np.uint8)), ("L2_threshold", np.zeros(3, np.int32))):

@@ -19,6 +19,7 @@ import zipfile
 from importlib import metadata
 from pathlib import Path
 
+import numpy as np
 import pytest
 from packaging.requirements import Requirement
 
@@ -76,7 +77,8 @@ def test_wheel_contents(wheel: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     tops = {n.split("/")[0] for n in names}
     assert tops == {"bwsnn", "bwsnn_host", f"{wheel.name.split('-')[0]}-{wheel.name.split('-')[1]}.dist-info"}
-    for needed in ("bwsnn/regmap.json", "bwsnn/boards.json", "bwsnn/lut_costs.json", "bwsnn/golden.py",
+    assert "bwsnn/lut_costs.json" not in names  # the host packs from the design record: no planning on the board
+    for needed in ("bwsnn/regmap.json", "bwsnn/boards.json", "bwsnn/design.py", "bwsnn/golden.py",
                    "bwsnn_host/overlay.py",
                    "bwsnn_host/driver.py", "bwsnn_host/notebooks/bwsnn_digits.ipynb",
                    "bwsnn_host/notebooks/digits.bwsnn.npz", "bwsnn_host/notebooks/digits_test.npz",
@@ -179,6 +181,24 @@ def test_installed_package_is_board_side_only(clean_venv: Path) -> None:
     r = subprocess.run([str(clean_venv / "bin" / "python"), "-c", "from bwsnn_host import BwsnnOverlay"],
                        capture_output=True, text=True, cwd=clean_venv.parent, env=CLEAN_ENV)
     assert r.returncode != 0 and "No module named 'pynq'" in r.stderr
+
+
+def test_the_board_packs_from_the_design_record_without_a_cost_table(clean_venv: Path, tmp_path: Path) -> None:
+    """A non-default design's record (written here, where the planner is) read in the clean venv: the wheel
+    has no cost table, and the image it packs from the record is this tree's."""
+    from bwsnn import planner
+    from bwsnn.artifact import load
+
+    nb = ROOT / "board" / "notebooks" / "digits.bwsnn.npz"
+    design = planner.design(load(nb), target_cycles=64)
+    design.save(tmp_path / "bwsnn.design.json")
+    np.save(tmp_path / "want.npy", design.image(load(nb)))
+    out = in_venv(clean_venv, "import numpy as np; from bwsnn import artifact, cost, design; "
+                              f"d = design.load({str(tmp_path / 'bwsnn.design.json')!r}); "
+                              f"img = d.image(artifact.load({str(nb)!r})); "
+                              f"print(np.array_equal(img, np.load({str(tmp_path / 'want.npy')!r})), hex(d.id)); "
+                              "print(not cost.COSTS_PATH.exists())")
+    assert out.split() == ["True", f"0x{design.id:08x}", "True"]
 
 
 @pytest.mark.parametrize("plots", [False, True], ids=["numpy-only", "with-matplotlib"])

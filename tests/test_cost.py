@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from bwsnn import params
+from bwsnn import params, planner
 from bwsnn.cost import COSTS_PATH, FEATURES, Budget, estimate_bram36, estimate_luts, layer_features, ram_tiles
 from bwsnn.random_artifact import random_artifact, random_conv_artifact
 from sim import fit_costs
@@ -40,7 +40,7 @@ def test_the_fit_recovers_known_costs() -> None:
         conv = random_conv_artifact(seed=seed)
         for art in (dense, conv):
             for target in (64, 512, 4096):
-                fold = params.plan(art, target, Budget(1e9, 1e9))
+                fold = planner.plan(art, target, Budget(1e9, 1e9))
                 rows.append((art, _row(art, fold, costs, f"m{seed}-{target}")))
     got = fit_costs.fit(rows)
     assert got["max_rel_error"] < 0.01
@@ -49,14 +49,14 @@ def test_the_fit_recovers_known_costs() -> None:
 
 def test_plan_stays_within_the_budget() -> None:
     art = random_artifact((784, 256, 256, 10), T=2, seed=3)
-    least = params.plan(art, 10**9)  # the smallest foldings
-    free = params.plan(art, 1, Budget(1e9, 1e9))
+    least = planner.plan(art, 10**9)  # the smallest foldings
+    free = planner.plan(art, 1, Budget(1e9, 1e9))
     lo, hi = estimate_luts(art, least), estimate_luts(art, free)
     for lut in (lo + (hi - lo) / 4, lo + (hi - lo) / 2):
-        tight = params.plan(art, 1, Budget(lut, 1e9))
+        tight = planner.plan(art, 1, Budget(lut, 1e9))
         assert estimate_luts(art, tight) <= lut < hi
     bram = (estimate_bram36(art, least) + estimate_bram36(art, free)) / 2
-    assert estimate_bram36(art, params.plan(art, 1, Budget(1e9, bram))) <= bram
+    assert estimate_bram36(art, planner.plan(art, 1, Budget(1e9, bram))) <= bram
 
 
 @pytest.mark.parametrize("text", ["not json", json.dumps({"rows": [{"model": "x"}]}), json.dumps([1])])
@@ -74,17 +74,17 @@ def test_a_shortcut_read_stays_shallow() -> None:
     art = random_artifact((784, 512, 512, 10), T=2, seed=2)
     assert art.layers[1].skip_from == 0
     free = Budget(1e9, 1e9)
-    fold = params.plan(art, 512, free)
+    fold = planner.plan(art, 512, free)
     lay = params.layout(art, fold)
     assert max(ll.cycles for ll in lay.layers) <= 512
     for l, f in zip(art.layers, fold):
         if l.skip_from is not None:
-            assert l.n_in <= params.MAX_SKIP_READ_WAYS * f.pe and f.pe * f.simd == 512
+            assert l.n_in <= planner.MAX_SKIP_READ_WAYS * f.pe and f.pe * f.simd == 512
 
 
 def test_a_resource_the_smallest_design_exceeds_is_not_budgeted() -> None:
     art = random_artifact((784, 256, 256, 10), T=2, seed=3)
-    least = params.plan(art, 10**9)
-    free = params.plan(art, 1, Budget(1e9, 1e9))
+    least = planner.plan(art, 10**9)
+    free = planner.plan(art, 1, Budget(1e9, 1e9))
     # block RAM below the smallest design's: only the LUTs pick the interval
-    assert params.plan(art, 1, Budget(1e9, estimate_bram36(art, least) / 2)) == free
+    assert planner.plan(art, 1, Budget(1e9, estimate_bram36(art, least) / 2)) == free

@@ -87,9 +87,10 @@ import numpy as np
 import host.run, host.bench
 from host.accelerator import Accelerator
 from bwsnn.params import param_image
+from bwsnn.planner import plan
 from bwsnn.random_artifact import random_artifact
 art = random_artifact(seed=0)
-assert len(param_image(art)) > 0
+assert len(param_image(art, plan(art))) > 0
 print(Accelerator(art, backend="golden").predict(np.zeros((2, 64), np.uint8)).classes.shape)
 """
     root = Path(__file__).resolve().parents[1]

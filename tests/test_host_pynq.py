@@ -5,6 +5,7 @@ rules; it plays the accelerator from bwsnn/regmap.json and the golden model).
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 import time
@@ -15,9 +16,9 @@ import numpy as np
 import pytest
 from fake_pynq import BIT, FakePynq, cycles_for, write_bitstream
 
-from bwsnn import golden
+from bwsnn import golden, planner
+from bwsnn.design import beside
 from bwsnn.golden import InputError
-from bwsnn.params import param_image
 from bwsnn.random_artifact import random_artifact, random_conv_artifact, random_images
 from host import data, run
 from host.accelerator import Accelerator
@@ -30,6 +31,7 @@ def board(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> types.SimpleNamesp
     art.save(tmp_path / "m.bwsnn.npz")
     bit = write_bitstream(tmp_path / "bwsnn.bit")
     fake = FakePynq(art)
+    fake.acc.design.save(beside(bit))  # as hw/vivado/build.sh leaves it beside the .bit
     monkeypatch.setitem(sys.modules, "pynq", fake.module)
     return types.SimpleNamespace(art=art, art_path=tmp_path / "m.bwsnn.npz", bit=bit, fake=fake, dir=tmp_path)
 
@@ -77,7 +79,7 @@ def test_board_path_streams_a_batch_bit_exactly(board: types.SimpleNamespace) ->
     n = 300  # transfers of 1, 256 (host.driver.BATCH) and 43 images
     images = random_images(board.art, n, seed=1)
     ctrl = {f: 1 << b for f, b in BIT["CTRL"].items()}
-    words = len(param_image(board.art))
+    words = board.fake.acc.design.param_words
     with Accelerator(board.art_path, board.bit, "pynq") as acc:
         pred = acc.predict(images)
         log = compress(board.fake.acc.log)
@@ -86,9 +88,9 @@ def test_board_path_streams_a_batch_bit_exactly(board: types.SimpleNamespace) ->
     cycles = [cycles_for(images[i]) for i in (0, 256, 299)]  # each transfer's last image
     assert len(set(cycles)) == 3  # the check below can tell them apart
     assert pred.cycles.tolist() == cycles and pred.latency_s == min(cycles) / 100e6
-    assert [board.fake.acc.params[i] for i in range(words)] == param_image(board.art).tolist()
-    assert log == [("r", "ID", None, 1), ("r", "N_IN", None, 1), ("r", "N_CLASSES", None, 1), ("r", "T", None, 1),
-                   ("r", "PARAM_WORDS", None, 1),
+    assert [board.fake.acc.params[i] for i in range(words)] == board.fake.acc.design.image(board.art).tolist()
+    assert log == [("r", "ID", None, 1), ("r", "DESIGN_ID", None, 1), ("r", "N_IN", None, 1),
+                   ("r", "N_CLASSES", None, 1), ("r", "T", None, 1), ("r", "PARAM_WORDS", None, 1),
                    ("w", "CTRL", ctrl["CLEAR"], 1), ("r", "STATUS", None, 1),
                    ("w", "PARAM_ADDR", 0, 1), ("w", "PARAM_DATA", None, words),
                    ("r", "ERROR", None, 1),
@@ -438,3 +440,67 @@ def test_hls_overlay_runs_conv_artifacts(hls_board: types.SimpleNamespace, monke
     want = golden.run(art, images)
     assert np.array_equal(pred.classes, want.classes) and np.array_equal(pred.scores, want.scores)
     assert fake.dma.sendchannel.transfers == 3
+
+
+# ---------------------------------------------------------------- the design record (bwsnn.design)
+def test_a_bitstream_of_another_design_is_refused_before_any_write(board: types.SimpleNamespace,
+                                                                  capsys: pytest.CaptureFixture) -> None:
+    """The record beside the .bit is another folding of the same artifact (same shape registers): the
+    DESIGN_ID compare refuses it in one line naming both ids, before a single parameter word is written."""
+    other = planner.design(board.art, target_cycles=16)
+    assert other.id != board.fake.acc.design.id and other.folding != board.fake.acc.design.folding
+    other.save(beside(board.bit))
+    with pytest.raises(MismatchError) as e:
+        Accelerator(board.art_path, board.bit, "pynq")
+    msg = str(e.value)
+    assert "\n" not in msg and f"0x{board.fake.acc.design.id:08x}" in msg and f"0x{other.id:08x}" in msg
+    assert str(beside(board.bit)) in msg
+    assert not [reg for op, reg, _ in board.fake.acc.log if op == "w"] and not board.fake.acc.params
+    data.save(board.dir / "test.npz", random_images(board.art, 2))
+    assert run.main(["--bitfile", str(board.bit), "--artifact", str(board.art_path), "--data",
+                     str(board.dir / "test.npz"), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: the bitstream's DESIGN_ID") and err.count("\n") == 1
+
+
+def test_the_image_is_packed_from_the_record(board: types.SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The issue's case: a random 64-128-128-10 artifact built at 64 cycles has the default plan's 1,609 words
+    but another word order; with its record beside the .bit, the words written are its folding's image."""
+    art = random_artifact((64, 128, 128, 10), seed=1)
+    art.save(board.art_path)
+    fake = FakePynq(art)
+    monkeypatch.setitem(sys.modules, "pynq", fake.module)
+    other, default = planner.design(art, target_cycles=64), fake.acc.design
+    assert other.param_words == default.param_words == 1609
+    assert not np.array_equal(other.image(art), default.image(art))
+    other.save(beside(board.bit))
+    fake.acc.regs["DESIGN_ID"] = other.id
+    with Accelerator(board.art_path, board.bit, "pynq"):
+        pass
+    assert [fake.acc.params[i] for i in range(other.param_words)] == other.image(art).tolist()
+
+
+def test_a_missing_or_edited_record_is_one_line(board: types.SimpleNamespace) -> None:
+    record = beside(board.bit)
+    text = record.read_text()
+    record.unlink()
+    with pytest.raises(BitstreamError, match=r"bwsnn\.design\.json: no such file, expected a design record") as e:
+        Accelerator(board.art_path, board.bit, "pynq")
+    assert "\n" not in str(e.value)
+    record.write_text(text.replace('"pe": 1,', '"pe": 2,', 1))
+    with pytest.raises(BitstreamError, match="is not the record's hash") as e:
+        Accelerator(board.art_path, board.bit, "pynq")
+    assert "\n" not in str(e.value) and not board.fake.acc.params
+
+
+def test_an_artifact_the_record_was_not_built_for_is_one_line(board: types.SimpleNamespace) -> None:
+    """A layer configuration other than the synthesized one: the shape registers cannot tell, the record can
+    (before, ERROR.PARAM_VALUE told after the whole image was written)."""
+    l0 = board.art.layers[0]
+    other = dataclasses.replace(board.art, layers=[dataclasses.replace(l0, frac_bits=l0.frac_bits + 1),
+                                                   *board.art.layers[1:]])
+    other.save(board.dir / "o.bwsnn.npz")
+    with pytest.raises(MismatchError, match=r"does not fit the design record \(record vs artifact\): "
+                                            r"layers\[0\]\.config\.FRAC_BITS 2 vs 3$") as e:
+        Accelerator(board.dir / "o.bwsnn.npz", board.bit, "pynq")
+    assert "\n" not in str(e.value) and not board.fake.acc.params

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bwsnn import artifact, golden
+from bwsnn import artifact, golden, planner
 from bwsnn.paths import build_dir
 from bwsnn.random_artifact import EDGE_CASES, random_artifact, random_images
 from host.accelerator import Accelerator
@@ -70,7 +70,8 @@ def test_parameters_reload_into_a_bitstream_built_for_other_weights(real: artifa
 
 def test_sim_rejects_an_artifact_the_bitstream_was_not_built_for(real: artifact.Artifact) -> None:
     small = random_artifact((64, 32, 10), T=3, seed=1)
-    with pytest.raises(MismatchError, match="T 2 vs 3, PARAM_WORDS"):
+    with pytest.raises(MismatchError, match=r"does not fit the design record \(record vs artifact\): "
+                                            r"(input_bits \d|T 2) vs (\d|3)$"):
         Accelerator(small, backend="sim", sim_hw=real).predict(np.zeros((1, 64), np.uint8))
 
 
@@ -89,3 +90,23 @@ def test_a_stalled_simulation_is_cut_off_in_wall_time(real: artifact.Artifact, d
     monkeypatch.setattr(sim_backend, "WALL_S_PER_IMAGE", 0.0)
     with pytest.raises(HostError, match="^simulation exceeded its wall-time limit of 0.5 s$"):
         Accelerator(real, backend="sim").predict(digits.x_test[:2])
+
+
+def test_a_bitstream_built_as_another_design_is_refused_in_one_line() -> None:
+    """The issue's demonstration on the simulated board: one random 64-128-128-10 artifact built twice, at
+    plan(art, 64) and at the default plan (both 1,609 parameter words: PARAM_WORDS cannot tell them apart).
+    Each build driven with the other's record is refused in one line naming both ids, before any weight is
+    written; driven with its own record (the one beside its 'bitstream'), the non-default design packs the image
+    from it and every result is the golden model's."""
+    art = random_artifact((64, 128, 128, 10), seed=1)
+    fast, default = planner.design(art, target_cycles=64), planner.design(art)
+    assert fast.param_words == default.param_words == 1609 and fast.id != default.id
+    x = random_images(art, 16, seed=3)
+    where = build_dir("sim_host_designs")
+    for built, given in ((fast, default), (default, fast)):
+        with pytest.raises(MismatchError) as e:
+            Accelerator(art, backend="sim", sim_build=where, sim_design=built, design=given).predict(x)
+        msg = str(e.value)
+        assert "\n" not in msg and msg.startswith(f"the bitstream's DESIGN_ID 0x{built.id:08x} is not the design "
+                                                  f"record's 0x{given.id:08x}")
+    check_bit_exact(art, x, sim_build=where, sim_design=fast)

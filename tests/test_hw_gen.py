@@ -11,8 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bwsnn import params
+from bwsnn import params, planner
 from bwsnn.cost import Budget
+from bwsnn.design import Design
 from bwsnn.random_artifact import random_artifact
 from bwsnn.regmap import REGMAP_PATH
 from hw import gen
@@ -30,11 +31,11 @@ def read_mem(path: Path) -> np.ndarray:
 @pytest.mark.parametrize("pe_simd", FOLDINGS)
 def test_mem_files_are_the_param_image(tmp_path: Path, pe_simd) -> None:
     art = random_artifact((200, 130, 130, 10), seed=4)
-    fold = None if pe_simd is None else params.folding(art, pe_simd)
+    fold = planner.plan(art) if pe_simd is None else params.folding(art, pe_simd)
     image = params.param_image(art, fold)
     lay = params.layout(art, fold)
     assert len(image) == lay.words
-    gen.write_params(art, tmp_path, fold)
+    gen.write_params(art, tmp_path, Design.of(art, fold))
     mems = [params.descriptors(art)]
     for i in range(len(art.layers)):
         mems += [read_mem(tmp_path / f"{k}{i}.mem").reshape(-1) for k in ("w", "b", "th", "g")]
@@ -50,7 +51,7 @@ def test_mem_files_are_the_param_image(tmp_path: Path, pe_simd) -> None:
 @pytest.mark.parametrize("pe_simd", FOLDINGS)
 def test_image_decodes_to_the_artifact(pe_simd) -> None:
     art = random_artifact((200, 130, 130, 10), seed=9, mem_bits=None)
-    fold = None if pe_simd is None else params.folding(art, pe_simd)
+    fold = planner.plan(art) if pe_simd is None else params.folding(art, pe_simd)
     lay = params.layout(art, fold)
     image = params.param_image(art, fold)
     for i, (l, ll) in enumerate(zip(art.layers, lay.layers)):
@@ -74,7 +75,7 @@ def test_plan_meets_the_target() -> None:
     """Given the room, the planner meets the target (the budget's part: tests/test_cost.py)."""
     art = random_artifact((784, 256, 256, 10), T=2, seed=3)
     for target in (1024, 256):
-        f = params.plan(art, target, Budget(1e9, 1e9))
+        f = planner.plan(art, target, Budget(1e9, 1e9))
         lay = params.layout(art, f)
         assert max(ll.cycles for ll in lay.layers) <= target
         assert all(ll.fold.pe // ll.fold.lif <= ll.chunks for ll in lay.layers)

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bwsnn import planner
 from bwsnn.artifact import load
-from bwsnn.params import layout, plan
+from bwsnn.params import layout
 from bwsnn.paths import build_dir
 from hw.synth import synth_estimate
 from sim.hw_bench import layer_luts
@@ -16,12 +17,13 @@ BRAM36_BITS = 36 * 1024
 
 def test_synth_xilinx_no_latches_weights_in_block_ram(trained_artifact_path: Path) -> None:
     art = load(trained_artifact_path)
-    fold = plan(art)  # the bitstream's folding: it puts the large weight memories in block RAM
+    design = planner.design(art)  # the bitstream's: it puts the large weight memories in block RAM
+    fold = design.folding
     rows = [(ll.w_rows * ll.fold.pe * ll.fold.simd, ll.fold.bram) for ll in layout(art, fold).layers]
     weight_bits = sum(bits for bits, _ in rows)  # the weight memories as the engines hold them
     bram_bits = sum(bits for bits, bram in rows if bram)
     assert bram_bits > weight_bits // 2
-    r = synth_estimate(art, build_dir("synth_gate"), fold)
+    r = synth_estimate(art, build_dir("synth_gate"), design)
     assert r["latches"] == 0
     # the planned weights are in block RAM: the block RAMs can hold them and no memory became flip-flops (LUT
     # RAM holds the small weight memories and the neuron parameters by design, so its count says nothing here)

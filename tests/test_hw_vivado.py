@@ -16,6 +16,10 @@ from pathlib import Path
 import pytest
 
 from bwsnn.boards import get_board
+from bwsnn.cost import LUT_SHARE
+from bwsnn.design import beside
+from bwsnn.design import load as load_design
+from bwsnn.random_artifact import random_artifact
 from bwsnn.regmap import REGMAP
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,7 +77,11 @@ def test_rtl_kind(tmp_path: Path) -> None:
     params.mkdir()
     for f in ("bwsnn_params.vh", "bwsnn_regmap.vh", "weights.mem"):
         (params / f).write_text("")
+    (params / "bwsnn.design.json").write_text('{"design_id": "0x1"}')
     calls = run_stubbed(tmp_path, "kind=rtl", f"params={params}")
+    # the record travels next to the .bit / .hwh, as the host looks for it (bwsnn.design.beside)
+    assert (tmp_path / "out" / "bwsnn.design.json").read_text() == '{"design_id": "0x1"}'
+    assert beside(tmp_path / "out" / "bwsnn.bit") == tmp_path / "out" / "bwsnn.design.json"
     assert has(calls, "create_project", "bwsnn", "-part xc7z020clg400-1")
     assert has(calls, "ipx::package_project")
     assert has(calls, "set_property file_type SystemVerilog")
@@ -141,6 +149,16 @@ def test_missing_board_files_stop_with_one_line(tmp_path: Path, board: str) -> N
 
 
 @needs_tclsh
+def test_rtl_kind_without_a_design_record_stops_with_one_line(tmp_path: Path) -> None:
+    params = tmp_path / "params"
+    params.mkdir()
+    (params / "bwsnn_params.vh").write_text("")
+    r = tclsh(tmp_path, script(tmp_path, ("kind=rtl", f"params={params}", f"out={tmp_path / 'out'}")))
+    assert r.returncode != 0 and "bwsnn.design.json: no design record" in r.stderr
+    assert "create_project" not in r.stdout
+
+
+@needs_tclsh
 def test_bad_argument_is_one_error(tmp_path: Path) -> None:
     r = tclsh(tmp_path, script(tmp_path, ("kind=vhdl", f"out={tmp_path}")))
     assert r.returncode != 0 and "kind must be rtl or hls" in r.stderr
@@ -185,3 +203,27 @@ def test_wrapper_refuses_an_unknown_board_first(tmp_path: Path) -> None:
     assert r.returncode == 2 and r.stdout == ""
     assert r.stderr.splitlines() == ["error: unknown target 'zcu999': expected one of pynq-z2, zcu104, zcu102, "
                                      "ultra96-v2"]
+
+
+@pytest.mark.parametrize("board", ["pynq-z2", "zcu104"])
+def test_wrapper_plans_for_the_target_board(tmp_path: Path, board: str) -> None:
+    """build.sh with a stand-in vivado on PATH: hw.gen plans the design for target=BOARD at cycles=N (the
+    record says so), and Vivado is handed the board's variables and the generated params folder."""
+    art = random_artifact((64, 128, 128, 10), seed=1)
+    art.save(tmp_path / "m.bwsnn.npz")
+    (tmp_path / "bin").mkdir()
+    fake = tmp_path / "bin" / "vivado"
+    fake.write_text(f'#!/bin/sh\necho "$@" > {tmp_path / "vivado.args"}\n')
+    fake.chmod(0o755)
+    env = {**os.environ, "PATH": f"{tmp_path / 'bin'}:{os.environ['PATH']}", "BWSNN_BUILD": str(tmp_path / "b")}
+    r = subprocess.run([str(ROOT / "hw" / "vivado" / "build.sh"), str(tmp_path / "m.bwsnn.npz"), f"target={board}",
+                        "cycles=64", f"deliver={tmp_path / 'd'}"], capture_output=True, text=True, env=env,
+                       cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    design = load_design(tmp_path / "b" / "hw" / "params" / "bwsnn.design.json")
+    cap = get_board(board).capacity
+    assert design.board == board and design.target_cycles == 64 and design.budget["lut"] == LUT_SHARE * cap["lut"]
+    args = (tmp_path / "vivado.args").read_text()
+    assert f"params={tmp_path / 'b' / 'hw' / 'params'}" in args and f"board-{board}.tcl" in args
+    assert f"set part {{{get_board(board).part}}}" in (tmp_path / "b" / "hw" / f"board-{board}.tcl").read_text()
+    assert (tmp_path / "d" / get_board(board).pynq_board / "model.bwsnn.npz").is_file()

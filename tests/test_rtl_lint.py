@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bwsnn.artifact import load
+from bwsnn.design import Design
 from bwsnn.params import folding
 from bwsnn.random_artifact import EDGE_CASES, random_artifact
 from hw import RTL_DIR, rtl_sources
@@ -36,7 +37,7 @@ def test_lint_top(case: str, trained_artifact_path) -> None:
     else:
         art, pe_simd = random_case(case)
         fold = None if pe_simd is None else folding(art, pe_simd)
-    params = write_params(art, sim_build(f"lint_{case}"), fold)
+    params = write_params(art, sim_build(f"lint_{case}"), None if fold is None else Design.of(art, fold))
     lint("bwsnn_top", rtl_sources(), [params])
 
 

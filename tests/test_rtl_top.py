@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from bwsnn import artifact, golden
-from bwsnn.params import folding, layout, plan
+from bwsnn.params import folding, layout
+from bwsnn.planner import plan
 from bwsnn.random_artifact import random_conv_artifact, random_images
 from sim.run_rtl import RANDOM_CASES, check_results, digits_images, random_case, run_top, sim_build
 from training import train

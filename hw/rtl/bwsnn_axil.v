@@ -9,6 +9,7 @@ module bwsnn_axil #(
     parameter integer N_CLASSES = 10,
     parameter integer T_STEPS = 2,
     parameter integer PARAM_WORDS = 1,
+    parameter [31:0] DESIGN_ID = 32'd0,  // the design record's hash (hw.gen)
     parameter integer N_LAYERS = 1,
     parameter [32*N_LAYERS-1:0] CFG = 0  // configuration word of layer l in bits 32 l +: 32
 ) (
@@ -117,6 +118,7 @@ module bwsnn_axil #(
                 REG_N_CLASSES:   s_axil_rdata <= N_CLASSES;
                 REG_T:           s_axil_rdata <= T_STEPS;
                 REG_PARAM_WORDS: s_axil_rdata <= PARAM_WORDS;
+                REG_DESIGN_ID:   s_axil_rdata <= DESIGN_ID;
                 REG_PARAM_ADDR:  s_axil_rdata <= param_addr;
                 default:         s_axil_rdata <= 32'd0;
             endcase

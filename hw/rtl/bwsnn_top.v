@@ -71,7 +71,7 @@ module bwsnn_top (
     always @(posedge clk) busy <= !rst && (rx_busy || !no_images);
 
     bwsnn_axil #(.N_IN(N_IN), .N_CLASSES(N_CLASSES), .T_STEPS(T_STEPS), .PARAM_WORDS(PARAM_WORDS),
-                 .N_LAYERS(N_LAYERS), .CFG(CFG_WORDS)) regs (
+                 .DESIGN_ID(DESIGN_ID), .N_LAYERS(N_LAYERS), .CFG(CFG_WORDS)) regs (
         .clk(clk), .rst(rst),
         .s_axil_awaddr(s_axil_awaddr), .s_axil_awprot(s_axil_awprot), .s_axil_awvalid(s_axil_awvalid),
         .s_axil_awready(s_axil_awready), .s_axil_wdata(s_axil_wdata), .s_axil_wstrb(s_axil_wstrb),

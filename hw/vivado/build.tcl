@@ -6,7 +6,7 @@
 #     board=FILE     the board's variables (part, ps, board_part, fclk_mhz): python -m bwsnn.boards tcl NAME
 #                    (bwsnn/boards.json, the one record of each board; hw/vivado/build.sh target=NAME writes it)
 #     kind=rtl|hls   rtl: package hw/rtl (+ generated params) as IP; hls: use an exported HLS IP
-#     params=DIR     (rtl) hw.gen output: bwsnn_params.vh, bwsnn_chain.vh, bwsnn_regmap.vh, *.mem
+#     params=DIR     (rtl) hw.gen output: bwsnn.design.json, bwsnn_params.vh, bwsnn_chain.vh, bwsnn_regmap.vh, *.mem
 #     ip_repo=DIR    (hls) IP repository holding the HLS IP
 #     vlnv=V         (hls) the HLS IP's vendor:library:name:version
 #     s_axil=NAME s_axis=NAME m_axis=NAME clk=NAME rst=NAME   accelerator interface/pin names (rtl defaults
@@ -14,7 +14,9 @@
 #     out=DIR        project and results (default build/hw/vivado); jobs=N (default 2)
 #     deliver=DIR    also copy them to DIR/<PYNQ board name>/, the folder the board wheel ships and
 #                    host.bitstreams.find picks by pynq.Device.active_device.name (build.sh: host/bitstreams)
-# Writes OUT/bwsnn.bit and OUT/bwsnn.hwh (the names PYNQ's Overlay("bwsnn.bit") expects side by side).
+# Writes OUT/bwsnn.bit and OUT/bwsnn.hwh (the names PYNQ's Overlay("bwsnn.bit") expects side by side) and, for
+# kind=rtl, OUT/bwsnn.design.json: the design record the RTL was generated from (its hash is the DESIGN_ID
+# register; the host packs the parameter image from it).
 
 set vivado_version 2022.1
 set here      [file dirname [file normalize [info script]]]
@@ -45,6 +47,9 @@ file mkdir $out
 if {$opt(kind) eq "rtl"} {
     if {$opt(params) eq ""} { error "kind=rtl needs params=DIR (python -m hw.gen ARTIFACT DIR)" }
     set params [file normalize $opt(params)]
+    if {![file exists $params/bwsnn.design.json]} {
+        error "$params/bwsnn.design.json: no design record (python -m hw.gen ARTIFACT DIR writes it with the headers)"
+    }
     set ip_repo $out/ip
     create_project -force pkg $out/pkg -part $part
     add_files [glob $here/../rtl/*.v]
@@ -164,10 +169,15 @@ report_utilization -file $out/utilization.rpt
 report_timing_summary -file $out/timing.rpt
 file copy -force [glob $out/proj/bwsnn.runs/impl_1/*.bit] $out/bwsnn.bit
 file copy -force [lindex [glob $out/proj/bwsnn.*/sources_1/bd/bwsnn/hw_handoff/bwsnn.hwh] 0] $out/bwsnn.hwh
-puts "bwsnn: wrote $out/bwsnn.bit and $out/bwsnn.hwh"
+set written {bwsnn.bit bwsnn.hwh}
+if {$opt(kind) eq "rtl"} {
+    file copy -force $params/bwsnn.design.json $out/bwsnn.design.json
+    lappend written bwsnn.design.json
+}
+puts "bwsnn: wrote [join [lmap f $written {string cat $out/ $f}] {, }]"
 if {$opt(deliver) ne ""} {
     set to [file normalize $opt(deliver)]/$pynq_board
     file mkdir $to
-    foreach f {bwsnn.bit bwsnn.hwh} { file copy -force $out/$f $to/$f }
+    foreach f $written { file copy -force $out/$f $to/$f }
     puts "bwsnn: delivered them to $to"
 }

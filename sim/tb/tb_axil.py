@@ -3,7 +3,7 @@ channels, reads and writes also issued back to back, against a model of bwsnn/re
 bit from bwsnn.regmap.REGMAP; a register the model does not know fails the bench):
 
 - every word of the address space reads as the model says: the identity registers (ID magic, N_IN,
-  N_CLASSES, T, PARAM_WORDS as built), CTRL, STATUS, the counters, ERROR, PARAM_ADDR, and 0 for PARAM_DATA
+  N_CLASSES, T, PARAM_WORDS, DESIGN_ID as built), CTRL, STATUS, the counters, ERROR, PARAM_ADDR, and 0 for PARAM_DATA
   (write-only) and every unmapped word; writes to read-only and unmapped words change nothing;
 - CTRL: each write sets CONTINUOUS (the continuous output) to its bit, pulses start for one cycle when START
   is in it, CLEAR zeroes IMAGES_DONE, CYCLES_LAST and ERROR (not PARAM_ADDR); unused bits are ignored; CTRL
@@ -95,8 +95,8 @@ class TB:
             "STATUS": mask("STATUS", "BUSY") * self.busy | mask("STATUS", "IDLE") * (not self.busy and not self.credit),
             "IMAGES_DONE": self.images_done, "CYCLES_LAST": self.cycles_last, "ERROR": self.error,
             "ID": REGMAP.id_magic, "N_IN": p["N_IN"], "N_CLASSES": p["N_CLASSES"], "T": p["T_STEPS"],
-            "PARAM_WORDS": p["PARAM_WORDS"], "PARAM_ADDR": self.param_addr,
-            "PARAM_DATA": 0,  # write-only
+            "PARAM_WORDS": p["PARAM_WORDS"], "DESIGN_ID": int(p["DESIGN_ID"].split("'h")[1], 16),
+            "PARAM_ADDR": self.param_addr, "PARAM_DATA": 0,  # write-only
         }
         assert set(regs) == set(REGMAP.registers), f"registers the bench does not model: " \
             f"{sorted(set(REGMAP.registers) ^ set(regs))}"

@@ -2,7 +2,8 @@
 
 Configured by environment (set by tests/test_rtl_top.py or ``python -m sim.run_rtl``):
 ``BWSNN_TB_ARTIFACT`` the artifact the design was built from, ``BWSNN_TB_IMAGES`` a uint8 (N, n_in) .npy,
-``BWSNN_TB_FOLDING`` (optional) JSON [[PE, SIMD], ...] the design was built with (default: the plan),
+``BWSNN_TB_DESIGN`` the design record the build was generated from (bwsnn.design: its folding packs the
+parameter image, its hash is the DESIGN_ID register),
 ``BWSNN_TB_RELOAD`` (optional) an artifact of the same shape to load over AXI-Lite,
 ``BWSNN_TB_PAUSES`` 0 = no idle/backpressure (throughput), ``BWSNN_TB_SEED``, ``BWSNN_TB_REPORT`` (optional)
 a JSON file for the measured cycle counts.
@@ -23,10 +24,10 @@ from cocotb.simtime import get_sim_time
 from cocotb.triggers import ClockCycles
 from cocotbext.axi import AxiLiteBus, AxiLiteMaster, AxiStreamBus, AxiStreamFrame, AxiStreamSink, AxiStreamSource
 
-from bwsnn import golden
+from bwsnn import design, golden
 from bwsnn.artifact import Artifact, load
 from bwsnn.limits import CLOCK_PERIOD_NS
-from bwsnn.params import Fold, descriptors, folding, param_image
+from bwsnn.params import Fold, descriptors, param_image
 from bwsnn.regmap import REGMAP
 
 CLK_NS = CLOCK_PERIOD_NS
@@ -56,8 +57,8 @@ class TB:
     def __init__(self, dut: Any) -> None:
         self.dut = dut
         self.art: Artifact = load(os.environ["BWSNN_TB_ARTIFACT"])
-        spec = os.environ.get("BWSNN_TB_FOLDING")
-        self.folding: tuple[Fold, ...] | None = folding(self.art, json.loads(spec)) if spec else None
+        self.design = design.load(os.environ["BWSNN_TB_DESIGN"])  # the record the build was generated from
+        self.folding: tuple[Fold, ...] = self.design.folding
         self.rng = random.Random(int(os.environ.get("BWSNN_TB_SEED", "1")))
         rst = dict(reset=dut.rst_n, reset_active_level=False)
         self.axil = AxiLiteMaster(AxiLiteBus.from_prefix(dut, "s_axil"), dut.clk, **rst)
@@ -132,7 +133,7 @@ async def test_stream(dut: Any) -> None:
     tb = TB(dut)
     await tb.reset()
     want = {"ID": REGMAP.id_magic, "N_IN": tb.art.n_in, "N_CLASSES": len(tb.art.classes), "T": tb.art.T,
-            "PARAM_WORDS": len(param_image(tb.art, tb.folding))}
+            "PARAM_WORDS": len(param_image(tb.art, tb.folding)), "DESIGN_ID": tb.design.id}
     for reg, v in want.items():
         assert await tb.read(reg) == v, reg
     status = await tb.read("STATUS")
