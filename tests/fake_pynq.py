@@ -18,8 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from bwsnn import golden, planner
+from bwsnn import golden
 from bwsnn.artifact import Artifact
+from bwsnn.design import Design
 
 SPEC = json.loads((Path(golden.__file__).resolve().parent / "regmap.json").read_text())
 NAMES = {r["offset"]: name for name, r in SPEC["registers"].items()}
@@ -55,9 +56,13 @@ class FakeBuffer(np.ndarray):
 class FakeAccelerator:
     """The bwsnn register block and streams, per bwsnn/regmap.json; ``mode`` injects a fault."""
 
-    def __init__(self, art: Artifact, mode: str = "ok") -> None:
+    def __init__(self, art: Artifact, mode: str = "ok", design: Design | None = None) -> None:
         self.art, self.mode = art, mode
-        self.design = planner.design(art) if art.is_dense() else None  # the bitstream's design record
+        if design is None and art.is_dense():  # planned here (the dev tree; the board wheel has no cost table)
+            from bwsnn import planner
+
+            design = planner.design(art)
+        self.design = design  # the bitstream's design record
         self.regs = {"ID": SPEC["id_magic"], "N_IN": art.n_in, "N_CLASSES": len(art.classes), "T": art.T,
                      "PARAM_WORDS": self.design.param_words if self.design else 0,
                      "DESIGN_ID": self.design.id if self.design else 0, "IMAGES_DONE": 0,
@@ -202,8 +207,9 @@ class FakePynq:
     """The fake module: Device, Overlay, MMIO, allocate, ps.Clocks. ``length_bits``: the DMA's
     c_sg_length_width (pynq's ``buffer_max_size`` = 2^bits - 1; Vivado's default is 14)."""
 
-    def __init__(self, art: Artifact, mode: str = "ok", board: str = "Pynq-Z2", length_bits: int = 23) -> None:
-        self.acc = FakeAccelerator(art, mode)
+    def __init__(self, art: Artifact, mode: str = "ok", board: str = "Pynq-Z2", length_bits: int = 23,
+                 design: Design | None = None) -> None:
+        self.acc = FakeAccelerator(art, mode, design)
         self.buffers: list[FakeBuffer] = []
         self.events: list[str] = []
         self.ip_dict = {"bwsnn_0": {"type": "bwsnn:user:bwsnn_top:1.0", "phys_addr": 0x43C00000, "addr_range": 0x1000},

@@ -23,6 +23,9 @@ import numpy as np
 import pytest
 from packaging.requirements import Requirement
 
+from bwsnn import artifact, planner
+from bwsnn.design import beside
+
 ROOT = Path(__file__).resolve().parents[1]
 TESTS = Path(__file__).resolve().parent
 CLEAN_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # the dev tree must not leak in
@@ -65,6 +68,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     subprocess.run([sys.executable, "-c", f"import sys; sys.path.insert(0, {str(TESTS)!r}); import fake_pynq; "
                     f"fake_pynq.write_bitstream(fake_pynq.Path({str(shipped / 'bwsnn.bit')!r}))"], check=True)
     shutil.copyfile(ROOT / "board" / "notebooks" / "digits.bwsnn.npz", shipped / "model.bwsnn.npz")
+    planner.design(artifact.load(shipped / "model.bwsnn.npz")).save(beside(shipped / "bwsnn.bit"))
     out = src / "dist"
     r = subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out),
                         str(src / "board")], capture_output=True, text=True)
@@ -83,7 +87,8 @@ def test_wheel_contents(wheel: Path) -> None:
                    "bwsnn_host/driver.py", "bwsnn_host/notebooks/bwsnn_digits.ipynb",
                    "bwsnn_host/notebooks/digits.bwsnn.npz", "bwsnn_host/notebooks/digits_test.npz",
                    "bwsnn_host/bitstreams/Pynq-Z2/bwsnn.bit", "bwsnn_host/bitstreams/Pynq-Z2/bwsnn.hwh",
-                   "bwsnn_host/bitstreams/Pynq-Z2/model.bwsnn.npz"):
+                   "bwsnn_host/bitstreams/Pynq-Z2/model.bwsnn.npz",
+                   "bwsnn_host/bitstreams/Pynq-Z2/bwsnn.design.json"):
         assert needed in names
     meta = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("METADATA"))).decode()
     requires = [line.split(":", 1)[1].strip() for line in meta.splitlines() if line.startswith("Requires-Dist:")]
@@ -134,10 +139,11 @@ import sys
 sys.path.insert(0, {str(TESTS)!r})
 import numpy as np
 from fake_pynq import FakePynq
-from bwsnn import artifact, golden
+from bwsnn import artifact, design, golden
 from bwsnn_host import bitstreams
-art = artifact.load(bitstreams.find(bitstreams.BOARDS["pynq-z2"]).parent / "model.bwsnn.npz")
-fake = FakePynq(art)
+bit = bitstreams.find(bitstreams.BOARDS["pynq-z2"])
+art = artifact.load(bit.parent / "model.bwsnn.npz")
+fake = FakePynq(art, design=design.load(design.beside(bit)))  # the shipped record: the wheel cannot plan
 sys.modules["pynq"] = fake.module
 import bwsnn_host.driver, bwsnn_host.transport, bwsnn_host.overlay
 from bwsnn_host import BwsnnOverlay

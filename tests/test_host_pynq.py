@@ -168,6 +168,7 @@ def test_overlay_finds_the_active_boards_bitstream(board: types.SimpleNamespace,
     (shipped / "Pynq-Z2").mkdir(parents=True)
     write_bitstream(shipped / "Pynq-Z2" / "bwsnn.bit")
     board.art.save(shipped / "Pynq-Z2" / "model.bwsnn.npz")
+    board.fake.acc.design.save(beside(shipped / "Pynq-Z2" / "bwsnn.bit"))
     (shipped / "ZCU104").mkdir()
     monkeypatch.setattr(bitstreams, "PACKAGE_DIR", shipped)
     ol = host.BwsnnOverlay()
