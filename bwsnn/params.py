@@ -28,7 +28,10 @@ then, per layer l in order (bases in :class:`LayerLayout`):
     p * SIMD + j (bit k of a row is bit k % 32 of its word k // 32) is the weight of neuron g * PE + p, input
     c * SIMD + j (1 = +1, 0 = -1 or padding).
 ``bias``, ``threshold``, ``skip_gain``  groups * PE words each, one per neuron (padding neurons 0), int32 two's
-    complement; threshold 0 for the output layer, skip gain 0 without shortcut.
+    complement, as the LIF units take them (:func:`neuron_words`): the bias and, in the skip-gain words, bias +
+    skip gain, both clamped to :func:`lif_const_bits`; the threshold clamped to mem_bits + 1 bits (0 for the
+    output layer); skip-gain words 0 without shortcut. Clamped so, every result is the golden model's
+    (hw/rtl/bwsnn_lif.v says why), and the RTL holds only the bits that carry.
 """
 from __future__ import annotations
 
@@ -351,10 +354,36 @@ def weight_rows(l: Layer, ll: LayerLayout) -> np.ndarray:
     return np.packbits(rows.reshape(ll.w_rows, -1), axis=1, bitorder="little").view("<u4")
 
 
-def neuron_words(l: Layer, ll: LayerLayout) -> dict[str, np.ndarray]:
-    """uint32 (n_pad,) each: bias, threshold, skip_gain of one layer, padding neurons 0."""
+def const_bits(zw: int, frac_bits: int, mem_bits: int) -> int:
+    """bwsnn_lif's CW: the bits a LIF unit's constants (bias, bias + skip gain) may be clamped to, for signed
+    sums of ``zw`` bits: max(mem_bits, zw - 1 + frac_bits) + 3 (why: hw/rtl/bwsnn_lif.v)."""
+    return max(mem_bits, zw - 1 + frac_bits) + 3
+
+
+def lif_const_bits(art: Artifact, i: int) -> int:
+    """:func:`const_bits` of layer ``i``, whose sums are ZW bits: |z| <= n_in, or (2^b - 1) n_in for b-bit
+    pixels (bwsnn_layer's ZW)."""
+    l = art.layers[i]
+    zmax = l.n_in * ((1 << art.input_bits) - 1) if i == 0 else l.n_in
+    return const_bits(zmax.bit_length() + 1, l.frac_bits, l.mem_bits)
+
+
+def clamp_word(v: np.ndarray | int, bits: int) -> np.ndarray:
+    """``v`` clamped to the signed ``bits``-bit range, as int32 (a 32-bit word holds at most 32)."""
+    lim = 1 << (min(bits, 32) - 1)
+    return np.clip(np.asarray(v, np.int64), -lim, lim - 1).astype(np.int32)
+
+
+def neuron_words(art: Artifact, i: int, ll: LayerLayout) -> dict[str, np.ndarray]:
+    """uint32 (n_pad,) each: the bias, threshold and skip-gain words of layer ``i``, padding neurons 0, as the
+    LIF units take them: c0 = bias, c1 = bias + skip gain (in the skip-gain words; exact in int32: validation
+    bounds |bias| + |gain| below 2^31) clamped to :func:`lif_const_bits`, the threshold to mem_bits + 1 bits."""
+    l = art.layers[i]
+    cw = lif_const_bits(art, i)
+    gain = None if l.skip_gain is None else clamp_word(l.bias.astype(np.int64) + l.skip_gain, cw)
+    thr = None if l.threshold is None else clamp_word(l.threshold, l.mem_bits + 1)
     out = {}
-    for name, v in (("bias", l.bias), ("threshold", l.threshold), ("skip_gain", l.skip_gain)):
+    for name, v in (("bias", clamp_word(l.bias, cw)), ("threshold", thr), ("skip_gain", gain)):
         a = np.zeros(ll.n_pad, np.int32)
         if v is not None:
             a[:l.n_out] = v
@@ -370,7 +399,7 @@ def memories(art: Artifact, folding: tuple[Fold, ...] | None = None) -> dict[str
         if ll.pool:
             continue
         mems[f"w{i}"] = weight_rows(l, ll)
-        nw = neuron_words(l, ll)
+        nw = neuron_words(art, i, ll)
         mems[f"b{i}"], mems[f"th{i}"], mems[f"g{i}"] = nw["bias"], nw["threshold"], nw["skip_gain"]
     return mems
 

@@ -30,6 +30,7 @@ from bwsnn.params import (
     check_buildable,
     descriptors,
     layout,
+    lif_const_bits,
     memories,
     plan,
 )
@@ -146,7 +147,7 @@ def layer_parameters(art: Artifact, lay: Layout, i: int, mem_dir: Path) -> dict[
             "NBRAM": str(int(ll.neuron_bram)),
             "AB": str(idx_bits(lay.words)),
             "FRAC": str(l.frac_bits), "LEAK": str(l.leak_shift), "MB": str(l.mem_bits),
-            "SOFT": str(int(l.reset == "soft")),
+            "SOFT": str(int(l.reset == "soft")), "KW": str(lif_const_bits(art, i)),
             **{f"{k.upper()}_FILE": f'"{v}"' for k, v in files.items()}}
 
 

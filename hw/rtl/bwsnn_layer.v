@@ -35,6 +35,7 @@ module bwsnn_layer #(
     parameter integer LEAK   = 0,
     parameter integer MB     = 32,
     parameter integer SOFT   = 0,
+    parameter integer KW     = 32,    // the clamped neuron constants' bits (bwsnn.params.lif_const_bits)
     parameter         W_FILE = "", B_FILE = "", TH_FILE = "", G_FILE = "",
     localparam integer GROUPS = (N_OUT + PE - 1) / PE,
     localparam integer CHUNKS = (N_IN + SIMD - 1) / SIMD,
@@ -113,7 +114,9 @@ module bwsnn_layer #(
     /* verilator lint_off UNUSEDSIGNAL */  // one chunk: the padding weights past N_IN meet no input
     wire [PE*SIMD-1:0] w_q;
     /* verilator lint_on UNUSEDSIGNAL */
-    bwsnn_pmem #(.WIDTH(PE * SIMD), .DEPTH(GROUPS * CHUNKS), .BASE(WBASE), .BRAM(WBRAM), .FILE(W_FILE), .AB(AB)) wmem (
+    // one chunk: a lane's weights past N_IN are not held (they meet no input)
+    bwsnn_pmem #(.WIDTH(PE * SIMD), .DEPTH(GROUPS * CHUNKS), .BASE(WBASE), .BRAM(WBRAM), .FILE(W_FILE), .AB(AB),
+                 .SEG(SIMD), .KEEP(CHUNKS == 1 ? N_IN : SIMD)) wmem (
         .clk(clk), .pw_valid(pw_valid), .pw_addr(pw_addr), .pw_data(pw_data),
         .raddr(wrow), .rdata(w_q));
 
@@ -313,20 +316,29 @@ module bwsnn_layer #(
                 q_skip[i][b] <= z_skip[b*PE + 32'(ser_k) * LL + i];
             end
     end
+    // The image holds the neuron constants as the LIF units take them (bwsnn.params.neuron_words: bias and
+    // bias + gain clamped to KW bits, the threshold to MB + 1): only those bits are held, sign-extended here.
+    localparam integer KB = KW < 32 ? KW : 32;
+    localparam integer TB = SPIKING == 0 ? 0 : MB < 31 ? MB + 1 : 32;  // the output layer never fires
+    /* verilator lint_off UNUSEDSIGNAL */  // the bits not held (0)
     wire [LL*32-1:0] bias_q, thr_q, gain_q;  // read with Q's registers: aligned with q_*
-    bwsnn_pmem #(.WIDTH(LL * 32), .DEPTH(ROWS), .BASE(BBASE), .BRAM(NBRAM), .FILE(B_FILE), .AB(AB)) bmem (
+    /* verilator lint_on UNUSEDSIGNAL */
+    bwsnn_pmem #(.WIDTH(LL * 32), .DEPTH(ROWS), .BASE(BBASE), .BRAM(NBRAM), .FILE(B_FILE), .AB(AB), .SEG(32),
+                 .KEEP(KB)) bmem (
         .clk(clk), .pw_valid(pw_valid), .pw_addr(pw_addr), .pw_data(pw_data), .raddr(ser_row[RI-1:0]),
         .rdata(bias_q));
-    bwsnn_pmem #(.WIDTH(LL * 32), .DEPTH(ROWS), .BASE(THBASE), .BRAM(NBRAM), .FILE(TH_FILE), .AB(AB)) thmem (
+    bwsnn_pmem #(.WIDTH(LL * 32), .DEPTH(ROWS), .BASE(THBASE), .BRAM(NBRAM), .FILE(TH_FILE), .AB(AB), .SEG(32),
+                 .KEEP(TB)) thmem (
         .clk(clk), .pw_valid(pw_valid), .pw_addr(pw_addr), .pw_data(pw_data), .raddr(ser_row[RI-1:0]),
         .rdata(thr_q));
     generate
         if (SKIP != 0 && FIRST == 0) begin : gain_mem
-            bwsnn_pmem #(.WIDTH(LL * 32), .DEPTH(ROWS), .BASE(GBASE), .BRAM(NBRAM), .FILE(G_FILE), .AB(AB)) gmem (
+            bwsnn_pmem #(.WIDTH(LL * 32), .DEPTH(ROWS), .BASE(GBASE), .BRAM(NBRAM), .FILE(G_FILE), .AB(AB),
+                         .SEG(32), .KEEP(KB)) gmem (
                 .clk(clk), .pw_valid(pw_valid), .pw_addr(pw_addr), .pw_data(pw_data), .raddr(ser_row[RI-1:0]),
                 .rdata(gain_q));
-        end else begin : no_gain  // no shortcut: the gain never counts (its image words are not held)
-            assign gain_q = {(LL*32){1'b0}};
+        end else begin : no_gain  // no shortcut: the skip spikes are 0, c1 is never picked (its words not held)
+            assign gain_q = bias_q;
         end
     endgenerate
 
@@ -336,16 +348,17 @@ module bwsnn_layer #(
     /* verilator lint_on UNUSEDSIGNAL */
     wire [T*LL-1:0] spk;
     wire [32*LL-1:0] u_last;
-    /* verilator lint_off UNUSEDSIGNAL */  // lanes > 0: lane 0's tag stands for all (synthesis drops theirs)
-    wire [RI:0] o_tag [0:LL-1];  // the row and frame end ride through the chain with the neurons
+    /* verilator lint_off UNUSEDSIGNAL */  // lanes > 0 carry no tag: lane 0's stands for all
+    wire [RI:0] o_tag [0:LL-1];  // the row and frame end ride through lane 0's chain with the neurons
     /* verilator lint_on UNUSEDSIGNAL */
     generate
         for (p = 0; p < LL; p = p + 1) begin : lif
             wire [T-1:0] s;
             bwsnn_lif_chain #(.T(T), .ZW(ZW), .FRAC(FRAC), .LEAK(LEAK), .MB(MB), .SOFT(SOFT), .SPIKING(SPIKING),
-                .TAGW(RI + 1))
-            chain (.clk(clk), .rst(rst), .in_valid(q_valid), .z(q_z[p]), .skip(q_skip[p]), .bias(bias_q[32*p +: 32]),
-                .threshold(thr_q[32*p +: 32]), .skip_gain(gain_q[32*p +: 32]), .tag({q_row, q_last}),
+                .TAGW(RI + 1), .TAGGED(p == 0 ? 1 : 0), .CW(KW))
+            chain (.clk(clk), .rst(rst), .in_valid(q_valid), .z(q_z[p]), .skip(q_skip[p]),
+                .c0(KW'($signed(bias_q[32*p +: KB]))), .c1(KW'($signed(gain_q[32*p +: KB]))),
+                .threshold((MB + 2)'($signed(thr_q[32*p +: (TB > 0 ? TB : 1)]))), .tag({q_row, q_last}),
                 .out_valid(lif_valid[p]), .spikes(s), .u(u_last[32*p +: 32]), .tag_out(o_tag[p]));
             for (k = 0; k < T; k = k + 1) begin : step
                 assign spk[k*LL + p] = s[k];
