@@ -154,10 +154,17 @@ def layer_cycles(l: AnyLayer, f: Fold) -> int:
     return max(oh * ow * rows, ((oh - 1) * s + k) * ((ow - 1) * s + k) + 1)
 
 
+#: a SIMD that is not a power of two divides the fan-in in a multiple of this (whole 16-bit halves of words)
+SIMD_STEP = 16
+
+
 def _folds(l: AnyLayer) -> list[Fold]:
     """A layer's foldings from the smallest on, each doubling SIMD (up to the fan-in) and then PE, as long as
     that shortens the layer (a conv layer bound by its window generator gains nothing from more lanes; a pool
-    is not folded: one window per few cycles, bwsnn_window)."""
+    is not folded: one window per few cycles, bwsnn_window); among them, by their lanes (PE x the SIMD inputs
+    that can see a 1), the foldings whose SIMD divides the fan-in without being a power of two (a multiple of
+    :data:`SIMD_STEP`, PE x SIMD whole words) where they give an interval the doublings do not: mnist-conv's
+    3 x 784 and 12 x 196 rows (PE 16 x SIMD 48 for 144 inputs) between the doublings' 4 x and 2 x."""
     n_in, n_out = fan(l)
     out = [_fold(1, MIN_SIMD, n_in, n_out)]
     while isinstance(l, Layer):
@@ -171,7 +178,21 @@ def _folds(l: AnyLayer) -> list[Fold]:
         if layer_cycles(l, nxt) >= layer_cycles(l, f):
             break
         out.append(nxt)
-    return out
+    if not isinstance(l, Layer):
+        return out
+    have = {layer_cycles(l, f) for f in out}
+    pes = [1 << k for k in range(_pe_limit(l).bit_length())]
+    extra = {}
+    for simd in range(MIN_SIMD, n_in, SIMD_STEP):
+        for pe in pes:
+            f = _fold(pe, simd, n_in, n_out)
+            c = layer_cycles(l, f)
+            if n_in % simd or _pow2(simd) or pe * simd % 32 or c in have or c < layer_cycles(l, out[-1]):
+                continue
+            if c not in extra or pe * simd < extra[c].pe * extra[c].simd:
+                extra[c] = f
+    lanes = lambda f: f.pe * min(f.simd, n_in)  # noqa: E731
+    return sorted([*out, *extra.values()], key=lambda f: (lanes(f), -layer_cycles(l, f)))
 
 
 def plan(art: Artifact, target_cycles: int = DEFAULT_TARGET_CYCLES, budget: Budget | None = None) -> tuple[Fold, ...]:
@@ -211,7 +232,7 @@ def _shallow_skip_read(l: AnyLayer, f: Fold) -> Fold:
     if l.window is not None or l.skip_from is None:
         return f
     n_in, n_out = fan(l)
-    while n_in > MAX_SKIP_READ_WAYS * f.pe and f.simd > MIN_SIMD and f.pe < _pe_limit(l):
+    while n_in > MAX_SKIP_READ_WAYS * f.pe and f.simd > MIN_SIMD and _pow2(f.simd) and f.pe < _pe_limit(l):
         nxt = _fold(2 * f.pe, f.simd // 2, n_in, n_out)
         if layer_cycles(l, nxt) > layer_cycles(l, f):
             break
@@ -255,6 +276,12 @@ class LayerLayout:
         return self.fold.pe * self.fold.simd // 32
 
     @property
+    def row_stride(self) -> int:
+        """Image words per weight row: :attr:`row_words` up to a power of two (the rest padding, 0), so that
+        bwsnn_pmem finds a word's row and slice by a shift."""
+        return _ceil_pow2(self.row_words)
+
+    @property
     def neuron_bram(self) -> bool:
         """Bias, threshold and skip gain (one 32-bit word per neuron each) in block RAM."""
         return self.n_pad * 32 >= BRAM_MIN_BITS
@@ -273,9 +300,11 @@ def check_folding(art: Artifact, folding: tuple[Fold, ...]) -> None:
         if isinstance(l, Pool):
             continue
         chunks = _cdiv(l.n_in, f.simd)
-        if not (_pow2(f.pe) and _pow2(f.simd) and f.simd >= MIN_SIMD and _pow2(f.lif) and f.pe % f.lif == 0
+        if not (_pow2(f.pe) and f.simd >= MIN_SIMD and f.pe * f.simd % 32 == 0
+                and (_pow2(f.simd) or f.simd % SIMD_STEP == 0) and _pow2(f.lif) and f.pe % f.lif == 0
                 and f.pe // f.lif <= chunks):
-            raise LayoutError(f"folding[{i}]: expected powers of two, SIMD >= {MIN_SIMD}, LIF lanes dividing PE "
+            raise LayoutError(f"folding[{i}]: expected PE and LIF lanes powers of two, SIMD >= {MIN_SIMD} a power of "
+                              f"two or a multiple of {SIMD_STEP}, PE x SIMD whole 32-bit words, LIF lanes dividing PE "
                               f"with PE / lif <= chunks ({chunks}), got {f}")
         if l.window is not None and isinstance(l, Layer) and l.n_out % f.pe:
             raise LayoutError(f"folding[{i}]: a conv2d layer writes whole positions, so PE divides its "
@@ -291,7 +320,7 @@ def layout(art: Artifact, folding: tuple[Fold, ...] | None = None) -> Layout:
     for l, f in zip(art.layers, folding):
         (n_in, n_out), pool = fan(l), isinstance(l, Pool)
         groups, chunks = _cdiv(n_out, f.pe), _cdiv(n_in, f.simd)
-        w = 0 if pool else groups * chunks * f.pe * f.simd // 32
+        w = 0 if pool else groups * chunks * _ceil_pow2(f.pe * f.simd // 32)
         n = 0 if pool else groups * f.pe
         out.append(LayerLayout(n_in, n_out, f, base, base + w, base + w + n, base + w + 2 * n, layer_cycles(l, f),
                                positions(l), pool))
@@ -345,13 +374,14 @@ def descriptors(art: Artifact) -> np.ndarray:
 
 
 def weight_rows(l: Layer, ll: LayerLayout) -> np.ndarray:
-    """uint32 (w_rows, row_words): one layer's weight memory."""
+    """uint32 (w_rows, row_stride): one layer's weight memory, each row's words past row_words 0 (padding)."""
     f = ll.fold
     bits = np.zeros((ll.n_pad, ll.chunks * f.simd), np.uint8)
     bits[:l.n_out, :l.n_in] = np.unpackbits(l.weights, axis=1, count=l.n_in, bitorder="little")
     # (group, p, chunk, j) -> (group, chunk, p, j): row (g, c) holds PE runs of SIMD bits
     rows = bits.reshape(ll.groups, f.pe, ll.chunks, f.simd).transpose(0, 2, 1, 3)
-    return np.packbits(rows.reshape(ll.w_rows, -1), axis=1, bitorder="little").view("<u4")
+    words = np.packbits(rows.reshape(ll.w_rows, -1), axis=1, bitorder="little").view("<u4")
+    return np.pad(words, ((0, 0), (0, ll.row_stride - ll.row_words)))
 
 
 def const_bits(zw: int, frac_bits: int, mem_bits: int) -> int:

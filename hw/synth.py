@@ -64,7 +64,7 @@ def module_cells(stat_text: str) -> dict[str, Counter[str]]:
     return mods
 
 
-def instance_luts(stat_text: str, cells_text: str) -> dict[str, int]:
+def instance_luts(stat_text: str, cells_text: str, top: str = TOPLEVEL) -> dict[str, int]:
     """LUTs of each cell of the top (its submodules' included), by instance name: the top's cells as
     ``dump`` lists them after ``hierarchy`` (``cell TYPE NAME``: the parameterised module names are those
     ``stat`` reports) and the per-module counts of ``stat``. Top-level logic outside any instance: ``""``."""
@@ -80,7 +80,8 @@ def instance_luts(stat_text: str, cells_text: str) -> dict[str, int]:
     for kind, name in re.findall(r"^\s*cell (\S+) \\(\S+)$", cells_text, re.M):
         if kind in mods:
             out[name] = total(kind)
-    out[""] = luts(mods[TOPLEVEL])
+    # a top built with parameters (chparam) carries its derived name
+    out[""] = luts(mods[top] if top in mods else next(c for n, c in mods.items() if n.endswith(f"\\{top}")))
     return out
 
 
