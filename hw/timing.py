@@ -138,7 +138,8 @@ def _into(cell_type: str, out: str) -> dict[str, int]:
 
 
 def critical_path(netlist: Path, top: str) -> Critical:
-    """The longest register-to-register path of ``top`` in a flattened Yosys JSON netlist."""
+    """The longest register-to-register path of ``top`` in a flattened Yosys JSON netlist (its inputs and
+    outputs start and end paths too: a unit synthesized alone)."""
     lib = library()
     mods = json.loads(netlist.read_text())["modules"]
     # a top built with parameters (chparam) carries its derived name: the module marked top
@@ -181,10 +182,12 @@ def critical_path(netlist: Path, top: str) -> Critical:
             best = ((_lookup(t.clock_out, key[1], key[2]) or 0) if t else 0, (kind,))
             for pin, j, b in inputs[key[0]]:
                 d = _lookup(arcs, pin, j)
-                if d is not None and b in driver:
-                    at, path = hop(driver[b], kind, pin)
-                    if at + d > best[0]:
-                        best = (at + d, (*path, kind))
+                if d is None:
+                    continue
+                # a net no cell drives is a top-level input: a path starts there, one net away
+                at, path = hop(driver[b], kind, pin) if b in driver else (NET_PS, ("input",))
+                if at + d > best[0]:
+                    best = (at + d, (*path, kind))
             memo[key] = best
             stack.pop()
         return memo[out]
@@ -199,6 +202,12 @@ def critical_path(netlist: Path, top: str) -> Critical:
                 at, path = hop(driver[b], c["type"], pin)
                 if at + su > worst[0]:
                     worst = (at + su, (*path, c["type"]))
+    for port in mod.get("ports", {}).values():  # top-level outputs end paths too (a unit built alone)
+        for b in port["bits"] if port["direction"] == "output" else ():
+            if isinstance(b, int) and b in driver:
+                at, path = arrival(driver[b])
+                if at > worst[0]:
+                    worst = (at, (*path, "output"))
     return Critical(worst[0], worst[1])
 
 

@@ -40,7 +40,9 @@ def measure(work: Path, top: str, files: list[Path], params: dict[str, str], inc
     """synth_xilinx of ``top`` alone: LUTs (:func:`hw.synth.luts`), FFs, CARRY4, levels, the critical path."""
     work.mkdir(parents=True, exist_ok=True)
     inc = " ".join(f"-I{yosys.rel(i, work)}" for i in includes)
-    chparam = f"chparam {' '.join(f'-set {k} {v}' for k, v in params.items())} {top}; " if params else ""
+    # the module built with the parameters gets a derived name: back to its own, as the top
+    chparam = (f"chparam {' '.join(f'-set {k} {v}' for k, v in params.items())} {top}; hierarchy -auto-top; "
+               f"rename -top {top}; ") if params else ""
     yosys.run(f"read_verilog -sv {inc} {' '.join(yosys.rel(f, work) for f in files)}; {chparam}"
               f"hierarchy -top {top}; tee -q -o cells.txt dump {top}/c:*; "
               f"synth_xilinx -family xc7 -top {top} -noiopad; tee -q -o stat.txt stat; flatten; "
