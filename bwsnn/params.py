@@ -12,10 +12,10 @@ Each layer l has its own engine (hw/rtl/bwsnn_layer.v) that reads one weight row
 PE neurons (a *group*) times SIMD inputs (a *chunk*), groups = ceil(n_out / PE), chunks = ceil(n_in / SIMD),
 so one image takes groups * chunks cycles in that layer, every weight read once for all T steps. A conv2d
 layer's engine does the same at each of its H' * W' output positions (its matrix is (C', k*k*C), the window),
-a pool layer has no parameters; :func:`layer_cycles` adds the window generator's walk. PE and SIMD
-are powers of two, SIMD >= 32 (a weight row is a whole number of 32-bit words). ``lif`` (LIF lanes, a power
-of two dividing PE) neurons per cycle go through the engine's LIF chains; PE / lif <= chunks keeps them from
-stalling the engine. :func:`bwsnn.planner.plan` picks the folding.
+a pool layer has no parameters; :func:`layer_cycles` adds the window generator's walk. PE is a power of two;
+SIMD >= 32 a power of two or a multiple of :data:`SIMD_STEP` dividing the fan-in (PE x SIMD whole 32-bit
+words). ``lif`` (LIF lanes, a power of two dividing PE) neurons per cycle go through the engine's LIF chains;
+PE / lif <= chunks keeps them from stalling the engine. :func:`bwsnn.planner.plan` picks the folding.
 
 Layout (L layers):
 
@@ -26,7 +26,10 @@ then, per layer l in order (bases in :class:`LayerLayout`):
     p * SIMD + j (bit k of a row is bit k % 32 of its word k // 32) is the weight of neuron g * PE + p, input
     c * SIMD + j (1 = +1, 0 = -1 or padding).
 ``bias``, ``threshold``, ``skip_gain``  groups * PE words each, one per neuron (padding neurons 0), int32 two's
-    complement; threshold 0 for the output layer, skip gain 0 without shortcut.
+    complement, as the LIF units take them (:func:`neuron_words`): the bias and, in the skip-gain words, bias +
+    skip gain, both clamped to :func:`lif_const_bits`; the threshold clamped to mem_bits + 1 bits (0 for the
+    output layer); skip-gain words 0 without shortcut. Clamped so, every result is the golden model's
+    (hw/rtl/bwsnn_lif.v says why), and the RTL holds only the bits that carry.
 """
 from __future__ import annotations
 
@@ -69,6 +72,10 @@ class Fold:
     simd: int  # synapses (inputs) per neuron per cycle
     lif: int  # neurons per cycle through the LIF chains
     bram: bool  # weights in block RAM (else LUT RAM)
+
+
+#: a SIMD that is not a power of two divides the fan-in in a multiple of this (whole 16-bit halves of words)
+SIMD_STEP = 16
 
 
 def _pow2(n: int) -> bool:
@@ -177,6 +184,12 @@ class LayerLayout:
         return self.fold.pe * self.fold.simd // 32
 
     @property
+    def row_stride(self) -> int:
+        """Image words per weight row: :attr:`row_words` up to a power of two (the rest padding, 0), so that
+        bwsnn_pmem finds a word's row and slice by a shift."""
+        return _ceil_pow2(self.row_words)
+
+    @property
     def neuron_bram(self) -> bool:
         """Bias, threshold and skip gain (one 32-bit word per neuron each) in block RAM."""
         return self.n_pad * 32 >= BRAM_MIN_BITS
@@ -195,9 +208,11 @@ def check_folding(art: Artifact, folding: tuple[Fold, ...]) -> None:
         if isinstance(l, Pool):
             continue
         chunks = _cdiv(l.n_in, f.simd)
-        if not (_pow2(f.pe) and _pow2(f.simd) and f.simd >= MIN_SIMD and _pow2(f.lif) and f.pe % f.lif == 0
+        if not (_pow2(f.pe) and f.simd >= MIN_SIMD and f.pe * f.simd % 32 == 0
+                and (_pow2(f.simd) or f.simd % SIMD_STEP == 0) and _pow2(f.lif) and f.pe % f.lif == 0
                 and f.pe // f.lif <= chunks):
-            raise LayoutError(f"folding[{i}]: expected powers of two, SIMD >= {MIN_SIMD}, LIF lanes dividing PE "
+            raise LayoutError(f"folding[{i}]: expected PE and LIF lanes powers of two, SIMD >= {MIN_SIMD} a power of "
+                              f"two or a multiple of {SIMD_STEP}, PE x SIMD whole 32-bit words, LIF lanes dividing PE "
                               f"with PE / lif <= chunks ({chunks}), got {f}")
         if l.window is not None and isinstance(l, Layer) and l.n_out % f.pe:
             raise LayoutError(f"folding[{i}]: a conv2d layer writes whole positions, so PE divides its "
@@ -212,7 +227,7 @@ def layout(art: Artifact, folding: tuple[Fold, ...]) -> Layout:
     for l, f in zip(art.layers, folding):
         (n_in, n_out), pool = fan(l), isinstance(l, Pool)
         groups, chunks = _cdiv(n_out, f.pe), _cdiv(n_in, f.simd)
-        w = 0 if pool else groups * chunks * f.pe * f.simd // 32
+        w = 0 if pool else groups * chunks * _ceil_pow2(f.pe * f.simd // 32)
         n = 0 if pool else groups * f.pe
         out.append(LayerLayout(n_in, n_out, f, base, base + w, base + w + n, base + w + 2 * n, layer_cycles(l, f),
                                positions(l), pool))
@@ -267,19 +282,46 @@ def descriptors(art: Artifact) -> np.ndarray:
 
 
 def weight_rows(l: Layer, ll: LayerLayout) -> np.ndarray:
-    """uint32 (w_rows, row_words): one layer's weight memory."""
+    """uint32 (w_rows, row_stride): one layer's weight memory, each row's words past row_words 0 (padding)."""
     f = ll.fold
     bits = np.zeros((ll.n_pad, ll.chunks * f.simd), np.uint8)
     bits[:l.n_out, :l.n_in] = np.unpackbits(l.weights, axis=1, count=l.n_in, bitorder="little")
     # (group, p, chunk, j) -> (group, chunk, p, j): row (g, c) holds PE runs of SIMD bits
     rows = bits.reshape(ll.groups, f.pe, ll.chunks, f.simd).transpose(0, 2, 1, 3)
-    return np.packbits(rows.reshape(ll.w_rows, -1), axis=1, bitorder="little").view("<u4")
+    words = np.packbits(rows.reshape(ll.w_rows, -1), axis=1, bitorder="little").view("<u4")
+    return np.pad(words, ((0, 0), (0, ll.row_stride - ll.row_words)))
 
 
-def neuron_words(l: Layer, ll: LayerLayout) -> dict[str, np.ndarray]:
-    """uint32 (n_pad,) each: bias, threshold, skip_gain of one layer, padding neurons 0."""
+def const_bits(zw: int, frac_bits: int, mem_bits: int) -> int:
+    """bwsnn_lif's CW: the bits a LIF unit's constants (bias, bias + skip gain) may be clamped to, for signed
+    sums of ``zw`` bits: max(mem_bits, zw - 1 + frac_bits) + 3 (why: hw/rtl/bwsnn_lif.v)."""
+    return max(mem_bits, zw - 1 + frac_bits) + 3
+
+
+def lif_const_bits(art: Artifact, i: int) -> int:
+    """:func:`const_bits` of layer ``i``, whose sums are ZW bits: |z| <= n_in, or (2^b - 1) n_in for b-bit
+    pixels (bwsnn_layer's ZW)."""
+    l = art.layers[i]
+    zmax = l.n_in * ((1 << art.input_bits) - 1) if i == 0 else l.n_in
+    return const_bits(zmax.bit_length() + 1, l.frac_bits, l.mem_bits)
+
+
+def clamp_word(v: np.ndarray | int, bits: int) -> np.ndarray:
+    """``v`` clamped to the signed ``bits``-bit range, as int32 (a 32-bit word holds at most 32)."""
+    lim = 1 << (min(bits, 32) - 1)
+    return np.clip(np.asarray(v, np.int64), -lim, lim - 1).astype(np.int32)
+
+
+def neuron_words(art: Artifact, i: int, ll: LayerLayout) -> dict[str, np.ndarray]:
+    """uint32 (n_pad,) each: the bias, threshold and skip-gain words of layer ``i``, padding neurons 0, as the
+    LIF units take them: c0 = bias, c1 = bias + skip gain (in the skip-gain words; exact in int32: validation
+    bounds |bias| + |gain| below 2^31) clamped to :func:`lif_const_bits`, the threshold to mem_bits + 1 bits."""
+    l = art.layers[i]
+    cw = lif_const_bits(art, i)
+    gain = None if l.skip_gain is None else clamp_word(l.bias.astype(np.int64) + l.skip_gain, cw)
+    thr = None if l.threshold is None else clamp_word(l.threshold, l.mem_bits + 1)
     out = {}
-    for name, v in (("bias", l.bias), ("threshold", l.threshold), ("skip_gain", l.skip_gain)):
+    for name, v in (("bias", clamp_word(l.bias, cw)), ("threshold", thr), ("skip_gain", gain)):
         a = np.zeros(ll.n_pad, np.int32)
         if v is not None:
             a[:l.n_out] = v
@@ -295,7 +337,7 @@ def memories(art: Artifact, folding: tuple[Fold, ...]) -> dict[str, np.ndarray]:
         if ll.pool:
             continue
         mems[f"w{i}"] = weight_rows(l, ll)
-        nw = neuron_words(l, ll)
+        nw = neuron_words(art, i, ll)
         mems[f"b{i}"], mems[f"th{i}"], mems[f"g{i}"] = nw["bias"], nw["threshold"], nw["skip_gain"]
     return mems
 

@@ -13,7 +13,7 @@ from bwsnn.artifact import AnyLayer, Artifact, Layer
 from bwsnn.boards import get_board
 from bwsnn.cost import Budget, cost_model_version, default_budget, estimate_bram36, estimate_luts, load_costs
 from bwsnn.design import Design
-from bwsnn.params import MIN_SIMD, Fold, LayoutError, _ceil_pow2, _fold, fan, layer_cycles
+from bwsnn.params import MIN_SIMD, SIMD_STEP, Fold, LayoutError, _ceil_pow2, _fold, _pow2, fan, layer_cycles
 
 DEFAULT_TARGET_CYCLES = 128  # the default bitstream's planned interval (hw/vivado builds it; the host relies on it)
 
@@ -27,7 +27,10 @@ def _pe_limit(l: AnyLayer) -> int:
 def _folds(l: AnyLayer) -> list[Fold]:
     """A layer's foldings from the smallest on, each doubling SIMD (up to the fan-in) and then PE, as long as
     that shortens the layer (a conv layer bound by its window generator gains nothing from more lanes; a pool
-    is not folded: one window per few cycles, bwsnn_window)."""
+    is not folded: one window per few cycles, bwsnn_window); among them, by their lanes (PE x the SIMD inputs
+    that can see a 1), the foldings whose SIMD divides the fan-in without being a power of two (a multiple of
+    :data:`bwsnn.params.SIMD_STEP`, PE x SIMD whole words) where they give an interval the doublings do not:
+    mnist-conv's 3 x 784 and 12 x 196 rows (PE 16 x SIMD 48 for 144 inputs) between the doublings' 4 x and 2 x."""
     n_in, n_out = fan(l)
     out = [_fold(1, MIN_SIMD, n_in, n_out)]
     while isinstance(l, Layer):
@@ -41,7 +44,21 @@ def _folds(l: AnyLayer) -> list[Fold]:
         if layer_cycles(l, nxt) >= layer_cycles(l, f):
             break
         out.append(nxt)
-    return out
+    if not isinstance(l, Layer):
+        return out
+    have = {layer_cycles(l, f) for f in out}
+    pes = [1 << k for k in range(_pe_limit(l).bit_length())]
+    extra = {}
+    for simd in range(MIN_SIMD, n_in, SIMD_STEP):
+        for pe in pes:
+            f = _fold(pe, simd, n_in, n_out)
+            c = layer_cycles(l, f)
+            if n_in % simd or _pow2(simd) or pe * simd % 32 or c in have or c < layer_cycles(l, out[-1]):
+                continue
+            if c not in extra or pe * simd < extra[c].pe * extra[c].simd:
+                extra[c] = f
+    lanes = lambda f: f.pe * min(f.simd, n_in)  # noqa: E731
+    return sorted([*out, *extra.values()], key=lambda f: (lanes(f), -layer_cycles(l, f)))
 
 
 def plan(art: Artifact, target_cycles: int = DEFAULT_TARGET_CYCLES, budget: Budget | None = None) -> tuple[Fold, ...]:
@@ -81,7 +98,7 @@ def _shallow_skip_read(l: AnyLayer, f: Fold) -> Fold:
     if l.window is not None or l.skip_from is None:
         return f
     n_in, n_out = fan(l)
-    while n_in > MAX_SKIP_READ_WAYS * f.pe and f.simd > MIN_SIMD and f.pe < _pe_limit(l):
+    while n_in > MAX_SKIP_READ_WAYS * f.pe and f.simd > MIN_SIMD and _pow2(f.simd) and f.pe < _pe_limit(l):
         nxt = _fold(2 * f.pe, f.simd // 2, n_in, n_out)
         if layer_cycles(l, nxt) > layer_cycles(l, f):
             break

@@ -26,7 +26,15 @@ from bwsnn.artifact import Artifact, ArtifactError, load
 from bwsnn.boards import BOARDS, DEFAULT_BOARD, get_board
 from bwsnn.cost import Budget, default_budget
 from bwsnn.design import FILE_NAME, Design
-from bwsnn.params import Layout, LayoutError, check_buildable, descriptors, layout, memories
+from bwsnn.params import (
+    Layout,
+    LayoutError,
+    check_buildable,
+    descriptors,
+    layout,
+    lif_const_bits,
+    memories,
+)
 from bwsnn.planner import DEFAULT_TARGET_CYCLES
 from bwsnn.regmap import REGMAP, Regmap
 
@@ -71,7 +79,7 @@ class Buffer:
     @staticmethod
     def sized(planes: int, fill: int, need: int, ww: int, rw: int, rw2: int, banks: int = 2,
               port2: bool = True) -> Buffer:
-        step = max(rw, rw2)  # powers of two: a multiple of the wider is a multiple of both
+        step = math.lcm(rw, rw2)  # whole slices of both ports
         return Buffer(planes, -(-max(fill, need) // step) * step, fill, ww, rw, rw2, banks, port2)
 
     @property
@@ -141,7 +149,7 @@ def layer_parameters(art: Artifact, lay: Layout, i: int, mem_dir: Path) -> dict[
             "NBRAM": str(int(ll.neuron_bram)),
             "AB": str(idx_bits(lay.words)),
             "FRAC": str(l.frac_bits), "LEAK": str(l.leak_shift), "MB": str(l.mem_bits),
-            "SOFT": str(int(l.reset == "soft")),
+            "SOFT": str(int(l.reset == "soft")), "KW": str(lif_const_bits(art, i)),
             **{f"{k.upper()}_FILE": f'"{v}"' for k, v in files.items()}}
 
 
@@ -176,6 +184,22 @@ def layer_unit(art: Artifact, lay: Layout, i: int, mem_dir: Path) -> str:
             + "\nendmodule\n`default_nettype wire\n")
 
 
+#: the deepest window FIFO (bwsnn_window's HOLD): a RAM32M's 32 entries, 4 LUTs per 6 bits of window
+MAX_WINDOW_HOLD = 32
+
+
+def window_hold(art: Artifact, lay: Layout, i: int) -> int:
+    """bwsnn_window's HOLD for conv layer ``i``: windows enough that the walk through a frame's first K - 1 rows
+    and K pixels (no window: (K - 1) W' + K cycles, a few more in the pipeline) fits in the engine's work on
+    the windows held, R = groups x chunks cycles each, so that frames follow each other without a bubble; a
+    power of two, 4 .. :data:`MAX_WINDOW_HOLD`."""
+    win, ll = art.layers[i].window, lay.layers[i]
+    wu = (art.layers[i].out_shape[1] - 1) * win.stride + win.kernel
+    start = (win.kernel - 1) * wu + win.kernel + 4
+    need = -(-start // (ll.groups * ll.chunks)) + 2
+    return min(MAX_WINDOW_HOLD, max(4, 1 << (need - 1).bit_length()))
+
+
 def _window_stage(art: Artifact, lay: Layout, i: int, src: str) -> tuple[list[str], dict[str, str]]:
     """A conv2d layer's window generator over the map ``src`` and its chunk / centre-tap read ports: the lines
     and the engine's input ports."""
@@ -191,7 +215,8 @@ def _window_stage(art: Artifact, lay: Layout, i: int, src: str) -> tuple[list[st
              f"wire [{idx_bits(ll.groups) - 1}:0] {n}_r2_idx;", f"wire [{planes * f.pe - 1}:0] {n}_r2_data;",
              "/* verilator lint_on UNUSEDSIGNAL */",
              f"bwsnn_window #(.H({h}), .W({w}), .C({c}), .P({planes}), .K({win.kernel}), .S({win.stride}), "
-             f".PAD({win.padding})) win{i} (\n    .clk(clk), .rst(rst), .m_avail({src}_r_avail), "
+             f".PAD({win.padding}), .HOLD({window_hold(art, lay, i)})) win{i} (\n    .clk(clk), .rst(rst), "
+             f".m_avail({src}_r_avail), "
              f".m_addr({src}_r_idx), .m_data({src}_r_data), .m_done({src}_r_done),\n    .o_valid({n}_valid), "
              f".o_data({n}_data), .o_last({n}_last), .o_next({n}_next));",
              f"bwsnn_winread #(.P({planes}), .C({c}), .TAPS({taps}), .RW({f.simd}), .RW2({f.pe}), "
@@ -337,7 +362,7 @@ def write_params(art: Artifact, out_dir: str | Path, design: Design | None = Non
     for i, ll in enumerate(lay.layers):
         if ll.pool:
             continue
-        _write(out / f"w{i}.mem", _mem_text(mems[f"w{i}"]))
+        _write(out / f"w{i}.mem", _mem_text(mems[f"w{i}"][:, :ll.row_words]))  # the row's words, not its padding
         for k in ("b", "th", "g"):  # neuron parameters: rows of LIF-lanes words
             _write(out / f"{k}{i}.mem", _mem_text(mems[f"{k}{i}"].reshape(-1, ll.fold.lif)))
     design.save(out / FILE_NAME)

@@ -4,8 +4,8 @@
   (:mod:`bwsnn.boards`: xc7 for Zynq-7000, xcup for Zynq UltraScale+; LUTs include LUT-RAM/SRL cells at their
   LUT count, as Vivado reports them; RAMB18 counts 0.5 RAMB36; INV cells count as LUTs: an upper estimate),
   with percentages of the board's capacities;
-* logic depth: on a generic copy of the design, ``abc -lut 6; ltp -noff`` (LUT levels between registers /
-  block RAMs).
+* logic depth: the longest register-to-register path of the same xc7 netlist, flattened, timed with the
+  7-series cell delays and the carry chains as the fabric runs them, in LUT levels (:mod:`hw.timing`).
 
 No Vivado here: these are estimates, not implementation results.
 """
@@ -21,6 +21,7 @@ from bwsnn.boards import BOARDS, DEFAULT_BOARD, Board, BoardError, get_board
 from bwsnn.design import Design
 from hw import TOPLEVEL, rtl_sources, yosys
 from hw.gen import write_params
+from hw.timing import critical_path
 
 # LUT-RAM / SRL cells of both families (RAM32M16 / RAM64M8: UltraScale+'s 8-LUT multi-port RAMs)
 LUTRAM_LUTS = {"RAM32M": 4, "RAM64M": 4, "RAM32M16": 8, "RAM64M8": 8, "RAM32X1D": 2, "RAM64X1D": 2,
@@ -64,7 +65,7 @@ def module_cells(stat_text: str) -> dict[str, Counter[str]]:
     return mods
 
 
-def instance_luts(stat_text: str, cells_text: str) -> dict[str, int]:
+def instance_luts(stat_text: str, cells_text: str, top: str = TOPLEVEL) -> dict[str, int]:
     """LUTs of each cell of the top (its submodules' included), by instance name: the top's cells as
     ``dump`` lists them after ``hierarchy`` (``cell TYPE NAME``: the parameterised module names are those
     ``stat`` reports) and the per-module counts of ``stat``. Top-level logic outside any instance: ``""``."""
@@ -80,7 +81,8 @@ def instance_luts(stat_text: str, cells_text: str) -> dict[str, int]:
     for kind, name in re.findall(r"^\s*cell (\S+) \\(\S+)$", cells_text, re.M):
         if kind in mods:
             out[name] = total(kind)
-    out[""] = luts(mods[TOPLEVEL])
+    # a top built with parameters (chparam) carries its derived name
+    out[""] = luts(mods[top] if top in mods else next(c for n, c in mods.items() if n.endswith(f"\\{top}")))
     return out
 
 
@@ -91,14 +93,20 @@ def _up_to_date(result: Path, params: Path) -> bool:
     return result.is_file() and result.stat().st_mtime > max(p.stat().st_mtime for p in inputs)
 
 
+def netlist_path(work: Path, family: str = "xc7") -> Path:
+    """The flattened netlist (Yosys JSON) a :func:`synth` run leaves in ``work``."""
+    return work / f"netlist-{family}.json"
+
+
 def synth(params: Path, work: Path, family: str = "xc7") -> dict[str, float]:
     """Yosys synth_xilinx -family ``family`` + stat: cell counts mapped to the family's resources (RAMB*E1 /
-    DSP48E1 on 7-series, *E2 on UltraScale+; Yosys maps carries to CARRY4 on both)."""
-    stat, top_cells = work / f"stat-{family}.txt", work / f"cells-{family}.txt"
-    if not (_up_to_date(stat, params) and top_cells.is_file()):
+    DSP48E1 on 7-series, *E2 on UltraScale+; Yosys maps carries to CARRY4 on both); the netlist, flattened,
+    stays in ``work`` (:func:`netlist_path`) for the depth estimate."""
+    stat, top_cells, netlist = work / f"stat-{family}.txt", work / f"cells-{family}.txt", netlist_path(work, family)
+    if not (_up_to_date(stat, params) and top_cells.is_file() and netlist.is_file()):
         yosys.run(_read(params, work) + f"hierarchy -top {TOPLEVEL}; tee -q -o {top_cells.name} dump {TOPLEVEL}/c:*; "
-                  f"synth_xilinx -family {family} -top {TOPLEVEL} -noiopad; tee -o {stat.name} stat", work,
-                  f"synth-{family}.log")
+                  f"synth_xilinx -family {family} -top {TOPLEVEL} -noiopad; tee -o {stat.name} stat; "
+                  f"flatten; write_json {netlist.name}", work, f"synth-{family}.log")
     cells = parse_stat(stat.read_text())
     if not cells:
         raise yosys.YosysError(f"no cell counts in {stat}")
@@ -124,20 +132,11 @@ def synth_estimate(art: Artifact, work: Path, design: Design | None = None,
 
 
 def logic_depth(params: Path, work: Path) -> int:
-    """Longest path in LUT6 levels of a generic copy: FFs and block RAMs end paths (the RAM cells are deleted
-    from the copy). Generic LUT mapping has no carry chains, so wide adders count one level per 1-2 bits:
-    an upper bound on the CARRY4-based depth."""
-    pattern = r"Longest topological path in \S+ \(length=(\d+)\)"
-    log_path = work / "depth.log"
-    if _up_to_date(log_path, params) and re.search(pattern, log := log_path.read_text(errors="replace")):
-        return int(re.findall(pattern, log)[-1])
-    log = yosys.run(_read(params, work) + f"hierarchy -top {TOPLEVEL}; proc; flatten; opt; wreduce; "
-                    "memory -nomap; opt; techmap; opt; abc -lut 6; opt_clean; delete t:$mem_v2; ltp -noff",
-                    work, "depth.log")
-    m = re.findall(pattern, log)
-    if not m:
-        raise yosys.YosysError(f"no ltp result in {work / 'depth.log'}")
-    return int(m[-1])
+    """The longest register-to-register path in LUT levels (:mod:`hw.timing`: 7-series cell delays, carry chains
+    as the fabric runs them, a net per general-routing hop) of the xc7 netlist of :func:`synth` (run here if
+    ``work`` has none that is up to date: the depth of a board of another family is the 7-series estimate)."""
+    synth(params, work, "xc7")
+    return critical_path(netlist_path(work, "xc7"), TOPLEVEL).levels
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -162,8 +162,7 @@ def suffix(target_cycles: int, board: str) -> str:
 
 
 def _depth(hw_build: Path) -> dict:
-    """logic_depth, or None and why: the flattened generic copy of a wide design can exhaust YoWASP Yosys
-    (WebAssembly, 4 GiB) before ``ltp`` answers."""
+    """logic_depth, or None and why (a synthesis that failed: the resources' run is the depth's too)."""
     try:
         return {"logic_depth": logic_depth(hw_build / "params", hw_build)}
     except YosysError as e:

@@ -25,7 +25,7 @@ import numpy as np
 from bwsnn import cli, datasets
 from bwsnn.artifact import Artifact, ArtifactError, load, validate
 from bwsnn.design import FILE_NAME, Design
-from bwsnn.params import check_buildable
+from bwsnn.params import check_buildable, const_bits
 from bwsnn.params import folding as make_folding
 from bwsnn.paths import build_dir
 from bwsnn.random_artifact import EDGE_CASES, EdgeCase, random_artifact, random_conv_artifact, random_images
@@ -40,10 +40,16 @@ LAYER_SOURCES = ["bwsnn_layer.v", "bwsnn_pmem.v", *POPCOUNT_SOURCES, "bwsnn_lif_
 # Unit benches (sim/tb/tb_<module>.py): "module" or "module@variant" (the same module built with other
 # parameters) -> (its sources, the parameters it is built with)
 UNIT_BENCHES: dict[str, tuple[list[str], dict[str, int | str]]] = {
-    # 8-bit membrane, soft reset: int32 currents and thresholds need both clamps
-    "bwsnn_lif": (["bwsnn_lif.v"], {"ZW": 32, "FRAC": 3, "LEAK": 2, "MB": 8, "SOFT": 1, "SPIKING": 1}),
+    # 8-bit membrane, soft reset: currents anywhere in the constants' CW bits saturate both ways; a step after
+    # the first and the first (no membrane in)
+    "bwsnn_lif": (["bwsnn_lif.v"], {"ZW": 32, "FRAC": 3, "LEAK": 2, "MB": 8, "SOFT": 1, "SPIKING": 1, "FIRST": 0,
+                                    "CW": const_bits(32, 3, 8)}),
+    "bwsnn_lif@first": (["bwsnn_lif.v"], {"ZW": 32, "FRAC": 3, "LEAK": 2, "MB": 8, "SOFT": 1, "SPIKING": 1,
+                                          "FIRST": 1, "CW": const_bits(32, 3, 8)}),
+    # int32 constants clamped as the parameter image holds them (bwsnn.params.neuron_words)
     "bwsnn_lif_chain": (["bwsnn_lif_chain.v", "bwsnn_lif.v", "bwsnn_delay.v"],
-                        {"T": 3, "ZW": 16, "FRAC": 2, "LEAK": 1, "MB": 12, "SOFT": 0, "SPIKING": 1, "TAGW": 5}),
+                        {"T": 3, "ZW": 16, "FRAC": 2, "LEAK": 1, "MB": 12, "SOFT": 0, "SPIKING": 1, "TAGW": 5,
+                         "CW": const_bits(16, 2, 12)}),
     "bwsnn_framebuf": (["bwsnn_framebuf.v"],
                        {"PLANES": 2, "BANKS": 3, "NB": 64, "FILL": 48, "WW": 8, "RW": 16, "RW2": 4}),
     # block-RAM maps: 8-pixel words of the pixel planes, a row past a whole word (bwsnn_rx, C = 1, padded

@@ -64,9 +64,16 @@ def test_image_decodes_to_the_artifact(pe_simd) -> None:
         w = bits.transpose(0, 2, 1, 3).reshape(ll.n_pad, ll.chunks * simd)  # neuron-major again
         assert np.array_equal(w[:l.n_out, :l.n_in].astype(np.int8) * 2 - 1, l.weights_pm1())
         assert not w[l.n_out:].any() and not w[:, l.n_in:].any()
-        for base, v in ((ll.bbase, l.bias), (ll.thbase, l.threshold), (ll.gbase, l.skip_gain)):
+        # the LIF units' constants: bias and bias + gain clamped to CW bits, the threshold to mem_bits + 1
+        def clamped(v: np.ndarray | None, bits: int, n: int = l.n_out) -> np.ndarray:
+            lim = 1 << (min(bits, 32) - 1)
+            return np.zeros(n, np.int64) if v is None else np.clip(v.astype(np.int64), -lim, lim - 1)
+        cw = params.lif_const_bits(art, i)
+        gain = None if l.skip_gain is None else l.bias.astype(np.int64) + l.skip_gain
+        for base, v in ((ll.bbase, clamped(l.bias, cw)), (ll.thbase, clamped(l.threshold, l.mem_bits + 1)),
+                        (ll.gbase, clamped(gain, cw))):
             got = image[base:base + ll.n_pad].view(np.int32)
-            assert np.array_equal(got[:l.n_out], v if v is not None else np.zeros(l.n_out, np.int32))
+            assert np.array_equal(got[:l.n_out], v)
             assert not got[l.n_out:].any()
     assert lay.words == lay.layers[-1].gbase + lay.layers[-1].n_pad
 

@@ -12,7 +12,7 @@ import pytest
 
 from bwsnn import artifact, golden
 from bwsnn.params import folding, layout
-from bwsnn.planner import plan
+from bwsnn.planner import _folds, plan
 from bwsnn.random_artifact import random_conv_artifact, random_images
 from sim.run_rtl import RANDOM_CASES, check_results, digits_images, random_case, run_top, sim_build
 from training import train
@@ -87,6 +87,22 @@ def test_conv_window_per_cycle_back_to_back() -> None:
     report = run_top(art, random_images(art, 10, seed=2), sim_build("test_conv_window_per_cycle"), "verilator",
                      [(f.pe, f.simd) for f in fold], pauses=False, testcase="test_stream")
     assert walk <= report["cycles_per_image"] <= walk + 2, report
+
+
+def test_folds_that_are_not_powers_of_two_under_backpressure() -> None:
+    """SIMD that divides the fan-in without being a power of two (bwsnn.params.SIMD_STEP): a pixel conv of 144
+    inputs in 3 chunks of 48 (weight rows of 3 words, padded to 4 in the image), a dense classifier reading its
+    48 inputs as one chunk of 48; every result the golden model's under random backpressure (tb_top), and the
+    planner offers such a fold where it gives an interval the doublings do not."""
+    art = random_conv_artifact(input_shape=(6, 5, 16), stack=(("conv", 8, 3, 1, 1), ("conv", 8, 3, 1, 1),
+                                                              ("pool", 2, 2), ("dense", 10)), seed=6, input_bits=3)
+    pe_simd = ((2, 48), (4, 64), (1, 32), (2, 48))
+    lay = layout(art, folding(art, pe_simd))
+    assert [ll.chunks for ll in lay.layers] == [3, 2, 1, 1] and lay.layers[0].row_stride == 4
+    # 4 groups x 3 chunks a position: between the doublings' 4 x 4 (SIMD 64) and 4 x 2 (SIMD 128 with PE 1)
+    assert (2, 48) in [(f.pe, f.simd) for f in _folds(art.layers[0])]
+    run_top(art, random_images(art, 10, seed=4), sim_build("test_fold48"), "verilator", pe_simd,
+            testcase="test_stream")
 
 
 @pytest.mark.parametrize("outcome, message", [

@@ -35,6 +35,7 @@ module bwsnn_layer #(
     parameter integer LEAK   = 0,
     parameter integer MB     = 32,
     parameter integer SOFT   = 0,
+    parameter integer KW     = 32,    // the clamped neuron constants' bits (bwsnn.params.lif_const_bits)
     parameter         W_FILE = "", B_FILE = "", TH_FILE = "", G_FILE = "",
     localparam integer GROUPS = (N_OUT + PE - 1) / PE,
     localparam integer CHUNKS = (N_IN + SIMD - 1) / SIMD,
@@ -113,37 +114,59 @@ module bwsnn_layer #(
     /* verilator lint_off UNUSEDSIGNAL */  // one chunk: the padding weights past N_IN meet no input
     wire [PE*SIMD-1:0] w_q;
     /* verilator lint_on UNUSEDSIGNAL */
-    bwsnn_pmem #(.WIDTH(PE * SIMD), .DEPTH(GROUPS * CHUNKS), .BASE(WBASE), .BRAM(WBRAM), .FILE(W_FILE), .AB(AB)) wmem (
+    // one chunk: a lane's weights past N_IN are not held (they meet no input); block RAM through its output
+    // register (WR = 1: the weight row a cycle later, the input chunk and S1's tags wait for it)
+    localparam integer WR = WBRAM != 0 ? 1 : 0;
+    bwsnn_pmem #(.WIDTH(PE * SIMD), .DEPTH(GROUPS * CHUNKS), .BASE(WBASE), .BRAM(WBRAM), .FILE(W_FILE), .AB(AB),
+                 .SEG(SIMD), .KEEP(CHUNKS == 1 ? N_IN : SIMD), .OREG(WR)) wmem (
         .clk(clk), .pw_valid(pw_valid), .pw_addr(pw_addr), .pw_data(pw_data),
         .raddr(wrow), .rdata(w_q));
 
     // ------------------------------------------------------------------ S1: popcounts
-    reg          s1_valid, s1_first, s1_last, s1_frame_last;
-    reg [GI-1:0] s1_g;
+    reg          s0_valid, s0_first, s0_last, s0_frame_last;
+    reg [GI-1:0] s0_g;
     always @(posedge clk) begin
-        s1_valid <= !rst && adv;
-        s1_first <= c == {CI{1'b0}};
-        s1_last  <= last_c;
-        s1_frame_last <= frame_end;
-        s1_g <= g;
+        s0_valid <= !rst && adv;
+        s0_first <= c == {CI{1'b0}};
+        s0_last  <= last_c;
+        s0_frame_last <= frame_end;
+        s0_g <= g;
     end
+    wire          s1_valid, s1_first, s1_last, s1_frame_last;
+    wire [GI-1:0] s1_g;
+    wire [IN_PL*SIMD-1:0] in_x;     // the chunk, with the weight row
+    wire [IN_PL*PE-1:0]   skip_x;
+    generate
+        if (WR != 0) begin : wait_row
+            reg wv;  // a valid is reset (however short the reset)
+            always @(posedge clk) wv <= !rst && s0_valid;
+            assign s1_valid = wv;
+        end else begin : at_row
+            assign s1_valid = s0_valid;
+        end
+    endgenerate
+    bwsnn_delay #(.W(3 + GI + IN_PL * (SIMD + PE)), .D(WR)) row_d (.clk(clk),
+        .d({s0_first, s0_last, s0_frame_last, s0_g, in_data, skip_data}),
+        .q({s1_first, s1_last, s1_frame_last, s1_g, in_x, skip_x}));
     // Popcounts in slices of at most 64 bits (one tree of <= 7 LUT levels), registered, then summed:
     // part[p] holds popcount(slice s of input word k & w_p) at (k NS + s) PW, part[PE] the input's own.
     // With one chunk the inputs past N_IN are 0 (padding bits of the buffer are constants): no popcount
     // counts them, and slices wholly past N_IN are 0.
     localparam integer PS = SIMD > 64 ? 64 : SIMD;
     localparam integer REAL = CHUNKS == 1 ? N_IN : SIMD;  // input bits that can be 1
-    localparam integer NS = SIMD / PS;
+    localparam integer NS = (SIMD + PS - 1) / PS;         // the last slice partial where PS does not divide SIMD
+    localparam integer NSP = NS > 1 ? 1 << $clog2(NS) : 1; // the slices' sum tree: a power of two of leaves
     localparam integer PW = $clog2(PS + 1);
     wire [IN_PL*NS*PW-1:0] part [0:PE];
     genvar p, k, sl;
     generate
         for (k = 0; k < IN_PL; k = k + 1) begin : word
             /* verilator lint_off UNUSEDSIGNAL */  // one chunk: the bits past N_IN (0) are not counted
-            wire [SIMD-1:0] x = in_data[k*SIMD +: SIMD];  // bit-plane k of the pixels or the spikes of step k
+            wire [SIMD-1:0] x = in_x[k*SIMD +: SIMD];  // bit-plane k of the pixels or the spikes of step k
             /* verilator lint_on UNUSEDSIGNAL */
             for (sl = 0; sl < NS; sl = sl + 1) begin : slice
-                localparam integer NR = REAL - sl*PS < PS ? REAL - sl*PS : PS;  // the slice's real inputs
+                localparam integer SWD = SIMD - sl*PS < PS ? SIMD - sl*PS : PS;  // the slice's inputs
+                localparam integer NR = REAL - sl*PS < SWD ? REAL - sl*PS : SWD;  // ... that can be 1
                 if (NR > 0) begin : real_
                     bwsnn_popcount #(.N(NR), .MASKED(0), .W(PW)) pc_on (.x(x[sl*PS +: NR]), .m({NR{1'b0}}),
                         .count(part[PE][(k*NS + sl)*PW +: PW]));
@@ -170,16 +193,17 @@ module bwsnn_layer #(
         s1p_last  <= s1_last;
         s1p_frame_last <= s1_frame_last;
         s1p_g <= s1_g;
-        s1p_skip <= skip_data;
+        s1p_skip <= skip_x;
         for (q = 0; q <= PE; q = q + 1) s1p_part[q] <= part[q];
     end
     reg [IN_PL*CW-1:0] pos [0:PE];  // popcount(input word k & w_p) at k CW; pos[PE]: popcount(input word k)
-    reg [NS*CW-1:0] sums;        // the slices' counts, summed pairwise (a balanced tree)
+    reg [NSP*CW-1:0] sums;       // the slices' counts, summed pairwise (a balanced tree; leaves past NS 0)
     always @(*)
         for (q = 0; q <= PE; q = q + 1)
             for (u = 0; u < IN_PL; u = u + 1) begin
+                sums = {(NSP*CW){1'b0}};
                 for (v = 0; v < NS; v = v + 1) sums[v*CW +: CW] = CW'(s1p_part[q][(u*NS + v)*PW +: PW]);
-                for (m = NS / 2; m >= 1; m = m / 2)
+                for (m = NSP / 2; m >= 1; m = m / 2)
                     for (v = 0; v < m; v = v + 1) sums[v*CW +: CW] = sums[2*v*CW +: CW] + sums[(2*v+1)*CW +: CW];
                 pos[q][u*CW +: CW] = sums[CW-1:0];
             end
@@ -313,22 +337,50 @@ module bwsnn_layer #(
                 q_skip[i][b] <= z_skip[b*PE + 32'(ser_k) * LL + i];
             end
     end
+    // The image holds the neuron constants as the LIF units take them (bwsnn.params.neuron_words: bias and
+    // bias + gain clamped to KW bits, the threshold to MB + 1): only those bits are held, sign-extended here.
+    localparam integer KB = KW < 32 ? KW : 32;
+    localparam integer NR = NBRAM != 0 ? 1 : 0;  // block RAM through its output register: the sums wait
+    localparam integer TB = SPIKING == 0 ? 0 : MB < 31 ? MB + 1 : 32;  // the output layer never fires
+    /* verilator lint_off UNUSEDSIGNAL */  // the bits not held (0)
     wire [LL*32-1:0] bias_q, thr_q, gain_q;  // read with Q's registers: aligned with q_*
-    bwsnn_pmem #(.WIDTH(LL * 32), .DEPTH(ROWS), .BASE(BBASE), .BRAM(NBRAM), .FILE(B_FILE), .AB(AB)) bmem (
+    /* verilator lint_on UNUSEDSIGNAL */
+    bwsnn_pmem #(.WIDTH(LL * 32), .DEPTH(ROWS), .BASE(BBASE), .BRAM(NBRAM), .FILE(B_FILE), .AB(AB), .SEG(32),
+                 .KEEP(KB), .OREG(NR)) bmem (
         .clk(clk), .pw_valid(pw_valid), .pw_addr(pw_addr), .pw_data(pw_data), .raddr(ser_row[RI-1:0]),
         .rdata(bias_q));
-    bwsnn_pmem #(.WIDTH(LL * 32), .DEPTH(ROWS), .BASE(THBASE), .BRAM(NBRAM), .FILE(TH_FILE), .AB(AB)) thmem (
+    bwsnn_pmem #(.WIDTH(LL * 32), .DEPTH(ROWS), .BASE(THBASE), .BRAM(NBRAM), .FILE(TH_FILE), .AB(AB), .SEG(32),
+                 .KEEP(TB), .OREG(NR)) thmem (
         .clk(clk), .pw_valid(pw_valid), .pw_addr(pw_addr), .pw_data(pw_data), .raddr(ser_row[RI-1:0]),
         .rdata(thr_q));
     generate
         if (SKIP != 0 && FIRST == 0) begin : gain_mem
-            bwsnn_pmem #(.WIDTH(LL * 32), .DEPTH(ROWS), .BASE(GBASE), .BRAM(NBRAM), .FILE(G_FILE), .AB(AB)) gmem (
+            bwsnn_pmem #(.WIDTH(LL * 32), .DEPTH(ROWS), .BASE(GBASE), .BRAM(NBRAM), .FILE(G_FILE), .AB(AB),
+                         .SEG(32), .KEEP(KB), .OREG(NR)) gmem (
                 .clk(clk), .pw_valid(pw_valid), .pw_addr(pw_addr), .pw_data(pw_data), .raddr(ser_row[RI-1:0]),
                 .rdata(gain_q));
-        end else begin : no_gain  // no shortcut: the gain never counts (its image words are not held)
-            assign gain_q = {(LL*32){1'b0}};
+        end else begin : no_gain  // no shortcut: the skip spikes are 0, c1 is never picked (its words not held)
+            assign gain_q = bias_q;
         end
     endgenerate
+
+    wire             l_valid, l_last;
+    wire [RI-1:0]    l_row;
+    wire [T*ZW-1:0]  l_z [0:LL-1];
+    wire [T-1:0]     l_skip [0:LL-1];
+    generate
+        if (NR != 0) begin : wait_params
+            reg lv;
+            always @(posedge clk) lv <= !rst && q_valid;
+            assign l_valid = lv;
+        end else begin : at_params
+            assign l_valid = q_valid;
+        end
+        for (p = 0; p < LL; p = p + 1) begin : l_lane
+            bwsnn_delay #(.W(T * ZW + T), .D(NR)) zd (.clk(clk), .d({q_z[p], q_skip[p]}), .q({l_z[p], l_skip[p]}));
+        end
+    endgenerate
+    bwsnn_delay #(.W(RI + 1), .D(NR)) l_d (.clk(clk), .d({q_row, q_last}), .q({l_row, l_last}));
 
     // ------------------------------------------------------------------ LIF chains, output
     /* verilator lint_off UNUSEDSIGNAL */  // the lanes run in lockstep: lane 0's valid stands for all
@@ -336,16 +388,17 @@ module bwsnn_layer #(
     /* verilator lint_on UNUSEDSIGNAL */
     wire [T*LL-1:0] spk;
     wire [32*LL-1:0] u_last;
-    /* verilator lint_off UNUSEDSIGNAL */  // lanes > 0: lane 0's tag stands for all (synthesis drops theirs)
-    wire [RI:0] o_tag [0:LL-1];  // the row and frame end ride through the chain with the neurons
+    /* verilator lint_off UNUSEDSIGNAL */  // lanes > 0 carry no tag: lane 0's stands for all
+    wire [RI:0] o_tag [0:LL-1];  // the row and frame end ride through lane 0's chain with the neurons
     /* verilator lint_on UNUSEDSIGNAL */
     generate
         for (p = 0; p < LL; p = p + 1) begin : lif
             wire [T-1:0] s;
             bwsnn_lif_chain #(.T(T), .ZW(ZW), .FRAC(FRAC), .LEAK(LEAK), .MB(MB), .SOFT(SOFT), .SPIKING(SPIKING),
-                .TAGW(RI + 1))
-            chain (.clk(clk), .rst(rst), .in_valid(q_valid), .z(q_z[p]), .skip(q_skip[p]), .bias(bias_q[32*p +: 32]),
-                .threshold(thr_q[32*p +: 32]), .skip_gain(gain_q[32*p +: 32]), .tag({q_row, q_last}),
+                .TAGW(RI + 1), .TAGGED(p == 0 ? 1 : 0), .CW(KW))
+            chain (.clk(clk), .rst(rst), .in_valid(l_valid), .z(l_z[p]), .skip(l_skip[p]),
+                .c0(KW'($signed(bias_q[32*p +: KB]))), .c1(KW'($signed(gain_q[32*p +: KB]))),
+                .threshold((MB + 2)'($signed(thr_q[32*p +: (TB > 0 ? TB : 1)]))), .tag({l_row, l_last}),
                 .out_valid(lif_valid[p]), .spikes(s), .u(u_last[32*p +: 32]), .tag_out(o_tag[p]));
             for (k = 0; k < T; k = k + 1) begin : step
                 assign spk[k*LL + p] = s[k];

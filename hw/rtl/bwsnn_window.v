@@ -10,8 +10,12 @@
 //   map reader: m_avail says a frame is readable; m_data is pixel m_addr (= iy W + ix) of every plane, plane
 //               p in bits p C +: C, one cycle after the address; m_done frees the frame with its last read.
 //   consumer:   o_valid says a window is held in o_data (plane p in bits p K K C +: K K C), o_last marks the
-//               frame's last position; o_next (while o_valid) takes it. Two windows are held (the head is
-//               o_data): the walk goes on while the consumer takes one, so it never waits on a read.
+//               frame's last position; o_next (while o_valid) takes it. The head window is a register, up to
+//               HOLD more wait in a LUT-RAM FIFO, so the walk runs ahead of the consumer: through the next
+//               frame's first K - 1 rows, which emit no window, while the consumer works on this frame's last
+//               ones (HOLD windows of R cycles each hide a start of (K - 1) W + K cycles: hw/gen.py sizes it).
+//               The hand-over is registered: the walk sees the consumer's takes one cycle late (o_next reaches
+//               only the FIFO's read side, not the walk or the map's m_done).
 `default_nettype none
 module bwsnn_window #(
     parameter integer H   = 5,
@@ -21,6 +25,7 @@ module bwsnn_window #(
     parameter integer K   = 3,
     parameter integer S   = 1,
     parameter integer PAD = 0,
+    parameter integer HOLD = 4,                                 // windows in the FIFO, a power of two >= 4
     localparam integer OH   = (H + 2 * PAD - K) / S + 1,
     localparam integer OW   = (W + 2 * PAD - K) / S + 1,
     localparam integer HU   = (OH - 1) * S + K,                 // padded rows / columns a window uses
@@ -63,14 +68,14 @@ module bwsnn_window #(
     /* verilator lint_off UNSIGNED */  // K = 1: every pixel ends a window
     wire emits = 32'(py) >= K - 1 && 32'(px) >= K - 1 && dy % S == 0 && dx % S == 0;  // a window ends here
     /* verilator lint_on UNSIGNED */
-    // windows held or on their way: the walk passes a point that emits only if one of two places stays free
-    reg [1:0] held;
+    // windows in the FIFO or on their way: the walk passes a point that emits only if a place stays free
+    localparam integer HI = $clog2(HOLD);
+    reg [HI:0] queued;                      // windows in the FIFO (not the head)
     reg       b_valid, b_emit, b_last, b_in_map;
     /* verilator lint_off UNUSEDSIGNAL */  // K = 1: no line buffer to index
     reg [XI-1:0] b_px;
     /* verilator lint_on UNUSEDSIGNAL */
-    wire pop = o_valid && o_next;
-    wire room = 32'(held) + 32'(b_valid && b_emit) - 32'(pop) < 2;
+    wire room = 32'(queued) + 32'(b_valid && b_emit) < HOLD;  // registers only: a take frees a place next cycle
     wire step = running && (!emits || room);
     assign m_addr = addr;
     assign m_done = step && in_map && 32'(py) == YL && 32'(px) == XL;
@@ -130,27 +135,32 @@ module bwsnn_window #(
             cols[K - 1] <= col;
         end
 
-    // two windows held: e0 is the consumer's, e1 the next
-    reg [P*WB-1:0] e0, e1;
-    reg            l0, l1;
+    // the FIFO (LUT RAM) and the head register (the consumer's window)
+    reg [P*WB:0]   fifo [0:HOLD-1];         // {last, window}
+    reg [HI-1:0]   wp, rp;
+    reg [P*WB-1:0] head;
+    reg            head_last, head_valid;
     wire push = b_valid && b_emit;
-    assign o_valid = held != 2'd0;
-    assign o_data = e0;
-    assign o_last = l0;
+    wire pop = head_valid && o_next;
+    wire load = queued != {(HI + 1){1'b0}} && (!head_valid || pop);
+    assign o_valid = head_valid;
+    assign o_data = head;
+    assign o_last = head_last;
     always @(posedge clk) begin
-        if (rst) held <= 2'd0;
-        else held <= held + 2'(push) - 2'(pop);
-        if (push && (held == 2'd0 || (held == 2'd1 && pop))) begin
-            e0 <= wnd;
-            l0 <= b_last;
-        end else if (pop) begin
-            e0 <= e1;
-            l0 <= l1;
+        if (rst) begin
+            queued <= {(HI + 1){1'b0}};
+            wp <= {HI{1'b0}};
+            rp <= {HI{1'b0}};
+            head_valid <= 1'b0;
+        end else begin
+            queued <= queued + (HI + 1)'(push) - (HI + 1)'(load);
+            if (push) wp <= wp + 1'b1;
+            if (load) rp <= rp + 1'b1;
+            if (load) head_valid <= 1'b1;
+            else if (pop) head_valid <= 1'b0;
         end
-        if (push && (held == 2'd1 && !pop || held == 2'd2)) begin
-            e1 <= wnd;
-            l1 <= b_last;
-        end
+        if (push) fifo[wp] <= {b_last, wnd};
+        if (load) {head_last, head} <= fifo[rp];
     end
 endmodule
 `default_nettype wire

@@ -1,11 +1,11 @@
 """cocotb bench of the LIF unit bwsnn_lif against the golden model's per-neuron arithmetic.
 
 The layer configuration (FRAC, LEAK, MB, SOFT, SPIKING) and z's width are the unit's build parameters
-(sim.run_rtl.UNIT_BENCHES, passed as BWSNN_TB_PARAMS). The unit takes the constants as bwsnn_lif_chain's entry
-prepares them (c0 = bias, c1 = bias + gain, both in its CW bits; thr in the signed MB+1-bit range): the golden
-model runs with bias = c0 and gain = c1 - c0. Random vectors every cycle (pipelined): currents anywhere in
-the unit's range (both clamps), saturation, negative thresholds, the first step (membrane 0) and skip spikes.
-The chain's bench covers the entry's clamps on raw int32 constants.
+(sim.run_rtl.UNIT_BENCHES, passed as BWSNN_TB_PARAMS); FIRST builds the first step's unit (membrane 0). The
+unit takes the constants as the parameter image holds them (c0 = bias, c1 = bias + gain, both in its CW bits;
+thr in the signed MB+1-bit range): the golden model runs with bias = c0 and gain = c1 - c0. Random vectors
+every cycle (pipelined): currents anywhere in the unit's range, saturation both ways, negative thresholds and
+skip spikes. The chain's bench covers the clamps of raw int32 constants (bwsnn.params.neuron_words).
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from cocotb.triggers import RisingEdge
 from bwsnn.golden import saturate
 from sim.tb.reset import reset_clears_valids
 
-LATENCY = 9
+LATENCY = 2
 
 
 def reference(v: dict[str, int]) -> tuple[int, int]:
@@ -38,7 +38,7 @@ def config() -> dict[str, int]:
     """The build parameters as the reference's field names."""
     p = json.loads(os.environ["BWSNN_TB_PARAMS"])
     return {"frac_bits": p["FRAC"], "leak_shift": p["LEAK"], "mem_bits": p["MB"], "soft_reset": p["SOFT"],
-            "spiking": p["SPIKING"], "zw": p["ZW"]}
+            "spiking": p["SPIKING"], "zw": p["ZW"], "first_step": p["FIRST"]}
 
 
 def random_vector(rng: np.random.Generator, cfg: dict[str, int], cw: int) -> dict[str, int]:
@@ -52,8 +52,7 @@ def random_vector(rng: np.random.Generator, cfg: dict[str, int], cw: int) -> dic
     edge = lambda: int(rng.choice(edges))  # noqa: E731  # around the clamps' and the saturation's bounds
     v = {
         "z": z, "c0": big() if rng.random() < 0.5 else small(), "c1": big() if rng.random() < 0.3 else small(),
-        "skip_spike": int(rng.random() < 0.5), "first_step": int(rng.random() < 0.2),
-        "u_old": int(rng.integers(lo, hi + 1)),
+        "skip_spike": int(rng.random() < 0.5), "u_old": int(rng.integers(lo, hi + 1)),
         "threshold": int(rng.integers(lo, hi + 1) if rng.random() < 0.8 else rng.integers(-(1 << bits), 1 << bits)),
     }
     if rng.random() < 0.2:  # the current I at a bound: the constant makes up the rest
@@ -66,7 +65,7 @@ def random_vector(rng: np.random.Generator, cfg: dict[str, int], cw: int) -> dic
 def golden_fields(v: dict[str, int]) -> dict[str, int]:
     """The unit's inputs as the golden model's: bias = c0, gain = c1 - c0."""
     return {"z": v["z"], "bias": v["c0"], "skip_gain": v["c1"] - v["c0"], "skip_spike": v["skip_spike"],
-            "first_step": v["first_step"], "u_old": v["u_old"], "threshold": v["threshold"]}
+            "u_old": v["u_old"], "threshold": v["threshold"]}
 
 
 def as_bits(value: int, width: int) -> int:

@@ -1,6 +1,7 @@
 """cocotb bench of bwsnn_lif_chain: a neuron's T membrane updates in step order, one neuron per cycle,
-against the golden model's steps 2-6 (bwsnn/golden.py) run T times from a zero membrane, raw int32 constants
-(the entry's clamps), and each neuron's tag back with its result.
+against the golden model's steps 2-6 (bwsnn/golden.py) run T times from a zero membrane, on raw int32 constants
+clamped as the parameter image holds them (bwsnn.params.neuron_words's clamps: the golden model runs on the raw
+ones), and each neuron's tag back with its result.
 
 The layer configuration (FRAC, LEAK, MB, SOFT, SPIKING) and z's width are the chain's build parameters
 (sim.run_rtl.UNIT_BENCHES, passed as BWSNN_TB_PARAMS); blocks of random neurons of growing current scale,
@@ -18,6 +19,7 @@ from cocotb.clock import Clock
 from cocotb.triggers import RisingEdge
 
 from bwsnn.golden import saturate
+from bwsnn.params import clamp_word
 from sim.tb.reset import reset_clears_valids
 
 
@@ -55,7 +57,7 @@ def random_neuron(rng: np.random.Generator, t_steps: int, cfg: dict[str, int], b
 @cocotb.test()
 async def test_lif_chain(dut: Any) -> None:
     t_steps = len(dut.skip)
-    lat = 3 + 9 * t_steps  # bwsnn_lif_chain's ENTRY + LAT T
+    lat = 2 * t_steps  # bwsnn_lif_chain's LAT T
     tag_mask = (1 << len(dut.tag)) - 1
     rng = np.random.default_rng(3)
     n = int(os.environ.get("BWSNN_TB_VECTORS", "2000"))
@@ -73,8 +75,10 @@ async def test_lif_chain(dut: Any) -> None:
                 v = neurons[i]
                 dut.z.value = sum((zt & ((1 << zw) - 1)) << (zw * t) for t, zt in enumerate(v["z"]))
                 dut.skip.value = sum(s << t for t, s in enumerate(v["skip"]))
-                for k in ("bias", "threshold", "skip_gain"):
-                    getattr(dut, k).value = v[k] & 0xFFFFFFFF
+                cw, mb = len(dut.c0), cfg["mem_bits"]
+                dut.c0.value = int(clamp_word(v["bias"], cw)) & ((1 << cw) - 1)
+                dut.c1.value = int(clamp_word(v["bias"] + v["skip_gain"], cw)) & ((1 << cw) - 1)
+                dut.threshold.value = int(clamp_word(v["threshold"], mb + 1)) & ((1 << (mb + 2)) - 1)
                 dut.tag.value = i & tag_mask
                 dut.in_valid.value = 1
             else:
