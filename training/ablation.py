@@ -27,6 +27,7 @@ import torch
 from bwsnn import cli, datasets
 from bwsnn.paths import build_dir
 from training import checkpoint, shipped, torchfile, train
+from training.threads import use_threads
 
 #: variant -> the switches it turns off (the full recipe first: it trains the seed's teacher)
 VARIANTS: dict[str, dict[str, object]] = {
@@ -141,11 +142,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--teacher-epochs", type=cli.positive_int, help="teacher epochs (default: the preset's)")
     p.add_argument("--seeds", type=cli.seed_list, default=[0, 1, 2], help="comma-separated seeds (default 0,1,2)")
     p.add_argument("--data-dir", type=cli.existing_dir, help="dataset directory (MNIST / Fashion-MNIST presets)")
-    p.add_argument("--threads", type=cli.positive_int, help="torch CPU threads (1 is fastest on a loaded machine)")
+    p.add_argument("--threads", type=cli.positive_int,
+                   help="CPU threads of torch and BLAS (1 is fastest on a loaded machine)")
     p.add_argument("--out", type=cli.output_dir, required=True, help="where the runs are kept (resumable)")
     a = p.parse_args(argv)
     if a.threads:
-        torch.set_num_threads(a.threads)
+        use_threads(a.threads)
     base = replace(train.PRESETS[a.preset], data_dir=a.data_dir and str(a.data_dir),
                    **{k: v for k, v in (("train_size", a.train_size), ("epochs", a.epochs),
                                         ("teacher_epochs", a.teacher_epochs)) if v is not None})

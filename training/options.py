@@ -81,8 +81,8 @@ def parse_cli(argv: list[str] | None = None) -> tuple[TrainConfig, RunOptions]:
     p.add_argument("--train-size", type=int, help="train on a seeded subset of this many images (0: all)")
     p.add_argument("--resume", action="store_true", help=f"continue the run killed in --out from its "
                    f"{checkpoint.STATE_FILE} (written after every epoch)")
-    p.add_argument("--threads", type=int, help="torch CPU threads (default: torch's; 1 is fastest on a loaded "
-                   "2-core machine)")
+    p.add_argument("--threads", type=int, help="CPU threads of torch and BLAS (default: theirs; 1 is fastest on a "
+                   "loaded 2-core machine)")
     p.add_argument("--out", type=cli.output_dir, default=build_dir(),
                    help="output directory (default: $BWSNN_BUILD or build)")
     p.add_argument("--device", help="auto, cpu or cuda[:i]")

@@ -23,6 +23,7 @@ from training.dist import Dist, unwrap
 from training.loop import accuracy, copy_state, fit, holdout, seed_all, student_loss, teacher_loss
 from training.options import parse_args, parse_cli
 from training.package import Trained, package
+from training.threads import use_threads
 
 __all__ = ["PRESETS", "ConfigError", "TrainConfig", "main", "package", "parse_args", "parse_cli", "run",
            "train_models"]
@@ -103,7 +104,7 @@ def report_command(argv: list[str], resumed: bool) -> str:
 def main(argv: list[str] | None = None) -> None:
     cfg, opts = parse_cli(argv)
     if opts.threads is not None:
-        torch.set_num_threads(opts.threads)
+        use_threads(opts.threads)
     try:
         argv = sys.argv[1:] if argv is None else argv
         run(cfg, opts.out, opts.resume, report_command(argv, opts.resume))
