@@ -31,12 +31,19 @@ from host.prediction import Prediction
 REG_TIMEOUT_CYCLES = 1000  # an AXI-Lite access answers in a few cycles; this only catches a dead slave
 SIM_TIMEOUT_S = 2e-3  # default DMA time-out, simulated seconds (200k cycles: far above one image's latency)
 # The whole simulation's wall-time limit: only a guarantee against a stalled simulator, so generous
-# (digits model: Verilator ~0.1 s per image after ~3 s of parameter load; Icarus ~26 s for 5 images).
+# (digits model: Verilator ~0.1 s per image after ~3 s of parameter load; Icarus ~26 s for 5 images), and
+# growing with the design's interval: a CIFAR-sized design simulates a few thousand cycles per wall second.
 WALL_TIMEOUT_S = 600.0
 WALL_S_PER_IMAGE = 10.0
+WALL_S_PER_CYCLE = 1e-3  # per image cycle: 1,000 simulated cycles per second, a slow simulator on a busy core
 
 _ERRORS = {c.__name__: c for c in (HostError, BitstreamError, MismatchError, DmaTimeout, DmaError,
                                    AcceleratorError, DataError, ArtifactError, InputError)}
+
+
+def wall_timeout_s(images: int, interval: int) -> float:
+    """The wall-time limit of a simulation of ``images`` images on a design of ``interval`` cycles per image."""
+    return WALL_TIMEOUT_S + images * max(WALL_S_PER_IMAGE, WALL_S_PER_CYCLE * interval)
 
 
 def error_record(e: Exception) -> dict[str, str]:
@@ -102,6 +109,7 @@ class SimBoard:
         with open(self.build_dir / ".lock", "w") as lock:  # concurrent users (pytest -n) share one build
             fcntl.flock(lock, fcntl.LOCK_EX)
             self.runner = rtl_build.build(hw_art, self.build_dir, simulator, hw_design)
+        self.interval = hw_design.interval
         # as the board reads X.design.json beside X.bit: the record the build wrote
         self.design = load_design(self.build_dir / "params" / FILE_NAME) if design is None else design
         self.failed_log = self.build_dir / "host_sim_failed.log"
@@ -110,7 +118,7 @@ class SimBoard:
         t0 = time.perf_counter()
         with tempfile.TemporaryDirectory(dir=self.build_dir, prefix="job-") as d:
             job = Job(Path(d), str(Path(d) / "model.bwsnn.npz"), str(Path(d) / FILE_NAME), self.design.source,
-                      self.load_params, self.timeout_s, WALL_TIMEOUT_S + WALL_S_PER_IMAGE * len(x),
+                      self.load_params, self.timeout_s, wall_timeout_s(len(x), self.interval),
                       progress is not None)
             self.art.save(job.artifact)
             self.design.save(job.design)
