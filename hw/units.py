@@ -15,7 +15,8 @@ from pathlib import Path
 
 from bwsnn import cli
 from bwsnn.artifact import ArtifactError, load
-from bwsnn.params import folding, plan
+from bwsnn.params import folding
+from bwsnn.planner import plan
 from hw import RTL_DIR, yosys
 from hw.gen import write_layer_unit
 from hw.synth import FF_CELLS, instance_luts, luts, parse_stat
