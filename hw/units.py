@@ -13,10 +13,10 @@ import re
 import sys
 from pathlib import Path
 
-from bwsnn import cli
+from bwsnn import cli, planner
 from bwsnn.artifact import ArtifactError, load
+from bwsnn.design import Design
 from bwsnn.params import folding
-from bwsnn.planner import plan
 from hw import RTL_DIR, yosys
 from hw.gen import write_layer_unit
 from hw.synth import FF_CELLS, instance_luts, luts, parse_stat
@@ -68,8 +68,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if a.layer:
             art, i = load(a.layer[0]), int(a.layer[1])
-            fold = plan(art) if not a.folding else folding(art, [tuple(map(int, f.split("x")[:2])) for f in a.folding])
-            unit = write_layer_unit(art, a.work / "params", i, fold)
+            design = planner.design(art) if not a.folding else Design.of(
+                art, folding(art, [tuple(map(int, f.split("x")[:2])) for f in a.folding]))
+            unit = write_layer_unit(art, a.work / "params", i, design)
             r = measure(a.work, "bwsnn_layer_unit", [unit, *sources("bwsnn_layer")], {}, [unit.parent])
         elif a.module:
             params = dict(p.split("=", 1) for p in a.params)
