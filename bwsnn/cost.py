@@ -33,7 +33,12 @@ class Fold(Protocol):
 COSTS_PATH = Path(__file__).with_name("lut_costs.json")
 
 #: what a layer's LUTs scale with (:func:`layer_features`), in the order of the fit
-FEATURES = ("engine", "popcount", "lif", "acc", "frame", "window")
+FEATURES = ("engine", "popcount", "lif", "acc", "frame", "window", "pool")
+
+#: the part of a layer each feature prices: its engine (``layer<i>``) or its input side, the buffer it reads
+#: with the window generator and read ports or the pool (``buf<i>``, ``win<i>``, ``rd<i>``, ``pool<i>``); the
+#: fit (sim.fit_costs) fits each part to its own Yosys count, which tells the features apart
+ENGINE_FEATURES = ("engine", "popcount", "lif", "acc")
 
 #: (width, depth) of a RAMB36E1 and of a RAMB18E1 (half a tile), simple dual port (UG473 tables 1-3, 1-4)
 RAMB36 = ((1, 32768), (2, 16384), (4, 8192), (9, 4096), (18, 2048), (36, 1024), (72, 512))
@@ -65,11 +70,12 @@ def layer_features(art: Artifact, i: int, fold: Fold) -> dict[str, int]:
     ``engine`` 1 per synaptic layer (its counters, memories' ports, control); ``popcount`` the popcount
     inputs (PE x SIMD x planes: input.bits at layer 0, else T); ``lif`` the LIF units (LIF lanes x T);
     ``acc`` the chunk accumulators (PE x planes); ``frame`` a dense layer's input shift register (banks x
-    planes x n_in bits); ``window`` a window generator's K x K x C window (planes x its bits)."""
+    planes x n_in bits); ``window`` a window generator's K x K x C window (planes x its bits); ``pool`` a pool's
+    window, the same count (its generator, map buffer and OR cost another price per bit)."""
     l = art.layers[i]
     planes, banks = (art.input_bits, 2) if i == 0 else (art.T, 3)
     if isinstance(l, Pool):
-        return {"window": planes * l.window.kernel ** 2 * l.in_shape[2]}
+        return {"pool": planes * l.window.kernel ** 2 * l.in_shape[2]}
     out = {"engine": 1, "popcount": fold.pe * min(fold.simd, l.n_in) * planes, "lif": fold.lif * art.T,
            "acc": fold.pe * planes}
     if l.window is None:

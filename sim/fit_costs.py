@@ -6,11 +6,17 @@ generator and input buffer) and the interface's: a layer is one sample of LUTs =
 features (:func:`bwsnn.cost.layer_features` at the row's folding), fitted by non-negative least squares
 (a unit costs >= 0 LUTs); the interface's cost is the mean of the rows'. The file keeps the rows it was
 fitted to and each one's estimate next to its measurement, so the next bench shows whether it still holds.
+
+``--fix FEATURE=LUTS`` prices a unit from its own measurement (``python -m hw.units``) instead: the shipped
+designs give the LIF chains as many lanes as their engines have PEs, so a fit of layer totals cannot tell a LIF
+unit from the PE's accumulators and the engine's fixed cost (it priced the LIF unit at 0 LUTs).
 """
 from __future__ import annotations
 
+import argparse
 import datetime
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -38,16 +44,20 @@ def _shown_path(path: str) -> str:
     return str(p.relative_to(ROOT)) if p.is_relative_to(ROOT) else str(p)
 
 
-def fit(rows: list[tuple[Artifact, dict]]) -> dict:
-    """Per-unit costs and the fit's report from (artifact, bench row) pairs."""
+def fit(rows: list[tuple[Artifact, dict]], fixed: dict[str, float] | None = None) -> dict:
+    """Per-unit costs and the fit's report from (artifact, bench row) pairs; ``fixed``: units priced by their
+    own measurement, the rest fitted to what is left of each layer."""
+    fixed = fixed or {}
+    free = [k for k in FEATURES if k not in fixed]
     xs, ys = [], []
     for art, row in rows:
         for i, f in enumerate(row_folding(art, row)):
             feats = layer_features(art, i, f)
-            xs.append([feats.get(k, 0) for k in FEATURES])
-            ys.append(row["layer_lut"][i])
+            xs.append([feats.get(k, 0) for k in free])
+            ys.append(row["layer_lut"][i] - sum(v * feats.get(k, 0) for k, v in fixed.items()))
     coef, _ = nnls(np.array(xs, float), np.array(ys, float))
-    costs = {k: round(float(c), 4) for k, c in zip(FEATURES, coef)}
+    fitted = {**dict(zip(free, coef)), **fixed}
+    costs = {k: round(float(fitted[k]), 4) for k in FEATURES}
     costs["interface"] = round(float(np.mean([row["interface_lut"] for _, row in rows])), 1)
     # each row with the artifact it was measured on (relative to the tree where it is in it): the test suite
     # re-estimates the rows with the shipped costs
@@ -55,7 +65,8 @@ def fit(rows: list[tuple[Artifact, dict]]) -> dict:
                 "folding": row["folding"], "lut": row["lut"],
                 "estimate": round(estimate_luts(art, row_folding(art, row), costs))} for art, row in rows]
     worst = max(abs(c["estimate"] - c["lut"]) / c["lut"] for c in checked)
-    return {"lut": costs, "rows": checked, "max_rel_error": round(worst, 3)}
+    # rounded up: every row is within the stated error
+    return {"lut": costs, "fixed": sorted(fixed), "rows": checked, "max_rel_error": math.ceil(worst * 1000) / 1000}
 
 
 #: what a bench row needs for the fit (sim.hw_bench writes them)
@@ -82,11 +93,27 @@ def read_rows(path: Path) -> list[tuple[Artifact, dict]]:
     return rows
 
 
+def fixed_cost(text: str) -> tuple[str, float]:
+    """``FEATURE=LUTS`` (argparse type): a feature of bwsnn.cost.FEATURES and a price >= 0."""
+    name, _, value = text.partition("=")
+    try:
+        price = float(value)
+    except ValueError:
+        price = -1.0
+    if name not in FEATURES or not price >= 0:
+        raise argparse.ArgumentTypeError(f"expected FEATURE=LUTS with a feature of {', '.join(FEATURES)} and "
+                                         f"LUTS >= 0, got {text!r}")
+    return name, price
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = cli.Parser(prog="python -m sim.fit_costs", description=__doc__.split("\n\n")[0].split(": ", 1)[1])
     ap.add_argument("bench", nargs="*", type=cli.existing_file,
                     help="hardware bench results (default: $BUILD/bench/hw.json)")
     ap.add_argument("--out", type=Path, default=COSTS_PATH, help="where to write the costs (default: %(default)s)")
+    ap.add_argument("--fix", type=fixed_cost, action="append", default=[], metavar="FEATURE=LUTS",
+                    help=f"a unit's measured price, not fitted (repeatable; features: {', '.join(FEATURES)})")
+    ap.add_argument("--fix-source", default="", help="the command that measured the --fix prices (kept in the file)")
     a = ap.parse_args(argv)
     paths = [Path(p) for p in a.bench] or [build_dir("bench") / "hw.json"]
     try:
@@ -97,11 +124,12 @@ def main(argv: list[str] | None = None) -> int:
     if not rows:
         print(f"error: {', '.join(map(str, paths))}: no bench rows to fit", file=sys.stderr)
         return 1
-    result = fit(rows)
+    result = fit(rows, dict(a.fix))
     doc = {"doc": "Per-unit LUT costs of the RTL (bwsnn/cost.py), fitted by python -m sim.fit_costs to the "
                   "hardware bench's Yosys runs listed in rows (estimate: this fit's, lut: Yosys's). Do not edit: "
                   "rerun the bench and the fit.",
-           "fitted": datetime.date.today().isoformat(), "bench": [str(p) for p in paths], **result}
+           "fitted": datetime.date.today().isoformat(), "bench": [str(p) for p in paths], **result,
+           **({"fixed_source": a.fix_source} if a.fix else {})}
     a.out.write_text(json.dumps(doc, indent=1) + "\n")
     print(f"{a.out}: {', '.join(f'{k} {v:g}' for k, v in result['lut'].items())}; "
           f"{len(rows)} designs, worst estimate {100 * result['max_rel_error']:.1f}% off")

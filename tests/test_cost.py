@@ -31,9 +31,11 @@ def _row(art, fold, costs: dict[str, float], name: str) -> dict:
             "lut": sum(layer) + costs["interface"]}
 
 
-def test_the_fit_recovers_known_costs() -> None:
-    costs = {"engine": 300.0, "popcount": 1.5, "lif": 90.0, "acc": 12.0, "frame": 0.8, "window": 2.0,
-             "interface": 700.0}
+KNOWN = {"engine": 300.0, "popcount": 1.5, "lif": 90.0, "acc": 12.0, "frame": 0.8, "window": 2.0, "pool": 1.2,
+         "interface": 700.0}
+
+
+def _known_rows() -> list:
     rows = []
     for seed in range(6):
         dense = random_artifact((64, 48, 48, 10), T=1 + seed % 3, seed=seed)
@@ -41,10 +43,32 @@ def test_the_fit_recovers_known_costs() -> None:
         for art in (dense, conv):
             for target in (64, 512, 4096):
                 fold = planner.plan(art, target, Budget(1e9, 1e9))
-                rows.append((art, _row(art, fold, costs, f"m{seed}-{target}")))
-    got = fit_costs.fit(rows)
-    assert got["max_rel_error"] < 0.01
+                rows.append((art, _row(art, fold, KNOWN, f"m{seed}-{target}")))
+    return rows
+
+
+def test_the_fit_recovers_known_costs() -> None:
+    got = fit_costs.fit(_known_rows())
+    assert got["max_rel_error"] < 0.01 and got["fixed"] == []
     assert got["lut"]["interface"] == 700.0
+
+
+def test_a_fixed_price_is_kept_and_the_rest_fitted_around_it() -> None:
+    """--fix lif=... (a unit's own measurement): the other units are fitted to what is left; the wrong price
+    for it shows in the others' error."""
+    right = fit_costs.fit(_known_rows(), {"lif": 90.0})
+    assert right["lut"]["lif"] == 90.0 and right["fixed"] == ["lif"] and right["max_rel_error"] < 0.01
+    assert abs(right["lut"]["engine"] - 300.0) < 1 and abs(right["lut"]["popcount"] - 1.5) < 0.01
+    wrong = fit_costs.fit(_known_rows(), {"lif": 0.0})
+    assert wrong["lut"]["lif"] == 0.0 and wrong["lut"] != right["lut"]
+
+
+@pytest.mark.parametrize("text", ["lif", "lif=", "lif=-1", "luts=3", "lif=nan"])
+def test_a_bad_fixed_price_is_one_line(text: str, capsys: pytest.CaptureFixture) -> None:
+    with pytest.raises(SystemExit) as e:
+        fit_costs.main(["--fix", text, "--out", "/dev/null"])
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and err.count("\n") == 1 and "--fix: expected FEATURE=LUTS" in err, err
 
 
 def test_plan_stays_within_the_budget() -> None:
