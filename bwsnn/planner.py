@@ -79,11 +79,12 @@ def plan(art: Artifact, target_cycles: int = DEFAULT_TARGET_CYCLES, budget: Budg
                         if c >= target_cycles} | {target_cycles})
     fold = least
     for interval in intervals:
-        fold = tuple(next((f for f in fs if layer_cycles(l, f) <= interval), fs[-1])
+        # budgeted as built: the shallow shortcut read's extra PEs cost accumulators and LIF lanes
+        fold = tuple(_shallow_skip_read(l, next((f for f in fs if layer_cycles(l, f) <= interval), fs[-1]))
                      for l, fs in zip(art.layers, options))
         if estimate_luts(art, fold, costs) <= lut_cap and estimate_bram36(art, fold) <= bram_cap:
             break
-    return tuple(_shallow_skip_read(l, f) for l, f in zip(art.layers, fold))
+    return fold
 
 
 #: the widest multiplexer a dense layer's shortcut read may be (its frame buffer's second port picks PE of
