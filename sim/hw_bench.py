@@ -180,6 +180,7 @@ class Anchor:
     images_per_s: float
     device: str
     lut: int | None = None
+    bram36: float | None = None
 
     @property
     def label(self) -> str:
@@ -193,13 +194,34 @@ class Anchor:
 #: finn-examples' CNV-W1A1 on the PYNQ-Z1/Z2 (CIFAR-10, issue 27). Skydiver (a spiking CNN on the larger
 #: xc7z045, issue 17). SyncNN (a spiking LeNet, ARM-FPGA SoCs, ACM TRETS 2022: 99.6 %, 13,086 frames/s).
 REFERENCES = (
-    Anchor("BNN-PYNQ LFC-W1A1", "mnist", 98.4, 100e6 / 512, "xc7z020", 28360),
+    Anchor("BNN-PYNQ LFC-W1A1", "mnist", 98.4, 100e6 / 512, "xc7z020", 28360, 110),
     Anchor("Skydiver SNN", "mnist", 98.5, 22.6e3, "xc7z045"),
     Anchor("SyncNN SNN", "mnist", 99.6, 13086, "Zynq SoC"),
-    Anchor("BNN-PYNQ CNV-W1A1", "cifar10", 79.22, 3050, "xc7z020", 26072),
-    Anchor("finn-examples CNV-W1A1", "cifar10", 84.19, 3020, "xc7z020"),
+    Anchor("BNN-PYNQ CNV-W1A1", "cifar10", 79.22, 3050, "xc7z020", 26072, 124),
+    Anchor("finn-examples CNV-W1A1", "cifar10", 84.19, 3020, "xc7z020", 21135, 98),
 )
 DATASET_TITLES = {"digits": "digits (8x8)", "mnist": "MNIST", "fashion": "Fashion-MNIST", "cifar10": "CIFAR-10"}
+
+
+def results_table(rows: list[dict]) -> str:
+    """The README's results: each row's accuracy and design in one line, then the published anchors of the
+    rows' datasets (marked as such)."""
+    lines = ["| model | dataset | accuracy % | cycles/image | images/s @100 MHz | LUT | RAMB36 | LUT levels |",
+             "|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        acc = "-" if r["accuracy"] is None else f"{r['accuracy']:.2f}"
+        depth = "-" if r["logic_depth"] is None else str(r["logic_depth"])
+        lines.append(f"| {r['model']} | {DATASET_TITLES.get(r['dataset'], r['dataset'])} | {acc} | "
+                     f"{r['cycles_per_image']:,.1f} | {r['images_per_s_100mhz']:,.0f} | {r['lut']:,} | "
+                     f"{r['bram36']:g} | {depth} |")
+    datasets = {r["dataset"] for r in rows}
+    for a in REFERENCES:
+        if a.dataset in datasets:
+            lut = "-" if a.lut is None else f"{a.lut:,}"
+            bram = "-" if a.bram36 is None else f"{a.bram36:g}"
+            lines.append(f"| *{a.name}, {a.device} (published)* | {DATASET_TITLES[a.dataset]} | {a.accuracy:g} | - | "
+                         f"{a.images_per_s:,.0f} | {lut} | {bram} | - |")
+    return "\n".join(lines) + "\n"
 
 
 def _rate(v: float) -> str:
