@@ -35,11 +35,6 @@ COSTS_PATH = Path(__file__).with_name("lut_costs.json")
 #: what a layer's LUTs scale with (:func:`layer_features`), in the order of the fit
 FEATURES = ("engine", "popcount", "lif", "acc", "frame", "window", "pool")
 
-#: the part of a layer each feature prices: its engine (``layer<i>``) or its input side, the buffer it reads
-#: with the window generator and read ports or the pool (``buf<i>``, ``win<i>``, ``rd<i>``, ``pool<i>``); the
-#: fit (sim.fit_costs) fits each part to its own Yosys count, which tells the features apart
-ENGINE_FEATURES = ("engine", "popcount", "lif", "acc")
-
 #: (width, depth) of a RAMB36E1 and of a RAMB18E1 (half a tile), simple dual port (UG473 tables 1-3, 1-4)
 RAMB36 = ((1, 32768), (2, 16384), (4, 8192), (9, 4096), (18, 2048), (36, 1024), (72, 512))
 RAMB18 = ((1, 16384), (2, 8192), (4, 4096), (9, 2048), (18, 1024), (36, 512))

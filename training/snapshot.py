@@ -32,6 +32,7 @@ def snapshot(run_dir: Path, out: Path, data_dir: str | None = None) -> dict:
     art = fold(model, ds.classes, model.cfg.input_shape if model.cfg.stack else ds.shape,
                info={"dataset": ds.name, "snapshot_of": str(run_dir), "snapshot_epoch": state["epoch"],
                      "preset": cfg.preset})
+    out.parent.mkdir(parents=True, exist_ok=True)
     art.save(out)
     return art.info
 
@@ -39,7 +40,7 @@ def snapshot(run_dir: Path, out: Path, data_dir: str | None = None) -> dict:
 def main(argv: list[str] | None = None) -> int:
     ap = cli.Parser(prog="python -m training.snapshot", description=__doc__.split("\n\n")[0].split(": ", 1)[1])
     ap.add_argument("run_dir", type=cli.existing_dir, help="the run's --out folder (its train_state.pt)")
-    ap.add_argument("out", type=Path, help="the artifact to write (*.bwsnn.npz)")
+    ap.add_argument("out", type=cli.output_file, help="the artifact to write (*.bwsnn.npz)")
     ap.add_argument("--data-dir", type=cli.existing_dir, help="the dataset's folder (default: the run's)")
     a: argparse.Namespace = ap.parse_args(argv)
     try:
