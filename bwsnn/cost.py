@@ -20,10 +20,12 @@ from typing import Protocol
 from bwsnn import jsonfile
 from bwsnn.artifact import Artifact, Pool
 from bwsnn.boards import get_board
+from bwsnn.limits import BRAM_MIN_BITS
+from bwsnn.params import fan, window_hold
 
 
 class Fold(Protocol):
-    """What the model reads of a layer's folding (:class:`bwsnn.params.Fold`, which plans with this module)."""
+    """What the model reads of a layer's folding (:class:`bwsnn.params.Fold`)."""
 
     pe: int
     simd: int
@@ -33,12 +35,11 @@ class Fold(Protocol):
 COSTS_PATH = Path(__file__).with_name("lut_costs.json")
 
 #: what a layer's LUTs scale with (:func:`layer_features`), in the order of the fit
-FEATURES = ("engine", "popcount", "lif", "acc", "frame", "window", "pool")
+FEATURES = ("engine", "popcount", "lif", "acc", "frame", "frame_read", "window", "line", "read", "pool")
 
 #: (width, depth) of a RAMB36E1 and of a RAMB18E1 (half a tile), simple dual port (UG473 tables 1-3, 1-4)
 RAMB36 = ((1, 32768), (2, 16384), (4, 8192), (9, 4096), (18, 2048), (36, 1024), (72, 512))
 RAMB18 = ((1, 16384), (2, 8192), (4, 4096), (9, 2048), (18, 1024), (36, 512))
-BRAM_MIN_BITS = 8192  # memories from this size on are block RAM, smaller ones LUT RAM (hw/rtl/bwsnn_pmem.v)
 
 #: the shares of the board the planner may fill: the rest is headroom for the overlay's PS interconnect and
 #: DMA, and for placement and routing (the xc7z020 designs of BNN-PYNQ use about half of its LUTs)
@@ -60,23 +61,42 @@ def default_budget(board: str | None = None) -> Budget:
     return Budget(LUT_SHARE * cap["lut"], BRAM_SHARE * cap["bram36"])
 
 
+def _mux_luts(ways: int) -> int:
+    """LUT6s per output bit of a ``ways``:1 multiplexer tree (each LUT6 takes 4 of the inputs to 1)."""
+    return -(-(ways - 1) // 3)
+
+
 def layer_features(art: Artifact, i: int, fold: Fold) -> dict[str, int]:
     """What layer ``i``'s LUTs (engine or pool, window generator, input buffer) scale with at ``fold``:
     ``engine`` 1 per synaptic layer (its counters, memories' ports, control); ``popcount`` the popcount
-    inputs (PE x SIMD x planes: input.bits at layer 0, else T); ``lif`` the LIF units (LIF lanes x T);
-    ``acc`` the chunk accumulators (PE x planes); ``frame`` a dense layer's input shift register (banks x
-    planes x n_in bits); ``window`` a window generator's K x K x C window (planes x its bits); ``pool`` a pool's
-    window, the same count (its generator, map buffer and OR cost another price per bit)."""
+    inputs ((PE + 1) x SIMD x planes, planes: input.bits at layer 0, else T; the input's own popcount is a lane
+    too); ``lif`` the LIF units (LIF lanes x T); ``acc`` the chunk accumulators (PE x planes); ``frame`` a
+    dense layer's input shift register (banks x planes x n_in bits) and, for one read by a shortcut too
+    (flip-flops, two read ports), ``frame_read``: the multiplexers of its chunk and shortcut reads (LUTs per
+    bit x bits; their bank selects ride on the price). A conv2d's window generator: ``window`` the K x K x C
+    window bits of all planes its FIFO holds (none without one, :func:`bwsnn.params.window_hold`: LUT RAM,
+    most of a wide window's LUTs), ``line`` its line buffer's K - 1 rows of C bits per plane (LUT RAM, twice
+    the LUTs per bit past 32 columns), ``read`` the multiplexer that hands the engine a chunk of the window
+    (LUTs per bit x SIMD x planes); ``pool`` a pool's window, the same count (its generator, map buffer and
+    OR cost another price per bit)."""
     l = art.layers[i]
     planes, banks = (art.input_bits, 2) if i == 0 else (art.T, 3)
     if isinstance(l, Pool):
         return {"pool": planes * l.window.kernel ** 2 * l.in_shape[2]}
-    out = {"engine": 1, "popcount": fold.pe * min(fold.simd, l.n_in) * planes, "lif": fold.lif * art.T,
+    out = {"engine": 1, "popcount": (fold.pe + 1) * min(fold.simd, l.n_in) * planes, "lif": fold.lif * art.T,
            "acc": fold.pe * planes}
     if l.window is None:
         out["frame"] = banks * planes * l.n_in
-    else:
-        out["window"] = planes * l.n_in
+        if i > 0 and l.skip_from is not None:  # a shortcut's second read port: the buffer is flip-flops
+            out["frame_read"] = planes * (fold.simd * _mux_luts(-(-l.n_in // fold.simd))
+                                    + fold.pe * _mux_luts(-(-l.n_in // fold.pe)))
+        return out
+    k, c = l.window.kernel, l.in_shape[2]
+    columns = (l.out_shape[1] - 1) * l.window.stride + k
+    n_in = fan(l)[0]
+    out["window"] = planes * n_in if window_hold(l, fold) else 0
+    out["line"] = planes * (k - 1) * c * -(-columns // 32)
+    out["read"] = planes * min(fold.simd, n_in) * _mux_luts(-(-n_in // fold.simd))
     return out
 
 

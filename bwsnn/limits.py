@@ -11,4 +11,5 @@ MAX_FRAC_BITS = 24  # fraction bits of the gain / bias fixed point
 # of a simulated run (on a board, host.transport reads the real one)
 CLOCK_HZ = get_board().clock_hz
 CLOCK_PERIOD_NS = 1_000_000_000 // CLOCK_HZ
+BRAM_MIN_BITS = 8192  # memories from this size on are block RAM, smaller ones LUT RAM (hw/rtl/bwsnn_pmem.v)
 MAX_MAP = 1 << 22  # values in one conv/pool (H, W, C) map: the file does not back a map's size, this bounds it

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bwsnn.artifact import AnyLayer, Artifact, ArtifactError, Layer, Pool
-from bwsnn.cost import BRAM_MIN_BITS
+from bwsnn.limits import BRAM_MIN_BITS
 
 MIN_SIMD = 32
 DESC_STRIDE = 1
@@ -134,15 +134,51 @@ def folding(art: Artifact, pe_simd: list[tuple[int, int]] | tuple[tuple[int, int
     return tuple(_fold(int(pe), int(simd), *fan(l)) for (pe, simd), l in zip(pe_simd, art.layers))
 
 
+#: the deepest window FIFO (bwsnn_window's HOLD): a RAM32M's 32 entries, 4 LUTs per 6 bits of window
+MAX_WINDOW_HOLD = 32
+#: a conv2d whose engine works this many cycles or more on each window gets no window FIFO (HOLD 0): the head's
+#: 2-cycle hand-over costs it <= 3 % of its interval, and the FIFO's LUT RAM is most of a wide window's LUTs
+#: (a 3 x 3 x 128 window of 2 steps, python -m hw.units: 2,180 LUT with a FIFO, of which ~1,540 LUT RAM)
+HEAD_ONLY_ROWS = 64
+
+
+def _window_start(l: AnyLayer) -> int:
+    """Cycles of a frame's walk before its first window: its first K - 1 rows and K pixels, a few more in the
+    pipeline."""
+    k = l.window.kernel
+    return (k - 1) * ((l.out_shape[1] - 1) * l.window.stride + k) + k + 4
+
+
+def _window_rows(l: AnyLayer, f: Fold) -> int:
+    """The engine's cycles per window (groups x chunks); a pool's, as the FIFO is sized, from its (C, C) fan."""
+    n_in, n_out = fan(l)
+    return _cdiv(n_out, f.pe) * _cdiv(n_in, f.simd)
+
+
+def window_hold(l: AnyLayer, f: Fold) -> int:
+    """bwsnn_window's HOLD for a conv2d or pool layer at ``f``: 0 (the head alone) for a conv2d engine of
+    :data:`HEAD_ONLY_ROWS` or more cycles per window whose work on one window hides a frame's start; else
+    windows enough that the start fits in the engine's work on the windows held, so that frames follow each
+    other without a bubble: a power of two, 4 .. :data:`MAX_WINDOW_HOLD`."""
+    rows, start = _window_rows(l, f), _window_start(l)
+    if isinstance(l, Layer) and rows >= max(HEAD_ONLY_ROWS, start):
+        return 0
+    need = -(-start // rows) + 2
+    return min(MAX_WINDOW_HOLD, max(4, 1 << (need - 1).bit_length()))
+
+
 def layer_cycles(l: AnyLayer, f: Fold) -> int:
-    """Cycles per image: the engine's groups x chunks rows per output position, or for a conv2d / pool the
-    window generator's walk where that is longer (bwsnn_window: one padded input pixel per cycle over the
-    (H' - 1) S + K rows and (W' - 1) S + K columns a window uses, and one cycle between frames; it holds two
-    windows, so the engine works on while it fills a row's first window)."""
+    """Cycles per image: the engine's groups x chunks rows per output position (2 more where the window
+    generator has no FIFO, :func:`window_hold`: the walk hands the next window over 2 cycles after the take),
+    or for a conv2d / pool the window generator's walk where that is longer (bwsnn_window: one padded input
+    pixel per cycle over the (H' - 1) S + K rows and (W' - 1) S + K columns a window uses, and one cycle
+    between frames; its FIFO holds windows, so the engine works on while it fills a row's first window)."""
     n_in, n_out = fan(l)
     rows = 0 if isinstance(l, Pool) else _cdiv(n_out, f.pe) * _cdiv(n_in, f.simd)
     if l.window is None:
         return rows
+    if window_hold(l, f) == 0:
+        rows += 2
     k, s = l.window.kernel, l.window.stride
     oh, ow = l.out_shape[:2]
     return max(oh * ow * rows, ((oh - 1) * s + k) * ((ow - 1) * s + k) + 1)

@@ -34,6 +34,7 @@ from bwsnn.params import (
     layout,
     lif_const_bits,
     memories,
+    window_hold,
 )
 from bwsnn.planner import DEFAULT_TARGET_CYCLES
 from bwsnn.regmap import REGMAP, Regmap
@@ -184,22 +185,6 @@ def layer_unit(art: Artifact, lay: Layout, i: int, mem_dir: Path) -> str:
             + "\nendmodule\n`default_nettype wire\n")
 
 
-#: the deepest window FIFO (bwsnn_window's HOLD): a RAM32M's 32 entries, 4 LUTs per 6 bits of window
-MAX_WINDOW_HOLD = 32
-
-
-def window_hold(art: Artifact, lay: Layout, i: int) -> int:
-    """bwsnn_window's HOLD for conv layer ``i``: windows enough that the walk through a frame's first K - 1 rows
-    and K pixels (no window: (K - 1) W' + K cycles, a few more in the pipeline) fits in the engine's work on
-    the windows held, R = groups x chunks cycles each, so that frames follow each other without a bubble; a
-    power of two, 4 .. :data:`MAX_WINDOW_HOLD`."""
-    win, ll = art.layers[i].window, lay.layers[i]
-    wu = (art.layers[i].out_shape[1] - 1) * win.stride + win.kernel
-    start = (win.kernel - 1) * wu + win.kernel + 4
-    need = -(-start // (ll.groups * ll.chunks)) + 2
-    return min(MAX_WINDOW_HOLD, max(4, 1 << (need - 1).bit_length()))
-
-
 def _window_stage(art: Artifact, lay: Layout, i: int, src: str) -> tuple[list[str], dict[str, str]]:
     """A conv2d layer's window generator over the map ``src`` and its chunk / centre-tap read ports: the lines
     and the engine's input ports."""
@@ -215,7 +200,7 @@ def _window_stage(art: Artifact, lay: Layout, i: int, src: str) -> tuple[list[st
              f"wire [{idx_bits(ll.groups) - 1}:0] {n}_r2_idx;", f"wire [{planes * f.pe - 1}:0] {n}_r2_data;",
              "/* verilator lint_on UNUSEDSIGNAL */",
              f"bwsnn_window #(.H({h}), .W({w}), .C({c}), .P({planes}), .K({win.kernel}), .S({win.stride}), "
-             f".PAD({win.padding}), .HOLD({window_hold(art, lay, i)})) win{i} (\n    .clk(clk), .rst(rst), "
+             f".PAD({win.padding}), .HOLD({window_hold(l, f)})) win{i} (\n    .clk(clk), .rst(rst), "
              f".m_avail({src}_r_avail), "
              f".m_addr({src}_r_idx), .m_data({src}_r_data), .m_done({src}_r_done),\n    .o_valid({n}_valid), "
              f".o_data({n}_data), .o_last({n}_last), .o_next({n}_next));",

@@ -86,6 +86,8 @@ UNIT_BENCHES: dict[str, tuple[list[str], dict[str, int | str]]] = {
     # stride 1 with padding (a window per cycle along a row, as mnist-conv's layers); a 1x1 (no line buffer)
     "bwsnn_window@s1": (["bwsnn_window.v"], {"H": 5, "W": 7, "C": 2, "P": 2, "K": 3, "S": 1, "PAD": 1}),
     "bwsnn_window@1x1": (["bwsnn_window.v"], {"H": 3, "W": 4, "C": 5, "P": 1, "K": 1, "S": 1, "PAD": 0}),
+    # no FIFO (a slow consumer's generator): the head alone, handed over 2 cycles after each take
+    "bwsnn_window@head": (["bwsnn_window.v"], {"H": 5, "W": 7, "C": 2, "P": 2, "K": 3, "S": 1, "PAD": 1, "HOLD": 0}),
     # odd sizes: the last row and column fit no window and are dropped
     "bwsnn_pool": (["bwsnn_pool.v", "bwsnn_window.v"], {"H": 7, "W": 5, "C": 3, "P": 2, "K": 2, "S": 2}),
 }
@@ -211,6 +213,9 @@ RANDOM_CASES: dict[str, tuple[dict, PeSimd | None]] = {
     # bwsnn.random_artifact.CONV_STACK on 11x9x2: 3x3 padding 1 with a shortcut, a pool dropping the last row
     # and column, a 1x1 conv with a shortcut from that pool, an overlapping pool (2, stride 1), a stride-2 conv,
     # 5 and 11 channels (PE 1), dense layers after the flatten; the plan's folding
+    # slice sums registered halfway (SIMD > 256): 300 2-bit pixels, then 300 spikes, in one 512-input chunk each
+    # (slices past the fan-in are 0)
+    "wide_simd": (dict(sizes=(300, 300, 10), T=2, seed=13, input_bits=2), ((1, 512), (1, 512))),
     "conv_stack": (dict(stack=None, input_shape=(11, 9, 2), T=2, seed=3), None),
     # 3x3 without padding, then a shortcut conv of 3 chunks x 4 groups with fewer LIF lanes than PE, 3-bit
     # input, T = 5, soft reset, 8-bit membranes, a pool into a 2-chunk dense output layer
@@ -221,8 +226,9 @@ RANDOM_CASES: dict[str, tuple[dict, PeSimd | None]] = {
 
 
 # Layer engines with their own bench: 8-bit pixels with fewer LIF lanes than PE; 3-bit pixels in several
-# chunks; a shortcut, several chunks and padding neurons; the output layer
-LAYER_CASES = (("sat_soft", 0), ("fanin_hard", 0), ("fanin_hard", 1), ("fanin_hard", 2))
+# chunks; a shortcut, several chunks and padding neurons; the output layer; the slice sums registered halfway
+LAYER_CASES = (("sat_soft", 0), ("fanin_hard", 0), ("fanin_hard", 1), ("fanin_hard", 2), ("wide_simd", 0),
+               ("wide_simd", 1))
 
 
 def random_case(name: str, reload: bool = False) -> tuple[Artifact, PeSimd | None]:

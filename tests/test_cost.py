@@ -31,8 +31,8 @@ def _row(art, fold, costs: dict[str, float], name: str) -> dict:
             "lut": sum(layer) + costs["interface"]}
 
 
-KNOWN = {"engine": 300.0, "popcount": 1.5, "lif": 90.0, "acc": 12.0, "frame": 0.8, "window": 2.0, "pool": 1.2,
-         "interface": 700.0}
+KNOWN = {"engine": 300.0, "popcount": 1.5, "lif": 90.0, "acc": 12.0, "frame": 0.8, "frame_read": 2.5, "window": 2.0,
+         "line": 1.1, "read": 1.0, "pool": 1.2, "interface": 700.0}
 
 
 def _known_rows() -> list:
@@ -51,6 +51,8 @@ def test_the_fit_recovers_known_costs() -> None:
     got = fit_costs.fit(_known_rows())
     assert got["max_rel_error"] < 0.01 and got["fixed"] == []
     assert got["lut"]["interface"] == 700.0
+    # every unit identified (the rows hold shortcut reads, windows with and without a FIFO, pools)
+    assert all(abs(got["lut"][k] - v) <= 0.1 * v for k, v in KNOWN.items()), got["lut"]
 
 
 def test_a_fixed_price_is_kept_and_the_rest_fitted_around_it() -> None:

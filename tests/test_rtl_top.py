@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from bwsnn import artifact, golden
-from bwsnn.params import folding, layout
+from bwsnn.params import folding, layout, window_hold
 from bwsnn.planner import _folds, plan
 from bwsnn.random_artifact import random_conv_artifact, random_images
 from sim.run_rtl import RANDOM_CASES, check_results, digits_images, random_case, run_top, sim_build
@@ -87,6 +87,24 @@ def test_conv_window_per_cycle_back_to_back() -> None:
     report = run_top(art, random_images(art, 10, seed=2), sim_build("test_conv_window_per_cycle"), "verilator",
                      [(f.pe, f.simd) for f in fold], pauses=False, testcase="test_stream")
     assert walk <= report["cycles_per_image"] <= walk + 2, report
+
+
+def test_window_without_fifo_under_backpressure_and_back_to_back() -> None:
+    """A conv engine of many cycles per window gets a window generator without a FIFO (bwsnn.params.window_hold:
+    the head alone, its LUT RAM saved): every result the golden model's under random backpressure, and fed back
+    to back it runs at the planned interval, 2 cycles of hand-over per window included."""
+    art = random_conv_artifact(input_shape=(5, 5, 64), stack=(("conv", 16, 3, 1, 1), ("pool", 2, 2), ("dense", 10)),
+                               seed=7, input_bits=1)
+    pe_simd = ((1, 64), (1, 32), (2, 32))
+    fold = folding(art, pe_simd)
+    lay = layout(art, fold)
+    assert lay.layers[0].groups * lay.layers[0].chunks == 16 * 9 and window_hold(art.layers[0], fold[0]) == 0
+    assert lay.layers[0].cycles == 25 * (16 * 9 + 2) == max(ll.cycles for ll in lay.layers)
+    x = random_images(art, 8, seed=5)
+    run_top(art, x, sim_build("test_head_window"), "verilator", pe_simd, testcase="test_stream")
+    report = run_top(art, x, sim_build("test_head_window"), "verilator", pe_simd, pauses=False,
+                     testcase="test_stream")
+    assert lay.layers[0].cycles <= report["cycles_per_image"] <= lay.layers[0].cycles + 2, report
 
 
 def test_folds_that_are_not_powers_of_two_under_backpressure() -> None:

@@ -12,7 +12,8 @@
 // the layer's configuration (FRAC, LEAK, MB, SOFT: constant shifts, an MB-bit membrane) are fixed at synthesis.
 // Sums are ZW bits: |z| <= N_IN (spikes) or (2^IB - 1) N_IN (pixels).
 //
-// Pipeline: S0 issue (row, chunk, group) -> S1 RAM / buffer data, popcounts -> S2 accumulate -> Z group sums
+// Pipeline: S0 issue (row, chunk, group) -> S1 RAM / buffer data, popcounts -> (SIMD > 256: half the slice
+// sums) -> S2 accumulate -> Z group sums
 // -> Q serialize LL lanes, neuron parameters -> LIF chains (3 T) -> write.
 `default_nettype none
 module bwsnn_layer #(
@@ -198,16 +199,58 @@ module bwsnn_layer #(
         s1p_skip <= skip_x;
         for (q = 0; q <= PE; q = q + 1) s1p_part[q] <= part[q];
     end
-    reg [IN_PL*CW-1:0] pos [0:PE];  // popcount(input word k & w_p) at k CW; pos[PE]: popcount(input word k)
-    reg [NSP*CW-1:0] sums;       // the slices' counts, summed pairwise (a balanced tree; leaves past NS 0)
+    // The slices' counts summed pairwise (a balanced tree, leaves past NS 0), registered halfway where it is
+    // deeper than 3 adders (NS > 8: SIMD > 256), so that the engine keeps <= 8 LUT levels (a 1 x 512 lane's
+    // 4 adders after its 32-bit slices: 10 levels in one cycle). The register adds a cycle of latency only.
+    localparam integer LT = NSP > 1 ? $clog2(NSP) : 0;   // the tree's adder levels
+    localparam integer SPLIT = LT > 3 ? 1 : 0;
+    localparam integer NM = SPLIT != 0 ? NSP >> ((LT + 1) / 2) : 1;  // sums after the first half
+    reg [NSP*CW-1:0] sums;
+    reg [IN_PL*NM*CW-1:0] half [0:PE];  // input word k's NM partial sums at (k NM + j) CW
     always @(*)
         for (q = 0; q <= PE; q = q + 1)
             for (u = 0; u < IN_PL; u = u + 1) begin
                 sums = {(NSP*CW){1'b0}};
                 for (v = 0; v < NS; v = v + 1) sums[v*CW +: CW] = CW'(s1p_part[q][(u*NS + v)*PW +: PW]);
-                for (m = NSP / 2; m >= 1; m = m / 2)
+                for (m = NSP / 2; m >= NM; m = m / 2)
                     for (v = 0; v < m; v = v + 1) sums[v*CW +: CW] = sums[2*v*CW +: CW] + sums[(2*v+1)*CW +: CW];
-                pos[q][u*CW +: CW] = sums[CW-1:0];
+                half[q][u*NM*CW +: NM*CW] = sums[NM*CW-1:0];
+            end
+    wire [IN_PL*NM*CW-1:0] mid [0:PE];
+    wire                 t_valid, t_first, t_last, t_frame_last;
+    wire [GI-1:0]        t_g;
+    wire [IN_PL*PE-1:0]  t_skip;
+    generate
+        if (SPLIT != 0) begin : tree_reg
+            reg [IN_PL*NM*CW-1:0] r [0:PE];
+            reg tv;
+            always @(posedge clk) begin
+                for (q = 0; q <= PE; q = q + 1) r[q] <= half[q];
+                tv <= !rst && s1p_valid;
+            end
+            for (p = 0; p <= PE; p = p + 1) begin : lane
+                assign mid[p] = r[p];
+            end
+            assign t_valid = tv;
+        end else begin : tree_comb
+            for (p = 0; p <= PE; p = p + 1) begin : lane
+                assign mid[p] = half[p];
+            end
+            assign t_valid = s1p_valid;
+        end
+    endgenerate
+    bwsnn_delay #(.W(3 + GI + IN_PL * PE), .D(SPLIT)) tree_d (.clk(clk),
+        .d({s1p_first, s1p_last, s1p_frame_last, s1p_g, s1p_skip}),
+        .q({t_first, t_last, t_frame_last, t_g, t_skip}));
+    reg [IN_PL*CW-1:0] pos [0:PE];  // popcount(input word k & w_p) at k CW; pos[PE]: popcount(input word k)
+    reg [NM*CW-1:0] rest;
+    always @(*)
+        for (q = 0; q <= PE; q = q + 1)
+            for (u = 0; u < IN_PL; u = u + 1) begin
+                rest = mid[q][u*NM*CW +: NM*CW];
+                for (m = NM / 2; m >= 1; m = m / 2)
+                    for (v = 0; v < m; v = v + 1) rest[v*CW +: CW] = rest[2*v*CW +: CW] + rest[(2*v+1)*CW +: CW];
+                pos[q][u*CW +: CW] = rest[CW-1:0];
             end
 
     // ------------------------------------------------------------------ S2: popcounts
@@ -217,14 +260,14 @@ module bwsnn_layer #(
     reg [IN_PL*CW-1:0] s2_on;
     reg [IN_PL*PE-1:0] s2_skip;
     always @(posedge clk) begin
-        s2_valid <= !rst && s1p_valid;
-        s2_first <= s1p_first;
-        s2_last  <= s1p_last;
-        s2_frame_last <= s1p_frame_last;
-        s2_g <= s1p_g;
+        s2_valid <= !rst && t_valid;
+        s2_first <= t_first;
+        s2_last  <= t_last;
+        s2_frame_last <= t_frame_last;
+        s2_g <= t_g;
         for (q = 0; q < PE; q = q + 1) s2_pos[q] <= pos[q];
         s2_on <= pos[PE];
-        s2_skip <= s1p_skip;
+        s2_skip <= t_skip;
     end
     // Pixels: the weighted sum sum_b 2^b pop(plane_b & w) (and the same of pop(plane_b)), b < IB, through a 3-level
     // adder tree, registered between levels (latency, not interval). Spikes: the popcounts as they are.

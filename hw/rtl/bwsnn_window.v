@@ -13,9 +13,12 @@
 //               frame's last position; o_next (while o_valid) takes it. The head window is a register, up to
 //               HOLD more wait in a LUT-RAM FIFO, so the walk runs ahead of the consumer: through the next
 //               frame's first K - 1 rows, which emit no window, while the consumer works on this frame's last
-//               ones (HOLD windows of R cycles each hide a start of (K - 1) W + K cycles: hw/gen.py sizes it).
+//               ones (HOLD windows of R cycles each hide a start of (K - 1) W + K cycles: bwsnn/params.py
+//               sizes it). HOLD = 0: no FIFO (its LUT RAM, 4 LUTs per 6 window bits, is most of a wide
+//               window's cost): the walk hands each window to the head once it is free, 2 cycles after the
+//               take, for a consumer slow enough that a frame's start fits in its work on one window.
 //               The hand-over is registered: the walk sees the consumer's takes one cycle late (o_next reaches
-//               only the FIFO's read side, not the walk or the map's m_done).
+//               only the FIFO's read side or the head, not the walk or the map's m_done).
 `default_nettype none
 module bwsnn_window #(
     parameter integer H   = 5,
@@ -25,7 +28,7 @@ module bwsnn_window #(
     parameter integer K   = 3,
     parameter integer S   = 1,
     parameter integer PAD = 0,
-    parameter integer HOLD = 4,                                 // windows in the FIFO, a power of two >= 4
+    parameter integer HOLD = 4,                                 // windows in the FIFO: 0 or a power of two >= 4
     localparam integer OH   = (H + 2 * PAD - K) / S + 1,
     localparam integer OW   = (W + 2 * PAD - K) / S + 1,
     localparam integer HU   = (OH - 1) * S + K,                 // padded rows / columns a window uses
@@ -68,14 +71,13 @@ module bwsnn_window #(
     /* verilator lint_off UNSIGNED */  // K = 1: every pixel ends a window
     wire emits = 32'(py) >= K - 1 && 32'(px) >= K - 1 && dy % S == 0 && dx % S == 0;  // a window ends here
     /* verilator lint_on UNSIGNED */
-    // windows in the FIFO or on their way: the walk passes a point that emits only if a place stays free
-    localparam integer HI = $clog2(HOLD);
-    reg [HI:0] queued;                      // windows in the FIFO (not the head)
+    // the walk passes a point that emits only if a place stays free for its window (room: registers only, a
+    // take frees a place the next cycle)
     reg       b_valid, b_emit, b_last, b_in_map;
     /* verilator lint_off UNUSEDSIGNAL */  // K = 1: no line buffer to index
     reg [XI-1:0] b_px;
     /* verilator lint_on UNUSEDSIGNAL */
-    wire room = 32'(queued) + 32'(b_valid && b_emit) < HOLD;  // registers only: a take frees a place next cycle
+    wire room;
     wire step = running && (!emits || room);
     assign m_addr = addr;
     assign m_done = step && in_map && 32'(py) == YL && 32'(px) == XL;
@@ -135,32 +137,48 @@ module bwsnn_window #(
             cols[K - 1] <= col;
         end
 
-    // the FIFO (LUT RAM) and the head register (the consumer's window)
-    reg [P*WB:0]   fifo [0:HOLD-1];         // {last, window}
-    reg [HI-1:0]   wp, rp;
+    // the head register (the consumer's window) and, HOLD > 0, the FIFO before it (LUT RAM)
     reg [P*WB-1:0] head;
     reg            head_last, head_valid;
     wire push = b_valid && b_emit;
     wire pop = head_valid && o_next;
-    wire load = queued != {(HI + 1){1'b0}} && (!head_valid || pop);
     assign o_valid = head_valid;
     assign o_data = head;
     assign o_last = head_last;
-    always @(posedge clk) begin
-        if (rst) begin
-            queued <= {(HI + 1){1'b0}};
-            wp <= {HI{1'b0}};
-            rp <= {HI{1'b0}};
-            head_valid <= 1'b0;
-        end else begin
-            queued <= queued + (HI + 1)'(push) - (HI + 1)'(load);
-            if (push) wp <= wp + 1'b1;
-            if (load) rp <= rp + 1'b1;
-            if (load) head_valid <= 1'b1;
-            else if (pop) head_valid <= 1'b0;
+    generate
+        if (HOLD == 0) begin : head_only
+            // a window is stepped only when the head is free and none is on its way: a push finds it empty
+            assign room = !head_valid && !push;
+            always @(posedge clk) begin
+                if (rst) head_valid <= 1'b0;
+                else if (push) head_valid <= 1'b1;
+                else if (pop) head_valid <= 1'b0;
+                if (push) {head_last, head} <= {b_last, wnd};
+            end
+        end else begin : fifo_
+            localparam integer HI = $clog2(HOLD);
+            reg [HI:0]     queued;                  // windows in the FIFO (not the head)
+            reg [P*WB:0]   fifo [0:HOLD-1];         // {last, window}
+            reg [HI-1:0]   wp, rp;
+            wire load = queued != {(HI + 1){1'b0}} && (!head_valid || pop);
+            assign room = 32'(queued) + 32'(push) < HOLD;
+            always @(posedge clk) begin
+                if (rst) begin
+                    queued <= {(HI + 1){1'b0}};
+                    wp <= {HI{1'b0}};
+                    rp <= {HI{1'b0}};
+                    head_valid <= 1'b0;
+                end else begin
+                    queued <= queued + (HI + 1)'(push) - (HI + 1)'(load);
+                    if (push) wp <= wp + 1'b1;
+                    if (load) rp <= rp + 1'b1;
+                    if (load) head_valid <= 1'b1;
+                    else if (pop) head_valid <= 1'b0;
+                end
+                if (push) fifo[wp] <= {b_last, wnd};
+                if (load) {head_last, head} <= fifo[rp];
+            end
         end
-        if (push) fifo[wp] <= {b_last, wnd};
-        if (load) {head_last, head} <= fifo[rp];
-    end
+    endgenerate
 endmodule
 `default_nettype wire
