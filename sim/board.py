@@ -32,18 +32,21 @@ REG_TIMEOUT_CYCLES = 1000  # an AXI-Lite access answers in a few cycles; this on
 SIM_TIMEOUT_S = 2e-3  # default DMA time-out, simulated seconds (200k cycles: far above one image's latency)
 # The whole simulation's wall-time limit: only a guarantee against a stalled simulator, so generous
 # (digits model: Verilator ~0.1 s per image after ~3 s of parameter load; Icarus ~26 s for 5 images), and
-# growing with the design's interval: a CIFAR-sized design simulates a few thousand cycles per wall second.
+# growing with the design's interval and its parameter image: the CIFAR-10 design simulates ~1,300 cycles per
+# wall second alone on a core and ~500 beside two other jobs, and loads its 10k-word image in ~7 minutes there.
 WALL_TIMEOUT_S = 600.0
 WALL_S_PER_IMAGE = 10.0
-WALL_S_PER_CYCLE = 1e-3  # per image cycle: 1,000 simulated cycles per second, a slow simulator on a busy core
+WALL_S_PER_CYCLE = 4e-3  # per image cycle: 250 simulated cycles per second, a slow simulator on a busy core
+WALL_S_PER_WORD = 0.1  # per parameter word loaded (an AXI-Lite write through cocotb: ~40 ms on a busy core)
 
 _ERRORS = {c.__name__: c for c in (HostError, BitstreamError, MismatchError, DmaTimeout, DmaError,
                                    AcceleratorError, DataError, ArtifactError, InputError)}
 
 
-def wall_timeout_s(images: int, interval: int) -> float:
-    """The wall-time limit of a simulation of ``images`` images on a design of ``interval`` cycles per image."""
-    return WALL_TIMEOUT_S + images * max(WALL_S_PER_IMAGE, WALL_S_PER_CYCLE * interval)
+def wall_timeout_s(images: int, interval: int, words: int = 0) -> float:
+    """The wall-time limit of a simulation of ``images`` images on a design of ``interval`` cycles per image that
+    first loads ``words`` parameter words."""
+    return WALL_TIMEOUT_S + images * max(WALL_S_PER_IMAGE, WALL_S_PER_CYCLE * interval) + WALL_S_PER_WORD * words
 
 
 def error_record(e: Exception) -> dict[str, str]:
@@ -102,7 +105,9 @@ class SimBoard:
         hw_design = planner.design(hw_art, target) if hw_design is None else hw_design
         # One build per hardware artifact and design, like one .bit per design: its .mem files are part of the
         # build, so two artifacts sharing a directory would overwrite each other's initial weights.
-        key = hashlib.sha256(hw_design.image(hw_art).tobytes() + hw_design.to_json().encode()).hexdigest()[:12]
+        image = hw_design.image(hw_art)
+        self.words = len(image)  # what a parameter load writes
+        key = hashlib.sha256(image.tobytes() + hw_design.to_json().encode()).hexdigest()[:12]
         # absolute: the simulator runs in its own directory and finds each job through this path
         self.build_dir = (Path(build_dir or build_dir_default("sim_host")) / f"{simulator}-{key}").resolve()
         self.build_dir.mkdir(parents=True, exist_ok=True)
@@ -118,7 +123,8 @@ class SimBoard:
         t0 = time.perf_counter()
         with tempfile.TemporaryDirectory(dir=self.build_dir, prefix="job-") as d:
             job = Job(Path(d), str(Path(d) / "model.bwsnn.npz"), str(Path(d) / FILE_NAME), self.design.source,
-                      self.load_params, self.timeout_s, wall_timeout_s(len(x), self.interval),
+                      self.load_params, self.timeout_s,
+                      wall_timeout_s(len(x), self.interval, self.words if self.load_params else 0),
                       progress is not None)
             self.art.save(job.artifact)
             self.design.save(job.design)

@@ -89,6 +89,7 @@ def test_a_stalled_simulation_is_cut_off_in_wall_time(real: artifact.Artifact, d
     monkeypatch.setattr(sim_backend, "WALL_TIMEOUT_S", 0.5)
     monkeypatch.setattr(sim_backend, "WALL_S_PER_IMAGE", 0.0)
     monkeypatch.setattr(sim_backend, "WALL_S_PER_CYCLE", 0.0)
+    monkeypatch.setattr(sim_backend, "WALL_S_PER_WORD", 0.0)
     with pytest.raises(HostError, match="^simulation exceeded its wall-time limit of 0.5 s$"):
         Accelerator(real, backend="sim").predict(digits.x_test[:2])
 
@@ -98,6 +99,8 @@ def test_the_wall_time_limit_grows_with_the_images_and_the_interval() -> None:
     small, large = sim_backend.wall_timeout_s(64, 128), sim_backend.wall_timeout_s(64, 24576)
     assert small == sim_backend.WALL_TIMEOUT_S + 64 * sim_backend.WALL_S_PER_IMAGE
     assert large > small and sim_backend.wall_timeout_s(128, 24576) - large == large - sim_backend.WALL_TIMEOUT_S
+    # and with the parameter image it loads first (the CIFAR-10 design's ~10k words took ~7 minutes)
+    assert sim_backend.wall_timeout_s(64, 24576, 10_000) - large == 10_000 * sim_backend.WALL_S_PER_WORD >= 600
 
 
 def test_a_bitstream_built_as_another_design_is_refused_in_one_line() -> None:
