@@ -21,7 +21,7 @@ from bwsnn import jsonfile
 from bwsnn.artifact import Artifact, Pool
 from bwsnn.boards import get_board
 from bwsnn.limits import BRAM_MIN_BITS
-from bwsnn.params import fan, window_hold
+from bwsnn.params import window_hold
 
 
 class Fold(Protocol):
@@ -93,10 +93,9 @@ def layer_features(art: Artifact, i: int, fold: Fold) -> dict[str, int]:
         return out
     k, c = l.window.kernel, l.in_shape[2]
     columns = (l.out_shape[1] - 1) * l.window.stride + k
-    n_in = fan(l)[0]
-    out["window"] = planes * n_in if window_hold(l, fold) else 0
+    out["window"] = planes * l.n_in if window_hold(l, fold) else 0
     out["line"] = planes * (k - 1) * c * -(-columns // 32)
-    out["read"] = planes * min(fold.simd, n_in) * _mux_luts(-(-n_in // fold.simd))
+    out["read"] = planes * min(fold.simd, l.n_in) * _mux_luts(-(-l.n_in // fold.simd))
     return out
 
 
