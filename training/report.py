@@ -13,6 +13,11 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 
+def accuracy_per_step(step_scores: np.ndarray, labels: np.ndarray) -> list[float]:
+    """Accuracy % after each time step, from (N, T, classes) scores (golden.run's step_scores)."""
+    return [float(100.0 * np.mean(step_scores[:, t].argmax(-1) == labels)) for t in range(step_scores.shape[1])]
+
+
 def plot_curves(history: dict[str, list[float]], path: str | Path, title: str) -> None:
     """Loss per epoch, and the validation accuracy (%) where the run held images out (--val-size): without
     them there is no accuracy curve, so no empty panel either."""

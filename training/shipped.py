@@ -10,12 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
 from bwsnn import artifact, datasets, golden, jsonfile
 from bwsnn.paths import MODELS_DIR
 from training.package import ACTIVITY_IMAGES
-from training.report import activity
+from training.report import accuracy_per_step, activity
 
 
 class ShippedError(ValueError):
@@ -54,7 +52,7 @@ def evaluate(path: Path, data_dir: str | None) -> dict:
     art, report = read(path)
     ds = datasets.load(art.info["dataset"], data_dir, report.get("seed", 0))  # a seeded split (digits) is its run's
     steps = golden.run(art, ds.x_test).step_scores
-    per_step = [float(100.0 * np.mean(steps[:, t].argmax(-1) == ds.y_test)) for t in range(art.T)]
+    per_step = accuracy_per_step(steps, ds.y_test)
     if per_step != report["accuracy"]["per_step"]:
         raise ShippedError(f"{path}: golden accuracy per step {per_step}, its report says "
                            f"{report['accuracy']['per_step']}")

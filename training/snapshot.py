@@ -16,13 +16,12 @@ import sys
 from dataclasses import fields, replace
 from pathlib import Path
 
-import numpy as np
-
 from bwsnn import cli, datasets, golden
 from bwsnn.artifact import Artifact
 from training import checkpoint, torchfile
 from training.config import TrainConfig
 from training.fold import fold
+from training.report import accuracy_per_step
 
 
 def snapshot(run_dir: Path, out: Path, data_dir: str | None = None, command: str | None = None) -> dict:
@@ -59,8 +58,7 @@ def report(art: Artifact, state: dict, cfg: TrainConfig, ds: datasets.Dataset, e
     """A snapshot's report: the golden model's accuracy per step on the whole test set and what the run's state
     says so far (epochs finished, wall time, held-out accuracy per epoch), marked ``snapshot`` with the epoch
     folded."""
-    steps = golden.run(art, ds.x_test).step_scores
-    per_step = [float(100.0 * np.mean(steps[:, t].argmax(-1) == ds.y_test)) for t in range(art.T)]
+    per_step = accuracy_per_step(golden.run(art, ds.x_test).step_scores, ds.y_test)
     teacher = state.get("history", {}).get("teacher val acc") or [None]
     return {"command": command, "snapshot": {"epoch": epoch, "epochs_finished": state["epoch"], "of_epochs": cfg.epochs,
                                              "note": "the student of a run in progress, not its result"},
