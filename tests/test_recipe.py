@@ -1,5 +1,6 @@
 """The recipe's ingredients beyond the SEI-BWSNN parts: an EMA of the weights (evaluated, selected, resumed),
-label smoothing; the augmentation on channels is in tests/test_rgb.py."""
+label smoothing, the oscillation dampening, the two-stage start (real weights, then 1-bit; resumed in either
+stage); the augmentation on channels is in tests/test_rgb.py."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -10,8 +11,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from bwsnn import artifact
+from bwsnn import artifact, datasets
 from training import checkpoint, loop, train
+from training.model import BWSNN
 
 TINY = replace(train.PRESETS["digits"], hidden=(16, 16), epochs=3, teacher_epochs=1, val_size=200, export=False,
                ema=0.9, shift=1)
@@ -37,22 +39,27 @@ def test_averaged_swaps_the_ema_weights_in_and_out() -> None:
         torch.testing.assert_close(model.weight, w0 + 2.0)
 
 
-def test_an_ema_run_resumed_equals_the_uninterrupted_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    whole = train.run(TINY, tmp_path / "whole")
+@pytest.mark.parametrize("cfg, phase", [(TINY, "bwsnn"),
+                                        (replace(TINY, ema=0.0, real_epochs=2, dampen=1e-4), "real")])
+def test_a_run_resumed_equals_the_uninterrupted_run(cfg: train.TrainConfig, phase: str, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """An EMA run, and a two-stage run killed in its real-weight stage, go on exactly where they stopped."""
+    whole = train.run(cfg, tmp_path / "whole")
     real_save, count = checkpoint.save, [0]
 
     def save_then_die(where, state) -> None:
         real_save(where, state)
         count[0] += 1
-        if count[0] == 2:  # after the teacher and the student's first epoch
+        if count[0] == 2:  # after the teacher and the student's first epoch (of its real stage, if it has one)
             raise Killed
 
     with monkeypatch.context() as m:
         m.setattr(checkpoint, "save", save_then_die)
         with pytest.raises(Killed):
-            train.run(TINY, tmp_path / "killed")
-    assert "ema" in torch.load(tmp_path / "killed" / checkpoint.STATE_FILE, weights_only=False)
-    resumed = train.run(TINY, tmp_path / "killed", resume=True)
+            train.run(cfg, tmp_path / "killed")
+    state = torch.load(tmp_path / "killed" / checkpoint.STATE_FILE, weights_only=False)
+    assert state["phase"] == phase and ("ema" in state) == bool(cfg.ema)
+    resumed = train.run(cfg, tmp_path / "killed", resume=True)
     a, b = (artifact.load(tmp_path / d / "model.bwsnn.npz") for d in ("whole", "killed"))
     for la, lb in zip(a.layers, b.layers, strict=True):
         np.testing.assert_array_equal(la.weights, lb.weights)
@@ -84,3 +91,36 @@ def test_label_smoothing_reaches_both_losses() -> None:
     torch.testing.assert_close(loop.teacher_loss(cfg)(lambda x: logits, None, y), expected)
     torch.testing.assert_close(loop.student_loss(None, cfg)(lambda x: logits[None], None, y), expected)
     assert F.cross_entropy(logits, y) != expected
+
+
+def tiny_student() -> BWSNN:
+    torch.manual_seed(0)
+    return replace(TINY, conv=("c4",), hidden=()).student(datasets.load_digits())
+
+
+def test_dampening_pulls_each_latent_weight_towards_its_sign_and_vanishes_there() -> None:
+    model = tiny_student()
+    w = [layer.weight for layer in model.binary_layers()]
+    scales = [layer.quant_weight().value.abs().amax().item() for layer in model.binary_layers()]
+    before = [p.detach().clone() for p in w]
+    model.dampening().backward()
+    with torch.no_grad():
+        for p in w:
+            p.sub_(1e-4 * p.grad)
+    for p, b, s in zip(w, before, scales, strict=True):
+        inner = b.abs() < 0.9 * s  # inside the clip range [-s, s]; outside it the clip has no gradient
+        assert inner.any() and torch.all((p.abs() > b.abs())[inner]) and torch.equal(p.sign(), b.sign())
+    with torch.no_grad():
+        for layer in model.binary_layers():
+            layer.weight.copy_(layer.quant_weight().value)  # on the grid: nothing left to dampen
+    assert model.dampening().item() == pytest.approx(0.0, abs=1e-9)
+
+
+def test_the_real_weight_stage_computes_with_the_latent_weights() -> None:
+    model = tiny_student().eval()
+    conv = model.syn[0]
+    x = torch.rand(2, 3, 8, 8)[:, :1]
+    model.real_weights(True)
+    torch.testing.assert_close(conv(x), F.conv2d(x, conv.weight, padding=1))
+    model.real_weights(False)
+    torch.testing.assert_close(conv(x), F.conv2d(x, conv.weight.sign(), padding=1))

@@ -238,6 +238,7 @@ def test_training_is_reproducible_with_a_seed(tmp_path: Path) -> None:
     (["--kd-weight", "1.5"], "--kd-weight"), (["--kd-temperature", "-1"], "--kd-temperature"),
     (["--shift", "-1"], "--shift"), (["--teacher", "/nonexistent/t.pt"], "no such file"),
     (["--teacher-epochs", "-2"], "--teacher-epochs"), (["--preset", "nope"], "--preset"),
+    (["--dampen", "-0.001"], "--dampen: expected >= 0"), (["--real-epochs", "-1"], "--real-epochs: expected >= 0"),
 ])
 def test_train_cli_rejects_bad_options_in_one_line(argv: list[str], fragment: str, capsys) -> None:
     with pytest.raises(SystemExit) as e:

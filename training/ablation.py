@@ -5,9 +5,9 @@ the recipe's ingredients (:data:`RECIPE`), each a table of variants = overrides 
     python -m training.ablation --study recipe --preset P --train-size N --seeds 0,1,2 --data-dir DIR --out DIR
 
 Per seed, the first variant trains the teacher; every variant that changes the student only
-(:data:`STUDENT_FIELDS`: the SEI switches, the KD weight and temperature) loads that teacher, so those differ only
-in what they change; a variant that changes the data or the loss of both (augmentation, label smoothing, the EMA)
-trains its own. Every run is kept in ``--out``
+(:data:`STUDENT_FIELDS`: the SEI switches, the KD weight and temperature, the dampening, the student's epochs)
+loads that teacher, so those differ only in what they change; a variant that changes the data or the loss of
+both (augmentation, label smoothing, the EMA) trains its own. Every run is kept in ``--out``
 as ``<variant>-seed<k>.bwsnn.npz`` with its training report ``<variant>-seed<k>.json`` (the layout of
 ``models/``), so the table is re-measured from the artifacts by the golden model (:func:`summarize`, what
 ``make bench`` does) without retraining; a killed ablation continues where it stopped (finished runs are
@@ -38,10 +38,12 @@ VARIANTS: dict[str, dict[str, object]] = {
 RECIPE: dict[str, dict[str, object]] = {
     "preset": {}, "no-flip": {"flip": False}, "no-crop": {"shift": 0}, "label-smoothing-0.1": {"label_smoothing": 0.1},
     "ema-0.999": {"ema": 0.999}, "kd-weight-0.5": {"kd_weight": 0.5}, "kd-temperature-2": {"kd_temperature": 2.0},
+    # the oscillation remedy, and the two-stage start at the preset's student budget (half the epochs real)
+    "dampen-1e-4": {"dampen": 1e-4}, "two-stage": {"real_epochs": 3, "epochs": 3},
 }
 STUDIES = {"sei": VARIANTS, "recipe": RECIPE}
 #: config fields that change the student's training only: variants of just these share the seed's teacher
-STUDENT_FIELDS = frozenset({"kd", "shortcuts", "kd_weight", "kd_temperature"})
+STUDENT_FIELDS = frozenset({"kd", "shortcuts", "kd_weight", "kd_temperature", "dampen", "real_epochs", "epochs"})
 
 
 def run_name(variant: str, seed: int) -> str:

@@ -1,8 +1,9 @@
 """The per-epoch training state behind ``--resume``: ``<out>/train_state.pt``.
 
-Written atomically after every epoch of either phase (teacher, then student): the phase, epochs done, the
-model, optimizer and LR-schedule states, the best epoch so far (validation selection), the history, the
-elapsed seconds, the trained teacher (student phase) and every random generator's state. A run resumed from
+Written atomically after every epoch of each phase (teacher, the student's real-weight start if any, then the
+student): the phase, epochs done, the model, optimizer and LR-schedule states, the best epoch so far (validation
+selection), the history, the elapsed seconds, the trained teacher (student phases) and every random generator's
+state. A run resumed from
 it goes on exactly where the killed one stopped: on the same machine and thread count the result is the same
 as an uninterrupted run's (tests/test_training_resume.py checks that bit for bit).
 """
@@ -21,7 +22,8 @@ STATE_FILE = "train_state.pt"
 # fields of the training config that do not change the result: a resumed run may differ in them
 RESUME_FREE = ("device", "data_dir", "export")
 # config fields newer than some saved states, as those runs had them (every run before bf16 computed in fp32)
-BEFORE_FIELD = {"precision": "fp32", "flip": False, "label_smoothing": 0.0, "ema": 0.0}
+BEFORE_FIELD = {"precision": "fp32", "flip": False, "label_smoothing": 0.0, "ema": 0.0, "dampen": 0.0,
+                "real_epochs": 0}
 # what every saved state holds (train.train_models' context and fit's phase, see their on_epoch; a run with an
 # EMA of the weights holds "ema" too)
 STATE_KEYS = ("config", "history", "selection", "teacher", "phase", "epoch", "model", "opt", "sched",

@@ -39,6 +39,11 @@ class TrainConfig:
     flip: bool = False  # augmentation: random horizontal flip (natural images, clothes; never digits)
     label_smoothing: float = 0.0  # of the cross-entropy terms (teacher and student)
     ema: float = 0.0  # decay of an exponential moving average of the weights and BN statistics (0: off)
+    # against latent weights oscillating around 0: the weight of the dampening term (BWSNN.dampening; 0: off)
+    dampen: float = 0.0
+    # a two-stage start (as ReActNet trains): this many student epochs with real weights (spikes, BN, LIF as the
+    # student), then the `epochs` with 1-bit weights from there; 0: 1-bit weights from the start
+    real_epochs: int = 0
     seed: int = 0
     val_size: int = 0  # training images held out (seeded) to select the epoch; 0: no selection, the last epoch
     train_size: int = 0  # train on this many of the rest (a seeded subset: budget ablations); 0: all of them
@@ -67,6 +72,7 @@ class TrainConfig:
                  ("shift", self.shift >= 0, ">= 0"),
                  ("label_smoothing", 0 <= self.label_smoothing < 1, "0..1 (1 excluded)"),
                  ("ema", 0 <= self.ema < 1, "0 (off) or a decay in 0..1 (1 excluded)"),
+                 ("dampen", self.dampen >= 0, ">= 0 (0: off)"), ("real_epochs", self.real_epochs >= 0, ">= 0"),
                  ("val_size", self.val_size >= 0, ">= 0"), ("train_size", self.train_size >= 0, ">= 0"),
                  ("dataset", self.dataset in datasets.DATASETS or datasets.is_own(self.dataset),
                   " or ".join(sorted(datasets.DATASETS)) + " or an own FILE.npz")]

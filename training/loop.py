@@ -175,19 +175,22 @@ def teacher_loss(cfg: TrainConfig):
     return lambda model, xb, yb: F.cross_entropy(model(xb), yb, label_smoothing=cfg.label_smoothing)
 
 
-def student_loss(teacher: torch.nn.Module | None, cfg: TrainConfig):
+def student_loss(teacher: torch.nn.Module | None, cfg: TrainConfig, binary: bool = True):
+    """CE (+ KD from ``teacher``); with 1-bit weights (``binary``) + ``cfg.dampen`` x the oscillation dampening
+    (:meth:`training.model.BWSNN.dampening`)."""
     if teacher is not None:
         teacher = frozen_teacher(unwrap(teacher))
 
     def loss(model, xb, yb):
         logits = model(xb).mean(0)
         ce = F.cross_entropy(logits, yb, label_smoothing=cfg.label_smoothing)
+        damp = cfg.dampen * unwrap(model).dampening() if binary and cfg.dampen else 0.0
         if teacher is None:
-            return ce
+            return ce + damp
         with torch.no_grad():
             t_logits = teacher(xb)
         tau = cfg.kd_temperature
         kl = F.kl_div(F.log_softmax(logits / tau, -1), F.log_softmax(t_logits / tau, -1),
                       reduction="batchmean", log_target=True) * tau * tau
-        return (1 - cfg.kd_weight) * ce + cfg.kd_weight * kl
+        return (1 - cfg.kd_weight) * ce + cfg.kd_weight * kl + damp
     return loss

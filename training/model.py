@@ -177,6 +177,27 @@ class BWSNN(nn.Module):
         logits = self.out(_flatten_hwc(outs[-1].flatten(0, 1))).unflatten(0, (T, n))
         return (logits, outs, mems) if trace else logits
 
+    def binary_layers(self) -> list[QuantConv2d | QuantLinear]:
+        """Every layer with 1-bit weights: the convs, the dense layers and the classifier."""
+        return [m for m in self.modules() if isinstance(m, QuantConv2d | QuantLinear)]
+
+    def real_weights(self, real: bool) -> None:
+        """Train with the latent full-precision weights (True: a two-stage start's first stage, spikes with
+        real weights) or with the 1-bit weights they binarize to (False: the student itself)."""
+        for layer in self.binary_layers():
+            layer.weight_quant.disable_quant = real
+
+    def dampening(self) -> torch.Tensor:
+        """Nagel et al.'s oscillation dampening (ICML 2022) for 1-bit weights: sum over every binary layer of
+        ||clip(w) - q(w)||^2 / s^2, q(w) = s sign(w) held constant. Its gradient pulls each latent weight away
+        from 0 towards the +/-s it binarizes to, so a weight flips only under a gradient that persists."""
+        terms = []
+        for layer in self.binary_layers():
+            q = layer.quant_weight().value.detach()
+            s = q.abs().amax()
+            terms.append(((layer.weight.clamp(-s, s) - q) ** 2).sum() / (s * s))
+        return torch.stack(terms).sum()
+
 
 class Teacher(nn.Module):
     """Full-precision net of the student's shape (ReLU for LIF, max-pool, the shortcuts of ``cfg``): the KD

@@ -75,7 +75,7 @@ def package(trained: Trained, out: str | Path, command: str | None = None) -> di
     if cfg.export:
         export_qonnx(model, out / "model.qonnx.onnx")
     seconds = trained.seconds + time.time() - t0
-    epochs = cfg.epochs + (cfg.teacher_epochs if not cfg.teacher else 0)
+    epochs = cfg.real_epochs + cfg.epochs + (cfg.teacher_epochs if not cfg.teacher else 0)
     report = {
         "command": command,
         "dataset": ds.name, "split": ds.split, "preset": cfg.preset, "T": cfg.T,

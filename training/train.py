@@ -29,12 +29,17 @@ __all__ = ["PRESETS", "ConfigError", "TrainConfig", "main", "package", "parse_ar
            "train_models"]
 
 
+#: the phases of the student, in order: its real-weight start (``real_epochs``), then 1-bit weights
+STUDENT_PHASES = ("real", "bwsnn")
+
+
 def train_models(cfg: TrainConfig, ds: datasets.Dataset | None = None, out: str | Path | None = None,
                  resume: bool = False) -> Trained | None:
     """Teacher (unless loaded or KD is off and it gets no epochs), then the BW-SNN student with shortcuts and
-    KD as configured, both on the training set less ``cfg.val_size`` held-out images (the epoch selection's;
-    the test set is only measured, at the end). With ``out``, the state is saved there after every epoch and
-    ``resume`` continues from it. Returns None on the non-main ranks of a torchrun job."""
+    KD as configured (after ``cfg.real_epochs`` with real weights, if any), all on the training set less
+    ``cfg.val_size`` held-out images (the epoch selection's; the test set is only measured, at the end). With
+    ``out``, the state is saved there after every epoch and ``resume`` continues from it. Returns None on the
+    non-main ranks of a torchrun job."""
     cfg.check()
     dist = Dist(cfg.device)
     cfg = replace(cfg, precision=precision.resolve(cfg.precision, dist.device))  # recorded as run: bf16 / fp32
@@ -63,22 +68,30 @@ def train_models(cfg: TrainConfig, ds: datasets.Dataset | None = None, out: str 
     if cfg.teacher:
         torchfile.load_state(teacher, torchfile.read(cfg.teacher, "teacher state_dict"), cfg.teacher,
                              "teacher state_dict")
-    if state and state["phase"] == "bwsnn":
+    phase = state["phase"] if state else None
+    if phase in STUDENT_PHASES:
         torchfile.load_state(teacher, state["teacher"], Path(out) / checkpoint.STATE_FILE, "teacher state_dict")
         context |= {"history": state["history"], "selection": state["selection"], "teacher": state["teacher"]}
     teacher = dist.wrap(precision.layout(teacher, cfg.precision))
     if not cfg.teacher and (cfg.kd or cfg.teacher_epochs) and context["teacher"] is None:
         hist, context["selection"]["teacher"] = fit(
             teacher, teacher_loss(cfg), data, cfg.teacher_epochs, cfg, dist, "teacher",
-            validate(teacher), on_epoch, state if state and state["phase"] == "teacher" else None)
+            validate(teacher), on_epoch, state if phase == "teacher" else None)
         context["history"] = dict(hist)
     teacher.eval()
     context["teacher"] = copy_state(teacher)
     acc_teacher = accuracy(teacher, ds.x_test, ds.y_test, dist.device, cfg.input_bits)
     student = dist.wrap(precision.layout(cfg.student(ds), cfg.precision))
-    hist, selected = fit(student, student_loss(teacher if cfg.kd else None, cfg), data, cfg.epochs, cfg, dist,
-                         "bwsnn", validate(lambda x: student(x).mean(0)), on_epoch,
-                         state if state and state["phase"] == "bwsnn" else None)
+    kd_teacher = teacher if cfg.kd else None
+    if cfg.real_epochs and phase != "bwsnn":  # the two-stage start: its selected epoch is where 1-bit training starts
+        unwrap(student).real_weights(True)
+        hist, context["selection"]["real"] = fit(
+            student, student_loss(kd_teacher, cfg, binary=False), data, cfg.real_epochs, cfg, dist, "real",
+            validate(lambda x: student(x).mean(0)), on_epoch, state if phase == "real" else None)
+        context["history"] |= hist
+        unwrap(student).real_weights(False)
+    hist, selected = fit(student, student_loss(kd_teacher, cfg), data, cfg.epochs, cfg, dist, "bwsnn",
+                         validate(lambda x: student(x).mean(0)), on_epoch, state if phase == "bwsnn" else None)
     if not dist.main:
         return None
     model = unwrap(student).cpu().eval()
