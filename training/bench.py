@@ -3,9 +3,10 @@
 * The shipped models (models/*.bwsnn.npz, :mod:`training.shipped`): re-measured on their full test sets by
   the golden model, never retrained; they need --data-dir (or BWSNN_DATA_DIR), without it they are skipped.
 * The SEI-BWSNN ablation (:mod:`training.ablation`: shortcuts x KD over seeds, one shared teacher per seed):
-  the default preset's, retrained here (minutes); Fashion-MNIST's two kept ablations (:data:`KEPT_ABLATIONS`,
-  models/ablation-fashion and models/ablation-fashion-full), re-measured from their runs (with --data-dir),
-  each table also as a PNG beside train.md.
+  the default preset's, retrained here (minutes); the kept studies (:data:`KEPT_ABLATIONS`: Fashion-MNIST's two
+  SEI ablations, models/ablation-fashion and models/ablation-fashion-full, and CIFAR-10's recipe study,
+  models/recipe-cifar10), re-measured from their runs (with --data-dir), each table also as a PNG beside
+  train.md.
 * The trainer's speed (:mod:`training.speed`): images/s of a student epoch of mnist-conv (digits-conv without
   mnist.npz in --data-dir), beside the trainer of --speed-ref COMMIT (default ``speed.BASELINE``, the trainer
   before issue 18's speed-ups; left out in a clone without that commit) timed on the same images
@@ -45,20 +46,25 @@ def _run(cfg: train.TrainConfig, out: Path) -> dict:
             "seconds": rep["seconds"], "seconds_per_epoch": rep["seconds_per_epoch"]}
 
 
-#: the kept ablations, re-measured and never retrained: name -> (folder in --models-dir, the preset that made it)
-KEPT_ABLATIONS = {"fashion": ("ablation-fashion", "fashion-ablation"),
-                  "fashion-full": ("ablation-fashion-full", "fashion-ablation-full")}
+#: the kept ablations, re-measured and never retrained: name -> (folder in --models-dir, the preset that made
+#: it, its study in :data:`training.ablation.STUDIES`)
+KEPT_ABLATIONS = {"fashion": ("ablation-fashion", "fashion-ablation", "sei"),
+                  "fashion-full": ("ablation-fashion-full", "fashion-ablation-full", "sei"),
+                  "cifar10-recipe": ("recipe-cifar10", "cifar10-proxy", "recipe")}
+STUDY_TITLES = {"sei": "shortcuts x KD", "recipe": "the recipe's ingredients, one at a time"}
 
 
-def _kept_ablation(data_dir: str | None, runs: Path, preset: str) -> dict:
+def _kept_ablation(data_dir: str | None, runs: Path, preset: str, study: str) -> dict:
     """The kept runs of one ablation, re-measured; or why not."""
+    dataset = train.PRESETS[preset].dataset
     if not data_dir:
-        return {"skipped": "no --data-dir (or BWSNN_DATA_DIR) with fashion_mnist.npz"}
+        return {"skipped": f"no --data-dir (or BWSNN_DATA_DIR) with the {dataset} file"}
     if not shipped.models(runs):
-        return {"skipped": f"no runs in {runs} (python -m training.ablation --preset {preset} --out {runs})"}
-    variants = ablation.summarize(runs, data_dir)
+        return {"skipped": f"no runs in {runs} (python -m training.ablation --study {study} --preset {preset} "
+                           f"--out {runs})"}
+    variants = ablation.summarize(runs, data_dir, ablation.STUDIES[study])
     first = variants[next(iter(variants))]["runs"][0]
-    return {"preset": preset, "seeds": sorted({int(r["model"].rsplit("seed", 1)[1])
+    return {"preset": preset, "study": study, "seeds": sorted({int(r["model"].rsplit("seed", 1)[1])
                                                for v in variants.values() for r in v["runs"]}),
             "variants": variants, "command": first["command"].split("  # run ")[0]}
 
@@ -87,15 +93,16 @@ def markdown(result: dict) -> str:
     lines += ["", "## Golden model speed", ""]
     gs = result["golden_speed"]
     lines += [f"Skipped ({gs['skipped']})."] if "skipped" in gs else golden_speed.markdown(gs)
-    lines += ["", "## Ablation: shortcuts x KD (golden model, full test sets, mean +/- std over seeds)", ""]
+    lines += ["", "## Ablations (golden model, full test sets, mean +/- std over seeds)", ""]
     if "digits" not in result["ablation"]:
         lines += ["digits: skipped (--skip-ablation).", ""]
     for name, abl in result["ablation"].items():
         if "skipped" in abl:
             lines += [f"{name}: skipped ({abl['skipped']}).", ""]
             continue
-        lines += [f"{name} ({abl['preset']} preset, seeds {abl['seeds']}):", "", *ablation.markdown(abl["variants"]),
-                  "", f"Command: `{abl['command']}`", "", f"![{name}](ablation-{name}.png)", ""]
+        lines += [f"{name}: {STUDY_TITLES[abl['study']]} ({abl['preset']} preset, seeds {abl['seeds']}):", "",
+                  *ablation.markdown(abl["variants"]), "", f"Command: `{abl['command']}`", "",
+                  f"![{name}](ablation-{name}.png)", ""]
     if "mnist" in result:
         m = result["mnist"]
         lines += ["", f"MNIST preset (mnist-mlp): teacher {m['teacher']:.2f}%, BW-SNN {m['bwsnn']:.2f}%, "
@@ -132,7 +139,7 @@ def main(argv: list[str] | None = None) -> None:
     out.mkdir(parents=True, exist_ok=True)
     seeds = a.seeds
     try:
-        kept = [shipped.models(Path(a.models_dir) / folder) for folder, _ in KEPT_ABLATIONS.values()]
+        kept = [shipped.models(Path(a.models_dir) / folder) for folder, *_ in KEPT_ABLATIONS.values()]
         for path in shipped.models(Path(a.models_dir)) + sum(kept, []):
             shipped.read(path)  # every model and report checked before the minutes of retraining below
         result = shipped_models(data_dir or os.environ.get("BWSNN_DATA_DIR"), Path(a.models_dir))
@@ -170,12 +177,12 @@ def main(argv: list[str] | None = None) -> None:
             base = replace(train.PRESETS["digits"], export=False)
             runs = Path(tmp) / "ablation-digits"
             ablation.run(base, seeds, runs, work=Path(tmp) / "work")
-            result["ablation"]["digits"] = {"preset": "digits", "seeds": seeds, "variants":
+            result["ablation"]["digits"] = {"preset": "digits", "study": "sei", "seeds": seeds, "variants":
                                             ablation.summarize(runs, None), "command": "make bench (retrained)"}
         try:  # kept runs: re-measured, never retrained
-            for name, (folder, preset) in KEPT_ABLATIONS.items():
+            for name, (folder, preset, study) in KEPT_ABLATIONS.items():
                 result["ablation"][name] = _kept_ablation(data_dir or os.environ.get("BWSNN_DATA_DIR"),
-                                                          Path(a.models_dir) / folder, preset)
+                                                          Path(a.models_dir) / folder, preset, study)
         except (shipped.ShippedError, datasets.DataError, artifact.ArtifactError) as e:
             raise SystemExit(f"error: {e}") from None
         mnist = _mnist_dir(data_dir)
