@@ -25,18 +25,32 @@ class Killed(Exception):
 
 def test_averaged_swaps_the_ema_weights_in_and_out() -> None:
     model = torch.nn.Linear(2, 1, bias=False)
-    ema = loop.weight_ema(model, 0.5)
+    ema = loop.weight_ema(model, 0.1)
     with torch.no_grad():
         ema.update_parameters(model)  # the first update copies: ema = w0
         w0 = model.weight.clone()
         model.weight.add_(2.0)
-        ema.update_parameters(model)  # 0.5 * w0 + 0.5 * (w0 + 2)
+        ema.update_parameters(model)  # 0.1 * w0 + 0.9 * (w0 + 2) (0.1 < the warm-up's 2 / 11)
     with loop.averaged(model, ema):
-        torch.testing.assert_close(model.weight, w0 + 1.0)
+        torch.testing.assert_close(model.weight, w0 + 1.8)
     torch.testing.assert_close(model.weight, w0 + 2.0)
     assert loop.weight_ema(model, 0.0) is None
     with loop.averaged(model, None):
         torch.testing.assert_close(model.weight, w0 + 2.0)
+
+
+def test_the_ema_forgets_the_initial_weights_within_its_warm_up() -> None:
+    """An EMA of the running BatchNorm variance: after 80 steps of 0.02 the random init's 1 is all but gone."""
+    bn = torch.nn.BatchNorm1d(1)
+    ema = loop.weight_ema(bn, 0.99)
+    with torch.no_grad():
+        ema.update_parameters(bn)  # the init: running_var 1
+        bn.running_var.fill_(0.02)
+        for _ in range(80):
+            ema.update_parameters(bn)
+    share_of_init = (ema.module.running_var.item() - 0.02) / (1 - 0.02)
+    assert share_of_init < 0.05 and 0.99 ** 80 > 0.4  # a fixed decay would keep 45 % of it
+    assert loop.warmed_up_decay(0.99, 10_000) == 0.99 and loop.warmed_up_decay(0.99, 0) == 0.1
 
 
 @pytest.mark.parametrize("cfg, phase", [(TINY, "bwsnn"),

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 import torch.nn.functional as F
-from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+from torch.optim.swa_utils import AveragedModel
 from torch.utils.data.distributed import DistributedSampler
 from tqdm import tqdm
 
@@ -72,13 +72,34 @@ def copy_state(model: torch.nn.Module) -> dict[str, torch.Tensor]:
     return {k: v.detach().clone() for k, v in unwrap(model).state_dict().items()}
 
 
+def warmed_up_decay(decay: float, updates: int) -> float:
+    """The EMA's decay after ``updates`` averaged steps: min(decay, (1 + n) / (10 + n)), TensorFlow's
+    ExponentialMovingAverage rule. A fixed decay of 0.99 still gave the random initial weights and BatchNorm
+    statistics (running_var 1 where the net's is ~0.02) 46 % of a CIFAR proxy's EMA after its first epoch
+    of 79 steps: 10.9 % held out instead of the raw weights' 38.7 %."""
+    return min(decay, (1 + updates) / (10 + updates))
+
+
+def _warmed_up_ema(decay: float):
+    @torch.no_grad()
+    def update(averaged: list[torch.Tensor], current: list[torch.Tensor], n_averaged: torch.Tensor) -> None:
+        d = warmed_up_decay(decay, int(n_averaged))
+        if torch.is_floating_point(averaged[0]):
+            torch._foreach_lerp_(averaged, current, 1 - d)
+        else:  # BatchNorm's num_batches_tracked: kept in step with the model
+            for a, c in zip(averaged, current, strict=True):
+                a.copy_(c)
+    return update
+
+
 def weight_ema(model: torch.nn.Module, decay: float) -> AveragedModel | None:
     """The exponential moving average of ``model``'s parameters and buffers (BatchNorm statistics too), updated
-    after every step; None for decay 0 (off). For the binary student it averages the latent weights, so a
-    weight that oscillates around 0 keeps the sign it has on average."""
+    after every step with a warmed-up decay (:func:`warmed_up_decay`); None for decay 0 (off). For the binary
+    student it averages the latent weights, so a weight that oscillates around 0 keeps the sign it has on
+    average."""
     if not decay:
         return None
-    return AveragedModel(unwrap(model), multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
+    return AveragedModel(unwrap(model), multi_avg_fn=_warmed_up_ema(decay), use_buffers=True)
 
 
 @contextlib.contextmanager
