@@ -1,8 +1,9 @@
-"""``python -m flow.readme [HW_JSON]``: the README's results table, regenerated from a hardware bench result
-(``python -m sim.hw_bench`` / ``make bench``, default ``$BUILD/bench/hw.json``). The result is kept as
-``docs/bench/hw.json`` (artifact paths relative to the tree) with the bench's full tables (per-layer cycles and
-LUTs) as ``docs/bench/hw.md``, and its table replaces the README's lines between the :data:`BEGIN` and
-:data:`END` markers, so no figure is typed in (tests/test_readme.py compares them).
+"""``python -m flow.readme [HW_JSON ...]``: the README's results table, regenerated from a hardware bench result
+(``python -m sim.hw_bench`` / ``make bench``, default ``$BUILD/bench/hw.json``); with several, their rows merged
+by model, a later file's row replacing an earlier one's (``sim.hw_bench --only MODEL`` re-measures one). The
+result is kept as ``docs/bench/hw.json`` (artifact paths relative to the tree) with the bench's full tables
+(per-layer cycles and LUTs) as ``docs/bench/hw.md``, and its table replaces the README's lines between the
+:data:`BEGIN` and :data:`END` markers, so no figure is typed in (tests/test_readme.py compares them).
 """
 from __future__ import annotations
 
@@ -50,14 +51,24 @@ def _relative(row: dict) -> dict:
     return {**row, "artifact": str(p.relative_to(ROOT)) if p.is_relative_to(ROOT) else str(p)}
 
 
+def merged_rows(paths: list[Path]) -> list[dict]:
+    """The rows of several bench results by model, in the order they first appear; a later file's row of a model
+    replaces an earlier one's."""
+    merged: dict[str, dict] = {}
+    for path in paths:
+        merged |= {r["model"]: _relative(r) for r in rows_of(path)}
+    return list(merged.values())
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = cli.Parser(prog="python -m flow.readme", description=__doc__.split("\n\n")[0].split(": ", 1)[1])
-    ap.add_argument("bench", nargs="?", type=cli.existing_file, default=None,
-                    help="hardware bench result (default: $BUILD/bench/hw.json)")
+    ap.add_argument("bench", nargs="*", type=cli.existing_file,
+                    help="hardware bench results, later rows replacing earlier ones of the same model (default: "
+                         "$BUILD/bench/hw.json)")
     a = ap.parse_args(argv)
-    path = Path(a.bench) if a.bench else build_dir("bench") / "hw.json"
+    paths = [Path(p) for p in a.bench] or [build_dir("bench") / "hw.json"]
     try:
-        rows = [_relative(r) for r in rows_of(path)]
+        rows = merged_rows(paths)
         text = with_table(README.read_text(), results_table(rows))
     except ValueError as e:  # jsonfile.JsonFileError is one
         print(f"error: {e}", file=sys.stderr)
@@ -66,7 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     KEPT.write_text(json.dumps({"rows": rows}, indent=1) + "\n")
     KEPT.with_suffix(".md").write_text(markdown(rows))
     README.write_text(text)
-    print(f"{README.relative_to(ROOT)}: {len(rows)} rows from {path} (kept as {KEPT.relative_to(ROOT)})")
+    print(f"{README.relative_to(ROOT)}: {len(rows)} rows from {', '.join(map(str, paths))} (kept as "
+          f"{KEPT.relative_to(ROOT)})")
     return 0
 
 

@@ -348,6 +348,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="the planned cycles per image (bwsnn.planner.plan; default: the default bitstream's)")
     ap.add_argument("--point", type=design_point, action="append", default=[],
                     help="also a shipped model planned at another interval, MODEL@CYCLES (repeatable)")
+    ap.add_argument("--only", action="append", default=[], metavar="MODEL",
+                    help="measure only this row (repeatable; 'default' is the reference artifact): re-measure a "
+                         "retrained model, then merge with python -m flow.readme KEPT_JSON NEW_JSON")
     a = ap.parse_args(argv)
     if not shutil.which("iverilog"):
         print("icarus speed: skipped (iverilog is not on PATH; it is optional)")
@@ -359,6 +362,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e} (the reference artifact: make train, or $BWSNN_ARTIFACT)", file=sys.stderr)
         return 1
     shipped = dict(models)
+    for model in a.only:
+        if model not in shipped:
+            print(f"error: --only {model}: no model {model!r} the RTL builds (have: {', '.join(shipped)})",
+                  file=sys.stderr)
+            return 1
+    if a.only:
+        models = [(name, path) for name, path in models if name in a.only]
     for model, cycles in a.point:
         if model not in shipped or model == "default":
             have = ", ".join(list(shipped)[1:]) or "none"
@@ -368,8 +378,8 @@ def main(argv: list[str] | None = None) -> int:
     rows: dict[str, dict] = {}
     stem = "hw" + suffix(a.target_cycles, a.target)
     # the Icarus speed figure on the reference artifact only: a 1024-wide design under Icarus takes long
-    jobs = [(path, name, a.images, a.icarus_images if i == 0 else 0, a.target_cycles, a.target)
-            for i, (name, path) in enumerate(models)]
+    jobs = [(path, name, a.images, a.icarus_images if name == "default" else 0, a.target_cycles, a.target)
+            for name, path in models]
     jobs += [(shipped[model], f"{model}@{cycles}", a.images, 0, cycles, a.target) for model, cycles in a.point]
     models += [(f"{model}@{cycles}", shipped[model]) for model, cycles in a.point]
     with ProcessPoolExecutor(a.jobs) as pool:  # rows are independent: own build folders

@@ -365,6 +365,7 @@ CLI_CASES = [
     ("sim.hw_bench", ["--target-cycles", "-1"], "argument --target-cycles: expected an integer >= 1"),
     ("sim.hw_bench", ["--point", "mnist-512"], "argument --point: expected MODEL@CYCLES (e.g. mnist-512@512), got"),
     ("sim.hw_bench", ["--point", "x@0"], "argument --point: expected MODEL@CYCLES"),
+    ("sim.hw_bench", ["--no-shipped", "--only", "nope"], "--only nope: no model 'nope' the RTL builds (have: default)"),
     ("sim.fit_costs", ["{d}/m.bwsnn.npz"], "not a hardware bench result: expected JSON"),
     ("sim.fit_costs", ["{d}/nope.json"], "argument bench: "),
     # artifact fields: exact JSON types, and only the fields of the layer's kind

@@ -43,3 +43,12 @@ def test_a_bad_bench_result_is_one_line(tmp_path: Path, capsys: pytest.CaptureFi
 def test_a_readme_without_the_markers_is_one_line() -> None:
     with pytest.raises(ValueError, match="expected the lines"):
         readme.with_table("# no table here\n", "| x |\n")
+
+
+def test_a_remeasured_row_replaces_the_kept_one_in_place(tmp_path: Path) -> None:
+    kept = readme.rows_of(readme.KEPT)
+    again = {**kept[1], "accuracy": 1.5, "lut": 7}
+    (tmp_path / "new.json").write_text(json.dumps({"rows": [again]}))
+    rows = readme.merged_rows([readme.KEPT, tmp_path / "new.json"])
+    assert [r["model"] for r in rows] == [r["model"] for r in kept]
+    assert rows[1]["accuracy"] == 1.5 and rows[1]["lut"] == 7 and rows[0] == kept[0] | {"artifact": rows[0]["artifact"]}
