@@ -76,7 +76,7 @@ def parse_cli(argv: list[str] | None = None) -> tuple[TrainConfig, RunOptions]:
     p.add_argument("--ema", type=float, help="decay of an exponential moving average of the weights and BN "
                    "statistics that evaluation, selection and the artifact use, e.g. 0.999 (0: off, the default)")
     p.add_argument("--dampen", type=float, help="weight of the oscillation dampening term that pulls the latent "
-                   "weights towards their +/-1 (Nagel et al. 2022), e.g. 1e-4 (0: off, the default)")
+                   "weights towards their +/-1 (Nagel et al. 2022), e.g. 1e-5 (0: off, the default)")
     p.add_argument("--real-epochs", type=int, help="a two-stage start: student epochs with real weights before "
                    "the --epochs with 1-bit weights (0: none, the default)")
     p.add_argument("--seed", type=int)
