@@ -3,9 +3,9 @@
 LUTs: each layer's LUTs are a sum of per-unit costs over the quantities that grow with its folding and size
 (:func:`layer_features`), plus the interface's (rx, tx, registers, FIFOs): the per-unit costs are not typed in
 but fitted to the hardware bench's own Yosys runs (``python -m sim.fit_costs``, which writes :data:`COSTS_PATH`
-with the runs it used and the fit's error). Block RAM: the RAMB36 tiles of the memories the generator puts in
-block RAM (weights, neuron parameters, the maps a window generator reads), each the cheapest RAMB36 / RAMB18
-aspect ratio of its width and depth (UG473), as Yosys maps them.
+with the runs it used and the fit's error). Block RAM: the RAMB36 tiles of the memories in block RAM (weights,
+neuron parameters, the frame buffers' RAMs of :mod:`bwsnn.buffers`), each the cheapest RAMB36 / RAMB18 aspect
+ratio of its width and depth (UG473), as Yosys maps them (:func:`ram_tiles`, :func:`map_tiles`).
 """
 from __future__ import annotations
 
@@ -20,8 +20,9 @@ from typing import Protocol
 from bwsnn import jsonfile
 from bwsnn.artifact import Artifact, Pool
 from bwsnn.boards import get_board
+from bwsnn.buffers import buffers
 from bwsnn.limits import BRAM_MIN_BITS
-from bwsnn.params import window_hold
+from bwsnn.params import layout, window_hold
 
 
 class Fold(Protocol):
@@ -37,9 +38,14 @@ COSTS_PATH = Path(__file__).with_name("lut_costs.json")
 #: what a layer's LUTs scale with (:func:`layer_features`), in the order of the fit
 FEATURES = ("engine", "popcount", "lif", "acc", "frame", "frame_read", "window", "line", "read", "pool")
 
-#: (width, depth) of a RAMB36E1 and of a RAMB18E1 (half a tile), simple dual port (UG473 tables 1-3, 1-4)
-RAMB36 = ((1, 32768), (2, 16384), (4, 8192), (9, 4096), (18, 2048), (36, 1024), (72, 512))
-RAMB18 = ((1, 16384), (2, 8192), (4, 4096), (9, 2048), (18, 1024), (36, 512))
+#: data widths of a RAMB36E1 and of a RAMB18E1 (half a tile) in simple dual port (UG473 tables 1-3, 1-4) and
+#: their depths: the parity bits only for widths of whole 9-bit bytes, as Yosys maps them (a 512-bit word takes
+#: 8 RAMB36 at 64 bits, not 7.1 at 72), and in true dual port (two ports that each read: half the width)
+_DEPTHS = {1: 32768, 2: 16384, 4: 8192, 8: 4096, 16: 2048, 32: 1024, 64: 512}
+RAMB36 = tuple(_DEPTHS.items())
+RAMB36_PARITY = tuple((w // 8 * 9 if w >= 8 else w, d) for w, d in RAMB36)
+RAMB36_TDP, RAMB18_TDP = RAMB36[:-1], tuple((w, d // 2) for w, d in RAMB36[:-2])
+LUTRAM_DEPTH = 64  # a RAM64M's words
 
 #: the shares of the board the planner may fill: the rest is headroom for the overlay's PS interconnect and
 #: DMA, and for placement and routing (the xc7z020 designs of BNN-PYNQ use about half of its LUTs)
@@ -128,27 +134,40 @@ def estimate_luts(art: Artifact, folding: tuple[Fold, ...], costs: dict[str, flo
     return sum(layer_estimates(art, folding, costs)) + costs.get("interface", 0.0)
 
 
-def ram_tiles(width: int, depth: int) -> float:
-    """RAMB36 tiles of a ``width`` x ``depth`` memory (a RAMB18 is half a tile); LUT RAM below
-    :data:`BRAM_MIN_BITS`: 0."""
-    if width * depth < BRAM_MIN_BITS:
-        return 0.0
-    return min([math.ceil(width / w) * math.ceil(depth / d) for w, d in RAMB36]
-               + [0.5 * math.ceil(width / w) * math.ceil(depth / d) for w, d in RAMB18])
+def ram_tiles(width: int, depth: int, true_dual_port: bool = False) -> float:
+    """RAMB36 tiles of a ``width`` x ``depth`` memory that the generator puts in block RAM (from
+    :data:`BRAM_MIN_BITS` on; LUT RAM below: 0), each the cheapest RAMB36 / RAMB18 aspect ratio (a RAMB18 is
+    half a tile; :data:`RAMB36`)."""
+    return 0.0 if width * depth < BRAM_MIN_BITS else _tiles(width, depth, true_dual_port)
+
+
+def map_tiles(width: int, depth: int) -> float:
+    """RAMB36 tiles of a frame buffer's RAM, which Yosys places itself (no ram_style): block RAM when deeper than
+    a LUT RAM primitive (RAM64M; the benches' 96- to 3,072-word maps were block RAM, 2- to 48-word ones LUT RAM,
+    whatever their width)."""
+    return 0.0 if depth <= LUTRAM_DEPTH else _tiles(width, depth)
+
+
+def _tiles(width: int, depth: int, true_dual_port: bool = False) -> float:
+    if true_dual_port:
+        full, half = RAMB36_TDP, RAMB18_TDP
+    else:
+        full = RAMB36_PARITY if width % 9 == 0 else RAMB36
+        half = tuple((w, d // 2) for w, d in full[:-1])
+    return min([math.ceil(width / w) * math.ceil(depth / d) for w, d in full]
+               + [0.5 * math.ceil(width / w) * math.ceil(depth / d) for w, d in half])
 
 
 def estimate_bram36(art: Artifact, folding: tuple[Fold, ...]) -> float:
     """RAMB36 tiles of the design: per layer its weight memory (groups x chunks rows of PE x SIMD bits), its
-    bias / threshold / skip-gain memories (one 32-bit word per neuron each) and, for a window generator's
-    input, the map (planes x banks x C bits per pixel)."""
-    total = 0.0
-    for i, (l, f) in enumerate(zip(art.layers, folding)):
-        planes, banks = (art.input_bits, 2) if i == 0 else (art.T, 3)
-        if l.window is not None:
-            h, w, c = l.in_shape
-            total += ram_tiles(planes * c, banks * h * w)
+    bias and threshold memories and, with a shortcut, its skip-gain memory (one 32-bit word per neuron each;
+    bwsnn_pmem's reload port makes them true dual port), and the RAMs of the frame buffers
+    (:func:`bwsnn.buffers.buffers`: a window generator's map, a dense engine's whole chunks)."""
+    total = sum(map_tiles(*b.ram) for b in buffers(art, layout(art, folding)) if b.ram is not None)
+    for l, f in zip(art.layers, folding):
         if isinstance(l, Pool):
             continue
         groups, chunks = -(-l.n_out // f.pe), -(-l.n_in // f.simd)
-        total += ram_tiles(f.pe * f.simd, groups * chunks) + 3 * ram_tiles(32, groups * f.pe)
+        params = 2 + (l.skip_from is not None)
+        total += ram_tiles(f.pe * f.simd, groups * chunks) + params * ram_tiles(32, groups * f.pe, True)
     return total

@@ -6,8 +6,20 @@ import json
 import pytest
 
 from bwsnn import params, planner
-from bwsnn.cost import COSTS_PATH, FEATURES, Budget, estimate_bram36, estimate_luts, layer_features, ram_tiles
+from bwsnn.artifact import load
+from bwsnn.cost import (
+    COSTS_PATH,
+    FEATURES,
+    Budget,
+    estimate_bram36,
+    estimate_luts,
+    layer_features,
+    map_tiles,
+    ram_tiles,
+)
 from bwsnn.random_artifact import random_artifact, random_conv_artifact
+from flow.readme import KEPT as KEPT_BENCH
+from flow.readme import ROOT
 from sim import fit_costs
 
 
@@ -15,6 +27,19 @@ def test_ram_tiles_take_the_cheapest_aspect_ratio() -> None:
     assert ram_tiles(72, 512) == 1 and ram_tiles(36, 1024) == 1 and ram_tiles(18, 1024) == 0.5
     assert ram_tiles(144, 512) == 2 and ram_tiles(32, 4096) == 4
     assert ram_tiles(32, 255) == 0  # under 8 kbit: LUT RAM
+    assert ram_tiles(512, 128) == 8 and ram_tiles(576, 128) == 8  # the parity bits only for whole 9-bit bytes
+    assert ram_tiles(32, 256) == 0.5 and ram_tiles(32, 256, true_dual_port=True) == 1
+    assert map_tiles(64, 96) == 1 and map_tiles(896, 48) == 0  # deeper than a RAM64M: block RAM, whatever the bits
+
+
+@pytest.mark.parametrize("row", json.loads(KEPT_BENCH.read_text())["rows"], ids=lambda r: r["model"])
+def test_the_block_ram_estimate_is_what_yosys_made(row: dict) -> None:
+    """On every design of the kept bench (Yosys' RAMB36 + RAMB18 / 2) the estimate is exact."""
+    path = ROOT / row["artifact"]
+    if not path.is_file():
+        pytest.skip(f"{row['artifact']}: not built here (make train)")
+    art = load(path)
+    assert estimate_bram36(art, fit_costs.row_folding(art, row)) == row["bram36"]
 
 
 def test_the_shipped_costs_are_a_fit_of_bench_rows() -> None:
