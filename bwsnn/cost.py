@@ -40,7 +40,7 @@ FEATURES = ("engine", "popcount", "lif", "acc", "frame", "frame_read", "window",
 
 #: data widths of a RAMB36E1 and of a RAMB18E1 (half a tile) in simple dual port (UG473 tables 1-3, 1-4) and
 #: their depths: the parity bits only for widths of whole 9-bit bytes, as Yosys maps them (a 512-bit word takes
-#: 8 RAMB36 at 64 bits, not 7.1 at 72), and in true dual port (two ports that each read: half the width)
+#: 8 tiles at 64 / 32 bits, not 7.5 in RAMB18s at 36), and in true dual port (two ports that each read: half the width)
 _DEPTHS = {1: 32768, 2: 16384, 4: 8192, 8: 4096, 16: 2048, 32: 1024, 64: 512}
 RAMB36 = tuple(_DEPTHS.items())
 RAMB36_PARITY = tuple((w // 8 * 9 if w >= 8 else w, d) for w, d in RAMB36)
