@@ -73,6 +73,7 @@ def test_a_study_shares_the_teacher_only_with_student_side_variants(tmp_path: Pa
     cfg = {v: json.loads((tmp_path / "runs" / f"{ablation.run_name(v, 1)}.json").read_text())["train_config"]
            for v in table}
     assert cfg["preset"]["teacher"] is None and cfg["shifted"]["teacher"] is None
-    assert cfg["kd-weight-0.5"]["teacher"].endswith("teacher-seed1.pt") and cfg["kd-weight-0.5"]["kd_weight"] == 0.5
+    assert cfg["kd-weight-0.5"]["teacher"] == str(tmp_path / "runs" / "teacher-seed1.pt")  # kept with the runs
+    assert cfg["kd-weight-0.5"]["kd_weight"] == 0.5
     assert cfg["shifted"]["shift"] == 1
     assert list(ablation.summarize(tmp_path / "runs", None, table)) == list(table)

@@ -54,13 +54,14 @@ def run_name(variant: str, seed: int) -> str:
 
 def run(base: train.TrainConfig, seeds: list[int], out: Path, command: str | None = None,
         work: Path | None = None, variants: dict[str, dict[str, object]] = VARIANTS) -> list[Path]:
-    """Train ``variants`` x seeds into ``out`` (finished runs are skipped; checkpoints and teachers in ``work``,
-    default ``$BWSNN_BUILD/ablation/<out name>``); returns the artifacts."""
+    """Train ``variants`` x seeds into ``out`` (finished runs are skipped; the runs in progress in ``work``,
+    default ``$BWSNN_BUILD/ablation/<out name>``; each seed's teacher kept in ``out`` beside the runs, so that a
+    study continues in another clone); returns the artifacts."""
     out.mkdir(parents=True, exist_ok=True)
     work = work or build_dir("ablation", out.name)
     paths = []
     for seed in seeds:
-        teacher = work / f"teacher-seed{seed}.pt"
+        teacher = out / f"teacher-seed{seed}.pt"
         first = next(iter(variants))
         for variant, switches in variants.items():
             name = run_name(variant, seed)
